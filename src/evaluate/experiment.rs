@@ -1,0 +1,311 @@
+//! Experiment requests: what a valid request must have, and where it is in its time box.
+//!
+//! Required: measurable success criteria, a standard time box (renewals explicit), a cost
+//! cap, a unique cost tag, an existing team, an owner. Computed: the expiry date, the days
+//! left, and whether it has expired.
+
+use super::{Input, references};
+use crate::model::*;
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Where an experiment is, judged from its record and the date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Lifecycle {
+    /// Not provisioned yet.
+    Requested,
+    /// Running, with more than the warning period left.
+    Active,
+    /// Running, and the time box ends within the warning period.
+    EndingSoon,
+    /// The time box has ended, and the request is not closed yet: decommission.
+    Expired,
+    /// Expired, completed or cancelled, and recorded so.
+    Closed,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExperimentState {
+    pub id: Id,
+    pub path: String,
+    pub title: String,
+    pub team: Id,
+    pub owner: Login,
+    pub blueprint: Id,
+    pub status: ExperimentStatus,
+    pub lifecycle: Lifecycle,
+    pub started_on: Option<NaiveDate>,
+    /// The first day the experiment is no longer allowed to run.
+    pub expires_on: Option<NaiveDate>,
+    /// Days from today to `expires_on`; negative once expired.
+    pub days_left: Option<i64>,
+    pub expired: bool,
+    pub renewals: u32,
+    pub cost_cap: Money,
+    pub spend: Option<Money>,
+    /// Spend has reached the cost cap: the resources must be deallocated.
+    pub over_budget: bool,
+    /// The request has no errors.
+    pub valid: bool,
+}
+
+pub fn evaluate_all(input: &Input, diags: &mut Vec<Diagnostic>) -> Vec<ExperimentState> {
+    let repo = input.repo;
+    let mut tags: BTreeMap<&str, &Id> = BTreeMap::new();
+    let warn_days = repo
+        .adoption
+        .as_ref()
+        .map_or(3, |a| a.notices.expiry_warning_days);
+    repo.experiments
+        .iter()
+        .map(|(id, doc)| {
+            let before = diags.iter().filter(|d| d.is_error()).count();
+            validate(input, id, doc, diags);
+            if let Some(other) = tags.insert(doc.cost_tag.as_str(), id) {
+                diags.push(
+                    Diagnostic::error(
+                        doc.at(&doc.cost_tag),
+                        "duplicate-cost-tag",
+                        format!(
+                            "the cost tag `{}` is already used by experiment `{other}`",
+                            doc.cost_tag.value
+                        ),
+                    )
+                    .with_hint("give every experiment a unique cost tag, e.g. `exp-<id>`"),
+                );
+            }
+            let valid = diags.iter().filter(|d| d.is_error()).count() == before;
+            state(id, doc, input.today, warn_days, valid)
+        })
+        .collect()
+}
+
+/// The expiry date: the start plus the time box plus every renewal.
+pub fn expires_on(e: &Experiment) -> Option<NaiveDate> {
+    let start = e.started_on.as_ref()?.value;
+    let days: u64 = u64::from(e.time_box.in_days())
+        + e.renewals
+            .iter()
+            .map(|r| u64::from(r.duration.in_days()))
+            .sum::<u64>();
+    start.checked_add_days(chrono::Days::new(days))
+}
+
+fn state(
+    id: &Id,
+    e: &Doc<Experiment>,
+    today: NaiveDate,
+    warn_days: u32,
+    valid: bool,
+) -> ExperimentState {
+    let expires = expires_on(e);
+    let days_left = expires.map(|x| super::days_between(today, x));
+    let expired = days_left.is_some_and(|d| d <= 0);
+    let lifecycle = match e.status.value {
+        ExperimentStatus::Expired | ExperimentStatus::Completed | ExperimentStatus::Cancelled => {
+            Lifecycle::Closed
+        }
+        _ if e.started_on.is_none() => Lifecycle::Requested,
+        _ if expired => Lifecycle::Expired,
+        _ if days_left.is_some_and(|d| d <= i64::from(warn_days)) => Lifecycle::EndingSoon,
+        _ => Lifecycle::Active,
+    };
+    let spend = e.spend.as_ref().map(|s| s.to_date);
+    let over_budget =
+        spend.is_some_and(|s| s.currency == e.cost_cap.currency && s.cents >= e.cost_cap.cents);
+    ExperimentState {
+        id: id.clone(),
+        path: e.path.clone(),
+        title: e.title.clone(),
+        team: e.team.value.clone(),
+        owner: e.owner.value.clone(),
+        blueprint: e.blueprint.value.clone(),
+        status: e.status.value,
+        lifecycle,
+        started_on: e.started_on.as_ref().map(|s| s.value),
+        expires_on: expires,
+        days_left,
+        expired,
+        renewals: e.renewals.len() as u32,
+        cost_cap: e.cost_cap.value,
+        spend,
+        over_budget,
+        valid,
+    }
+}
+
+fn validate(input: &Input, id: &Id, e: &Doc<Experiment>, diags: &mut Vec<Diagnostic>) {
+    let repo = input.repo;
+    let policies = &input.framework.policies;
+    let standard = || {
+        policies
+            .time_boxes
+            .iter()
+            .map(|t| format!("`{t}`"))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
+
+    if e.success_criteria.is_empty() {
+        diags.push(
+            Diagnostic::error(e.place(), "no-success-criteria", format!("experiment `{id}` has no success criteria"))
+                .with_hint("add `success_criteria:` with metric, comparator and target, e.g. `- { metric: answer_accuracy, comparator: \">=\", target: 0.85 }`: experiments without success criteria are hobbies"),
+        );
+    }
+    for c in e.success_criteria.iter() {
+        if c.metric.trim().is_empty() || !c.target.is_finite() {
+            diags.push(
+                Diagnostic::error(
+                    e.at(&e.success_criteria),
+                    "unmeasurable-criterion",
+                    "a success criterion needs a metric name and a finite target",
+                )
+                .with_hint(
+                    "write e.g. `{ metric: p99_latency_ms, comparator: \"<=\", target: 800 }`",
+                ),
+            );
+        }
+    }
+    for (field, text) in [
+        ("hypothesis", &e.hypothesis),
+        ("next_step", &e.next_step),
+        ("title", &e.title),
+    ] {
+        if text.trim().is_empty() {
+            diags.push(
+                Diagnostic::error(e.place(), "empty-field", format!("`{field}` is empty"))
+                    .with_hint(format!("say in a sentence what the {field} is")),
+            );
+        }
+    }
+    if !policies.time_boxes.contains(&e.time_box.value) {
+        diags.push(
+            Diagnostic::error(
+                e.at(&e.time_box),
+                "non-standard-time-box",
+                format!("`{}` is not a standard time box", e.time_box.value),
+            )
+            .with_hint(format!(
+                "use {}; to run longer, add an explicit renewal under `renewals:`",
+                standard()
+            )),
+        );
+    }
+    if e.renewals.len() as u32 > policies.max_renewals {
+        let extra = &e.renewals[policies.max_renewals as usize];
+        diags.push(
+            Diagnostic::error(
+                e.at(extra),
+                "too-many-renewals",
+                format!(
+                    "{} renewals, and at most {} are allowed",
+                    e.renewals.len(),
+                    policies.max_renewals
+                ),
+            )
+            .with_hint("end the experiment and decide go/no-go, or request a new experiment"),
+        );
+    }
+    for r in &e.renewals {
+        if !policies.time_boxes.contains(&r.duration) {
+            diags.push(
+                Diagnostic::error(
+                    e.at(r),
+                    "non-standard-time-box",
+                    format!("a renewal of `{}` is not a standard time box", r.duration),
+                )
+                .with_hint(format!("use {}", standard())),
+            );
+        }
+        if r.reason.trim().is_empty() {
+            diags.push(
+                Diagnostic::error(e.at(r), "empty-field", "a renewal needs a reason")
+                    .with_hint("say what the extra time is for"),
+            );
+        }
+    }
+    if e.cost_cap.cents <= 0 {
+        diags.push(
+            Diagnostic::error(
+                e.at(&e.cost_cap),
+                "no-cost-cap",
+                "the cost cap must be more than zero",
+            )
+            .with_hint("write the most the experiment may cost, e.g. `2500 USD`"),
+        );
+    }
+    if let Some(spend) = &e.spend {
+        if spend.to_date.currency != e.cost_cap.currency {
+            diags.push(references::currency_mismatch(
+                e.at(spend),
+                &e.cost_cap,
+                &spend.to_date,
+            ));
+        }
+    }
+    match repo.teams.get(e.team.as_str()) {
+        Some(team) => {
+            if team.monthly_budget.currency != e.cost_cap.currency {
+                diags.push(references::currency_mismatch(
+                    e.at(&e.cost_cap),
+                    &team.monthly_budget,
+                    &e.cost_cap,
+                ));
+            }
+            if !team.everyone().any(|m| m == &e.owner.value) {
+                diags.push(
+                    Diagnostic::warning(
+                        e.at(&e.owner),
+                        "owner-not-in-team",
+                        format!(
+                            "`{}` is not a lead or member of team `{}`",
+                            e.owner.value, e.team.value
+                        ),
+                    )
+                    .with_hint(format!(
+                        "add them to teams/{}.yaml, or name an owner from the team",
+                        e.team.value
+                    )),
+                );
+            }
+        }
+        None if repo.broken_in("teams").next().is_none() => {
+            diags.push(references::unknown_team(repo, e.at(&e.team), &e.team))
+        }
+        None => {}
+    }
+    if let Some(known) = &input.blueprints.known {
+        if !known.contains(e.blueprint.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    e.at(&e.blueprint),
+                    "unknown-blueprint",
+                    format!("there is no blueprint `{}`", e.blueprint.value),
+                )
+                .with_hint(format!("use one of{}", references::listing(known.iter()))),
+            );
+        }
+    }
+    match (e.status.value, &e.started_on) {
+        (ExperimentStatus::Active | ExperimentStatus::Expired, None) => diags.push(
+            Diagnostic::error(e.at(&e.status), "not-started", format!("the status is `{}` but there is no `started_on` date", status_name(e.status.value)))
+                .with_hint("the provisioning PR writes started_on; add the day the environment was provisioned"),
+        ),
+        (ExperimentStatus::Requested, Some(s)) => diags.push(
+            Diagnostic::warning(e.at(s), "status-behind", "the experiment has started but its status is still `requested`").with_hint("set `status: active`"),
+        ),
+        _ => {}
+    }
+}
+
+fn status_name(s: ExperimentStatus) -> &'static str {
+    match s {
+        ExperimentStatus::Requested => "requested",
+        ExperimentStatus::Active => "active",
+        ExperimentStatus::Expired => "expired",
+        ExperimentStatus::Completed => "completed",
+        ExperimentStatus::Cancelled => "cancelled",
+    }
+}

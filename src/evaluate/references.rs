@@ -1,0 +1,297 @@
+//! Consistency across documents: every reference names something that exists, every role a
+//! gate needs is held by someone, and values that parse but make no sense are caught.
+
+use super::Input;
+use crate::model::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub fn check(input: &Input, diags: &mut Vec<Diagnostic>) {
+    let repo = input.repo;
+    if let Some(a) = &repo.adoption {
+        adoption(a, input.framework, diags);
+    }
+    for (id, team) in &repo.teams {
+        team_doc(id, team, diags);
+    }
+    for uc in repo.use_cases.values() {
+        team_ref(repo, uc, &uc.team, diags);
+        for e in &uc.experiments {
+            if !repo.experiments.contains_key(e.as_str())
+                && !repo.broken_in("experiments").any(|_| true)
+            {
+                diags.push(
+                    Diagnostic::error(
+                        uc.at(e),
+                        "unknown-experiment",
+                        format!("there is no experiment `{}`", e.value),
+                    )
+                    .with_hint(format!(
+                        "name a file of experiments/ without `.yaml`{}",
+                        listing(repo.experiments.keys())
+                    )),
+                );
+            }
+        }
+        if let (Some(est), Some(actual)) = (&uc.production_estimate, &uc.actual_monthly_cost) {
+            if est.monthly_cost.currency != actual.currency {
+                diags.push(currency_mismatch(uc.at(actual), &est.monthly_cost, actual));
+            }
+        }
+    }
+    for slo in repo.slos.values() {
+        team_ref(repo, slo, &slo.team, diags);
+        if let Some(uc) = &slo.use_case {
+            if !repo.use_cases.contains_key(uc.as_str()) {
+                diags.push(
+                    Diagnostic::error(
+                        slo.at(uc),
+                        "unknown-use-case",
+                        format!("there is no use case `{}`", uc.value),
+                    )
+                    .with_hint(format!(
+                        "name a file of use-cases/ without `.yaml`{}",
+                        listing(repo.use_cases.keys())
+                    )),
+                );
+            }
+        }
+        let o = &slo.objectives;
+        if !(o.availability_percent > 0.0 && o.availability_percent <= 100.0) {
+            diags.push(
+                Diagnostic::error(
+                    slo.place(),
+                    "out-of-range",
+                    format!(
+                        "availability_percent is {}, not a percentage",
+                        o.availability_percent
+                    ),
+                )
+                .with_hint("write e.g. 99.9"),
+            );
+        }
+    }
+    if let Some(inv) = &repo.inventory {
+        let mut seen = BTreeSet::new();
+        for f in &inv.findings {
+            if !seen.insert(&f.id) {
+                diags.push(
+                    Diagnostic::error(
+                        inv.place(),
+                        "duplicate-id",
+                        format!("two findings have the id `{}`", f.id),
+                    )
+                    .with_hint("give each finding its own id"),
+                );
+            }
+            if let Some(t) = &f.team {
+                if !repo.teams.contains_key(t.as_str()) && repo.broken_in("teams").next().is_none()
+                {
+                    diags.push(
+                        Diagnostic::warning(
+                            inv.place(),
+                            "unknown-team",
+                            format!(
+                                "finding `{}` names the team `{t}`, which has no file in teams/",
+                                f.id
+                            ),
+                        )
+                        .with_hint(format!("use a team id{}", listing(repo.teams.keys()))),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn adoption(a: &Doc<Adoption>, fw: &Framework, diags: &mut Vec<Diagnostic>) {
+    if let Some(s) = &a.schedule {
+        if let Err(e) = parse_schedule(s) {
+            diags.push(
+                Diagnostic::error(a.at(s), "bad-schedule", format!("`{}` is not a cron schedule: {e}", s.value))
+                    .with_hint("write five fields in UTC: minute hour day-of-month month day-of-week, e.g. `0 6 * * 1-5`"),
+            );
+        }
+    }
+    let used: BTreeSet<&Id> = fw.gates().flat_map(|(_, g)| g.approvers.iter()).collect();
+    let current = fw.exit_gate(a.phase.value);
+    for role in &used {
+        let needed_now = current.is_some_and(|g| g.approvers.contains(role));
+        match a.roles.get(*role) {
+            Some(h) if !h.is_empty() => {}
+            _ if needed_now => diags.push(
+                Diagnostic::error(
+                    a.at(&a.phase),
+                    "role-unassigned",
+                    format!("the role `{role}` approves the current gate and nobody holds it"),
+                )
+                .with_hint(format!(
+                    "add `{role}: {{ users: [...], teams: [...] }}` under `roles:`"
+                )),
+            ),
+            Some(h) => diags.push(
+                Diagnostic::warning(
+                    a.at(h),
+                    "role-unassigned",
+                    format!("nobody holds the role `{role}`"),
+                )
+                .with_hint("add users or teams to it"),
+            ),
+            None => diags.push(
+                Diagnostic::warning(
+                    a.place(),
+                    "role-unassigned",
+                    format!("the role `{role}` approves a later gate and is not in `roles:`"),
+                )
+                .with_hint(format!("add `{role}:` under `roles:` before that gate")),
+            ),
+        }
+    }
+    for (role, h) in &a.roles {
+        if !used.contains(role) {
+            diags.push(
+                Diagnostic::error(
+                    a.at(h),
+                    "unknown-role",
+                    format!("no gate has the role `{role}`"),
+                )
+                .with_hint(format!(
+                    "the framework's roles are {}",
+                    used.iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            );
+        }
+    }
+    if let Some(az) = &a.azure {
+        for (what, v) in std::iter::once(("tenant_id", &az.tenant_id))
+            .chain(az.subscriptions.iter().map(|s| ("subscription", s)))
+        {
+            if !is_guid(v) {
+                diags.push(
+                    Diagnostic::error(a.place(), "bad-guid", format!("{what} `{v}` is not a GUID"))
+                        .with_hint("write it as 00000000-0000-0000-0000-000000000000"),
+                );
+            }
+        }
+    }
+    for w in &a.platform.ci_workflows {
+        if w.starts_with('/') || w.split('/').any(|p| p == "..") {
+            diags.push(
+                Diagnostic::error(
+                    a.at(w),
+                    "bad-path",
+                    format!("`{}` is not a path inside the repository", w.value),
+                )
+                .with_hint("write a relative path such as .github/workflows/deploy.yml"),
+            );
+        }
+    }
+}
+
+/// Parses a five-field cron expression (the GitHub Actions form) with the `cron` crate,
+/// which wants seconds first.
+pub fn parse_schedule(expr: &str) -> Result<cron::Schedule, String> {
+    let fields = expr.split_whitespace().count();
+    if fields != 5 {
+        return Err(format!("it has {fields} fields, not 5"));
+    }
+    format!("0 {expr}")
+        .parse::<cron::Schedule>()
+        .map_err(|e| e.to_string())
+}
+
+fn is_guid(s: &str) -> bool {
+    let parts: Vec<_> = s.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn team_doc(id: &Id, team: &Doc<Team>, diags: &mut Vec<Diagnostic>) {
+    if team.leads.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                team.at(&team.leads),
+                "no-leads",
+                format!("team `{id}` has no leads"),
+            )
+            .with_hint("name at least one lead: leads review the team's requests"),
+        );
+    }
+    let everyone: BTreeSet<&Login> = team.everyone().collect();
+    let mut quotas: BTreeMap<(&str, &str), ()> = BTreeMap::new();
+    for q in &team.gpu_quota {
+        if quotas
+            .insert((q.family.as_str(), q.region.as_str()), ())
+            .is_some()
+        {
+            diags.push(
+                Diagnostic::error(
+                    team.at(q),
+                    "duplicate-quota",
+                    format!("{} in {} is listed twice", q.family, q.region),
+                )
+                .with_hint("keep one entry per VM family and region"),
+            );
+        }
+        if q.status == QuotaStatus::Approved && q.approved_on.is_none() {
+            diags.push(
+                Diagnostic::warning(
+                    team.at(q),
+                    "undated-approval",
+                    "an approved quota has no approved_on date",
+                )
+                .with_hint("add approved_on: YYYY-MM-DD"),
+            );
+        }
+    }
+    for who in team.skills.keys().chain(team.training.keys()) {
+        if !everyone.contains(who) {
+            diags.push(
+                Diagnostic::warning(
+                    team.place(),
+                    "not-a-member",
+                    format!("`{who}` has skills or training recorded but is not a lead or member"),
+                )
+                .with_hint("add them to members, or remove their record"),
+            );
+        }
+    }
+}
+
+fn team_ref<T>(repo: &Repository, doc: &Doc<T>, team: &Located<Id>, diags: &mut Vec<Diagnostic>) {
+    if !repo.teams.contains_key(team.as_str()) && repo.broken_in("teams").next().is_none() {
+        diags.push(unknown_team(repo, doc.at(team), team));
+    }
+}
+
+pub fn unknown_team(repo: &Repository, place: Place, team: &Id) -> Diagnostic {
+    Diagnostic::error(place, "unknown-team", format!("there is no team `{team}`")).with_hint(
+        format!(
+            "name a file of teams/ without `.yaml`{}",
+            listing(repo.teams.keys())
+        ),
+    )
+}
+
+pub fn currency_mismatch(place: Place, a: &Money, b: &Money) -> Diagnostic {
+    Diagnostic::error(
+        place,
+        "currency-mismatch",
+        format!("{b} is in {}, but it is compared with {a}", b.currency),
+    )
+    .with_hint(format!("write the amount in {}", a.currency))
+}
+
+/// `: a, b, c` (at most ten), or nothing when the list is empty.
+pub fn listing<'a, T: std::fmt::Display + 'a>(items: impl Iterator<Item = &'a T>) -> String {
+    let items: Vec<String> = items.map(|i| i.to_string()).collect();
+    match items.len() {
+        0 => String::new(),
+        n if n > 10 => format!(": {}, ...", items[..10].join(", ")),
+        _ => format!(": {}", items.join(", ")),
+    }
+}

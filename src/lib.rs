@@ -1,0 +1,61 @@
+//! adoptbot: a GitOps reconciliation bot that runs an organisation's AI adoption on Azure
+//! from one git repository, through the six-phase AI adoption framework.
+//!
+//! The parts, in the order data flows through them:
+//! - [`load`]: a repository snapshot (a directory, or a git tree at a commit) into typed
+//!   documents and diagnostics;
+//! - [`model`]: the documents, the framework as data, diagnostics;
+//! - [`evaluate`]: pure functions from (model, now) to findings;
+//! - [`plan`]: the actions the bot would take for those findings;
+//! - [`render`]: blueprints into IaC;
+//! - [`report`]: findings and plans for people (text) and scripts (JSON);
+//! - [`runners`]: the command line.
+
+pub mod evaluate;
+pub mod load;
+pub mod model;
+pub mod plan;
+pub mod report;
+pub mod runners;
+
+use chrono::NaiveDate;
+
+/// Everything the bot knows about a repository on a day: the loaded documents, the
+/// framework with the organisation's overrides, and the findings. Pure.
+#[derive(Debug)]
+pub struct Analysis {
+    pub loaded: load::Loaded,
+    pub framework: model::Framework,
+    pub evaluation: evaluate::Evaluation,
+}
+
+/// Loads a snapshot and evaluates it as of `today`. All diagnostics, from loading and from
+/// evaluation, end up in `evaluation.diagnostics`, sorted.
+pub fn analyse(
+    snapshot: &load::Snapshot,
+    today: NaiveDate,
+) -> Result<Analysis, Vec<model::Diagnostic>> {
+    let loaded = load::load(snapshot);
+    let mut framework = load::framework::builtin()?;
+    let mut diagnostics = loaded.diagnostics.clone();
+    if let Some(o) = &loaded.repo.overrides {
+        let (fw, d) = load::framework::apply_overrides(framework, o);
+        framework = fw;
+        diagnostics.extend(d);
+    }
+    let blueprints = evaluate::BlueprintFacts::default();
+    let mut evaluation = evaluate::evaluate(&evaluate::Input {
+        repo: &loaded.repo,
+        framework: &framework,
+        today,
+        blueprints: &blueprints,
+    });
+    evaluation.diagnostics.extend(diagnostics);
+    evaluation.diagnostics.sort();
+    evaluation.diagnostics.dedup();
+    Ok(Analysis {
+        loaded,
+        framework,
+        evaluation,
+    })
+}

@@ -1,0 +1,158 @@
+//! YAML into typed documents, with every failure turned into a diagnostic that names the
+//! line and column and says what to write instead.
+
+use crate::model::{Diagnostic, Place};
+use serde::de::DeserializeOwned;
+
+/// The largest document adoptbot reads. Adoption documents are small; anything larger is a
+/// mistake or an attack, and is refused before parsing.
+pub const MAX_FILE_BYTES: usize = 1024 * 1024;
+
+/// Parses one YAML document. `schema` names the JSON Schema of the kind, for the hint.
+pub fn parse<T: DeserializeOwned>(path: &str, text: &str, schema: &str) -> Result<T, Diagnostic> {
+    if text.trim().is_empty()
+        || text
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        return Err(Diagnostic::error(
+            Place::new(path, 1, 1),
+            "empty-document",
+            "the file holds no document",
+        )
+        .with_hint(format!(
+            "write the document, or delete the file; its fields are in docs/schema/{schema}"
+        )));
+    }
+    let options = serde_saphyr::options! { strict_booleans: true, with_snippet: false };
+    serde_saphyr::from_str_with_options::<T>(text, options)
+        .map_err(|e| to_diagnostic(path, &e, schema))
+}
+
+fn to_diagnostic(path: &str, e: &serde_saphyr::Error, schema: &str) -> Diagnostic {
+    let (line, column) = e
+        .location()
+        .map(|l| {
+            (
+                u32::try_from(l.line()).unwrap_or(0),
+                u32::try_from(l.column()).unwrap_or(0),
+            )
+        })
+        .unwrap_or((0, 0));
+    let raw = e.without_snippet().to_string();
+    let message = strip_position(&raw);
+    let (code, message, hint) = explain(message, schema);
+    Diagnostic::error(Place::new(path, line, column), code, message).with_hint(hint)
+}
+
+/// serde-saphyr appends " at line L, column C"; the place is shown separately.
+fn strip_position(msg: &str) -> &str {
+    match msg.rfind(" at line ") {
+        Some(i) if msg[i..].contains(", column ") => &msg[..i],
+        _ => msg,
+    }
+}
+
+/// A stable code, a message and a hint for each kind of parse failure.
+fn explain(msg: &str, schema: &str) -> (&'static str, String, String) {
+    let see = format!("the fields and their types are in docs/schema/{schema}");
+    if let Some(rest) = msg.strip_prefix("unknown field ") {
+        let (field, expected) = rest.split_once(", expected").unwrap_or((rest, ""));
+        let expected = expected.trim_start_matches(" one of").trim();
+        let hint = if expected.is_empty() {
+            format!("remove {field}: this document takes no other fields")
+        } else {
+            format!("remove {field} or correct its spelling; allowed here: {expected}")
+        };
+        return ("unknown-field", format!("unknown field {field}"), hint);
+    }
+    if let Some(rest) = msg.strip_prefix("missing field ") {
+        return (
+            "missing-field",
+            format!("missing field {rest}"),
+            format!("add {rest}; {see}"),
+        );
+    }
+    if let Some(rest) = msg.strip_prefix("unknown variant ") {
+        let (value, expected) = rest.split_once(", expected").unwrap_or((rest, ""));
+        let expected = expected.trim_start_matches(" one of").trim();
+        return (
+            "unknown-value",
+            format!("unknown value {value}"),
+            format!("write one of: {expected}"),
+        );
+    }
+    if let Some(rest) = msg.strip_prefix("duplicate mapping key: ") {
+        let key = rest.split(',').next().unwrap_or(rest).trim();
+        return (
+            "duplicate-key",
+            format!("the key `{key}` appears twice"),
+            "keep one of them: YAML keeps neither reliably".into(),
+        );
+    }
+    if msg.starts_with("multiple YAML documents") {
+        return (
+            "multiple-documents",
+            "the file holds more than one YAML document".into(),
+            "keep one document per file and remove the `---` separator".into(),
+        );
+    }
+    if msg.contains("budget") || msg.contains("alias") && msg.contains("limit") {
+        return (
+            "too-complex",
+            format!("the document is too complex to read: {msg}"),
+            "remove deep nesting and repeated aliases".into(),
+        );
+    }
+    if let Some(kind) = msg.strip_prefix("invalid ") {
+        if kind.starts_with('u') || kind.starts_with('i') {
+            return (
+                "wrong-type",
+                format!("expected a whole number ({kind})"),
+                see,
+            );
+        }
+    }
+    ("invalid-yaml", msg.to_string(), see)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Doc {
+        name: String,
+        count: u32,
+    }
+
+    #[test]
+    fn unknown_field_names_line_and_alternatives() {
+        let d = parse::<Doc>(
+            "x.yaml",
+            "name: a\ncount: 1\ncolour: red\n",
+            "x.schema.json",
+        )
+        .unwrap_err();
+        assert_eq!((d.place.line, d.place.column), (3, 1));
+        assert_eq!(d.code, "unknown-field");
+        assert!(d.hint.contains("name, count"), "{}", d.hint);
+    }
+
+    #[test]
+    fn duplicate_keys_and_empty_files_are_errors() {
+        let d = parse::<Doc>("x.yaml", "name: a\ncount: 1\nname: b\n", "x").unwrap_err();
+        assert_eq!((d.code, d.place.line), ("duplicate-key", 3));
+        let d = parse::<Doc>("x.yaml", "# only a comment\n", "x").unwrap_err();
+        assert_eq!(d.code, "empty-document");
+    }
+
+    #[test]
+    fn negative_count_is_a_type_error() {
+        let d = parse::<Doc>("x.yaml", "name: a\ncount: -1\n", "x").unwrap_err();
+        assert_eq!((d.code, d.place.line, d.place.column), ("wrong-type", 2, 8));
+    }
+}

@@ -1,0 +1,184 @@
+//! `adoption.yaml`: the organisation, its current phase, who holds each approval role, its
+//! Azure scopes, the schedule and notice settings, and the IaC flavour it deploys with.
+
+use super::{Id, Located, Login, Phase, TeamRef};
+use chrono::NaiveDate;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Adoption {
+    /// The organisation's name, as shown in reports.
+    pub organisation: String,
+    /// The phase the organisation is in now. Changing it in a PR is a gate request.
+    pub phase: Located<Phase>,
+    /// The IaC language that provisioning PRs are rendered in.
+    #[serde(default)]
+    pub iac_flavour: IacFlavour,
+    /// Approval roles of the decision gates (e.g. `infrastructure-lead`), each held by
+    /// GitHub users and/or teams.
+    pub roles: BTreeMap<Id, Located<RoleHolders>>,
+    /// Where the organisation's AI workloads live in Azure.
+    #[serde(default)]
+    pub azure: Option<AzureScopes>,
+    /// When the scheduled report runs: a five-field cron expression in UTC, e.g. `0 6 * * 1-5`.
+    #[serde(default)]
+    pub schedule: Option<Located<String>>,
+    /// How and when the bot gives notice.
+    #[serde(default)]
+    pub notices: Notices,
+    /// The stakeholders whose alignment Gate 1 -> 2 requires.
+    #[serde(default)]
+    pub stakeholders: Vec<Stakeholder>,
+    /// The shared platform that Gate 3 -> 4 requires: CI/CD workflows and monitoring with alerting.
+    #[serde(default)]
+    pub platform: Platform,
+    /// Compliance audits of the production platform (Gate 5 -> 6).
+    #[serde(default)]
+    pub compliance_audits: Vec<ComplianceAudit>,
+}
+
+/// The IaC language of rendered blueprints.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum IacFlavour {
+    #[default]
+    Bicep,
+    Terraform,
+}
+
+impl IacFlavour {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IacFlavour::Bicep => "bicep",
+            IacFlavour::Terraform => "terraform",
+        }
+    }
+}
+
+/// Who holds a role: GitHub users, GitHub teams, or both.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleHolders {
+    #[serde(default)]
+    pub users: Vec<Login>,
+    #[serde(default)]
+    pub teams: Vec<TeamRef>,
+}
+
+impl RoleHolders {
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty() && self.teams.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AzureScopes {
+    /// The Entra ID tenant, a GUID.
+    pub tenant_id: String,
+    /// Subscription GUIDs the bot reads for drift, cost and quota.
+    pub subscriptions: Vec<String>,
+    /// Regions the organisation has selected for AI workloads.
+    #[serde(default)]
+    pub regions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Notices {
+    /// Days before a time box ends that the owner is warned, once.
+    #[serde(default = "default_warning_days")]
+    pub expiry_warning_days: u32,
+    /// Whether owners are @-mentioned in the dashboard issue.
+    #[serde(default = "yes")]
+    pub mention_owners: bool,
+}
+
+fn default_warning_days() -> u32 {
+    3
+}
+fn yes() -> bool {
+    true
+}
+
+impl Default for Notices {
+    fn default() -> Self {
+        Notices {
+            expiry_warning_days: default_warning_days(),
+            mention_owners: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Stakeholder {
+    pub name: String,
+    /// What they represent, e.g. `CFO office`.
+    pub represents: String,
+    #[serde(default)]
+    pub github: Option<Login>,
+    /// When they agreed to the adoption plan. Unset means not aligned yet.
+    #[serde(default)]
+    pub aligned_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Platform {
+    /// Repository paths of the CI/CD workflows that deploy infrastructure and models.
+    #[serde(default)]
+    pub ci_workflows: Vec<Located<String>>,
+    #[serde(default)]
+    pub monitoring: Option<Monitoring>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Monitoring {
+    /// Resource id of the Log Analytics workspace that collects diagnostics and GPU metrics.
+    pub log_analytics_workspace: String,
+    /// Resource id of the action group that alerts page.
+    #[serde(default)]
+    pub alert_action_group: Option<String>,
+    /// The alert rules in place, e.g. `gpu-utilisation-low`, `inference-p99-latency`.
+    #[serde(default)]
+    pub alert_rules: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComplianceAudit {
+    pub date: NaiveDate,
+    pub auditor: String,
+    pub result: AuditResult,
+    /// Open findings from the audit.
+    #[serde(default)]
+    pub findings: u32,
+    /// Where the report is, a repository path or a URL.
+    #[serde(default)]
+    pub report: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuditResult {
+    Passed,
+    Failed,
+}

@@ -1,0 +1,6 @@
+//! Report: findings, diagnostics and plans for people (aligned text) and for scripts
+//! (JSON in a stable, documented shape: docs/plan-json.md).
+
+pub mod json;
+pub mod table;
+pub mod text;
