@@ -24,9 +24,27 @@ pub fn parse<T: DeserializeOwned>(path: &str, text: &str, schema: &str) -> Resul
             "write the document, or delete the file; its fields are in docs/schema/{schema}"
         )));
     }
+    if let Some(line) = second_document(text) {
+        return Err(Diagnostic::error(Place::new(path, line, 1), "multiple-documents", "the file holds more than one YAML document")
+            .with_hint("keep one document per file and remove this `---` separator"));
+    }
     let options = serde_saphyr::options! { strict_booleans: true, with_snippet: false };
     serde_saphyr::from_str_with_options::<T>(text, options)
         .map_err(|e| to_diagnostic(path, &e, schema))
+}
+
+/// The line of a `---` that starts a second document, if any.
+fn second_document(text: &str) -> Option<u32> {
+    let mut content = false;
+    for (i, line) in text.lines().enumerate() {
+        let is_marker = line == "---" || line.starts_with("--- ");
+        if is_marker && content {
+            return Some(i as u32 + 1);
+        }
+        let t = line.trim();
+        content |= !is_marker && !t.is_empty() && !t.starts_with('#');
+    }
+    None
 }
 
 fn to_diagnostic(path: &str, e: &serde_saphyr::Error, schema: &str) -> Diagnostic {
@@ -89,6 +107,9 @@ fn explain(msg: &str, schema: &str) -> (&'static str, String, String) {
             format!("the key `{key}` appears twice"),
             "keep one of them: YAML keeps neither reliably".into(),
         );
+    }
+    if msg.contains("found a tab") || msg.contains("tabs") {
+        return ("tab-indentation", format!("a tab where YAML allows only spaces ({msg})"), "indent with spaces, never tabs".into());
     }
     if msg.starts_with("multiple YAML documents") {
         return (

@@ -1,0 +1,356 @@
+//! Blueprints and rendering: typed blueprint manifests, parameter validation, Tera templates
+//! rendered to Bicep or Terraform with every value escaped for the target language, a header
+//! with a fingerprint on every file, security validation of each blueprint's rendered output,
+//! and cost estimates from a dated price table.
+//!
+//! Everything here is pure: no file system, network or clock. Built-in blueprints are embedded
+//! in the binary; an organisation's own blueprints are passed in as bytes.
+//!
+//! See `docs/blueprints.md` for how to write a blueprint.
+
+mod catalogue;
+pub mod escape;
+mod header;
+pub mod manifest;
+mod names;
+mod params;
+mod prices;
+pub mod scan;
+mod security;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::model::diagnostic::{Diagnostic, Place};
+
+pub use catalogue::{BUILTIN_SOURCE, Catalogue};
+pub use header::{HeaderError, RENDER_FORMAT, RenderedHeader, check_rendered, inputs_fingerprint};
+pub use manifest::{Manifest, Parameter, SecurityControl};
+pub use names::derive as derived_names;
+pub use params::{MAX_STRING_CHARS, full_match, with_defaults};
+pub use prices::{
+    Estimate, EstimateLine, GpuDemand, HOURS_PER_MONTH, PriceItem, PriceTable, SkuInfo, SkuTable,
+    estimate, gpu_demand,
+};
+pub use security::{REQUIRED_TAGS, validate_blueprint};
+
+/// The IaC language a blueprint is rendered to.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Flavour {
+    Bicep,
+    Terraform,
+}
+
+impl Flavour {
+    pub const ALL: [Flavour; 2] = [Flavour::Bicep, Flavour::Terraform];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flavour::Bicep => "bicep",
+            Flavour::Terraform => "terraform",
+        }
+    }
+
+    /// The extension every output file of this flavour must have.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Flavour::Bicep => ".bicep",
+            Flavour::Terraform => ".tf",
+        }
+    }
+
+    fn lang(self) -> scan::Lang {
+        match self {
+            Flavour::Bicep => scan::Lang::Bicep,
+            Flavour::Terraform => scan::Lang::Hcl,
+        }
+    }
+
+    fn escape_fn(self) -> fn(&str) -> String {
+        match self {
+            Flavour::Bicep => escape::bicep_string,
+            Flavour::Terraform => escape::hcl_string,
+        }
+    }
+}
+
+impl fmt::Display for Flavour {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Flavour {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "bicep" => Ok(Flavour::Bicep),
+            "terraform" => Ok(Flavour::Terraform),
+            _ => Err(format!("unknown flavour `{s}`: use bicep or terraform")),
+        }
+    }
+}
+
+/// Who and what a render is for. Its values reach templates as `experiment.*` and as tags.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExperimentContext {
+    /// Lowercase kebab-case, `^[a-z][a-z0-9-]{1,62}$`.
+    pub id: String,
+    pub team: String,
+    pub owner: String,
+    /// `^[a-z0-9][a-z0-9-]{2,62}$`.
+    pub cost_tag: String,
+    pub expiry: chrono::NaiveDate,
+}
+
+/// One template file of a blueprint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateFile {
+    /// Where it comes from, for diagnostics: `blueprints/<name>/terraform/main.tf.tera`
+    /// (prefixed with `built-in:` for built-in blueprints).
+    pub path: String,
+    /// Its name inside the flavour folder, e.g. `main.tf.tera` or `modules/net.bicep.tera`.
+    /// Templates include each other by this name.
+    pub name: String,
+    /// The output file it renders to (`main.tf`), or empty for a partial (a file whose name
+    /// starts with `_`), which is only included by other templates.
+    pub output: String,
+    pub text: String,
+}
+
+/// A blueprint: its manifest and its templates per flavour.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Blueprint {
+    pub manifest: Manifest,
+    pub templates: BTreeMap<Flavour, Vec<TemplateFile>>,
+    /// `built-in`, or the folder in the organisation's repository (`blueprints/<name>`).
+    pub source: String,
+    /// The path of the manifest, for diagnostics.
+    pub manifest_path: String,
+}
+
+/// A rendered file. `path` is relative to the experiment's output folder (see [`output_dir`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RenderedFile {
+    pub path: String,
+    pub content: String,
+}
+
+/// Where the rendered files of an experiment go, relative to the repository root.
+pub fn output_dir(experiment_id: &str) -> String {
+    format!("infra/experiments/{experiment_id}")
+}
+
+/// Validate an experiment's parameters against a blueprint: unknown and missing parameters,
+/// wrong types, values not allowed, pattern mismatches, ranges, forbidden characters and
+/// lengths. All problems are returned. `place_of_param(name)` places a diagnostic about a
+/// parameter; it is called with `""` for a missing one.
+pub fn validate_parameters(
+    bp: &Blueprint,
+    params: &BTreeMap<String, Value>,
+    place_of_param: impl Fn(&str) -> Place,
+) -> Vec<Diagnostic> {
+    params::validate_against(&bp.manifest, params, &place_of_param)
+}
+
+/// Check the experiment context itself: the id and cost tag formats, and the hazards of the
+/// free-text fields.
+pub fn validate_context(ctx: &ExperimentContext, place: &Place) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let fields = [
+        ("id", &ctx.id, Some(r"[a-z][a-z0-9-]{1,62}")),
+        ("cost_tag", &ctx.cost_tag, Some(r"[a-z0-9][a-z0-9-]{2,62}")),
+        ("team", &ctx.team, None),
+        ("owner", &ctx.owner, None),
+    ];
+    for (name, value, pattern) in fields {
+        if value.trim().is_empty() {
+            out.push(Diagnostic::error(
+                place.clone(),
+                "context-invalid",
+                format!("experiment {name} is empty"),
+            ));
+            continue;
+        }
+        for (code, msg) in params::string_hazards(name, value) {
+            out.push(Diagnostic::error(place.clone(), code, msg));
+        }
+        if let Some(p) = pattern
+            && full_match(p, value) != Ok(true)
+        {
+            out.push(
+                Diagnostic::error(
+                    place.clone(),
+                    "context-invalid",
+                    format!("experiment {name} `{value}` does not match `^{p}$`"),
+                )
+                .with_hint("use lowercase letters, digits and hyphens, starting with a letter"),
+            );
+        }
+    }
+    out
+}
+
+/// The Tera context a template sees.
+fn template_context(
+    bp: &Blueprint,
+    ctx: &ExperimentContext,
+    effective: &BTreeMap<String, Value>,
+) -> Value {
+    let expiry = ctx.expiry.format("%Y-%m-%d").to_string();
+    json!({
+        "experiment": {
+            "id": ctx.id, "team": ctx.team, "owner": ctx.owner,
+            "cost_tag": ctx.cost_tag, "expiry": expiry,
+        },
+        "params": effective,
+        "blueprint": { "name": bp.manifest.name, "version": bp.manifest.version },
+        "tags": {
+            "team": ctx.team,
+            "experiment": ctx.id,
+            "cost-tag": ctx.cost_tag,
+            "expiry": expiry,
+            "owner": ctx.owner,
+            "managed-by": "adoptbot",
+            "blueprint": format!("{}-{}", bp.manifest.name, bp.manifest.version),
+        },
+        "names": names::derive(&ctx.id, &ctx.team),
+    })
+}
+
+fn tera_error_text(e: &tera::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg = format!("{msg}: {s}");
+        source = s.source();
+    }
+    msg
+}
+
+/// Build the Tera instance for one flavour of a blueprint: autoescape on for every template,
+/// with the flavour's string escaper.
+fn tera_for(bp: &Blueprint, flavour: Flavour) -> Result<tera::Tera, Vec<Diagnostic>> {
+    let mut tera = tera::Tera::default();
+    tera.autoescape_on(vec![".tera"]);
+    tera.set_escape_fn(flavour.escape_fn());
+    let templates = bp.templates.get(&flavour).map(Vec::as_slice).unwrap_or_default();
+    let mut diags = Vec::new();
+    for t in templates {
+        if let Err(e) = tera.add_raw_template(&t.name, &t.text) {
+            diags.push(Diagnostic::error(
+                Place::file(&t.path),
+                "template-syntax",
+                format!("template does not parse: {}", tera_error_text(&e)),
+            ));
+        }
+    }
+    if diags.is_empty() {
+        if let Err(e) = tera.build_inheritance_chains() {
+            diags.push(Diagnostic::error(
+                Place::file(&bp.manifest_path),
+                "template-syntax",
+                tera_error_text(&e),
+            ));
+        }
+    }
+    if diags.is_empty() { Ok(tera) } else { Err(diags) }
+}
+
+/// Render with already validated, defaulted parameters. Used by [`render`] and by the security
+/// validation (which probes templates with hostile values on purpose).
+fn render_effective(
+    bp: &Blueprint,
+    flavour: Flavour,
+    ctx: &ExperimentContext,
+    effective: &BTreeMap<String, Value>,
+) -> Result<Vec<RenderedFile>, Vec<Diagnostic>> {
+    let Some(templates) = bp.templates.get(&flavour).filter(|t| !t.is_empty()) else {
+        return Err(vec![Diagnostic::error(
+            Place::file(&bp.manifest_path),
+            "blueprint-missing-flavour",
+            format!("blueprint `{}` has no {flavour} templates", bp.manifest.name),
+        )
+        .with_hint(format!("add {}/*.tera files next to blueprint.yaml", flavour.as_str()))]);
+    };
+    let tera = tera_for(bp, flavour)?;
+    let context = tera::Context::from_value(template_context(bp, ctx, effective)).map_err(|e| {
+        vec![Diagnostic::error(Place::file(&bp.manifest_path), "render-failed", e.to_string())]
+    })?;
+    let inputs = inputs_fingerprint(bp, flavour, ctx, effective);
+    let mut out = Vec::new();
+    let mut diags = Vec::new();
+    for t in templates.iter().filter(|t| !t.output.is_empty()) {
+        match tera.render(&t.name, &context) {
+            Ok(body) => {
+                let body = tidy(&body);
+                if let Err(e) = scan::parse(flavour.lang(), &body) {
+                    diags.push(
+                        Diagnostic::error(
+                            Place::file(&t.path),
+                            "render-unbalanced",
+                            format!("rendered {} does not scan: {e}", t.output),
+                        )
+                        .with_hint("check the template's quotes and braces"),
+                    );
+                    continue;
+                }
+                let content = header::with_header(flavour, ctx, bp, &inputs, &body);
+                out.push(RenderedFile { path: t.output.clone(), content });
+            }
+            Err(e) => diags.push(Diagnostic::error(
+                Place::file(&t.path),
+                "render-failed",
+                format!("template failed to render: {}", tera_error_text(&e)),
+            )),
+        }
+    }
+    if diags.is_empty() { Ok(out) } else { Err(diags) }
+}
+
+/// Trim trailing whitespace on each line, collapse runs of blank lines and end with one newline.
+fn tidy(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut blank = 0;
+    for line in body.trim_start_matches('\n').lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+/// Render a blueprint for an experiment. Parameters and context are validated first; every
+/// problem is returned. The output files carry a header with the fingerprint of the inputs.
+pub fn render(
+    bp: &Blueprint,
+    flavour: Flavour,
+    ctx: &ExperimentContext,
+    params: &BTreeMap<String, Value>,
+) -> Result<Vec<RenderedFile>, Vec<Diagnostic>> {
+    let place = Place::file(format!("experiments/{}.yaml", ctx.id));
+    let mut diags = validate_context(ctx, &place);
+    diags.extend(validate_parameters(bp, params, |_| place.clone()));
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    render_effective(bp, flavour, ctx, &with_defaults(&bp.manifest, params))
+}

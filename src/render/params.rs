@@ -1,0 +1,300 @@
+//! Validation of an experiment's parameters against a blueprint manifest, before anything is
+//! rendered. Every problem is reported, not only the first.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use super::manifest::{Manifest, Parameter};
+use crate::model::diagnostic::{Diagnostic, Place};
+
+/// The longest string value accepted, in characters.
+pub const MAX_STRING_CHARS: usize = 256;
+
+/// Whether `value` matches `pattern` as a whole (the pattern is anchored at both ends). Uses the
+/// regex engine that tera's `matching` test uses, which runs in linear time. `Err` carries the
+/// regex compiler's message.
+pub fn full_match(pattern: &str, value: &str) -> Result<bool, String> {
+    static TERA: OnceLock<tera::Tera> = OnceLock::new();
+    let tera = TERA.get_or_init(tera::Tera::default);
+    let tester = tera.get_tester("matching").map_err(|e| e.to_string())?;
+    let anchored = format!("^(?:{pattern})$");
+    tester
+        .test(Some(&Value::String(value.to_owned())), &[Value::String(anchored)])
+        .map_err(|e| {
+            let mut msg = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                msg = format!("{msg}: {s}");
+                source = s.source();
+            }
+            msg
+        })
+}
+
+/// Characters that are never accepted in a string value: control characters other than
+/// newline, carriage return and tab, and invisible or bidirectional formatting characters
+/// (which make a value read differently from what it is).
+pub fn forbidden_char(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        || matches!(c,
+            '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{00AD}')
+}
+
+/// Problems with a string value that no pattern may allow: forbidden characters and length.
+/// Returns `(code, message)` pairs.
+pub fn string_hazards(name: &str, s: &str) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    if let Some((i, c)) = s.chars().enumerate().find(|(_, c)| forbidden_char(*c)) {
+        out.push((
+            "parameter-forbidden-character",
+            format!(
+                "parameter `{name}` contains the forbidden character U+{:04X} at position {}",
+                c as u32,
+                i + 1
+            ),
+        ));
+    }
+    let n = s.chars().count();
+    if n > MAX_STRING_CHARS {
+        out.push((
+            "parameter-too-long",
+            format!(
+                "parameter `{name}` is {n} characters long; the limit is {MAX_STRING_CHARS}"
+            ),
+        ));
+    }
+    out
+}
+
+fn show(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 60 {
+        let short: String = s.chars().take(57).collect();
+        format!("{short}...")
+    } else {
+        s
+    }
+}
+
+fn type_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "an integer",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a map",
+    }
+}
+
+/// Validate `params` against the manifest's parameters. `place_of_param` gives the place of a
+/// parameter in the request (for diagnostics); it is also called with `""` for problems that
+/// concern the parameter block as a whole (a missing parameter).
+pub fn validate_against(
+    manifest: &Manifest,
+    params: &BTreeMap<String, Value>,
+    place_of_param: &dyn Fn(&str) -> Place,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let bp = &manifest.name;
+    for (name, value) in params {
+        let place = place_of_param(name);
+        let Some(spec) = manifest.parameters.get(name) else {
+            let known: Vec<&str> = manifest.parameters.keys().map(String::as_str).collect();
+            out.push(
+                Diagnostic::error(
+                    place,
+                    "unknown-parameter",
+                    format!("blueprint `{bp}` has no parameter `{name}`"),
+                )
+                .with_hint(format!("known parameters: {}", known.join(", "))),
+            );
+            continue;
+        };
+        for (code, msg, hint) in check_value(name, spec, value) {
+            out.push(Diagnostic::error(place.clone(), code, msg).with_hint(hint));
+        }
+    }
+    for (name, spec) in &manifest.parameters {
+        if !params.contains_key(name) && spec.default_value().is_none() {
+            out.push(
+                Diagnostic::error(
+                    place_of_param(""),
+                    "missing-parameter",
+                    format!(
+                        "blueprint `{bp}` requires parameter `{name}` ({}), which has no default",
+                        spec.type_name()
+                    ),
+                )
+                .with_hint(format!("add `{name}:` under `parameters`: {}", spec.description())),
+            );
+        }
+    }
+    out
+}
+
+/// Check one value against its specification. Returns `(code, message, hint)` triples.
+pub fn check_value(
+    name: &str,
+    spec: &Parameter,
+    value: &Value,
+) -> Vec<(&'static str, String, String)> {
+    let mut out: Vec<(&'static str, String, String)> = Vec::new();
+    let wrong_type = |expected: &str| {
+        (
+            "parameter-type",
+            format!(
+                "parameter `{name}` must be {expected}, not {} ({})",
+                type_of(value),
+                show(value)
+            ),
+            match value {
+                Value::String(s) if expected != "a string" => {
+                    format!("write the value without quotes, e.g. `{name}: {s}`")
+                }
+                _ => String::new(),
+            },
+        )
+    };
+    match spec {
+        Parameter::String(p) => {
+            let Value::String(s) = value else {
+                out.push(wrong_type("a string"));
+                return out;
+            };
+            for (code, msg) in string_hazards(name, s) {
+                out.push((code, msg, "use plain printable text".to_owned()));
+            }
+            let n = s.chars().count() as u32;
+            if let Some(allowed) = &p.allowed
+                && !allowed.iter().any(|a| a == s)
+            {
+                out.push((
+                    "parameter-not-allowed",
+                    format!(
+                        "parameter `{name}` is {}, which is not one of the allowed values: {}",
+                        show(value),
+                        allowed.join(", ")
+                    ),
+                    format!("use one of: {}", allowed.join(", ")),
+                ));
+            }
+            if let Some(min) = p.min_length
+                && n < min
+            {
+                out.push((
+                    "parameter-range",
+                    format!("parameter `{name}` has {n} characters; at least {min} are required"),
+                    String::new(),
+                ));
+            }
+            if let Some(max) = p.max_length
+                && n > max
+            {
+                out.push((
+                    "parameter-range",
+                    format!("parameter `{name}` has {n} characters; at most {max} are allowed"),
+                    String::new(),
+                ));
+            }
+            if let Some(pattern) = &p.pattern {
+                match full_match(pattern, s) {
+                    Ok(true) => {}
+                    Ok(false) => out.push((
+                        "parameter-pattern",
+                        format!(
+                            "parameter `{name}` is {}, which does not match the pattern `{pattern}`",
+                            show(value)
+                        ),
+                        p.description.clone(),
+                    )),
+                    Err(e) => out.push((
+                        "manifest-invalid-pattern",
+                        format!("parameter `{name}` has an invalid pattern `{pattern}`: {e}"),
+                        String::new(),
+                    )),
+                }
+            }
+        }
+        Parameter::Integer(p) => {
+            let Some(i) = value.as_i64() else {
+                out.push(wrong_type("an integer"));
+                return out;
+            };
+            if let Some(allowed) = &p.allowed
+                && !allowed.contains(&i)
+            {
+                let list: Vec<String> = allowed.iter().map(i64::to_string).collect();
+                out.push((
+                    "parameter-not-allowed",
+                    format!(
+                        "parameter `{name}` is {i}, which is not one of the allowed values: {}",
+                        list.join(", ")
+                    ),
+                    format!("use one of: {}", list.join(", ")),
+                ));
+            }
+            if p.min.is_some_and(|m| i < m) || p.max.is_some_and(|m| i > m) {
+                out.push((
+                    "parameter-range",
+                    format!(
+                        "parameter `{name}` is {i}, outside the range {}",
+                        range_text(p.min.map(|m| m.to_string()), p.max.map(|m| m.to_string()))
+                    ),
+                    String::new(),
+                ));
+            }
+        }
+        Parameter::Number(p) => {
+            let Some(f) = value.as_f64() else {
+                out.push(wrong_type("a number"));
+                return out;
+            };
+            if p.min.is_some_and(|m| f < m) || p.max.is_some_and(|m| f > m) {
+                out.push((
+                    "parameter-range",
+                    format!(
+                        "parameter `{name}` is {f}, outside the range {}",
+                        range_text(p.min.map(|m| m.to_string()), p.max.map(|m| m.to_string()))
+                    ),
+                    String::new(),
+                ));
+            }
+        }
+        Parameter::Boolean(_) => {
+            if !value.is_boolean() {
+                out.push(wrong_type("a boolean (true or false)"));
+            }
+        }
+    }
+    out
+}
+
+fn range_text(min: Option<String>, max: Option<String>) -> String {
+    match (min, max) {
+        (Some(a), Some(b)) => format!("{a}..={b}"),
+        (Some(a), None) => format!(">= {a}"),
+        (None, Some(b)) => format!("<= {b}"),
+        (None, None) => String::new(),
+    }
+}
+
+/// The parameters with the manifest's defaults filled in for those not set.
+pub fn with_defaults(
+    manifest: &Manifest,
+    params: &BTreeMap<String, Value>,
+) -> BTreeMap<String, Value> {
+    let mut out = params.clone();
+    for (name, spec) in &manifest.parameters {
+        if !out.contains_key(name)
+            && let Some(d) = spec.default_value()
+        {
+            out.insert(name.clone(), d);
+        }
+    }
+    out
+}
