@@ -15,6 +15,7 @@ pub mod evaluate;
 pub mod load;
 pub mod model;
 pub mod plan;
+pub mod render;
 pub mod report;
 pub mod runners;
 

@@ -20,14 +20,22 @@ fn analyse(files: &[(String, String)], today: &str) -> adoptbot::Analysis {
 }
 
 fn codes(a: &adoptbot::Analysis) -> Vec<(&'static str, String, u32)> {
-    a.evaluation.diagnostics.iter().filter(|d| d.is_error()).map(|d| (d.code, d.place.file.clone(), d.place.line)).collect()
+    a.evaluation
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| (d.code, d.place.file.clone(), d.place.line))
+        .collect()
 }
 
 const CARD: &str = "assessed_on: 2026-10-01\nareas:\n  team-skills: { rating: 4, evidence: survey }\n  gpu-readiness: { rating: 2, evidence: no quota in swedencentral }\n  networking: { rating: 3, evidence: private DNS }\n  security: { rating: 5, evidence: MI everywhere }\n  automation: { rating: 1, evidence: click-ops }\n  shadow-ai: { rating: 3, evidence: inventory }\n";
 
 #[test]
 fn scorecard_areas_below_three_are_phase_two_focus_items() {
-    let a = analyse(&with(minimal(), &[("scorecards/2026-10-01.yaml", CARD)]), "2026-11-01");
+    let a = analyse(
+        &with(minimal(), &[("scorecards/2026-10-01.yaml", CARD)]),
+        "2026-11-01",
+    );
     let r = a.evaluation.readiness.clone().expect("a readiness result");
     let focus: Vec<_> = r.focus.iter().map(|f| (f.area, f.rating)).collect();
     assert_eq!(focus, vec![(Area::GpuReadiness, 2), (Area::Automation, 1)]);
@@ -38,15 +46,33 @@ fn scorecard_areas_below_three_are_phase_two_focus_items() {
 #[test]
 fn a_missing_area_is_an_error() {
     let card = CARD.replace("  networking: { rating: 3, evidence: private DNS }\n", "");
-    let a = analyse(&with(minimal(), &[("scorecards/2026-10-01.yaml", &card)]), "2026-11-01");
+    let a = analyse(
+        &with(minimal(), &[("scorecards/2026-10-01.yaml", &card)]),
+        "2026-11-01",
+    );
     assert!(codes(&a).contains(&("missing-area", "scorecards/2026-10-01.yaml".into(), 1)));
-    assert_eq!(a.evaluation.readiness.clone().unwrap().missing, vec![Area::Networking]);
+    assert_eq!(
+        a.evaluation.readiness.clone().unwrap().missing,
+        vec![Area::Networking]
+    );
 }
 
 #[test]
 fn the_newest_scorecard_decides() {
-    let newer = CARD.replace("2026-10-01", "2026-11-01").replace("rating: 1", "rating: 3").replace("rating: 2", "rating: 4");
-    let a = analyse(&with(minimal(), &[("scorecards/2026-10-01.yaml", CARD), ("scorecards/a-newer.yaml", &newer)]), "2026-11-20");
+    let newer = CARD
+        .replace("2026-10-01", "2026-11-01")
+        .replace("rating: 1", "rating: 3")
+        .replace("rating: 2", "rating: 4");
+    let a = analyse(
+        &with(
+            minimal(),
+            &[
+                ("scorecards/2026-10-01.yaml", CARD),
+                ("scorecards/a-newer.yaml", &newer),
+            ],
+        ),
+        "2026-11-20",
+    );
     let r = a.evaluation.readiness.unwrap();
     assert_eq!(r.scorecard, "scorecards/a-newer.yaml");
     assert!(r.focus.is_empty());
@@ -54,7 +80,8 @@ fn the_newest_scorecard_decides() {
 
 #[test]
 fn experiment_expiry_is_computed_from_start_time_box_and_renewals() {
-    let renewed = experiment("r", Some("2026-10-01")) + "renewals:\n  - { duration: 2w, reason: more data }\n";
+    let renewed = experiment("r", Some("2026-10-01"))
+        + "renewals:\n  - { duration: 2w, reason: more data }\n";
     let files = with(
         minimal(),
         &[
@@ -65,13 +92,34 @@ fn experiment_expiry_is_computed_from_start_time_box_and_renewals() {
         ],
     );
     let a = analyse(&files, "2026-11-20");
-    let by_id = |id: &str| a.evaluation.experiments.iter().find(|e| e.id.as_str() == id).unwrap().clone();
+    let by_id = |id: &str| {
+        a.evaluation
+            .experiments
+            .iter()
+            .find(|e| e.id.as_str() == id)
+            .unwrap()
+            .clone()
+    };
     let ea = by_id("a");
-    assert_eq!((ea.expires_on, ea.days_left, ea.expired, ea.lifecycle), (Some(date("2026-11-15")), Some(-5), true, Lifecycle::Expired));
+    assert_eq!(
+        (ea.expires_on, ea.days_left, ea.expired, ea.lifecycle),
+        (Some(date("2026-11-15")), Some(-5), true, Lifecycle::Expired)
+    );
     let eb = by_id("b");
-    assert_eq!((eb.expires_on, eb.days_left, eb.lifecycle), (Some(date("2026-11-24")), Some(4), Lifecycle::Active));
+    assert_eq!(
+        (eb.expires_on, eb.days_left, eb.lifecycle),
+        (Some(date("2026-11-24")), Some(4), Lifecycle::Active)
+    );
     let a2 = analyse(&files, "2026-11-21");
-    assert_eq!(a2.evaluation.experiments.iter().find(|e| e.id.as_str() == "b").unwrap().lifecycle, Lifecycle::EndingSoon);
+    assert_eq!(
+        a2.evaluation
+            .experiments
+            .iter()
+            .find(|e| e.id.as_str() == "b")
+            .unwrap()
+            .lifecycle,
+        Lifecycle::EndingSoon
+    );
     assert_eq!(by_id("c").lifecycle, Lifecycle::Requested);
     let er = by_id("r");
     assert_eq!((er.expires_on, er.renewals), (Some(date("2026-10-29")), 1));
@@ -81,7 +129,13 @@ fn experiment_expiry_is_computed_from_start_time_box_and_renewals() {
 #[test]
 fn the_warning_window_comes_from_adoption_notices() {
     let adoption = minimal()[0].1.clone() + "notices: { expiry_warning_days: 7 }\n";
-    let files = with(minimal(), &[("adoption.yaml", &adoption), ("experiments/b.yaml", &experiment("b", Some("2026-11-10")))]);
+    let files = with(
+        minimal(),
+        &[
+            ("adoption.yaml", &adoption),
+            ("experiments/b.yaml", &experiment("b", Some("2026-11-10"))),
+        ],
+    );
     let a = analyse(&files, "2026-11-18");
     assert_eq!(a.evaluation.experiments[0].lifecycle, Lifecycle::EndingSoon);
 }
@@ -89,14 +143,31 @@ fn the_warning_window_comes_from_adoption_notices() {
 #[test]
 fn experiment_requirements_each_have_a_diagnostic_on_their_line() {
     let bad = "title: Bad\nteam: nosuchteam\nowner: dave\nhypothesis: h\nnext_step: n\ntime_box: 3w\ncost_cap: 0 USD\ncost_tag: exp-a\nblueprint: azure-openai\n";
-    let files = with(minimal(), &[("experiments/a.yaml", &experiment("a", None)), ("experiments/bad.yaml", bad)]);
+    let files = with(
+        minimal(),
+        &[
+            ("experiments/a.yaml", &experiment("a", None)),
+            ("experiments/bad.yaml", bad),
+        ],
+    );
     let a = analyse(&files, "2026-11-20");
     let c = codes(&a);
     let f = "experiments/bad.yaml".to_string();
-    for expected in [("unknown-team", f.clone(), 2), ("non-standard-time-box", f.clone(), 6), ("no-cost-cap", f.clone(), 7), ("duplicate-cost-tag", f.clone(), 8), ("no-success-criteria", f.clone(), 1)] {
+    for expected in [
+        ("unknown-team", f.clone(), 2),
+        ("non-standard-time-box", f.clone(), 6),
+        ("no-cost-cap", f.clone(), 7),
+        ("duplicate-cost-tag", f.clone(), 8),
+        ("no-success-criteria", f.clone(), 1),
+    ] {
         assert!(c.contains(&expected), "missing {expected:?} in {c:?}");
     }
-    let bad_state = a.evaluation.experiments.iter().find(|e| e.id.as_str() == "bad").unwrap();
+    let bad_state = a
+        .evaluation
+        .experiments
+        .iter()
+        .find(|e| e.id.as_str() == "bad")
+        .unwrap();
     assert!(!bad_state.valid);
 }
 
@@ -104,43 +175,120 @@ fn experiment_requirements_each_have_a_diagnostic_on_their_line() {
 fn too_many_renewals_and_non_standard_renewals_fail() {
     let e = experiment("a", Some("2026-09-01"))
         + "renewals:\n  - { duration: 2w, reason: one }\n  - { duration: 4w, reason: two }\n  - { duration: 3w, reason: three }\n";
-    let a = analyse(&with(minimal(), &[("experiments/a.yaml", &e)]), "2026-11-20");
+    let a = analyse(
+        &with(minimal(), &[("experiments/a.yaml", &e)]),
+        "2026-11-20",
+    );
     let c = codes(&a);
-    assert!(c.iter().any(|x| x.0 == "too-many-renewals" && x.2 == 17), "{c:?}");
-    assert!(c.iter().any(|x| x.0 == "non-standard-time-box" && x.2 == 17), "{c:?}");
+    assert!(
+        c.iter().any(|x| x.0 == "too-many-renewals" && x.2 == 17),
+        "{c:?}"
+    );
+    assert!(
+        c.iter()
+            .any(|x| x.0 == "non-standard-time-box" && x.2 == 17),
+        "{c:?}"
+    );
 }
 
 #[test]
 fn over_budget_is_flagged() {
-    let e = experiment("a", Some("2026-11-10")) + "spend: { to_date: 1000 USD, as_of: 2026-11-19 }\n";
-    let a = analyse(&with(minimal(), &[("experiments/a.yaml", &e)]), "2026-11-20");
+    let e =
+        experiment("a", Some("2026-11-10")) + "spend: { to_date: 1000 USD, as_of: 2026-11-19 }\n";
+    let a = analyse(
+        &with(minimal(), &[("experiments/a.yaml", &e)]),
+        "2026-11-20",
+    );
     assert!(a.evaluation.experiments[0].over_budget);
     let plan = adoptbot::plan::plan(&a.evaluation);
-    assert!(plan.iter().any(|x| x.key() == "pr:adoptbot/decommission/a"), "{plan:?}");
+    assert!(
+        plan.iter().any(|x| x.key() == "pr:adoptbot/decommission/a"),
+        "{plan:?}"
+    );
 }
 
 fn gate(a: &adoptbot::Analysis) -> Vec<(String, Status)> {
-    a.evaluation.gate.as_ref().unwrap().deliverables.iter().map(|d| (d.id.to_string(), d.status)).collect()
+    a.evaluation
+        .gate
+        .as_ref()
+        .unwrap()
+        .deliverables
+        .iter()
+        .map(|d| (d.id.to_string(), d.status))
+        .collect()
 }
 
 const USE_CASE: &str = "title: T\nteam: search\nvalidation: { technical: true, operational: true, economic: true, validated_on: 2026-10-01 }\nproduction_estimate: { compute: 2 x NC A100, storage: 1 TB, networking: private, monthly_cost: 9000 USD }\ncost_review: { reviewed_by: bob, reviewed_on: 2026-10-10 }\n";
 
 #[test]
 fn gate_four_to_five_passes_with_two_reviewed_use_cases() {
-    let a = analyse(&with(minimal(), &[("use-cases/one.yaml", USE_CASE), ("use-cases/two.yaml", USE_CASE)]), "2026-11-20");
-    assert_eq!(gate(&a), vec![("validated-use-cases".into(), Status::Pass), ("costs-reviewed".into(), Status::Pass)]);
+    let a = analyse(
+        &with(
+            minimal(),
+            &[
+                ("use-cases/one.yaml", USE_CASE),
+                ("use-cases/two.yaml", USE_CASE),
+            ],
+        ),
+        "2026-11-20",
+    );
+    assert_eq!(
+        gate(&a),
+        vec![
+            ("validated-use-cases".into(), Status::Pass),
+            ("costs-reviewed".into(), Status::Pass)
+        ]
+    );
     assert!(a.evaluation.gate.as_ref().unwrap().deliverables_met);
-    let unreviewed = USE_CASE.lines().filter(|l| !l.starts_with("cost_review")).collect::<Vec<_>>().join("\n");
-    let a = analyse(&with(minimal(), &[("use-cases/one.yaml", USE_CASE), ("use-cases/two.yaml", &unreviewed)]), "2026-11-20");
-    assert_eq!(gate(&a), vec![("validated-use-cases".into(), Status::Pass), ("costs-reviewed".into(), Status::Fail)]);
+    let unreviewed = USE_CASE
+        .lines()
+        .filter(|l| !l.starts_with("cost_review"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let a = analyse(
+        &with(
+            minimal(),
+            &[
+                ("use-cases/one.yaml", USE_CASE),
+                ("use-cases/two.yaml", &unreviewed),
+            ],
+        ),
+        "2026-11-20",
+    );
+    assert_eq!(
+        gate(&a),
+        vec![
+            ("validated-use-cases".into(), Status::Pass),
+            ("costs-reviewed".into(), Status::Fail)
+        ]
+    );
     let ev = &a.evaluation.gate.as_ref().unwrap().deliverables[1].evidence;
-    assert!(ev.iter().any(|e| e.file == "use-cases/two.yaml" && e.value == "no cost_review"), "{ev:?}");
+    assert!(
+        ev.iter()
+            .any(|e| e.file == "use-cases/two.yaml" && e.value == "no cost_review"),
+        "{ev:?}"
+    );
 }
 
 #[test]
 fn an_unreadable_deliverable_is_unknown_not_failed() {
-    let a = analyse(&with(minimal(), &[("use-cases/one.yaml", USE_CASE), ("use-cases/two.yaml", "title: [broken")]), "2026-11-20");
-    assert_eq!(gate(&a), vec![("validated-use-cases".into(), Status::Unknown), ("costs-reviewed".into(), Status::Unknown)]);
+    let a = analyse(
+        &with(
+            minimal(),
+            &[
+                ("use-cases/one.yaml", USE_CASE),
+                ("use-cases/two.yaml", "title: [broken"),
+            ],
+        ),
+        "2026-11-20",
+    );
+    assert_eq!(
+        gate(&a),
+        vec![
+            ("validated-use-cases".into(), Status::Unknown),
+            ("costs-reviewed".into(), Status::Unknown)
+        ]
+    );
 }
 
 fn at_phase(phase: &str, roles: &str) -> Vec<(String, String)> {
@@ -151,34 +299,89 @@ fn at_phase(phase: &str, roles: &str) -> Vec<(String, String)> {
 #[test]
 fn gate_one_to_two_checks_scorecard_inventory_and_stakeholders() {
     let roles = "  infrastructure-lead: { users: [alice] }\n  security-lead: { users: [carol] }\nstakeholders:\n  - { name: Ann, represents: CFO office, aligned_on: 2026-01-10 }\n";
-    let files = with(at_phase("1", roles), &[("scorecards/2026-10-01.yaml", CARD), ("inventory/shadow-ai.yaml", "surveyed_on: 2026-10-15\nfindings: []\n")]);
+    let files = with(
+        at_phase("1", roles),
+        &[
+            ("scorecards/2026-10-01.yaml", CARD),
+            (
+                "inventory/shadow-ai.yaml",
+                "surveyed_on: 2026-10-15\nfindings: []\n",
+            ),
+        ],
+    );
     let a = analyse(&files, "2026-11-01");
-    assert_eq!(gate(&a).iter().map(|g| g.1).collect::<Vec<_>>(), vec![Status::Pass; 3]);
+    assert_eq!(
+        gate(&a).iter().map(|g| g.1).collect::<Vec<_>>(),
+        vec![Status::Pass; 3]
+    );
     let a = analyse(&files, "2027-03-01");
-    assert_eq!(gate(&a)[1], ("shadow-ai-inventory".into(), Status::Fail), "an inventory older than its threshold fails");
+    assert_eq!(
+        gate(&a)[1],
+        ("shadow-ai-inventory".into(), Status::Fail),
+        "an inventory older than its threshold fails"
+    );
 }
 
 #[test]
 fn gate_two_to_three_checks_training_quotas_and_baseline() {
-    let roles = "  infrastructure-lead: { users: [alice] }\n  management-sponsor: { users: [erin] }\n";
+    let roles =
+        "  infrastructure-lead: { users: [alice] }\n  management-sponsor: { users: [erin] }\n";
     let team = "name: Search\ngithub_team: test/search\nleads: [alice]\nmembers: [dave]\nmonthly_budget: 10000 USD\ngpu_quota:\n  - { family: standardNCADSA100v4Family, region: westeurope, vcpus: 96, status: approved, approved_on: 2026-05-01 }\ntraining:\n  alice: { foundational: completed, operational: completed }\n  dave: { foundational: completed, operational: completed, advanced: in-progress }\n";
-    let files = with(at_phase("enablement", roles), &[("teams/search.yaml", team), ("policies/security-baseline.md", "# baseline\n")]);
+    let files = with(
+        at_phase("enablement", roles),
+        &[
+            ("teams/search.yaml", team),
+            ("policies/security-baseline.md", "# baseline\n"),
+        ],
+    );
     let a = analyse(&files, "2026-11-01");
-    assert_eq!(gate(&a), vec![("training".into(), Status::Pass), ("gpu-quotas".into(), Status::Pass), ("security-baseline".into(), Status::Pass)]);
+    assert_eq!(
+        gate(&a),
+        vec![
+            ("training".into(), Status::Pass),
+            ("gpu-quotas".into(), Status::Pass),
+            ("security-baseline".into(), Status::Pass)
+        ]
+    );
     let t = &a.evaluation.training[0];
     assert_eq!((t.completed, t.total), (4, 5));
-    let requested = team.replace("status: approved", "status: requested").replace("dave: { foundational: completed, operational: completed, advanced: in-progress }", "dave: { foundational: in-progress }");
-    let files = with(at_phase("enablement", roles), &[("teams/search.yaml", &requested)]);
+    let requested = team
+        .replace("status: approved", "status: requested")
+        .replace(
+            "dave: { foundational: completed, operational: completed, advanced: in-progress }",
+            "dave: { foundational: in-progress }",
+        );
+    let files = with(
+        at_phase("enablement", roles),
+        &[("teams/search.yaml", &requested)],
+    );
     let a = analyse(&files, "2026-11-01");
-    assert_eq!(gate(&a), vec![("training".into(), Status::Fail), ("gpu-quotas".into(), Status::Fail), ("security-baseline".into(), Status::Fail)]);
+    assert_eq!(
+        gate(&a),
+        vec![
+            ("training".into(), Status::Fail),
+            ("gpu-quotas".into(), Status::Fail),
+            ("security-baseline".into(), Status::Fail)
+        ]
+    );
 }
 
 #[test]
 fn gate_three_to_four_checks_ci_and_monitoring() {
     let roles = "  platform-team-lead: { users: [alice] }\nplatform:\n  ci_workflows: [.github/workflows/deploy.yml]\n  monitoring: { log_analytics_workspace: /subscriptions/x/law, alert_action_group: /subscriptions/x/ag, alert_rules: [gpu-idle] }\n";
-    let files = with(at_phase("3", roles), &[(".github/workflows/deploy.yml", "on: push\n")]);
+    let files = with(
+        at_phase("3", roles),
+        &[(".github/workflows/deploy.yml", "on: push\n")],
+    );
     let a = analyse(&files, "2026-11-01");
-    assert_eq!(gate(&a), vec![("iac-templates".into(), Status::Unknown), ("ci-cd".into(), Status::Pass), ("monitoring".into(), Status::Pass)]);
+    assert_eq!(
+        gate(&a),
+        vec![
+            ("iac-templates".into(), Status::Unknown),
+            ("ci-cd".into(), Status::Pass),
+            ("monitoring".into(), Status::Pass)
+        ]
+    );
     let a = analyse(&at_phase("3", roles), "2026-11-01");
     assert_eq!(gate(&a)[1], ("ci-cd".into(), Status::Fail));
 }
@@ -190,67 +393,146 @@ fn gate_five_to_six_checks_slos_runbooks_and_audit() {
     files.push(("slos/chat.yaml".into(), "endpoint: chat\nteam: search\nobjectives: { availability_percent: 99.9, latency_p99_ms: 800 }\nmet_since: 2026-09-15\n".into()));
     files.push(("runbooks/all.md".into(), "---\ntitle: All\nowner: alice\ncovers: [scaling, model-rotation, gpu-failure, rate-limiting, cost-overrun]\nlast_tested: 2026-10-20\n---\n# Steps\n".into()));
     let a = analyse(&files, "2026-11-01");
-    assert_eq!(gate(&a), vec![("slos-met".into(), Status::Pass), ("runbooks-tested".into(), Status::Pass), ("compliance-audit".into(), Status::Pass)]);
+    assert_eq!(
+        gate(&a),
+        vec![
+            ("slos-met".into(), Status::Pass),
+            ("runbooks-tested".into(), Status::Pass),
+            ("compliance-audit".into(), Status::Pass)
+        ]
+    );
     let a = analyse(&files, "2026-09-30");
-    assert_eq!(gate(&a)[0], ("slos-met".into(), Status::Fail), "15 days is not 30");
+    assert_eq!(
+        gate(&a)[0],
+        ("slos-met".into(), Status::Fail),
+        "15 days is not 30"
+    );
 }
 
 #[test]
 fn the_last_phase_has_no_gate() {
-    let a = analyse(&at_phase("6", "  infrastructure-lead: { users: [alice] }\n"), "2026-11-01");
+    let a = analyse(
+        &at_phase("6", "  infrastructure-lead: { users: [alice] }\n"),
+        "2026-11-01",
+    );
     assert!(a.evaluation.gate.is_none());
 }
 
 #[test]
 fn roles_must_be_known_and_the_current_gate_roles_held() {
-    let a = analyse(&at_phase("4", "  infrastructure-lead: { users: [alice] }\n  security-laed: { users: [carol] }\n"), "2026-11-01");
+    let a = analyse(
+        &at_phase(
+            "4",
+            "  infrastructure-lead: { users: [alice] }\n  security-laed: { users: [carol] }\n",
+        ),
+        "2026-11-01",
+    );
     let c = codes(&a);
     assert!(c.iter().any(|x| x.0 == "unknown-role" && x.2 == 5), "{c:?}");
-    assert!(c.iter().filter(|x| x.0 == "role-unassigned").count() == 2, "business-sponsor and security-lead: {c:?}");
+    assert!(
+        c.iter().filter(|x| x.0 == "role-unassigned").count() == 2,
+        "business-sponsor and security-lead: {c:?}"
+    );
 }
 
 #[test]
 fn a_bad_schedule_is_reported_at_its_line() {
     let adoption = minimal()[0].1.clone() + "schedule: \"every monday\"\n";
-    let a = analyse(&with(minimal(), &[("adoption.yaml", &adoption)]), "2026-11-01");
-    assert!(codes(&a).contains(&("bad-schedule", "adoption.yaml".into(), 7)), "{:?}", codes(&a));
+    let a = analyse(
+        &with(minimal(), &[("adoption.yaml", &adoption)]),
+        "2026-11-01",
+    );
+    assert!(
+        codes(&a).contains(&("bad-schedule", "adoption.yaml".into(), 7)),
+        "{:?}",
+        codes(&a)
+    );
 }
 
 #[test]
 fn stale_radar_and_scorecards_older_than_a_quarter() {
-    let radar = |d: &str| format!("name: X\nquadrant: tools\nring: trial\nowner: alice\nlast_reviewed: {d}\nrationale: r\n");
-    let files = with(minimal(), &[("radar/old.yaml", &radar("2026-08-26")), ("radar/fresh.yaml", &radar("2026-08-27")), ("scorecards/2026-05-01.yaml", &CARD.replace("2026-10-01", "2026-05-01"))]);
+    let radar = |d: &str| {
+        format!(
+            "name: X\nquadrant: tools\nring: trial\nowner: alice\nlast_reviewed: {d}\nrationale: r\n"
+        )
+    };
+    let files = with(
+        minimal(),
+        &[
+            ("radar/old.yaml", &radar("2026-08-26")),
+            ("radar/fresh.yaml", &radar("2026-08-27")),
+            (
+                "scorecards/2026-05-01.yaml",
+                &CARD.replace("2026-10-01", "2026-05-01"),
+            ),
+        ],
+    );
     let a = analyse(&files, "2026-11-27");
-    let stale: Vec<_> = a.evaluation.stale.iter().map(|s| (s.path.as_str(), s.line)).collect();
-    assert_eq!(stale, vec![("radar/old.yaml", 5), ("scorecards/2026-05-01.yaml", 1)]);
+    let stale: Vec<_> = a
+        .evaluation
+        .stale
+        .iter()
+        .map(|s| (s.path.as_str(), s.line))
+        .collect();
+    assert_eq!(
+        stale,
+        vec![("radar/old.yaml", 5), ("scorecards/2026-05-01.yaml", 1)]
+    );
     assert!(!a.evaluation.inventory.present);
 }
 
 #[test]
 fn overrides_change_thresholds_only() {
     let overrides = "policies:\n  max_renewals: 0\ngates:\n  4-5:\n    validated-use-cases:\n      use-cases-validated: { min: 3 }\n";
-    let files = with(minimal(), &[("phases/overrides.yaml", overrides), ("use-cases/one.yaml", USE_CASE), ("use-cases/two.yaml", USE_CASE)]);
+    let files = with(
+        minimal(),
+        &[
+            ("phases/overrides.yaml", overrides),
+            ("use-cases/one.yaml", USE_CASE),
+            ("use-cases/two.yaml", USE_CASE),
+        ],
+    );
     let a = analyse(&files, "2026-11-20");
     assert_eq!(a.framework.policies.max_renewals, 0);
     assert_eq!(gate(&a)[0], ("validated-use-cases".into(), Status::Fail));
 
-    let swap = "gates:\n  4-5:\n    validated-use-cases: costs-reviewed\n  9-10:\n    x: costs-reviewed\n";
-    let a = analyse(&with(minimal(), &[("phases/overrides.yaml", swap)]), "2026-11-20");
+    let swap =
+        "gates:\n  4-5:\n    validated-use-cases: costs-reviewed\n  9-10:\n    x: costs-reviewed\n";
+    let a = analyse(
+        &with(minimal(), &[("phases/overrides.yaml", swap)]),
+        "2026-11-20",
+    );
     let c = codes(&a);
-    assert!(c.iter().any(|x| x.0 == "override-changes-check" && x.2 == 3), "{c:?}");
+    assert!(
+        c.iter()
+            .any(|x| x.0 == "override-changes-check" && x.2 == 3),
+        "{c:?}"
+    );
     assert!(c.iter().any(|x| x.0 == "unknown-gate"), "{c:?}");
-    assert_eq!(gate(&a)[0], ("validated-use-cases".into(), Status::Fail), "the built-in check stays");
+    assert_eq!(
+        gate(&a)[0],
+        ("validated-use-cases".into(), Status::Fail),
+        "the built-in check stays"
+    );
 }
 
 #[test]
 fn fifty_problems_are_fifty_diagnostics() {
     let mut files = minimal();
     for i in 0..25 {
-        files.push((format!("experiments/typo-{i}.yaml"), format!("title: T\ncolour{i}: blue\n")));
+        files.push((
+            format!("experiments/typo-{i}.yaml"),
+            format!("title: T\ncolour{i}: blue\n"),
+        ));
         files.push((format!("radar/bad-{i}.yaml"), "name: X\nquadrant: tools\nring: soon\nowner: a\nlast_reviewed: 2026-01-01\nrationale: r\n".into()));
     }
     let a = analyse(&files, "2026-11-20");
-    let errors: Vec<_> = a.evaluation.diagnostics.iter().filter(|d| d.is_error()).collect();
+    let errors: Vec<_> = a
+        .evaluation
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
     assert_eq!(errors.len(), 50, "{errors:#?}");
     assert!(errors.iter().all(|d| d.place.line > 0));
 }

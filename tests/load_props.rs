@@ -23,19 +23,32 @@ fn check(path: &str, bytes: &[u8]) -> Result<(), TestCaseError> {
     let loaded = load(&common::snapshot(&[(path, bytes)]));
     let lines = bytes.iter().filter(|b| **b == b'\n').count() as u32 + 2;
     for d in loaded.diagnostics.iter().filter(|d| d.place.file == path) {
-        prop_assert!(d.place.line <= lines, "{d} is past the end of a {lines}-line file");
+        prop_assert!(
+            d.place.line <= lines,
+            "{d} is past the end of a {lines}-line file"
+        );
         prop_assert!(!d.message.is_empty());
     }
     // Whatever loads must also evaluate without panicking.
-    let _ = adoptbot::analyse(&common::snapshot(&[(path, bytes)]), common::date("2026-11-27"));
+    let _ = adoptbot::analyse(
+        &common::snapshot(&[(path, bytes)]),
+        common::date("2026-11-27"),
+    );
     Ok(())
 }
 
 /// A valid document of each kind, to mutate.
 fn seeds() -> Vec<(&'static str, String)> {
-    let mut v: Vec<(&'static str, String)> = vec![("experiments/x.yaml", common::experiment("x", Some("2026-11-01")))];
+    let mut v: Vec<(&'static str, String)> = vec![(
+        "experiments/x.yaml",
+        common::experiment("x", Some("2026-11-01")),
+    )];
     for (p, t) in common::minimal() {
-        let p: &'static str = if p == "adoption.yaml" { "adoption.yaml" } else { "teams/search.yaml" };
+        let p: &'static str = if p == "adoption.yaml" {
+            "adoption.yaml"
+        } else {
+            "teams/search.yaml"
+        };
         v.push((p, t));
     }
     v.push(("radar/r.yaml", "name: vLLM\nquadrant: tools\nring: trial\nowner: alice\nlast_reviewed: 2026-10-01\nrationale: fast\n".into()));
@@ -73,7 +86,11 @@ proptest! {
 fn seeds_are_valid() {
     for (path, text) in seeds() {
         let loaded = load(&common::snapshot(&[(path, text.as_bytes())]));
-        let own: Vec<_> = loaded.diagnostics.iter().filter(|d| d.place.file == path).collect();
+        let own: Vec<_> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.place.file == path)
+            .collect();
         assert!(own.is_empty(), "{path}: {own:?}");
     }
 }

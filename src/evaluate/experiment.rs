@@ -236,14 +236,14 @@ fn validate(input: &Input, id: &Id, e: &Doc<Experiment>, diags: &mut Vec<Diagnos
             .with_hint("write the most the experiment may cost, e.g. `2500 USD`"),
         );
     }
-    if let Some(spend) = &e.spend {
-        if spend.to_date.currency != e.cost_cap.currency {
-            diags.push(references::currency_mismatch(
-                e.at(spend),
-                &e.cost_cap,
-                &spend.to_date,
-            ));
-        }
+    if let Some(spend) = &e.spend
+        && spend.to_date.currency != e.cost_cap.currency
+    {
+        diags.push(references::currency_mismatch(
+            e.at(spend),
+            &e.cost_cap,
+            &spend.to_date,
+        ));
     }
     match repo.teams.get(e.team.as_str()) {
         Some(team) => {
@@ -276,17 +276,32 @@ fn validate(input: &Input, id: &Id, e: &Doc<Experiment>, diags: &mut Vec<Diagnos
         }
         None => {}
     }
-    if let Some(known) = &input.blueprints.known {
-        if !known.contains(e.blueprint.as_str()) {
-            diags.push(
-                Diagnostic::error(
-                    e.at(&e.blueprint),
-                    "unknown-blueprint",
-                    format!("there is no blueprint `{}`", e.blueprint.value),
-                )
-                .with_hint(format!("use one of{}", references::listing(known.iter()))),
-            );
-        }
+    if let Some(known) = &input.blueprints.known
+        && !known.contains(e.blueprint.as_str())
+    {
+        diags.push(
+            Diagnostic::error(
+                e.at(&e.blueprint),
+                "unknown-blueprint",
+                format!("there is no blueprint `{}`", e.blueprint.value),
+            )
+            .with_hint(format!("use one of{}", references::listing(known.iter()))),
+        );
+    }
+    if e.outcome.is_some()
+        && matches!(
+            e.status.value,
+            ExperimentStatus::Requested | ExperimentStatus::Active
+        )
+    {
+        diags.push(
+            Diagnostic::warning(
+                e.at(&e.status),
+                "status-behind",
+                "the experiment has an outcome but is still running",
+            )
+            .with_hint("set `status: completed` once the go/no-go decision is taken"),
+        );
     }
     match (e.status.value, &e.started_on) {
         (ExperimentStatus::Active | ExperimentStatus::Expired, None) => diags.push(

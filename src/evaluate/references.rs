@@ -32,28 +32,44 @@ pub fn check(input: &Input, diags: &mut Vec<Diagnostic>) {
                 );
             }
         }
-        if let (Some(est), Some(actual)) = (&uc.production_estimate, &uc.actual_monthly_cost) {
-            if est.monthly_cost.currency != actual.currency {
-                diags.push(currency_mismatch(uc.at(actual), &est.monthly_cost, actual));
-            }
+        if let (Some(est), Some(actual)) = (&uc.production_estimate, &uc.actual_monthly_cost)
+            && est.monthly_cost.currency != actual.currency
+        {
+            diags.push(currency_mismatch(uc.at(actual), &est.monthly_cost, actual));
         }
     }
     for slo in repo.slos.values() {
         team_ref(repo, slo, &slo.team, diags);
-        if let Some(uc) = &slo.use_case {
-            if !repo.use_cases.contains_key(uc.as_str()) {
-                diags.push(
-                    Diagnostic::error(
-                        slo.at(uc),
-                        "unknown-use-case",
-                        format!("there is no use case `{}`", uc.value),
-                    )
-                    .with_hint(format!(
-                        "name a file of use-cases/ without `.yaml`{}",
-                        listing(repo.use_cases.keys())
-                    )),
-                );
-            }
+        if let Some(uc) = &slo.use_case
+            && !repo.use_cases.contains_key(uc.as_str())
+        {
+            diags.push(
+                Diagnostic::error(
+                    slo.at(uc),
+                    "unknown-use-case",
+                    format!("there is no use case `{}`", uc.value),
+                )
+                .with_hint(format!(
+                    "name a file of use-cases/ without `.yaml`{}",
+                    listing(repo.use_cases.keys())
+                )),
+            );
+        }
+        if let (Some(since), Some(last)) =
+            (&slo.met_since, slo.violations.iter().map(|v| v.date).max())
+            && last >= since.value
+        {
+            diags.push(
+                Diagnostic::error(
+                    slo.at(since),
+                    "slo-inconsistent",
+                    format!(
+                        "met_since is {} but a violation is recorded on {last}",
+                        since.value
+                    ),
+                )
+                .with_hint("met_since is the day after the last violation; correct one of them"),
+            );
         }
         let o = &slo.objectives;
         if !(o.availability_percent > 0.0 && o.availability_percent <= 100.0) {
@@ -70,6 +86,29 @@ pub fn check(input: &Input, diags: &mut Vec<Diagnostic>) {
             );
         }
     }
+    for card in &repo.scorecards {
+        let stem = card
+            .path
+            .rsplit('/')
+            .next()
+            .and_then(|f| f.strip_suffix(".yaml"))
+            .unwrap_or_default();
+        if let Ok(d) = chrono::NaiveDate::parse_from_str(stem, "%Y-%m-%d")
+            && d != card.assessed_on
+        {
+            diags.push(
+                Diagnostic::warning(
+                    card.place(),
+                    "date-mismatch",
+                    format!(
+                        "the file is named for {d} but assessed_on is {}",
+                        card.assessed_on
+                    ),
+                )
+                .with_hint("name the file for the day of the assessment"),
+            );
+        }
+    }
     if let Some(inv) = &repo.inventory {
         let mut seen = BTreeSet::new();
         for f in &inv.findings {
@@ -83,34 +122,34 @@ pub fn check(input: &Input, diags: &mut Vec<Diagnostic>) {
                     .with_hint("give each finding its own id"),
                 );
             }
-            if let Some(t) = &f.team {
-                if !repo.teams.contains_key(t.as_str()) && repo.broken_in("teams").next().is_none()
-                {
-                    diags.push(
-                        Diagnostic::warning(
-                            inv.place(),
-                            "unknown-team",
-                            format!(
-                                "finding `{}` names the team `{t}`, which has no file in teams/",
-                                f.id
-                            ),
-                        )
-                        .with_hint(format!("use a team id{}", listing(repo.teams.keys()))),
-                    );
-                }
+            if let Some(t) = &f.team
+                && !repo.teams.contains_key(t.as_str())
+                && repo.broken_in("teams").next().is_none()
+            {
+                diags.push(
+                    Diagnostic::warning(
+                        inv.place(),
+                        "unknown-team",
+                        format!(
+                            "finding `{}` names the team `{t}`, which has no file in teams/",
+                            f.id
+                        ),
+                    )
+                    .with_hint(format!("use a team id{}", listing(repo.teams.keys()))),
+                );
             }
         }
     }
 }
 
 fn adoption(a: &Doc<Adoption>, fw: &Framework, diags: &mut Vec<Diagnostic>) {
-    if let Some(s) = &a.schedule {
-        if let Err(e) = parse_schedule(s) {
-            diags.push(
+    if let Some(s) = &a.schedule
+        && let Err(e) = parse_schedule(s)
+    {
+        diags.push(
                 Diagnostic::error(a.at(s), "bad-schedule", format!("`{}` is not a cron schedule: {e}", s.value))
                     .with_hint("write five fields in UTC: minute hour day-of-month month day-of-week, e.g. `0 6 * * 1-5`"),
             );
-        }
     }
     let used: BTreeSet<&Id> = fw.gates().flat_map(|(_, g)| g.approvers.iter()).collect();
     let current = fw.exit_gate(a.phase.value);

@@ -43,31 +43,31 @@ pub fn stale(repo: &Repository, policies: &Policies, today: NaiveDate) -> Vec<St
             });
         }
     }
-    if let Some(card) = repo.latest_scorecard() {
-        if card.assessed_on < cutoff {
-            out.push(Stale {
-                kind: StaleKind::Scorecard,
-                path: card.path.clone(),
-                line: 1,
-                name: "readiness scorecard".into(),
-                owner: card.assessors.first().cloned(),
-                last_reviewed: card.assessed_on,
-                age_days: days_between(card.assessed_on, today),
-            });
-        }
+    if let Some(card) = repo.latest_scorecard()
+        && card.assessed_on < cutoff
+    {
+        out.push(Stale {
+            kind: StaleKind::Scorecard,
+            path: card.path.clone(),
+            line: 1,
+            name: "readiness scorecard".into(),
+            owner: card.assessors.first().cloned(),
+            last_reviewed: card.assessed_on,
+            age_days: days_between(card.assessed_on, today),
+        });
     }
-    if let Some(inv) = &repo.inventory {
-        if inv.surveyed_on < cutoff {
-            out.push(Stale {
-                kind: StaleKind::Inventory,
-                path: inv.path.clone(),
-                line: 1,
-                name: "shadow-AI inventory".into(),
-                owner: inv.surveyed_by.first().cloned(),
-                last_reviewed: inv.surveyed_on,
-                age_days: days_between(inv.surveyed_on, today),
-            });
-        }
+    if let Some(inv) = &repo.inventory
+        && inv.surveyed_on < cutoff
+    {
+        out.push(Stale {
+            kind: StaleKind::Inventory,
+            path: inv.path.clone(),
+            line: 1,
+            name: "shadow-AI inventory".into(),
+            owner: inv.surveyed_by.first().cloned(),
+            last_reviewed: inv.surveyed_on,
+            age_days: days_between(inv.surveyed_on, today),
+        });
     }
     out
 }

@@ -25,8 +25,12 @@ pub fn parse<T: DeserializeOwned>(path: &str, text: &str, schema: &str) -> Resul
         )));
     }
     if let Some(line) = second_document(text) {
-        return Err(Diagnostic::error(Place::new(path, line, 1), "multiple-documents", "the file holds more than one YAML document")
-            .with_hint("keep one document per file and remove this `---` separator"));
+        return Err(Diagnostic::error(
+            Place::new(path, line, 1),
+            "multiple-documents",
+            "the file holds more than one YAML document",
+        )
+        .with_hint("keep one document per file and remove this `---` separator"));
     }
     let options = serde_saphyr::options! { strict_booleans: true, with_snippet: false };
     serde_saphyr::from_str_with_options::<T>(text, options)
@@ -109,7 +113,11 @@ fn explain(msg: &str, schema: &str) -> (&'static str, String, String) {
         );
     }
     if msg.contains("found a tab") || msg.contains("tabs") {
-        return ("tab-indentation", format!("a tab where YAML allows only spaces ({msg})"), "indent with spaces, never tabs".into());
+        return (
+            "tab-indentation",
+            format!("a tab where YAML allows only spaces ({msg})"),
+            "indent with spaces, never tabs".into(),
+        );
     }
     if msg.starts_with("multiple YAML documents") {
         return (
@@ -125,14 +133,14 @@ fn explain(msg: &str, schema: &str) -> (&'static str, String, String) {
             "remove deep nesting and repeated aliases".into(),
         );
     }
-    if let Some(kind) = msg.strip_prefix("invalid ") {
-        if kind.starts_with('u') || kind.starts_with('i') {
-            return (
-                "wrong-type",
-                format!("expected a whole number ({kind})"),
-                see,
-            );
-        }
+    if let Some(kind) = msg.strip_prefix("invalid ")
+        && (kind.starts_with('u') || kind.starts_with('i'))
+    {
+        return (
+            "wrong-type",
+            format!("expected a whole number ({kind})"),
+            see,
+        );
     }
     ("invalid-yaml", msg.to_string(), see)
 }

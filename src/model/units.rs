@@ -76,7 +76,7 @@ impl FromStr for Span {
 
 impl fmt::Display for Span {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.days % 7 == 0 {
+        if self.days.is_multiple_of(7) {
             write!(f, "{}w", self.days / 7)
         } else {
             write!(f, "{}d", self.days)
@@ -193,7 +193,7 @@ impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.cents < 0 { "-" } else { "" };
         let abs = self.cents.unsigned_abs();
-        if abs % 100 == 0 {
+        if abs.is_multiple_of(100) {
             write!(f, "{sign}{} {}", abs / 100, self.currency)
         } else {
             write!(f, "{sign}{}.{:02} {}", abs / 100, abs % 100, self.currency)

@@ -150,13 +150,20 @@ pub fn plan(ev: &Evaluation) -> Vec<Action> {
             g.deliverables.len()
         ));
     }
-    if let Some(r) = &ev.readiness {
-        if !r.focus.is_empty() {
-            parts.push(format!("{} Phase 2 focus areas", r.focus.len()));
-        }
+    if let Some(r) = &ev.readiness
+        && !r.focus.is_empty()
+    {
+        parts.push(count(
+            r.focus.len(),
+            "Phase 2 focus area",
+            "Phase 2 focus areas",
+        ));
     }
     if !ev.stale.is_empty() {
-        parts.push(format!("{} reviews overdue", ev.stale.len()));
+        parts.push(format!(
+            "{} overdue",
+            count(ev.stale.len(), "review", "reviews")
+        ));
     }
     let attention = ev
         .experiments
@@ -181,6 +188,11 @@ pub fn plan(ev: &Evaluation) -> Vec<Action> {
     actions.sort();
     actions.dedup_by(|a, b| a.key() == b.key());
     actions
+}
+
+/// `1 experiment`, `2 experiments`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn fmt_date(d: Option<chrono::NaiveDate>) -> String {

@@ -194,9 +194,9 @@ pub fn plan(ev: &Evaluation, actions: &[Action]) -> String {
         (Some(p), Some(d)) => {
             let _ = writeln!(
                 out,
-                "Shadow AI: {p}, surveyed {d} ({} days ago), {} findings, {} open\n",
+                "Shadow AI: {p}, surveyed {d} ({} days ago), {}, {} open\n",
                 inv.age_days.unwrap_or(0),
-                inv.findings,
+                crate::plan::count(inv.findings, "finding", "findings"),
                 inv.open
             );
         }

@@ -112,12 +112,11 @@ fn bare_parse(root: &Path) -> usize {
             let p = e.path();
             if p.is_dir() {
                 walk(&p, n);
-            } else if let Ok(text) = std::fs::read_to_string(&p) {
-                if p.extension().is_some_and(|x| x == "yaml") {
-                    if let Ok(v) = serde_saphyr::from_str::<serde_json::Value>(&text) {
-                        *n += usize::from(!v.is_null());
-                    }
-                }
+            } else if let Ok(text) = std::fs::read_to_string(&p)
+                && p.extension().is_some_and(|x| x == "yaml")
+                && let Ok(v) = serde_saphyr::from_str::<serde_json::Value>(&text)
+            {
+                *n += usize::from(!v.is_null());
             }
         }
     }

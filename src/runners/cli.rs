@@ -71,6 +71,13 @@ fn today() -> NaiveDate {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ADOPTBOT_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     match run(cli.command) {
         Ok(code) => code,
         Err(msg) => {

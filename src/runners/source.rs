@@ -22,10 +22,16 @@ pub struct SourceArgs {
 
 impl SourceArgs {
     pub fn snapshot(&self) -> Result<Snapshot, String> {
-        match (&self.dir, &self.git, &self.rev) {
+        let snap = match (&self.dir, &self.git, &self.rev) {
             (_, Some(repo), Some(rev)) => git::read_git(repo, rev),
             (Some(d), None, _) => dir::read_dir(d),
             _ => Err("name a directory, or --git REPO --rev REV".into()),
-        }
+        }?;
+        tracing::debug!(
+            paths = snap.paths.len(),
+            read = snap.contents.len(),
+            "snapshot read"
+        );
+        Ok(snap)
     }
 }

@@ -61,13 +61,18 @@ pub fn minimal() -> Vec<(String, String)> {
 
 /// A valid experiment request of team `search`, started on `start` (or not started).
 pub fn experiment(id: &str, start: Option<&str>) -> String {
-    let started = start.map(|s| format!("started_on: {s}\nstatus: active\n")).unwrap_or_default();
+    let started = start
+        .map(|s| format!("started_on: {s}\nstatus: active\n"))
+        .unwrap_or_default();
     format!(
         "title: Experiment {id}\nteam: search\nowner: dave\nhypothesis: It works.\nsuccess_criteria:\n  - {{ metric: accuracy, comparator: \">=\", target: 0.9 }}\nnext_step: Pilot.\ntime_box: 2w\ncost_cap: 1000 USD\ncost_tag: exp-{id}\nblueprint: azure-openai\n{started}"
     )
 }
 
 pub fn snapshot_of(files: &[(String, String)]) -> Snapshot {
-    let owned: Vec<(&str, &[u8])> = files.iter().map(|(p, t)| (p.as_str(), t.as_bytes())).collect();
+    let owned: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_bytes()))
+        .collect();
     snapshot(&owned)
 }

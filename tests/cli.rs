@@ -1,0 +1,158 @@
+//! The command line, as a user runs it: exit codes, output, and the JSON shape.
+
+mod common;
+
+use std::process::Command;
+
+fn adoptbot(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_adoptbot"))
+        .args(args)
+        .current_dir(common::root())
+        .output()
+        .expect("adoptbot runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn validate_passes_the_sample_repository() {
+    let (code, out, err) = adoptbot(&["validate", "examples/contoso", "--now", "2026-11-27"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.ends_with("0 errors, 0 warnings\n"), "{out}");
+}
+
+#[test]
+fn validate_reports_every_problem_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_tree(&common::contoso(), dir.path());
+    let exp = dir.path().join("experiments");
+    let first = std::fs::read_dir(&exp)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(&first).unwrap();
+    std::fs::write(
+        &first,
+        text.replace("time_box: 2w", "time_box: 3w")
+            .replace("time_box: 4w", "time_box: 3w"),
+    )
+    .unwrap();
+    std::fs::write(
+        exp.join("typo.yaml"),
+        "title: x\nteam: search\ncolour: blue\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("radar/broken.yaml"), "name: [\n").unwrap();
+    let (code, out, _) = adoptbot(&[
+        "validate",
+        dir.path().to_str().unwrap(),
+        "--now",
+        "2026-11-27",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("non-standard-time-box"), "{out}");
+    assert!(
+        out.contains("experiments/typo.yaml:3:1: error[unknown-field]"),
+        "{out}"
+    );
+    assert!(out.contains("radar/broken.yaml:"), "{out}");
+    assert!(out.contains("hint:"), "{out}");
+
+    let (code, json, _) = adoptbot(&["validate", dir.path().to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+    assert_eq!(v["schema_version"], 1);
+    assert!(v["errors"].as_u64().unwrap() >= 3);
+    assert_eq!(
+        v["diagnostics"].as_array().unwrap().len() as u64,
+        v["errors"].as_u64().unwrap() + v["warnings"].as_u64().unwrap()
+    );
+}
+
+#[test]
+fn a_missing_directory_is_exit_2_with_a_clear_message() {
+    let (code, _, err) = adoptbot(&["validate", "no/such/dir"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read no/such/dir"), "{err}");
+    let (code, _, err) = adoptbot(&["plan", "examples/contoso", "--now", "27/11/2026"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("write YYYY-MM-DD"), "{err}");
+}
+
+#[test]
+fn plan_text_tells_the_story() {
+    let (code, out, err) = adoptbot(&["plan", "examples/contoso", "--now", "2026-11-27"]);
+    assert_eq!(code, 0, "{err}");
+    for needle in [
+        "adoptbot plan: Contoso, phase 4 (Experimentation), as of 2026-11-27",
+        "Gate 4-5",
+        "ending soon",
+        "EXPIRED",
+        "OVER BUDGET",
+        "adoptbot/decommission/",
+        "Overdue reviews",
+        "dashboard issue",
+    ] {
+        assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
+    }
+    insta::assert_snapshot!("contoso_plan", out);
+}
+
+#[test]
+fn plan_json_is_stable_and_documented() {
+    let (code, out, _) = adoptbot(&[
+        "plan",
+        "examples/contoso",
+        "--now",
+        "2026-11-27",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["findings"]["phase"], "experimentation");
+    assert_eq!(v["findings"]["gate"]["gate"], "4-5");
+    for key in [
+        "today",
+        "organisation",
+        "readiness",
+        "experiments",
+        "stale",
+        "inventory",
+        "training",
+    ] {
+        assert!(
+            v["findings"].get(key).is_some(),
+            "findings.{key} is documented in docs/plan-json.md"
+        );
+    }
+    let doc = std::fs::read_to_string(common::root().join("docs/plan-json.md")).unwrap();
+    for key in v["findings"]["experiments"][0].as_object().unwrap().keys() {
+        assert!(
+            doc.contains(&format!("\"{key}\"")),
+            "experiments[].{key} is not documented"
+        );
+    }
+    for a in v["actions"].as_array().unwrap() {
+        assert!(["check", "comment", "pull-request"].contains(&a["kind"].as_str().unwrap()));
+    }
+}
+
+#[test]
+fn git_source_needs_a_revision() {
+    let (code, _, err) = adoptbot(&["validate", "--git", "."]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--rev"), "{err}");
+}
+
+#[test]
+fn schema_check_passes_on_the_committed_schemas() {
+    let (code, _, err) = adoptbot(&["schema", "--check"]);
+    assert_eq!(code, 0, "{err}");
+}
