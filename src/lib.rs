@@ -30,6 +30,25 @@ pub struct Analysis {
     pub evaluation: evaluate::Evaluation,
 }
 
+/// The blueprint catalogue: the built-in blueprints with the organisation's own from its
+/// `blueprints/` folder. A built-in catalogue that fails its own checks is a bug in adoptbot
+/// and is reported as diagnostics, with blueprint checks left `unknown`.
+pub fn blueprint_facts(repo: &model::Repository) -> evaluate::BlueprintFacts {
+    match render::Catalogue::builtin() {
+        Ok(builtin) => {
+            let (catalogue, problems) = builtin.with_overrides(&repo.blueprint_files);
+            evaluate::BlueprintFacts {
+                catalogue: Some(catalogue),
+                problems,
+            }
+        }
+        Err(problems) => evaluate::BlueprintFacts {
+            catalogue: None,
+            problems,
+        },
+    }
+}
+
 /// Loads a snapshot and evaluates it as of `today`. All diagnostics, from loading and from
 /// evaluation, end up in `evaluation.diagnostics`, sorted.
 pub fn analyse(
@@ -44,7 +63,7 @@ pub fn analyse(
         framework = fw;
         diagnostics.extend(d);
     }
-    let blueprints = evaluate::BlueprintFacts::default();
+    let blueprints = blueprint_facts(&loaded.repo);
     let mut evaluation = evaluate::evaluate(&evaluate::Input {
         repo: &loaded.repo,
         framework: &framework,

@@ -156,3 +156,100 @@ fn schema_check_passes_on_the_committed_schemas() {
     let (code, _, err) = adoptbot(&["schema", "--check"]);
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn every_sample_experiment_renders_in_both_flavours() {
+    let a = adoptbot::analyse(
+        &adoptbot::load::dir::read_dir(&common::contoso()).unwrap(),
+        common::contoso_today(),
+    )
+    .unwrap();
+    let catalogue = adoptbot::blueprint_facts(&a.loaded.repo)
+        .catalogue
+        .expect("the built-in catalogue");
+    let mut blueprints = std::collections::BTreeSet::new();
+    for (id, doc) in &a.loaded.repo.experiments {
+        for flavour in adoptbot::model::Flavour::ALL {
+            let files = adoptbot::render::render_experiment(
+                &catalogue,
+                id,
+                doc,
+                flavour,
+                common::contoso_today(),
+            )
+            .unwrap_or_else(|d| panic!("{id} {flavour}: {d:#?}"));
+            assert!(!files.is_empty());
+            for f in &files {
+                assert!(
+                    f.path.starts_with(&format!("infra/experiments/{id}/"))
+                        && f.path.ends_with(flavour.extension()),
+                    "{}",
+                    f.path
+                );
+                let header = adoptbot::render::check_rendered(&f.content)
+                    .unwrap_or_else(|e| panic!("{}: {e}", f.path));
+                assert_eq!(
+                    (header.experiment.as_str(), header.blueprint.as_str()),
+                    (id.as_str(), doc.blueprint.as_str())
+                );
+                assert!(header.content_matches);
+            }
+        }
+        blueprints.insert(doc.blueprint.to_string());
+    }
+    assert_eq!(
+        blueprints.len(),
+        5,
+        "the sample uses all five blueprints: {blueprints:?}"
+    );
+}
+
+#[test]
+fn render_writes_the_open_experiments_and_refuses_unknown_ones() {
+    let out = tempfile::tempdir().unwrap();
+    for flavour in ["bicep", "terraform"] {
+        let (code, stdout, err) = adoptbot(&[
+            "render",
+            "examples/contoso",
+            "--flavour",
+            flavour,
+            "--out",
+            out.path().to_str().unwrap(),
+            "--now",
+            "2026-11-27",
+        ]);
+        assert_eq!(code, 0, "{stdout}{err}");
+        assert!(
+            stdout.contains(&format!(
+                "rendered 10 experiments in {flavour}, 4 closed skipped"
+            )),
+            "{stdout}"
+        );
+    }
+    let dir = out.path().join("infra/experiments/fraud-gnn-training");
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().any(|n| n.ends_with(".bicep")) && names.iter().any(|n| n.ends_with(".tf")),
+        "{names:?}"
+    );
+    assert!(
+        !out.path()
+            .join("infra/experiments/care-rag-assistant")
+            .exists(),
+        "closed experiments are not rendered"
+    );
+
+    let (code, _, err) = adoptbot(&[
+        "render",
+        "examples/contoso",
+        "--experiment",
+        "nope",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("there is no experiment `nope`"), "{err}");
+}

@@ -8,7 +8,7 @@ use adoptbot::load::Kind;
 #[test]
 fn committed_schemas_match_the_types() {
     let dir = common::root().join("docs/schema");
-    for (file, schema) in adoptbot::model::schema::all() {
+    for (file, schema) in adoptbot::report::schema::all() {
         let expected = format!("{}\n", serde_json::to_string_pretty(&schema).unwrap());
         let committed = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
         assert!(
@@ -20,7 +20,7 @@ fn committed_schemas_match_the_types() {
 
 #[test]
 fn schemas_reject_unknown_fields() {
-    for (file, schema) in adoptbot::model::schema::all() {
+    for (file, schema) in adoptbot::report::schema::all() {
         assert_eq!(
             schema["additionalProperties"],
             serde_json::Value::Bool(false),
@@ -62,7 +62,9 @@ fn every_example_document_names_its_schema() {
                 .to_string_lossy()
                 .into_owned();
             // examples/<org>/<path>: the document path is below the organisation folder.
-            let doc_path = if root.ends_with("examples") {
+            let doc_path = if root.ends_with("blueprints") {
+                rel_to_repo.clone()
+            } else if root.ends_with("examples") {
                 rel_to_repo
                     .split_once('/')
                     .map(|x| x.1.to_string())
@@ -70,7 +72,11 @@ fn every_example_document_names_its_schema() {
             } else {
                 format!("phases/{rel_to_repo}")
             };
-            let schema = if root.ends_with("phases") {
+            let schema = if root.ends_with("blueprints") {
+                doc_path
+                    .ends_with("/blueprint.yaml")
+                    .then_some("blueprint.schema.json")
+            } else if root.ends_with("phases") {
                 Some(if doc_path.ends_with("policies.yaml") {
                     "policies.schema.json"
                 } else {

@@ -6,6 +6,7 @@
 
 use super::{Input, references};
 use crate::model::*;
+use crate::render;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -49,6 +50,10 @@ pub struct ExperimentState {
     pub over_budget: bool,
     /// The request has no errors.
     pub valid: bool,
+    /// The estimated cost of the time box and its renewals, from the blueprint's price table.
+    pub estimate: Option<Money>,
+    /// The GPU quota it needs, for blueprints with GPUs.
+    pub gpu: Option<GpuUse>,
 }
 
 pub fn evaluate_all(input: &Input, diags: &mut Vec<Diagnostic>) -> Vec<ExperimentState> {
@@ -58,11 +63,24 @@ pub fn evaluate_all(input: &Input, diags: &mut Vec<Diagnostic>) -> Vec<Experimen
         .adoption
         .as_ref()
         .map_or(3, |a| a.notices.expiry_warning_days);
-    repo.experiments
-        .iter()
+    let mut quota = QuotaLedger::new(repo);
+    // Running experiments hold their quota first, oldest first; requests queue behind them.
+    let mut order: Vec<(&Id, &Doc<Experiment>)> = repo.experiments.iter().collect();
+    order.sort_by_key(|(id, e)| {
+        (
+            e.started_on
+                .as_ref()
+                .map(|s| s.value)
+                .unwrap_or(NaiveDate::MAX),
+            *id,
+        )
+    });
+    let mut states: Vec<ExperimentState> = order
+        .into_iter()
         .map(|(id, doc)| {
             let before = diags.iter().filter(|d| d.is_error()).count();
             validate(input, id, doc, diags);
+            let costing = costing(input, doc, &mut quota, diags);
             if let Some(other) = tags.insert(doc.cost_tag.as_str(), id) {
                 diags.push(
                     Diagnostic::error(
@@ -77,20 +95,174 @@ pub fn evaluate_all(input: &Input, diags: &mut Vec<Diagnostic>) -> Vec<Experimen
                 );
             }
             let valid = diags.iter().filter(|d| d.is_error()).count() == before;
-            state(id, doc, input.today, warn_days, valid)
+            state(id, doc, input.today, warn_days, valid, costing)
         })
-        .collect()
+        .collect();
+    states.sort_by(|a, b| a.id.cmp(&b.id));
+    states
 }
 
-/// The expiry date: the start plus the time box plus every renewal.
-pub fn expires_on(e: &Experiment) -> Option<NaiveDate> {
-    let start = e.started_on.as_ref()?.value;
-    let days: u64 = u64::from(e.time_box.in_days())
-        + e.renewals
-            .iter()
-            .map(|r| u64::from(r.duration.in_days()))
-            .sum::<u64>();
-    start.checked_add_days(chrono::Days::new(days))
+/// What an experiment costs and holds: its estimate for the time box, and its GPU demand.
+#[derive(Debug, Clone, Default)]
+struct Costing {
+    estimate: Option<Money>,
+    gpu: Option<GpuUse>,
+}
+
+/// GPU quota an experiment needs, in the units Azure counts quota in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GpuUse {
+    pub sku: String,
+    pub family: String,
+    pub region: String,
+    pub vcpus: u32,
+}
+
+/// Approved GPU quota per (team, family, region), and what is already held.
+struct QuotaLedger {
+    held: BTreeMap<(Id, String, String), u32>,
+}
+
+impl QuotaLedger {
+    fn new(repo: &Repository) -> Self {
+        let mut held = BTreeMap::new();
+        for (id, t) in &repo.teams {
+            for q in &t.gpu_quota {
+                if q.status == QuotaStatus::Approved {
+                    held.insert((id.clone(), q.family.clone(), q.region.clone()), q.vcpus);
+                }
+            }
+        }
+        QuotaLedger { held }
+    }
+
+    /// Takes `vcpus` from the team's quota; `Err(available)` when it does not fit.
+    fn take(
+        &mut self,
+        team: &Id,
+        family: &str,
+        region: &str,
+        vcpus: u32,
+    ) -> Result<(), Option<u32>> {
+        match self
+            .held
+            .get_mut(&(team.clone(), family.to_string(), region.to_string()))
+        {
+            None => Err(None),
+            Some(left) if *left < vcpus => Err(Some(*left)),
+            Some(left) => {
+                *left -= vcpus;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The blueprint checks of a request: the blueprint exists, its parameters are valid, the
+/// estimate for the time box is within the cap, and the team has quota headroom.
+fn costing(
+    input: &Input,
+    e: &Doc<Experiment>,
+    quota: &mut QuotaLedger,
+    diags: &mut Vec<Diagnostic>,
+) -> Costing {
+    let Some(catalogue) = &input.blueprints.catalogue else {
+        return Costing::default();
+    };
+    let Some(bp) = catalogue.get(e.blueprint.as_str()) else {
+        diags.push(
+            Diagnostic::error(
+                e.at(&e.blueprint),
+                "unknown-blueprint",
+                format!("there is no blueprint `{}`", e.blueprint.value),
+            )
+            .with_hint(format!(
+                "use one of{}",
+                references::listing(catalogue.names().collect::<Vec<_>>().iter())
+            )),
+        );
+        return Costing::default();
+    };
+    let params: BTreeMap<String, serde_json::Value> = e
+        .parameters
+        .iter()
+        .map(|(k, v)| (k.clone(), v.value.clone()))
+        .collect();
+    let problems = render::validate_parameters(bp, &params, |name| match e.parameters.get(name) {
+        Some(v) => e.at(v),
+        None => e.at(&e.blueprint),
+    });
+    if problems.iter().any(Diagnostic::is_error) {
+        diags.extend(problems);
+        return Costing::default();
+    }
+    diags.extend(problems);
+    let params = render::with_defaults(&bp.manifest, &params);
+    let closed = matches!(
+        e.status.value,
+        ExperimentStatus::Expired | ExperimentStatus::Completed | ExperimentStatus::Cancelled
+    );
+    let mut costing = Costing::default();
+
+    let days = e.granted_days();
+    match render::estimate(bp, &params, catalogue.prices(), days.saturating_mul(24)) {
+        Ok(est) => {
+            let money = est
+                .currency
+                .parse::<Currency>()
+                .ok()
+                .and_then(|c| Some(Money::new(i64::try_from(est.total_cents).ok()?, c)));
+            match money {
+                Some(m) if m.currency != e.cost_cap.currency => diags.push(
+                    Diagnostic::warning(e.at(&e.cost_cap), "currency-mismatch", format!("the price table is in {}, the cap in {}: the estimate cannot be compared", m.currency, e.cost_cap.currency))
+                        .with_hint(format!("write the cost cap in {}", m.currency)),
+                ),
+                Some(m) if m.cents > e.cost_cap.cents && !closed => diags.push(
+                    Diagnostic::error(e.at(&e.cost_cap), "estimate-over-cap", format!("the estimate for {days} days is {m}, above the cost cap of {}", e.cost_cap.value))
+                        .with_hint("raise the cap, shorten the time box, or choose a smaller SKU, fewer instances or spot"),
+                ),
+                _ => {}
+            }
+            costing.estimate = money;
+        }
+        Err(d) => diags.push(Diagnostic {
+            place: e.at(&e.blueprint),
+            ..d
+        }),
+    }
+
+    match render::gpu_demand(bp, &params, catalogue.skus()) {
+        Ok(Some(g)) => {
+            if !closed && let Err(left) = quota.take(&e.team, &g.family, &g.region, g.vcpus) {
+                let msg = match left {
+                    None => format!(
+                        "team `{}` has no approved quota for {} in {}",
+                        e.team.value, g.family, g.region
+                    ),
+                    Some(n) => format!(
+                        "{} x {} needs {} vCPUs of {} in {}, and team `{}` has {n} left",
+                        g.instances, g.sku, g.vcpus, g.family, g.region, e.team.value
+                    ),
+                };
+                diags.push(
+                        Diagnostic::error(e.at(&e.blueprint), "no-quota-headroom", msg)
+                            .with_hint(format!("request quota for {} in {} in teams/{}.yaml, or pick another region or SKU", g.family, g.region, e.team.value)),
+                    );
+            }
+            costing.gpu = Some(GpuUse {
+                sku: g.sku,
+                family: g.family,
+                region: g.region,
+                vcpus: g.vcpus,
+            });
+        }
+        Ok(None) => {}
+        Err(d) => diags.push(Diagnostic {
+            place: e.at(&e.blueprint),
+            ..d
+        }),
+    }
+    costing
 }
 
 fn state(
@@ -99,8 +271,9 @@ fn state(
     today: NaiveDate,
     warn_days: u32,
     valid: bool,
+    costing: Costing,
 ) -> ExperimentState {
-    let expires = expires_on(e);
+    let expires = e.expires_on();
     let days_left = expires.map(|x| super::days_between(today, x));
     let expired = days_left.is_some_and(|d| d <= 0);
     let lifecycle = match e.status.value {
@@ -133,6 +306,8 @@ fn state(
         spend,
         over_budget,
         valid,
+        estimate: costing.estimate,
+        gpu: costing.gpu,
     }
 }
 
@@ -275,18 +450,6 @@ fn validate(input: &Input, id: &Id, e: &Doc<Experiment>, diags: &mut Vec<Diagnos
             diags.push(references::unknown_team(repo, e.at(&e.team), &e.team))
         }
         None => {}
-    }
-    if let Some(known) = &input.blueprints.known
-        && !known.contains(e.blueprint.as_str())
-    {
-        diags.push(
-            Diagnostic::error(
-                e.at(&e.blueprint),
-                "unknown-blueprint",
-                format!("there is no blueprint `{}`", e.blueprint.value),
-            )
-            .with_hint(format!("use one of{}", references::listing(known.iter()))),
-        );
     }
     if e.outcome.is_some()
         && matches!(

@@ -310,7 +310,7 @@ pub fn run(input: &Input, check: &Check) -> (Status, Vec<Evidence>) {
             )
         }
         Check::BlueprintsValid => {
-            let Some(known) = &input.blueprints.known else {
+            let Some(known) = input.blueprints.names() else {
                 return (
                     Status::Unknown,
                     vec![ev("blueprints/", 0, "blueprints were not evaluated", None)],

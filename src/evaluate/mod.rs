@@ -8,6 +8,7 @@ pub mod references;
 pub mod staleness;
 
 use crate::model::*;
+use crate::render::Catalogue;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -17,13 +18,20 @@ pub use gate::{DeliverableResult, Evidence, GateChecklist, Status};
 pub use readiness::Readiness;
 pub use staleness::{InventoryCoverage, Stale, TeamTraining};
 
-/// What evaluation knows about blueprints: the names that exist and the problems found in
-/// them. Built by the caller from the blueprint catalogue.
+/// What evaluation knows about blueprints: the catalogue (built-in plus the organisation's
+/// own) and the problems found in the organisation's blueprints.
 #[derive(Debug, Clone, Default)]
 pub struct BlueprintFacts {
     /// `None` when blueprints were not looked at; checks that need them are `unknown`.
-    pub known: Option<BTreeSet<String>>,
+    pub catalogue: Option<Catalogue>,
     pub problems: Vec<Diagnostic>,
+}
+
+impl BlueprintFacts {
+    /// The blueprint names, when the catalogue was looked at.
+    pub fn names(&self) -> Option<BTreeSet<&str>> {
+        self.catalogue.as_ref().map(|c| c.names().collect())
+    }
 }
 
 /// Everything evaluation needs, all plain data.

@@ -16,7 +16,7 @@ pub struct Adoption {
     pub phase: Located<Phase>,
     /// The IaC language that provisioning PRs are rendered in.
     #[serde(default)]
-    pub iac_flavour: IacFlavour,
+    pub iac_flavour: Flavour,
     /// Approval roles of the decision gates (e.g. `infrastructure-lead`), each held by
     /// GitHub users and/or teams.
     pub roles: BTreeMap<Id, Located<RoleHolders>>,
@@ -40,7 +40,7 @@ pub struct Adoption {
     pub compliance_audits: Vec<ComplianceAudit>,
 }
 
-/// The IaC language of rendered blueprints.
+/// The IaC language blueprints are rendered to.
 #[derive(
     Debug,
     Clone,
@@ -56,17 +56,44 @@ pub struct Adoption {
     JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
-pub enum IacFlavour {
+pub enum Flavour {
     #[default]
     Bicep,
     Terraform,
 }
 
-impl IacFlavour {
+impl Flavour {
+    pub const ALL: [Flavour; 2] = [Flavour::Bicep, Flavour::Terraform];
+
     pub fn as_str(self) -> &'static str {
         match self {
-            IacFlavour::Bicep => "bicep",
-            IacFlavour::Terraform => "terraform",
+            Flavour::Bicep => "bicep",
+            Flavour::Terraform => "terraform",
+        }
+    }
+
+    /// The extension every output file of this flavour has.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Flavour::Bicep => ".bicep",
+            Flavour::Terraform => ".tf",
+        }
+    }
+}
+
+impl std::fmt::Display for Flavour {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Flavour {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "bicep" => Ok(Flavour::Bicep),
+            "terraform" => Ok(Flavour::Terraform),
+            _ => Err(format!("unknown flavour `{s}`: use bicep or terraform")),
         }
     }
 }

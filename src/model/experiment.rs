@@ -51,6 +51,22 @@ pub struct Experiment {
     pub outcome: Option<Outcome>,
 }
 
+impl Experiment {
+    /// The days granted: the time box plus every renewal.
+    pub fn granted_days(&self) -> u32 {
+        self.renewals.iter().fold(self.time_box.in_days(), |d, r| {
+            d.saturating_add(r.duration.in_days())
+        })
+    }
+
+    /// The first day the experiment may no longer run: its start plus the days granted.
+    /// `None` until it has started.
+    pub fn expires_on(&self) -> Option<NaiveDate> {
+        let start = self.started_on.as_ref()?.value;
+        start.checked_add_days(chrono::Days::new(u64::from(self.granted_days())))
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SuccessCriterion {

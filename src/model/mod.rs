@@ -11,7 +11,6 @@ pub mod phase;
 pub mod radar;
 pub mod repository;
 pub mod runbook;
-pub mod schema;
 pub mod scorecard;
 pub mod slo;
 pub mod team;

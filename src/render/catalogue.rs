@@ -29,7 +29,10 @@ pub struct Catalogue {
 
 fn collect(dir: &Dir<'_>, out: &mut Vec<(String, Vec<u8>)>) {
     for f in dir.files() {
-        out.push((f.path().to_string_lossy().replace('\\', "/"), f.contents().to_vec()));
+        out.push((
+            f.path().to_string_lossy().replace('\\', "/"),
+            f.contents().to_vec(),
+        ));
     }
     for d in dir.dirs() {
         collect(d, out);
@@ -51,7 +54,11 @@ impl Catalogue {
                     skus: SkuTable::default(),
                 };
                 let (cat, diags) = empty.load(&files, "built-in:blueprints", BUILTIN_SOURCE);
-                if diags.iter().any(Diagnostic::is_error) { Err(diags) } else { Ok(cat) }
+                if diags.iter().any(Diagnostic::is_error) {
+                    Err(diags)
+                } else {
+                    Ok(cat)
+                }
             })
             .clone()
     }
@@ -91,7 +98,11 @@ impl Catalogue {
         for (rel, bytes) in files {
             let shown = format!("{prefix}/{rel}");
             if let Some(problem) = unsafe_path(rel) {
-                diags.push(Diagnostic::error(Place::file(&shown), "blueprint-unsafe-path", problem));
+                diags.push(Diagnostic::error(
+                    Place::file(&shown),
+                    "blueprint-unsafe-path",
+                    problem,
+                ));
                 continue;
             }
             match rel.split_once('/') {
@@ -105,9 +116,11 @@ impl Catalogue {
                 },
                 None if rel == "skus.json" => match SkuTable::from_json(bytes) {
                     Ok(t) => self.skus = t,
-                    Err(e) => {
-                        diags.push(Diagnostic::error(Place::file(&shown), "sku-table-invalid", e))
-                    }
+                    Err(e) => diags.push(Diagnostic::error(
+                        Place::file(&shown),
+                        "sku-table-invalid",
+                        e,
+                    )),
                 },
                 None => {
                     if !rel.ends_with(".md") {
@@ -137,7 +150,9 @@ impl Catalogue {
                         diags.push(Diagnostic::error(
                             Place::file(&bp.manifest_path),
                             "blueprint-rejected",
-                            format!("blueprint `{name}` is not available until its errors are fixed"),
+                            format!(
+                                "blueprint `{name}` is not available until its errors are fixed"
+                            ),
                         ));
                     } else {
                         self.blueprints.insert(name, bp);
@@ -179,8 +194,13 @@ fn unsafe_path(rel: &str) -> Option<String> {
         if part.is_empty() || part == "." || part == ".." {
             return Some(format!("`{rel}` has an empty, `.` or `..` component"));
         }
-        if !part.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')) {
-            return Some(format!("`{part}` may only contain letters, digits, `.`, `-` and `_`"));
+        if !part
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        {
+            return Some(format!(
+                "`{part}` may only contain letters, digits, `.`, `-` and `_`"
+            ));
         }
     }
     None
@@ -191,7 +211,8 @@ fn line_of_key(text: &str, key: &str) -> u32 {
     text.lines()
         .position(|l| {
             let t = l.trim_start().trim_start_matches("- ");
-            t.strip_prefix(key).is_some_and(|r| r.trim_start().starts_with(':'))
+            t.strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with(':'))
         })
         .map_or(0, |i| i as u32 + 1)
 }
@@ -213,7 +234,11 @@ fn load_blueprint(
     for (rel, bytes) in files {
         let path = format!("{dir}/{rel}");
         let Ok(text) = std::str::from_utf8(bytes) else {
-            errors.push(Diagnostic::error(Place::file(&path), "not-utf8", "file is not UTF-8"));
+            errors.push(Diagnostic::error(
+                Place::file(&path),
+                "not-utf8",
+                "file is not UTF-8",
+            ));
             continue;
         };
         if rel == "blueprint.yaml" {
@@ -306,7 +331,9 @@ fn load_blueprint(
             warnings.push(Diagnostic::warning(
                 Place::file(&manifest_path),
                 "blueprint-missing-flavour",
-                format!("blueprint `{name}` has no {flavour} templates; it renders only to the other"),
+                format!(
+                    "blueprint `{name}` has no {flavour} templates; it renders only to the other"
+                ),
             ));
         }
     }
@@ -317,7 +344,15 @@ fn load_blueprint(
         errors.extend(warnings);
         return Err(errors);
     }
-    Ok((Blueprint { manifest, templates, source: source.to_owned(), manifest_path }, warnings))
+    Ok((
+        Blueprint {
+            manifest,
+            templates,
+            source: source.to_owned(),
+            manifest_path,
+        },
+        warnings,
+    ))
 }
 
 /// The line of a `safe` filter (`| safe`, `filter safe`) in a template, if any.
@@ -338,31 +373,65 @@ fn uses_safe_filter(text: &str) -> Option<u32> {
 }
 
 /// Semantic checks of a manifest that the types cannot express.
-pub(crate) fn check_manifest(m: &Manifest, folder: &str, path: &str, text: &str) -> Vec<Diagnostic> {
+pub(crate) fn check_manifest(
+    m: &Manifest,
+    folder: &str,
+    path: &str,
+    text: &str,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let at = |key: &str| Place::new(path, line_of_key(text, key), 0);
     let mut err = |place: Place, code: &'static str, msg: String| {
         out.push(Diagnostic::error(place, code, msg));
     };
     if m.name != folder {
-        err(at("name"), "manifest-name", format!("name `{}` differs from the folder `{folder}`", m.name));
+        err(
+            at("name"),
+            "manifest-name",
+            format!("name `{}` differs from the folder `{folder}`", m.name),
+        );
     }
     if full_match_ok(r"[a-z][a-z0-9-]{1,62}", &m.name).is_none() {
-        err(at("name"), "manifest-name", format!("name `{}` is not lowercase kebab-case", m.name));
+        err(
+            at("name"),
+            "manifest-name",
+            format!("name `{}` is not lowercase kebab-case", m.name),
+        );
     }
-    if full_match_ok(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)", &m.version).is_none() {
-        err(at("version"), "manifest-version", format!("version `{}` is not MAJOR.MINOR.PATCH", m.version));
+    if full_match_ok(
+        r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)",
+        &m.version,
+    )
+    .is_none()
+    {
+        err(
+            at("version"),
+            "manifest-version",
+            format!("version `{}` is not MAJOR.MINOR.PATCH", m.version),
+        );
     }
     if m.description.trim().is_empty() {
-        err(at("description"), "manifest-description", "description is empty".into());
+        err(
+            at("description"),
+            "manifest-description",
+            "description is empty".into(),
+        );
     }
     for (name, p) in &m.parameters {
         let place = at(name);
         if full_match_ok(r"[a-z][a-z0-9_]{0,62}", name).is_none() {
-            err(place.clone(), "manifest-parameter", format!("parameter name `{name}` must match ^[a-z][a-z0-9_]{{0,62}}$"));
+            err(
+                place.clone(),
+                "manifest-parameter",
+                format!("parameter name `{name}` must match ^[a-z][a-z0-9_]{{0,62}}$"),
+            );
         }
         if p.description().trim().is_empty() {
-            err(place.clone(), "manifest-parameter", format!("parameter `{name}` has no description"));
+            err(
+                place.clone(),
+                "manifest-parameter",
+                format!("parameter `{name}` has no description"),
+            );
         }
         if let Some(d) = p.default_value() {
             for (code, msg, _) in check_value(name, p, &d) {
@@ -374,44 +443,64 @@ pub(crate) fn check_manifest(m: &Manifest, folder: &str, path: &str, text: &str)
                 if let Some(pat) = &s.pattern
                     && let Err(e) = super::params::full_match(pat, "")
                 {
-                    err(place.clone(), "manifest-invalid-pattern", format!("parameter `{name}`: {e}"));
+                    err(
+                        place.clone(),
+                        "manifest-invalid-pattern",
+                        format!("parameter `{name}`: {e}"),
+                    );
                 }
-                if s.max_length.is_some_and(|n| n as usize > super::params::MAX_STRING_CHARS) {
-                    err(place.clone(), "manifest-parameter", format!("parameter `{name}`: max_length exceeds 256"));
+                if s.max_length
+                    .is_some_and(|n| n as usize > super::params::MAX_STRING_CHARS)
+                {
+                    err(
+                        place.clone(),
+                        "manifest-parameter",
+                        format!("parameter `{name}`: max_length exceeds 256"),
+                    );
                 }
                 for a in s.allowed.iter().flatten() {
-                    for (code, msg) in string_hazards(name, a) {
+                    for (code, msg) in string_hazards(&format!("parameter `{name}`"), a) {
                         err(place.clone(), code, format!("allowed value: {msg}"));
                     }
                 }
                 if s.allowed.as_ref().is_some_and(Vec::is_empty) {
-                    err(place.clone(), "manifest-parameter", format!("parameter `{name}`: allowed is empty"));
+                    err(
+                        place.clone(),
+                        "manifest-parameter",
+                        format!("parameter `{name}`: allowed is empty"),
+                    );
                 }
             }
-            Parameter::Integer(i) => {
-                if let (Some(a), Some(b)) = (i.min, i.max)
+            Parameter::Integer(_) | Parameter::Number(_) => {
+                let (min, max) = match p {
+                    Parameter::Integer(i) => (i.min.map(|v| v as f64), i.max.map(|v| v as f64)),
+                    Parameter::Number(n) => (n.min, n.max),
+                    _ => (None, None),
+                };
+                if let (Some(a), Some(b)) = (min, max)
                     && a > b
                 {
-                    err(place.clone(), "manifest-parameter", format!("parameter `{name}`: min > max"));
-                }
-            }
-            Parameter::Number(n) => {
-                if let (Some(a), Some(b)) = (n.min, n.max)
-                    && a > b
-                {
-                    err(place.clone(), "manifest-parameter", format!("parameter `{name}`: min > max"));
+                    err(
+                        place.clone(),
+                        "manifest-parameter",
+                        format!("parameter `{name}`: min > max"),
+                    );
                 }
             }
             Parameter::Boolean(_) => {}
         }
     }
-    let mut refer = |field: &str, param: &str, types: &[&str]| -> Option<Diagnostic> {
+    let refer = |field: &str, param: &str, types: &[&str]| -> Option<Diagnostic> {
         match m.parameters.get(param) {
             Some(p) if types.contains(&p.type_name()) => None,
             Some(p) => Some(Diagnostic::error(
                 at(field),
                 "manifest-reference",
-                format!("`{field}: {param}` must name a {} parameter, not {}", types.join(" or "), p.type_name()),
+                format!(
+                    "`{field}: {param}` must name a {} parameter, not {}",
+                    types.join(" or "),
+                    p.type_name()
+                ),
             )),
             None => Some(Diagnostic::error(
                 at(field),
@@ -427,7 +516,12 @@ pub(crate) fn check_manifest(m: &Manifest, folder: &str, path: &str, text: &str)
         refs.push(refer("region_parameter", &g.region_parameter, &["string"]));
     }
     for line in &m.prices {
-        let kinds = [line.sku.is_some(), line.sku_parameter.is_some(), line.monthly_usd.is_some(), line.monthly_usd_parameter.is_some()];
+        let kinds = [
+            line.sku.is_some(),
+            line.sku_parameter.is_some(),
+            line.monthly_usd.is_some(),
+            line.monthly_usd_parameter.is_some(),
+        ];
         if kinds.iter().filter(|k| **k).count() != 1 {
             refs.push(Some(Diagnostic::error(
                 at("prices"),
@@ -436,7 +530,14 @@ pub(crate) fn check_manifest(m: &Manifest, folder: &str, path: &str, text: &str)
             )));
         }
         if line.count.is_some() && line.count_parameter.is_some() {
-            refs.push(Some(Diagnostic::error(at("prices"), "manifest-price", format!("price line `{}` has both count and count_parameter", line.description))));
+            refs.push(Some(Diagnostic::error(
+                at("prices"),
+                "manifest-price",
+                format!(
+                    "price line `{}` has both count and count_parameter",
+                    line.description
+                ),
+            )));
         }
         if let Some(p) = &line.sku_parameter {
             refs.push(refer("sku_parameter", p, &["string"]));
@@ -455,7 +556,11 @@ pub(crate) fn check_manifest(m: &Manifest, folder: &str, path: &str, text: &str)
             refs.push(refer("region_parameter", region, &["string"]));
         }
         if line.monthly_usd.is_some_and(|v| !(0.0..1e9).contains(&v)) {
-            refs.push(Some(Diagnostic::error(at("prices"), "manifest-price", "monthly_usd must be between 0 and 1e9".to_owned())));
+            refs.push(Some(Diagnostic::error(
+                at("prices"),
+                "manifest-price",
+                "monthly_usd must be between 0 and 1e9".to_owned(),
+            )));
         }
     }
     out.extend(refs.into_iter().flatten());
@@ -463,20 +568,37 @@ pub(crate) fn check_manifest(m: &Manifest, folder: &str, path: &str, text: &str)
     for skip in &m.checkov_skips {
         let place = at("checkov_skips");
         if full_match_ok(r"CKV2?_[A-Z0-9]+_[0-9]+", &skip.id).is_none() {
-            out.push(Diagnostic::error(place.clone(), "manifest-checkov-skip", format!("`{}` is not a checkov check id", skip.id)));
+            out.push(Diagnostic::error(
+                place.clone(),
+                "manifest-checkov-skip",
+                format!("`{}` is not a checkov check id", skip.id),
+            ));
         }
         if skip.reason.trim().chars().count() < 20 {
             out.push(
-                Diagnostic::error(place.clone(), "manifest-checkov-skip", format!("skip of {} needs a written reason (20 characters or more)", skip.id))
-                    .with_hint("say why the check does not apply to this blueprint"),
+                Diagnostic::error(
+                    place.clone(),
+                    "manifest-checkov-skip",
+                    format!(
+                        "skip of {} needs a written reason (20 characters or more)",
+                        skip.id
+                    ),
+                )
+                .with_hint("say why the check does not apply to this blueprint"),
             );
         }
         if !seen.insert(&skip.id) {
-            out.push(Diagnostic::error(place, "manifest-checkov-skip", format!("{} is skipped twice", skip.id)));
+            out.push(Diagnostic::error(
+                place,
+                "manifest-checkov-skip",
+                format!("{} is skipped twice", skip.id),
+            ));
         }
     }
     let example_at = at("example_parameters");
-    out.extend(validate_against(m, &m.example_parameters, &|_| example_at.clone()));
+    out.extend(validate_against(m, &m.example_parameters, &|_| {
+        example_at.clone()
+    }));
     out
 }
 

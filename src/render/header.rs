@@ -84,13 +84,22 @@ pub fn inputs_fingerprint(
 ) -> String {
     let mut f = Fields(Sha256::new());
     f.add("adoptbot-render").add(&RENDER_FORMAT.to_string());
-    f.add(&bp.manifest.name).add(&bp.manifest.version).add(flavour.as_str());
-    let templates = bp.templates.get(&flavour).map(Vec::as_slice).unwrap_or_default();
+    f.add(&bp.manifest.name)
+        .add(&bp.manifest.version)
+        .add(flavour.as_str());
+    let templates = bp
+        .templates
+        .get(&flavour)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     f.add(&templates.len().to_string());
     for t in templates {
         f.add(&t.output).add(&t.text);
     }
-    f.add(&ctx.id).add(&ctx.team).add(&ctx.owner).add(&ctx.cost_tag);
+    f.add(&ctx.id)
+        .add(&ctx.team)
+        .add(&ctx.owner)
+        .add(&ctx.cost_tag);
     f.add(&ctx.expiry.format("%Y-%m-%d").to_string());
     f.add(&effective_params.len().to_string());
     for (k, v) in effective_params {
@@ -134,7 +143,9 @@ pub fn check_rendered(text: &str) -> Result<RenderedHeader, HeaderError> {
     }
     let mut fields = BTreeMap::new();
     for _ in 0..2 {
-        let line = lines.next().ok_or_else(|| HeaderError::Malformed("truncated".into()))?;
+        let line = lines
+            .next()
+            .ok_or_else(|| HeaderError::Malformed("truncated".into()))?;
         let rest = line
             .strip_prefix(&format!("{c} adoptbot:"))
             .ok_or_else(|| HeaderError::Malformed(format!("unexpected line `{line}`")))?;
@@ -146,11 +157,15 @@ pub fn check_rendered(text: &str) -> Result<RenderedHeader, HeaderError> {
         }
     }
     if lines.next() != Some("") {
-        return Err(HeaderError::Malformed("no blank line after the header".into()));
+        return Err(HeaderError::Malformed(
+            "no blank line after the header".into(),
+        ));
     }
     let body = lines.next().unwrap_or_default();
     let mut get = |k: &str| {
-        fields.remove(k).ok_or_else(|| HeaderError::Malformed(format!("`{k}` is missing")))
+        fields
+            .remove(k)
+            .ok_or_else(|| HeaderError::Malformed(format!("`{k}` is missing")))
     };
     let experiment = get("experiment")?;
     let (blueprint, version) = get("blueprint")?
@@ -171,9 +186,19 @@ pub fn check_rendered(text: &str) -> Result<RenderedHeader, HeaderError> {
             .strip_prefix("sha256:")
             .is_some_and(|x| x.len() == 64 && x.bytes().all(|b| b.is_ascii_hexdigit()));
         if !ok {
-            return Err(HeaderError::Malformed(format!("`{h}` is not sha256:<64 hex>")));
+            return Err(HeaderError::Malformed(format!(
+                "`{h}` is not sha256:<64 hex>"
+            )));
         }
     }
     let content_matches = sha256_hex(body.as_bytes()) == content;
-    Ok(RenderedHeader { experiment, blueprint, version, flavour, inputs, content, content_matches })
+    Ok(RenderedHeader {
+        experiment,
+        blueprint,
+        version,
+        flavour,
+        inputs,
+        content,
+        content_matches,
+    })
 }

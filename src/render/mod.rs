@@ -10,6 +10,7 @@
 
 mod catalogue;
 pub mod escape;
+pub mod experiment;
 mod header;
 pub mod manifest;
 mod names;
@@ -19,15 +20,14 @@ pub mod scan;
 mod security;
 
 use std::collections::BTreeMap;
-use std::fmt;
 
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::model::diagnostic::{Diagnostic, Place};
 
 pub use catalogue::{BUILTIN_SOURCE, Catalogue};
+pub use experiment::{context, render_experiment};
 pub use header::{HeaderError, RENDER_FORMAT, RenderedHeader, check_rendered, inputs_fingerprint};
 pub use manifest::{Manifest, Parameter, SecurityControl};
 pub use names::derive as derived_names;
@@ -38,63 +38,21 @@ pub use prices::{
 };
 pub use security::{REQUIRED_TAGS, validate_blueprint};
 
-/// The IaC language a blueprint is rendered to.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Flavour {
-    Bicep,
-    Terraform,
-}
+pub use crate::model::Flavour;
 
-impl Flavour {
-    pub const ALL: [Flavour; 2] = [Flavour::Bicep, Flavour::Terraform];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Flavour::Bicep => "bicep",
-            Flavour::Terraform => "terraform",
-        }
-    }
-
-    /// The extension every output file of this flavour must have.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Flavour::Bicep => ".bicep",
-            Flavour::Terraform => ".tf",
-        }
-    }
-
-    fn lang(self) -> scan::Lang {
-        match self {
-            Flavour::Bicep => scan::Lang::Bicep,
-            Flavour::Terraform => scan::Lang::Hcl,
-        }
-    }
-
-    fn escape_fn(self) -> fn(&str) -> String {
-        match self {
-            Flavour::Bicep => escape::bicep_string,
-            Flavour::Terraform => escape::hcl_string,
-        }
+/// How the output of a flavour is scanned.
+pub(crate) fn lang(flavour: Flavour) -> scan::Lang {
+    match flavour {
+        Flavour::Bicep => scan::Lang::Bicep,
+        Flavour::Terraform => scan::Lang::Hcl,
     }
 }
 
-impl fmt::Display for Flavour {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for Flavour {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "bicep" => Ok(Flavour::Bicep),
-            "terraform" => Ok(Flavour::Terraform),
-            _ => Err(format!("unknown flavour `{s}`: use bicep or terraform")),
-        }
+/// How values are escaped into a flavour's string literals.
+fn escape_fn(flavour: Flavour) -> fn(&str) -> String {
+    match flavour {
+        Flavour::Bicep => escape::bicep_string,
+        Flavour::Terraform => escape::hcl_string,
     }
 }
 
@@ -179,7 +137,7 @@ pub fn validate_context(ctx: &ExperimentContext, place: &Place) -> Vec<Diagnosti
             ));
             continue;
         }
-        for (code, msg) in params::string_hazards(name, value) {
+        for (code, msg) in params::string_hazards(&format!("experiment {name}"), value) {
             out.push(Diagnostic::error(place.clone(), code, msg));
         }
         if let Some(p) = pattern
@@ -240,8 +198,12 @@ fn tera_error_text(e: &tera::Error) -> String {
 fn tera_for(bp: &Blueprint, flavour: Flavour) -> Result<tera::Tera, Vec<Diagnostic>> {
     let mut tera = tera::Tera::default();
     tera.autoescape_on(vec![".tera"]);
-    tera.set_escape_fn(flavour.escape_fn());
-    let templates = bp.templates.get(&flavour).map(Vec::as_slice).unwrap_or_default();
+    tera.set_escape_fn(escape_fn(flavour));
+    let templates = bp
+        .templates
+        .get(&flavour)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     let mut diags = Vec::new();
     for t in templates {
         if let Err(e) = tera.add_raw_template(&t.name, &t.text) {
@@ -252,16 +214,20 @@ fn tera_for(bp: &Blueprint, flavour: Flavour) -> Result<tera::Tera, Vec<Diagnost
             ));
         }
     }
-    if diags.is_empty() {
-        if let Err(e) = tera.build_inheritance_chains() {
-            diags.push(Diagnostic::error(
-                Place::file(&bp.manifest_path),
-                "template-syntax",
-                tera_error_text(&e),
-            ));
-        }
+    if diags.is_empty()
+        && let Err(e) = tera.build_inheritance_chains()
+    {
+        diags.push(Diagnostic::error(
+            Place::file(&bp.manifest_path),
+            "template-syntax",
+            tera_error_text(&e),
+        ));
     }
-    if diags.is_empty() { Ok(tera) } else { Err(diags) }
+    if diags.is_empty() {
+        Ok(tera)
+    } else {
+        Err(diags)
+    }
 }
 
 /// Render with already validated, defaulted parameters. Used by [`render`] and by the security
@@ -273,16 +239,28 @@ fn render_effective(
     effective: &BTreeMap<String, Value>,
 ) -> Result<Vec<RenderedFile>, Vec<Diagnostic>> {
     let Some(templates) = bp.templates.get(&flavour).filter(|t| !t.is_empty()) else {
-        return Err(vec![Diagnostic::error(
-            Place::file(&bp.manifest_path),
-            "blueprint-missing-flavour",
-            format!("blueprint `{}` has no {flavour} templates", bp.manifest.name),
-        )
-        .with_hint(format!("add {}/*.tera files next to blueprint.yaml", flavour.as_str()))]);
+        return Err(vec![
+            Diagnostic::error(
+                Place::file(&bp.manifest_path),
+                "blueprint-missing-flavour",
+                format!(
+                    "blueprint `{}` has no {flavour} templates",
+                    bp.manifest.name
+                ),
+            )
+            .with_hint(format!(
+                "add {}/*.tera files next to blueprint.yaml",
+                flavour.as_str()
+            )),
+        ]);
     };
     let tera = tera_for(bp, flavour)?;
     let context = tera::Context::from_value(template_context(bp, ctx, effective)).map_err(|e| {
-        vec![Diagnostic::error(Place::file(&bp.manifest_path), "render-failed", e.to_string())]
+        vec![Diagnostic::error(
+            Place::file(&bp.manifest_path),
+            "render-failed",
+            e.to_string(),
+        )]
     })?;
     let inputs = inputs_fingerprint(bp, flavour, ctx, effective);
     let mut out = Vec::new();
@@ -291,7 +269,7 @@ fn render_effective(
         match tera.render(&t.name, &context) {
             Ok(body) => {
                 let body = tidy(&body);
-                if let Err(e) = scan::parse(flavour.lang(), &body) {
+                if let Err(e) = scan::parse(lang(flavour), &body) {
                     diags.push(
                         Diagnostic::error(
                             Place::file(&t.path),
@@ -303,7 +281,10 @@ fn render_effective(
                     continue;
                 }
                 let content = header::with_header(flavour, ctx, bp, &inputs, &body);
-                out.push(RenderedFile { path: t.output.clone(), content });
+                out.push(RenderedFile {
+                    path: t.output.clone(),
+                    content,
+                });
             }
             Err(e) => diags.push(Diagnostic::error(
                 Place::file(&t.path),
@@ -312,7 +293,11 @@ fn render_effective(
             )),
         }
     }
-    if diags.is_empty() { Ok(out) } else { Err(diags) }
+    if diags.is_empty() {
+        Ok(out)
+    } else {
+        Err(diags)
+    }
 }
 
 /// Trim trailing whitespace on each line, collapse runs of blank lines and end with one newline.

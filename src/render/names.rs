@@ -8,7 +8,9 @@ use sha2::{Digest, Sha256};
 
 /// Keep lowercase ASCII letters and digits only.
 fn alnum(s: &str) -> String {
-    s.chars().filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit()).collect()
+    s.chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        .collect()
 }
 
 /// Collapse runs of `-` and trim `-` at both ends.
@@ -49,16 +51,31 @@ pub fn derive(id: &str, team: &str) -> BTreeMap<&'static str, String> {
     names.insert("base", base.clone());
     names.insert("resource_group", format!("rg-{id_tidy}"));
     // Storage accounts: 3-24 lowercase letters and digits, globally unique.
-    names.insert("storage_account", format!("st{}{suffix}", take(&compact, 16)));
+    names.insert(
+        "storage_account",
+        format!("st{}{suffix}", take(&compact, 16)),
+    );
     // Container registries: 5-50 letters and digits, globally unique.
-    names.insert("container_registry", format!("cr{}{suffix}", take(&compact, 40)));
+    names.insert(
+        "container_registry",
+        format!("cr{}{suffix}", take(&compact, 40)),
+    );
     // Key vaults: 3-24 letters, digits and single hyphens, starting with a letter, globally
     // unique.
-    names.insert("key_vault", format!("kv-{}-{suffix}", tidy_hyphens(&take(&id_tidy, 13))));
+    names.insert(
+        "key_vault",
+        format!("kv-{}-{suffix}", tidy_hyphens(&take(&id_tidy, 13))),
+    );
     // Azure ML workspaces: 3-33 characters.
-    names.insert("ml_workspace", format!("mlw-{}-{suffix}", tidy_hyphens(&take(&id_tidy, 21))));
+    names.insert(
+        "ml_workspace",
+        format!("mlw-{}-{suffix}", tidy_hyphens(&take(&id_tidy, 21))),
+    );
     // AKS DNS prefix: 1-54 letters, digits and hyphens.
-    names.insert("dns_prefix", format!("{}-{suffix}", tidy_hyphens(&take(&id_tidy, 40))));
+    names.insert(
+        "dns_prefix",
+        format!("{}-{suffix}", tidy_hyphens(&take(&id_tidy, 40))),
+    );
     // Cognitive Services custom subdomain: globally unique, 2-64 characters.
     names.insert("cognitive_account", format!("oai-{base}-{suffix}"));
     // Linux computer name prefix of a scale set: short and readable.
@@ -77,7 +94,10 @@ mod tests {
             let n = derive(id, "team-x");
             let st = &n["storage_account"];
             assert!((3..=24).contains(&st.len()), "{st}");
-            assert!(st.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+            assert!(
+                st.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            );
             let kv = &n["key_vault"];
             assert!((3..=24).contains(&kv.len()) && !kv.contains("--"), "{kv}");
             assert!(n["container_registry"].len() <= 50 && n["container_registry"].len() >= 5);

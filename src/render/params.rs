@@ -21,7 +21,10 @@ pub fn full_match(pattern: &str, value: &str) -> Result<bool, String> {
     let tester = tera.get_tester("matching").map_err(|e| e.to_string())?;
     let anchored = format!("^(?:{pattern})$");
     tester
-        .test(Some(&Value::String(value.to_owned())), &[Value::String(anchored)])
+        .test(
+            Some(&Value::String(value.to_owned())),
+            &[Value::String(anchored)],
+        )
         .map_err(|e| {
             let mut msg = e.to_string();
             let mut source = std::error::Error::source(&e);
@@ -44,14 +47,15 @@ pub fn forbidden_char(c: char) -> bool {
 }
 
 /// Problems with a string value that no pattern may allow: forbidden characters and length.
-/// Returns `(code, message)` pairs.
-pub fn string_hazards(name: &str, s: &str) -> Vec<(&'static str, String)> {
+/// `subject` names the value in messages (e.g. "parameter `location`"). Returns
+/// `(code, message)` pairs.
+pub fn string_hazards(subject: &str, s: &str) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     if let Some((i, c)) = s.chars().enumerate().find(|(_, c)| forbidden_char(*c)) {
         out.push((
             "parameter-forbidden-character",
             format!(
-                "parameter `{name}` contains the forbidden character U+{:04X} at position {}",
+                "{subject} contains the forbidden character U+{:04X} at position {}",
                 c as u32,
                 i + 1
             ),
@@ -61,9 +65,7 @@ pub fn string_hazards(name: &str, s: &str) -> Vec<(&'static str, String)> {
     if n > MAX_STRING_CHARS {
         out.push((
             "parameter-too-long",
-            format!(
-                "parameter `{name}` is {n} characters long; the limit is {MAX_STRING_CHARS}"
-            ),
+            format!("{subject} is {n} characters long; the limit is {MAX_STRING_CHARS}"),
         ));
     }
     out
@@ -130,7 +132,10 @@ pub fn validate_against(
                         spec.type_name()
                     ),
                 )
-                .with_hint(format!("add `{name}:` under `parameters`: {}", spec.description())),
+                .with_hint(format!(
+                    "add `{name}:` under `parameters`: {}",
+                    spec.description()
+                )),
             );
         }
     }
@@ -166,7 +171,7 @@ pub fn check_value(
                 out.push(wrong_type("a string"));
                 return out;
             };
-            for (code, msg) in string_hazards(name, s) {
+            for (code, msg) in string_hazards(&format!("parameter `{name}`"), s) {
                 out.push((code, msg, "use plain printable text".to_owned()));
             }
             let n = s.chars().count() as u32;
@@ -238,32 +243,20 @@ pub fn check_value(
                     format!("use one of: {}", list.join(", ")),
                 ));
             }
-            if p.min.is_some_and(|m| i < m) || p.max.is_some_and(|m| i > m) {
-                out.push((
-                    "parameter-range",
-                    format!(
-                        "parameter `{name}` is {i}, outside the range {}",
-                        range_text(p.min.map(|m| m.to_string()), p.max.map(|m| m.to_string()))
-                    ),
-                    String::new(),
-                ));
-            }
+            out.extend(range_problem(
+                name,
+                i as f64,
+                &i.to_string(),
+                p.min.map(|m| m as f64),
+                p.max.map(|m| m as f64),
+            ));
         }
         Parameter::Number(p) => {
             let Some(f) = value.as_f64() else {
                 out.push(wrong_type("a number"));
                 return out;
             };
-            if p.min.is_some_and(|m| f < m) || p.max.is_some_and(|m| f > m) {
-                out.push((
-                    "parameter-range",
-                    format!(
-                        "parameter `{name}` is {f}, outside the range {}",
-                        range_text(p.min.map(|m| m.to_string()), p.max.map(|m| m.to_string()))
-                    ),
-                    String::new(),
-                ));
-            }
+            out.extend(range_problem(name, f, &f.to_string(), p.min, p.max));
         }
         Parameter::Boolean(_) => {
             if !value.is_boolean() {
@@ -274,13 +267,28 @@ pub fn check_value(
     out
 }
 
-fn range_text(min: Option<String>, max: Option<String>) -> String {
-    match (min, max) {
+/// A `parameter-range` problem when `value` is outside `min..=max`.
+fn range_problem(
+    name: &str,
+    value: f64,
+    shown: &str,
+    min: Option<f64>,
+    max: Option<f64>,
+) -> Option<(&'static str, String, String)> {
+    if !(min.is_some_and(|m| value < m) || max.is_some_and(|m| value > m)) {
+        return None;
+    }
+    let range = match (min, max) {
         (Some(a), Some(b)) => format!("{a}..={b}"),
         (Some(a), None) => format!(">= {a}"),
         (None, Some(b)) => format!("<= {b}"),
         (None, None) => String::new(),
-    }
+    };
+    Some((
+        "parameter-range",
+        format!("parameter `{name}` is {shown}, outside the range {range}"),
+        String::new(),
+    ))
 }
 
 /// The parameters with the manifest's defaults filled in for those not set.

@@ -77,17 +77,32 @@ impl PriceTable {
         let t: PriceTable = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
         let mut seen = BTreeSet::new();
         for (i, item) in t.items.iter().enumerate() {
-            let at = format!("Items[{i}] ({} in {})", item.arm_sku_name, item.arm_region_name);
+            let at = format!(
+                "Items[{i}] ({} in {})",
+                item.arm_sku_name, item.arm_region_name
+            );
             if item.currency_code != t.currency {
-                return Err(format!("{at}: currency {} differs from {}", item.currency_code, t.currency));
+                return Err(format!(
+                    "{at}: currency {} differs from {}",
+                    item.currency_code, t.currency
+                ));
             }
             if !item.retail_price.is_finite() || item.retail_price < 0.0 {
-                return Err(format!("{at}: retailPrice {} is not a price", item.retail_price));
+                return Err(format!(
+                    "{at}: retailPrice {} is not a price",
+                    item.retail_price
+                ));
             }
             if item.is_linux_vm_hour() {
-                let key = (item.arm_sku_name.to_lowercase(), item.arm_region_name.clone(), item.is_spot());
+                let key = (
+                    item.arm_sku_name.to_lowercase(),
+                    item.arm_region_name.clone(),
+                    item.is_spot(),
+                );
                 if !seen.insert(key) {
-                    return Err(format!("{at}: a second row for the same SKU, region and meter"));
+                    return Err(format!(
+                        "{at}: a second row for the same SKU, region and meter"
+                    ));
                 }
             }
         }
@@ -135,7 +150,10 @@ impl SkuTable {
     }
 
     pub fn get(&self, sku: &str) -> Option<&SkuInfo> {
-        self.skus.iter().find(|(k, _)| k.eq_ignore_ascii_case(sku)).map(|(_, v)| v)
+        self.skus
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(sku))
+            .map(|(_, v)| v)
     }
 }
 
@@ -171,16 +189,31 @@ fn problem(bp: &Blueprint, code: &'static str, msg: String) -> Diagnostic {
     Diagnostic::error(Place::file(&bp.manifest_path), code, msg)
 }
 
-fn param_str<'a>(bp: &Blueprint, p: &'a BTreeMap<String, Value>, name: &str) -> Result<&'a str, Diagnostic> {
+fn param_str<'a>(
+    bp: &Blueprint,
+    p: &'a BTreeMap<String, Value>,
+    name: &str,
+) -> Result<&'a str, Diagnostic> {
     p.get(name).and_then(Value::as_str).ok_or_else(|| {
-        problem(bp, "estimate-parameter", format!("parameter `{name}` is not set to a string"))
+        problem(
+            bp,
+            "estimate-parameter",
+            format!("parameter `{name}` is not set to a string"),
+        )
     })
 }
 
 fn param_count(bp: &Blueprint, p: &BTreeMap<String, Value>, name: &str) -> Result<u32, Diagnostic> {
-    p.get(name).and_then(Value::as_u64).and_then(|n| u32::try_from(n).ok()).ok_or_else(|| {
-        problem(bp, "estimate-parameter", format!("parameter `{name}` is not set to a count"))
-    })
+    p.get(name)
+        .and_then(Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| {
+            problem(
+                bp,
+                "estimate-parameter",
+                format!("parameter `{name}` is not set to a count"),
+            )
+        })
 }
 
 fn to_cents(amount: f64) -> u64 {
@@ -206,7 +239,11 @@ pub fn estimate(
         let monthly = match (&line.monthly_usd, &line.monthly_usd_parameter) {
             (Some(v), _) => Some(*v),
             (None, Some(name)) => Some(p.get(name).and_then(Value::as_f64).ok_or_else(|| {
-                problem(bp, "estimate-parameter", format!("parameter `{name}` is not set to a number"))
+                problem(
+                    bp,
+                    "estimate-parameter",
+                    format!("parameter `{name}` is not set to a number"),
+                )
             })?),
             (None, None) => None,
         };
@@ -215,10 +252,14 @@ pub fn estimate(
                 return Err(problem(
                     bp,
                     "estimate-currency",
-                    format!("monthly_usd lines need a USD price table, not {}", prices.currency),
+                    format!(
+                        "monthly_usd lines need a USD price table, not {}",
+                        prices.currency
+                    ),
                 ));
             }
-            let amount = per_month * f64::from(quantity) * f64::from(hours) / f64::from(HOURS_PER_MONTH);
+            let amount =
+                per_month * f64::from(quantity) * f64::from(hours) / f64::from(HOURS_PER_MONTH);
             lines.push(EstimateLine {
                 description: line.description.clone(),
                 sku: None,
@@ -236,10 +277,18 @@ pub fn estimate(
             (Some(s), _) => s.as_str(),
             (None, Some(name)) => param_str(bp, &p, name)?,
             (None, None) => {
-                return Err(problem(bp, "manifest-price", format!("price line `{}` names nothing to price", line.description)));
+                return Err(problem(
+                    bp,
+                    "manifest-price",
+                    format!("price line `{}` names nothing to price", line.description),
+                ));
             }
         };
-        let region = param_str(bp, &p, line.region_parameter.as_deref().unwrap_or("location"))?;
+        let region = param_str(
+            bp,
+            &p,
+            line.region_parameter.as_deref().unwrap_or("location"),
+        )?;
         let spot = match &line.spot_parameter {
             Some(name) => p.get(name).and_then(Value::as_bool).unwrap_or(false),
             None => false,
@@ -305,8 +354,12 @@ pub fn gpu_demand(
     let region = param_str(bp, &p, &gpu.region_parameter)?;
     let instances = param_count(bp, &p, &gpu.count_parameter)?;
     let info = skus.get(sku).ok_or_else(|| {
-        problem(bp, "sku-unknown", format!("blueprints/skus.json has no entry for {sku}"))
-            .with_hint("add the size with its quota family, vCPUs and GPUs")
+        problem(
+            bp,
+            "sku-unknown",
+            format!("blueprints/skus.json has no entry for {sku}"),
+        )
+        .with_hint("add the size with its quota family, vCPUs and GPUs")
     })?;
     Ok(Some(GpuDemand {
         sku: sku.to_owned(),

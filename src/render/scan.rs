@@ -20,7 +20,10 @@ pub enum Tok {
     Word(String),
     /// A string literal. `raw` is its source text without the quotes; `value` is the decoded
     /// text when it has no interpolation or directive.
-    Str { raw: String, value: Option<String> },
+    Str {
+        raw: String,
+        value: Option<String>,
+    },
     /// Punctuation or an operator: `=`, `:`, `,`, `==`, `=>`, ...
     Punct(String),
     Newline,
@@ -29,8 +32,15 @@ pub enum Tok {
 /// A token tree: a token, or a bracketed group of trees.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Tree {
-    Leaf { tok: Tok, line: u32 },
-    Group { open: char, line: u32, items: Vec<Tree> },
+    Leaf {
+        tok: Tok,
+        line: u32,
+    },
+    Group {
+        open: char,
+        line: u32,
+        items: Vec<Tree>,
+    },
 }
 
 /// Why a file could not be scanned.
@@ -55,7 +65,10 @@ struct Lexer<'a> {
 }
 
 fn err<T>(line: u32, message: impl Into<String>) -> Result<T, ScanError> {
-    Err(ScanError { line, message: message.into() })
+    Err(ScanError {
+        line,
+        message: message.into(),
+    })
 }
 
 impl<'a> Lexer<'a> {
@@ -115,8 +128,15 @@ impl<'a> Lexer<'a> {
                         None => return err(line, "unterminated ''' string"),
                     }
                 }
-                out.push((Tok::Str { value: Some(raw.clone()), raw }, line));
-            } else if (self.lang == Lang::Bicep && c == '\'') || (self.lang == Lang::Hcl && c == '"')
+                out.push((
+                    Tok::Str {
+                        value: Some(raw.clone()),
+                        raw,
+                    },
+                    line,
+                ));
+            } else if (self.lang == Lang::Bicep && c == '\'')
+                || (self.lang == Lang::Hcl && c == '"')
             {
                 self.bump();
                 let (raw, value) = self.string(c)?;
@@ -131,7 +151,10 @@ impl<'a> Lexer<'a> {
                     let word_char = c.is_alphanumeric()
                         || c == '_'
                         || (c == '-' && self.lang == Lang::Hcl)
-                        || (c == '.' && self.peek(1).is_some_and(|d| d.is_alphanumeric() || d == '_'));
+                        || (c == '.'
+                            && self
+                                .peek(1)
+                                .is_some_and(|d| d.is_alphanumeric() || d == '_'));
                     if !word_char {
                         break;
                     }
@@ -146,7 +169,7 @@ impl<'a> Lexer<'a> {
                     | ('!' | '<' | '>', Some('='))
                     | ('&', Some('&'))
                     | ('|', Some('|'))
-                    | ('?', Some('?' | '.' | '?')) => {
+                    | ('?', Some('?' | '.')) => {
                         let d = self.bump().unwrap_or_default();
                         Some(format!("{c}{d}"))
                     }
@@ -250,7 +273,12 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn unicode_escape(&mut self, kind: char, raw: &mut String, line: u32) -> Result<char, ScanError> {
+    fn unicode_escape(
+        &mut self,
+        kind: char,
+        raw: &mut String,
+        line: u32,
+    ) -> Result<char, ScanError> {
         let mut hex = String::new();
         if self.lang == Lang::Bicep {
             if self.bump() != Some('{') {
@@ -311,7 +339,13 @@ impl<'a> Lexer<'a> {
 
 /// Tokenize `text` and group it by brackets.
 pub fn trees(lang: Lang, text: &str) -> Result<Vec<Tree>, ScanError> {
-    let mut lexer = Lexer { lang, chars: text.chars().collect(), pos: 0, line: 1, _src: text };
+    let mut lexer = Lexer {
+        lang,
+        chars: text.chars().collect(),
+        pos: 0,
+        line: 1,
+        _src: text,
+    };
     let toks = lexer.tokens()?;
     let mut stack: Vec<(char, u32, Vec<Tree>)> = vec![(' ', 0, Vec::new())];
     for (tok, line) in toks {
@@ -329,10 +363,17 @@ pub fn trees(lang: Lang, text: &str) -> Result<Vec<Tree>, ScanError> {
                     };
                     let (open, open_line, items) = stack.pop().unwrap_or((' ', 0, Vec::new()));
                     if open != want {
-                        return err(line, format!("`{p}` does not close `{open}` opened on line {open_line}"));
+                        return err(
+                            line,
+                            format!("`{p}` does not close `{open}` opened on line {open_line}"),
+                        );
                     }
                     match stack.last_mut() {
-                        Some(parent) => parent.2.push(Tree::Group { open, line: open_line, items }),
+                        Some(parent) => parent.2.push(Tree::Group {
+                            open,
+                            line: open_line,
+                            items,
+                        }),
                         None => return err(line, format!("unbalanced `{p}`")),
                     }
                     continue;
@@ -346,7 +387,10 @@ pub fn trees(lang: Lang, text: &str) -> Result<Vec<Tree>, ScanError> {
     }
     if stack.len() != 1 {
         let (open, line, _) = stack.pop().unwrap_or((' ', 0, Vec::new()));
-        return err(line, format!("`{open}` opened on line {line} is never closed"));
+        return err(
+            line,
+            format!("`{open}` opened on line {line} is never closed"),
+        );
     }
     Ok(stack.pop().map(|s| s.2).unwrap_or_default())
 }
@@ -365,7 +409,11 @@ impl Entry {
     /// The entries of the value, when it is an object literal or a block.
     pub fn object(&self) -> Option<Vec<Entry>> {
         match self.value.as_slice() {
-            [Tree::Group { open: '{', items, .. }] => Some(entries(items)),
+            [
+                Tree::Group {
+                    open: '{', items, ..
+                },
+            ] => Some(entries(items)),
             _ => None,
         }
     }
@@ -373,8 +421,17 @@ impl Entry {
     /// The value as a scalar: the word (`true`, `42`, `local.tags`) or the decoded string.
     pub fn scalar(&self) -> Option<String> {
         match self.value.as_slice() {
-            [Tree::Leaf { tok: Tok::Word(w), .. }] => Some(w.clone()),
-            [Tree::Leaf { tok: Tok::Str { value: Some(v), .. }, .. }] => Some(v.clone()),
+            [
+                Tree::Leaf {
+                    tok: Tok::Word(w), ..
+                },
+            ] => Some(w.clone()),
+            [
+                Tree::Leaf {
+                    tok: Tok::Str { value: Some(v), .. },
+                    ..
+                },
+            ] => Some(v.clone()),
             _ => None,
         }
     }
@@ -385,8 +442,13 @@ pub fn statements(items: &[Tree]) -> Vec<&[Tree]> {
     let mut out = Vec::new();
     let mut start = 0;
     for (i, t) in items.iter().enumerate() {
-        let sep = matches!(t, Tree::Leaf { tok: Tok::Newline, .. })
-            || matches!(t, Tree::Leaf { tok: Tok::Punct(p), .. } if p == ",");
+        let sep = matches!(
+            t,
+            Tree::Leaf {
+                tok: Tok::Newline,
+                ..
+            }
+        ) || matches!(t, Tree::Leaf { tok: Tok::Punct(p), .. } if p == ",");
         if sep {
             if i > start {
                 out.push(&items[start..i]);
@@ -402,8 +464,14 @@ pub fn statements(items: &[Tree]) -> Vec<&[Tree]> {
 
 fn key_of(t: &Tree) -> Option<(String, u32)> {
     match t {
-        Tree::Leaf { tok: Tok::Word(w), line } => Some((w.clone(), *line)),
-        Tree::Leaf { tok: Tok::Str { value: Some(v), .. }, line } => Some((v.clone(), *line)),
+        Tree::Leaf {
+            tok: Tok::Word(w),
+            line,
+        } => Some((w.clone(), *line)),
+        Tree::Leaf {
+            tok: Tok::Str { value: Some(v), .. },
+            line,
+        } => Some((v.clone(), *line)),
         _ => None,
     }
 }
@@ -412,15 +480,29 @@ fn key_of(t: &Tree) -> Option<(String, u32)> {
 pub fn entries(items: &[Tree]) -> Vec<Entry> {
     let mut out = Vec::new();
     for st in statements(items) {
-        let Some((key, line)) = st.first().and_then(key_of) else { continue };
+        let Some((key, line)) = st.first().and_then(key_of) else {
+            continue;
+        };
         match st.get(1) {
-            Some(Tree::Leaf { tok: Tok::Punct(p), .. }) if p == "=" || p == ":" => {
-                out.push(Entry { key, line, value: st[2..].to_vec(), block: false });
+            Some(Tree::Leaf {
+                tok: Tok::Punct(p), ..
+            }) if p == "=" || p == ":" => {
+                out.push(Entry {
+                    key,
+                    line,
+                    value: st[2..].to_vec(),
+                    block: false,
+                });
             }
             _ => {
                 // A block: `key "label"... { ... }`.
                 if let Some(g @ Tree::Group { open: '{', .. }) = st.last() {
-                    out.push(Entry { key, line, value: vec![g.clone()], block: true });
+                    out.push(Entry {
+                        key,
+                        line,
+                        value: vec![g.clone()],
+                        block: true,
+                    });
                 }
             }
         }
@@ -457,8 +539,13 @@ fn walk_groups(t: &Tree, f: &mut dyn FnMut(&[Tree])) {
 pub fn texts(trees_: &[Tree], out: &mut Vec<String>) {
     for t in trees_ {
         match t {
-            Tree::Leaf { tok: Tok::Word(w), .. } => out.push(w.clone()),
-            Tree::Leaf { tok: Tok::Str { raw, .. }, .. } => out.push(raw.clone()),
+            Tree::Leaf {
+                tok: Tok::Word(w), ..
+            } => out.push(w.clone()),
+            Tree::Leaf {
+                tok: Tok::Str { raw, .. },
+                ..
+            } => out.push(raw.clone()),
             Tree::Group { items, .. } => texts(items, out),
             _ => {}
         }
@@ -529,14 +616,19 @@ pub struct Doc {
 
 fn word(t: Option<&Tree>) -> Option<&str> {
     match t {
-        Some(Tree::Leaf { tok: Tok::Word(w), .. }) => Some(w),
+        Some(Tree::Leaf {
+            tok: Tok::Word(w), ..
+        }) => Some(w),
         _ => None,
     }
 }
 
 fn string(t: Option<&Tree>) -> Option<&str> {
     match t {
-        Some(Tree::Leaf { tok: Tok::Str { value: Some(v), .. }, .. }) => Some(v),
+        Some(Tree::Leaf {
+            tok: Tok::Str { value: Some(v), .. },
+            ..
+        }) => Some(v),
         _ => None,
     }
 }
@@ -546,8 +638,12 @@ fn string(t: Option<&Tree>) -> Option<&str> {
 fn bicep_body(tail: &[Tree]) -> Option<&[Tree]> {
     for t in tail.iter().rev() {
         match t {
-            Tree::Group { open: '{', items, .. } => return Some(items),
-            Tree::Group { open: '[', items, .. } => return bicep_body(items),
+            Tree::Group {
+                open: '{', items, ..
+            } => return Some(items),
+            Tree::Group {
+                open: '[', items, ..
+            } => return bicep_body(items),
             _ => {}
         }
     }
@@ -565,8 +661,13 @@ pub fn parse(lang: Lang, text: &str) -> Result<Doc, ScanError> {
         };
         match (lang, word(st.first())) {
             (Lang::Hcl, Some("resource")) => {
-                let (Some(kind), Some(name), Some(Tree::Group { open: '{', items, .. })) =
-                    (string(st.get(1)), string(st.get(2)), st.get(3))
+                let (
+                    Some(kind),
+                    Some(name),
+                    Some(Tree::Group {
+                        open: '{', items, ..
+                    }),
+                ) = (string(st.get(1)), string(st.get(2)), st.get(3))
                 else {
                     return err(line, "malformed resource block");
                 };
@@ -579,7 +680,10 @@ pub fn parse(lang: Lang, text: &str) -> Result<Doc, ScanError> {
                 });
             }
             (Lang::Hcl, Some("locals")) => {
-                if let Some(Tree::Group { open: '{', items, .. }) = st.get(1) {
+                if let Some(Tree::Group {
+                    open: '{', items, ..
+                }) = st.get(1)
+                {
                     doc.vars.extend(entries(items));
                 }
             }
@@ -602,11 +706,20 @@ pub fn parse(lang: Lang, text: &str) -> Result<Doc, ScanError> {
                 });
             }
             (Lang::Bicep, Some("var")) => {
-                if let (Some((key, line)), Some(Tree::Leaf { tok: Tok::Punct(p), .. })) =
-                    (st.get(1).and_then(key_of), st.get(2))
+                if let (
+                    Some((key, line)),
+                    Some(Tree::Leaf {
+                        tok: Tok::Punct(p), ..
+                    }),
+                ) = (st.get(1).and_then(key_of), st.get(2))
                     && p == "="
                 {
-                    doc.vars.push(Entry { key, line, value: st[3..].to_vec(), block: false });
+                    doc.vars.push(Entry {
+                        key,
+                        line,
+                        value: st[3..].to_vec(),
+                        block: false,
+                    });
                 }
             }
             _ => {}
@@ -642,7 +755,12 @@ resource "azurerm_key_vault" "kv" {
         assert_eq!(r.entry("tags").unwrap().scalar().unwrap(), "local.tags");
         assert_eq!(r.find("default_action")[0].scalar().unwrap(), "Deny");
         assert_eq!(doc.vars[0].key, "tags");
-        let keys: Vec<String> = doc.vars[0].object().unwrap().into_iter().map(|e| e.key).collect();
+        let keys: Vec<String> = doc.vars[0]
+            .object()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.key)
+            .collect();
         assert_eq!(keys, ["team", "cost-tag"]);
     }
 
@@ -652,7 +770,12 @@ resource "azurerm_key_vault" "kv" {
         let doc = parse(Lang::Bicep, text).unwrap();
         assert_eq!(doc.resources.len(), 2);
         assert_eq!(doc.resources[0].kind, "Microsoft.KeyVault/vaults");
-        assert_eq!(doc.resources[0].find("publicNetworkAccess")[0].scalar().unwrap(), "Disabled");
+        assert_eq!(
+            doc.resources[0].find("publicNetworkAccess")[0]
+                .scalar()
+                .unwrap(),
+            "Disabled"
+        );
         assert!(doc.resources[1].mentions("kv"));
     }
 
@@ -660,6 +783,7 @@ resource "azurerm_key_vault" "kv" {
     fn unbalanced_is_an_error() {
         assert!(parse(Lang::Hcl, "resource \"a\" \"b\" {\n").is_err());
         assert!(parse(Lang::Bicep, "var x = 'abc\n").is_err());
-        assert!(parse(Lang::Hcl, "x = \"${\"}\"\n").is_ok());
+        assert!(parse(Lang::Hcl, "x = \"${\"}\"}\"\n").is_ok());
+        assert!(parse(Lang::Hcl, "x = \"${\"}\"\n").is_err());
     }
 }

@@ -95,49 +95,187 @@ const UNTAGGABLE_BICEP: &[&str] = &[
 ];
 
 /// Bicep types whose tags live in `properties.tags`.
-const TAGS_IN_PROPERTIES_BICEP: &[&str] = &["Microsoft.ContainerService/managedClusters/agentPools"];
+const TAGS_IN_PROPERTIES_BICEP: &[&str] =
+    &["Microsoft.ContainerService/managedClusters/agentPools"];
 
 /// (HCL type, Bicep type) of resources that must have a managed identity.
 const NEEDS_IDENTITY: &[(&str, &str)] = &[
-    ("azurerm_linux_virtual_machine_scale_set", "Microsoft.Compute/virtualMachineScaleSets"),
-    ("azurerm_windows_virtual_machine_scale_set", "Microsoft.Compute/virtualMachineScaleSets"),
-    ("azurerm_linux_virtual_machine", "Microsoft.Compute/virtualMachines"),
-    ("azurerm_windows_virtual_machine", "Microsoft.Compute/virtualMachines"),
-    ("azurerm_kubernetes_cluster", "Microsoft.ContainerService/managedClusters"),
-    ("azurerm_cognitive_account", "Microsoft.CognitiveServices/accounts"),
-    ("azurerm_machine_learning_workspace", "Microsoft.MachineLearningServices/workspaces"),
-    ("azurerm_machine_learning_compute_cluster", "Microsoft.MachineLearningServices/workspaces/computes"),
+    (
+        "azurerm_linux_virtual_machine_scale_set",
+        "Microsoft.Compute/virtualMachineScaleSets",
+    ),
+    (
+        "azurerm_windows_virtual_machine_scale_set",
+        "Microsoft.Compute/virtualMachineScaleSets",
+    ),
+    (
+        "azurerm_linux_virtual_machine",
+        "Microsoft.Compute/virtualMachines",
+    ),
+    (
+        "azurerm_windows_virtual_machine",
+        "Microsoft.Compute/virtualMachines",
+    ),
+    (
+        "azurerm_kubernetes_cluster",
+        "Microsoft.ContainerService/managedClusters",
+    ),
+    (
+        "azurerm_cognitive_account",
+        "Microsoft.CognitiveServices/accounts",
+    ),
+    (
+        "azurerm_machine_learning_workspace",
+        "Microsoft.MachineLearningServices/workspaces",
+    ),
+    (
+        "azurerm_machine_learning_compute_cluster",
+        "Microsoft.MachineLearningServices/workspaces/computes",
+    ),
 ];
 
+/// A setting a resource type must have: (HCL type, key, value, Bicep type, key, value).
+type Rule = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
 /// (HCL type, HCL key, value) and (Bicep type, Bicep key, value) that disable local auth.
-const LOCAL_AUTH: &[(&str, &str, &str, &str, &str, &str)] = &[
-    ("azurerm_cognitive_account", "local_auth_enabled", "false", "Microsoft.CognitiveServices/accounts", "disableLocalAuth", "true"),
-    ("azurerm_storage_account", "shared_access_key_enabled", "false", "Microsoft.Storage/storageAccounts", "allowSharedKeyAccess", "false"),
-    ("azurerm_container_registry", "admin_enabled", "false", "Microsoft.ContainerRegistry/registries", "adminUserEnabled", "false"),
-    ("azurerm_kubernetes_cluster", "local_account_disabled", "true", "Microsoft.ContainerService/managedClusters", "disableLocalAccounts", "true"),
-    ("azurerm_linux_virtual_machine_scale_set", "disable_password_authentication", "true", "Microsoft.Compute/virtualMachineScaleSets", "disablePasswordAuthentication", "true"),
-    ("azurerm_linux_virtual_machine", "disable_password_authentication", "true", "Microsoft.Compute/virtualMachines", "disablePasswordAuthentication", "true"),
-    ("azurerm_machine_learning_compute_cluster", "local_auth_enabled", "false", "Microsoft.MachineLearningServices/workspaces/computes", "disableLocalAuth", "true"),
+const LOCAL_AUTH: &[Rule] = &[
+    (
+        "azurerm_cognitive_account",
+        "local_auth_enabled",
+        "false",
+        "Microsoft.CognitiveServices/accounts",
+        "disableLocalAuth",
+        "true",
+    ),
+    (
+        "azurerm_storage_account",
+        "shared_access_key_enabled",
+        "false",
+        "Microsoft.Storage/storageAccounts",
+        "allowSharedKeyAccess",
+        "false",
+    ),
+    (
+        "azurerm_container_registry",
+        "admin_enabled",
+        "false",
+        "Microsoft.ContainerRegistry/registries",
+        "adminUserEnabled",
+        "false",
+    ),
+    (
+        "azurerm_kubernetes_cluster",
+        "local_account_disabled",
+        "true",
+        "Microsoft.ContainerService/managedClusters",
+        "disableLocalAccounts",
+        "true",
+    ),
+    (
+        "azurerm_linux_virtual_machine_scale_set",
+        "disable_password_authentication",
+        "true",
+        "Microsoft.Compute/virtualMachineScaleSets",
+        "disablePasswordAuthentication",
+        "true",
+    ),
+    (
+        "azurerm_linux_virtual_machine",
+        "disable_password_authentication",
+        "true",
+        "Microsoft.Compute/virtualMachines",
+        "disablePasswordAuthentication",
+        "true",
+    ),
+    (
+        "azurerm_machine_learning_compute_cluster",
+        "local_auth_enabled",
+        "false",
+        "Microsoft.MachineLearningServices/workspaces/computes",
+        "disableLocalAuth",
+        "true",
+    ),
 ];
 
 /// Resource types whose public network access must be off: (HCL type, key, value, Bicep type,
 /// key, value).
-const PUBLIC_ACCESS: &[(&str, &str, &str, &str, &str, &str)] = &[
-    ("azurerm_storage_account", "public_network_access_enabled", "false", "Microsoft.Storage/storageAccounts", "publicNetworkAccess", "Disabled"),
-    ("azurerm_key_vault", "public_network_access_enabled", "false", "Microsoft.KeyVault/vaults", "publicNetworkAccess", "Disabled"),
-    ("azurerm_container_registry", "public_network_access_enabled", "false", "Microsoft.ContainerRegistry/registries", "publicNetworkAccess", "Disabled"),
-    ("azurerm_cognitive_account", "public_network_access_enabled", "false", "Microsoft.CognitiveServices/accounts", "publicNetworkAccess", "Disabled"),
-    ("azurerm_machine_learning_workspace", "public_network_access_enabled", "false", "Microsoft.MachineLearningServices/workspaces", "publicNetworkAccess", "Disabled"),
-    ("azurerm_kubernetes_cluster", "private_cluster_enabled", "true", "Microsoft.ContainerService/managedClusters", "enablePrivateCluster", "true"),
+const PUBLIC_ACCESS: &[Rule] = &[
+    (
+        "azurerm_storage_account",
+        "public_network_access_enabled",
+        "false",
+        "Microsoft.Storage/storageAccounts",
+        "publicNetworkAccess",
+        "Disabled",
+    ),
+    (
+        "azurerm_key_vault",
+        "public_network_access_enabled",
+        "false",
+        "Microsoft.KeyVault/vaults",
+        "publicNetworkAccess",
+        "Disabled",
+    ),
+    (
+        "azurerm_container_registry",
+        "public_network_access_enabled",
+        "false",
+        "Microsoft.ContainerRegistry/registries",
+        "publicNetworkAccess",
+        "Disabled",
+    ),
+    (
+        "azurerm_cognitive_account",
+        "public_network_access_enabled",
+        "false",
+        "Microsoft.CognitiveServices/accounts",
+        "publicNetworkAccess",
+        "Disabled",
+    ),
+    (
+        "azurerm_machine_learning_workspace",
+        "public_network_access_enabled",
+        "false",
+        "Microsoft.MachineLearningServices/workspaces",
+        "publicNetworkAccess",
+        "Disabled",
+    ),
+    (
+        "azurerm_kubernetes_cluster",
+        "private_cluster_enabled",
+        "true",
+        "Microsoft.ContainerService/managedClusters",
+        "enablePrivateCluster",
+        "true",
+    ),
 ];
 
 /// Resource types that must be reached through a private endpoint.
 const NEEDS_PRIVATE_ENDPOINT: &[(&str, &str)] = &[
-    ("azurerm_storage_account", "Microsoft.Storage/storageAccounts"),
+    (
+        "azurerm_storage_account",
+        "Microsoft.Storage/storageAccounts",
+    ),
     ("azurerm_key_vault", "Microsoft.KeyVault/vaults"),
-    ("azurerm_container_registry", "Microsoft.ContainerRegistry/registries"),
-    ("azurerm_cognitive_account", "Microsoft.CognitiveServices/accounts"),
-    ("azurerm_machine_learning_workspace", "Microsoft.MachineLearningServices/workspaces"),
+    (
+        "azurerm_container_registry",
+        "Microsoft.ContainerRegistry/registries",
+    ),
+    (
+        "azurerm_cognitive_account",
+        "Microsoft.CognitiveServices/accounts",
+    ),
+    (
+        "azurerm_machine_learning_workspace",
+        "Microsoft.MachineLearningServices/workspaces",
+    ),
 ];
 
 /// Resource types and keys that expose public IPs.
@@ -158,13 +296,34 @@ const PUBLIC_IP_KEYS: &[(&str, &str)] = &[
 /// Resource types that must have a diagnostic setting.
 const NEEDS_DIAGNOSTICS: &[(&str, &str)] = &[
     ("azurerm_key_vault", "Microsoft.KeyVault/vaults"),
-    ("azurerm_storage_account", "Microsoft.Storage/storageAccounts"),
-    ("azurerm_container_registry", "Microsoft.ContainerRegistry/registries"),
-    ("azurerm_cognitive_account", "Microsoft.CognitiveServices/accounts"),
-    ("azurerm_machine_learning_workspace", "Microsoft.MachineLearningServices/workspaces"),
-    ("azurerm_kubernetes_cluster", "Microsoft.ContainerService/managedClusters"),
-    ("azurerm_network_security_group", "Microsoft.Network/networkSecurityGroups"),
-    ("azurerm_linux_virtual_machine_scale_set", "Microsoft.Compute/virtualMachineScaleSets"),
+    (
+        "azurerm_storage_account",
+        "Microsoft.Storage/storageAccounts",
+    ),
+    (
+        "azurerm_container_registry",
+        "Microsoft.ContainerRegistry/registries",
+    ),
+    (
+        "azurerm_cognitive_account",
+        "Microsoft.CognitiveServices/accounts",
+    ),
+    (
+        "azurerm_machine_learning_workspace",
+        "Microsoft.MachineLearningServices/workspaces",
+    ),
+    (
+        "azurerm_kubernetes_cluster",
+        "Microsoft.ContainerService/managedClusters",
+    ),
+    (
+        "azurerm_network_security_group",
+        "Microsoft.Network/networkSecurityGroups",
+    ),
+    (
+        "azurerm_linux_virtual_machine_scale_set",
+        "Microsoft.Compute/virtualMachineScaleSets",
+    ),
 ];
 
 const VM_TYPES: &[&str] = &[
@@ -184,6 +343,11 @@ fn hcl_or_bicep<'a>(lang: Lang, hcl: &'a str, bicep: &'a str) -> &'a str {
         Lang::Hcl => hcl,
         Lang::Bicep => bicep,
     }
+}
+
+/// Whether `kind` is in a table of (HCL type, Bicep type) pairs for the language.
+fn listed(lang: Lang, table: &[(&str, &str)], kind: &str) -> bool {
+    table.iter().any(|(h, b)| kind == hcl_or_bicep(lang, h, b))
 }
 
 fn is_taggable(lang: Lang, kind: &str) -> bool {
@@ -222,12 +386,18 @@ struct Scanned<'a> {
 
 impl Scanned<'_> {
     fn lang(&self) -> Lang {
-        self.flavour.lang()
+        super::lang(self.flavour)
     }
 
     /// A diagnostic about resource `r`, placed in the template at the resource's declaration
     /// when it can be found there.
-    fn problem(&self, r: Option<&Resource>, code: &'static str, what: String, hint: &str) -> Diagnostic {
+    fn problem(
+        &self,
+        r: Option<&Resource>,
+        code: &'static str,
+        what: String,
+        hint: &str,
+    ) -> Diagnostic {
         let (line, subject) = match r {
             Some(r) => {
                 let needle = match self.lang() {
@@ -239,14 +409,25 @@ impl Scanned<'_> {
                     .lines()
                     .position(|l| l.contains(&needle))
                     .map_or(0, |i| i as u32 + 1);
-                (line, format!("resource {} ({}:{})", r.address(self.lang()), self.output, r.line))
+                (
+                    line,
+                    format!(
+                        "resource {} ({}:{})",
+                        r.address(self.lang()),
+                        self.output,
+                        r.line
+                    ),
+                )
             }
             None => (0, format!("rendered {}", self.output)),
         };
         Diagnostic::error(
             Place::new(&self.template_path, line, 0),
             code,
-            format!("blueprint `{}` ({}): {subject}: {what}", self.bp.manifest.name, self.flavour),
+            format!(
+                "blueprint `{}` ({}): {subject}: {what}",
+                self.bp.manifest.name, self.flavour
+            ),
         )
         .with_hint(hint)
     }
@@ -259,14 +440,22 @@ fn tag_keys(lang: Lang, value: &[Tree], vars: &[Entry], depth: u32) -> Option<BT
         return None;
     }
     match value {
-        [Tree::Group { open: '{', items, .. }] => Some(
+        [
+            Tree::Group {
+                open: '{', items, ..
+            },
+        ] => Some(
             scan::entries(items)
                 .into_iter()
                 .filter(|e| e.scalar().is_none_or(|v| !v.trim().is_empty()))
                 .map(|e| e.key)
                 .collect(),
         ),
-        [Tree::Leaf { tok: Tok::Word(w), .. }] => {
+        [
+            Tree::Leaf {
+                tok: Tok::Word(w), ..
+            },
+        ] => {
             let name = match lang {
                 Lang::Hcl => w.strip_prefix("local.")?,
                 Lang::Bicep => w.as_str(),
@@ -274,9 +463,14 @@ fn tag_keys(lang: Lang, value: &[Tree], vars: &[Entry], depth: u32) -> Option<BT
             let var = vars.iter().find(|v| v.key == name)?;
             tag_keys(lang, &var.value, vars, depth + 1)
         }
-        [Tree::Leaf { tok: Tok::Word(f), .. }, Tree::Group { open: '(', items, .. }]
-            if f == "merge" || f == "union" =>
-        {
+        [
+            Tree::Leaf {
+                tok: Tok::Word(f), ..
+            },
+            Tree::Group {
+                open: '(', items, ..
+            },
+        ] if f == "merge" || f == "union" => {
             let mut keys = BTreeSet::new();
             for arg in scan::statements(items) {
                 keys.extend(tag_keys(lang, arg, vars, depth + 1)?);
@@ -290,7 +484,12 @@ fn tag_keys(lang: Lang, value: &[Tree], vars: &[Entry], depth: u32) -> Option<BT
 fn check_tags(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> usize {
     let lang = s.lang();
     let mut taggable = 0;
-    for r in s.doc.resources.iter().filter(|r| is_taggable(lang, &r.kind)) {
+    for r in s
+        .doc
+        .resources
+        .iter()
+        .filter(|r| is_taggable(lang, &r.kind))
+    {
         taggable += 1;
         let entry = r.entry("tags").cloned().or_else(|| {
             TAGS_IN_PROPERTIES_BICEP
@@ -301,7 +500,12 @@ fn check_tags(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> usize {
         });
         let hint = "add `tags` with team, experiment, cost-tag and expiry (e.g. `tags = local.tags` / `tags: tags`)";
         let Some(entry) = entry else {
-            out.push(s.problem(Some(r), "blueprint-missing-tags", "has no tags".into(), hint));
+            out.push(s.problem(
+                Some(r),
+                "blueprint-missing-tags",
+                "has no tags".into(),
+                hint,
+            ));
             continue;
         };
         match tag_keys(lang, &entry.value, &s.doc.vars, 0) {
@@ -328,9 +532,27 @@ fn check_tags(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> usize {
     taggable
 }
 
+/// The (key, value) a rule table requires of a resource type in a language, if any.
+fn required_setting(
+    lang: Lang,
+    rules: &[Rule],
+    kind: &str,
+) -> Option<(&'static str, &'static str)> {
+    rules
+        .iter()
+        .find_map(|(ht, hk, hv, bt, bk, bv)| match lang {
+            Lang::Hcl if *ht == kind => Some((*hk, *hv)),
+            Lang::Bicep if *bt == kind => Some((*bk, *bv)),
+            _ => None,
+        })
+}
+
 fn has_value(r: &Resource, key: &str, want: &str) -> bool {
     let found = r.find(key);
-    !found.is_empty() && found.iter().all(|e| e.scalar().is_some_and(|v| v.eq_ignore_ascii_case(want)))
+    !found.is_empty()
+        && found
+            .iter()
+            .all(|e| e.scalar().is_some_and(|v| v.eq_ignore_ascii_case(want)))
 }
 
 fn check_identity(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> bool {
@@ -338,13 +560,15 @@ fn check_identity(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> bool {
     let mut any = false;
     for r in &s.doc.resources {
         let identity = r.entry("identity").and_then(Entry::object).and_then(|o| {
-            o.into_iter().find(|e| e.key == "type").and_then(|e| e.scalar())
+            o.into_iter()
+                .find(|e| e.key == "type")
+                .and_then(|e| e.scalar())
         });
         let managed = identity.as_deref().is_some_and(|t| t.contains("Assigned"));
         any |= managed
             || r.kind == "azurerm_user_assigned_identity"
             || r.kind == "Microsoft.ManagedIdentity/userAssignedIdentities";
-        let required = NEEDS_IDENTITY.iter().any(|(h, b)| r.kind == hcl_or_bicep(lang, h, b));
+        let required = listed(lang, NEEDS_IDENTITY, &r.kind);
         if required && !managed {
             out.push(s.problem(
                 Some(r),
@@ -361,21 +585,15 @@ fn check_local_auth(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> bool {
     let lang = s.lang();
     let mut present = false;
     for r in &s.doc.resources {
-        for (ht, hk, hv, bt, bk, bv) in LOCAL_AUTH {
-            let (t, k, v) = match lang {
-                Lang::Hcl => (ht, hk, hv),
-                Lang::Bicep => (bt, bk, bv),
-            };
-            if r.kind == *t {
-                present = true;
-                if !has_value(r, k, v) {
-                    out.push(s.problem(
-                        Some(r),
-                        "blueprint-local-auth",
-                        format!("must set `{k}` to {v} (local authentication disabled)"),
-                        "authenticate with Entra ID and managed identities only",
-                    ));
-                }
+        if let Some((k, v)) = required_setting(lang, LOCAL_AUTH, &r.kind) {
+            present = true;
+            if !has_value(r, k, v) {
+                out.push(s.problem(
+                    Some(r),
+                    "blueprint-local-auth",
+                    format!("must set `{k}` to {v} (local authentication disabled)"),
+                    "authenticate with Entra ID and managed identities only",
+                ));
             }
         }
     }
@@ -389,42 +607,56 @@ fn check_network(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> bool {
         .doc
         .resources
         .iter()
-        .filter(|r| r.kind == hcl_or_bicep(lang, "azurerm_private_endpoint", "Microsoft.Network/privateEndpoints"))
+        .filter(|r| {
+            r.kind
+                == hcl_or_bicep(
+                    lang,
+                    "azurerm_private_endpoint",
+                    "Microsoft.Network/privateEndpoints",
+                )
+        })
         .collect();
     evidence |= !endpoints.is_empty();
     for r in &s.doc.resources {
-        if matches!(r.kind.as_str(), "azurerm_virtual_network" | "Microsoft.Network/virtualNetworks") {
+        if matches!(
+            r.kind.as_str(),
+            "azurerm_virtual_network" | "Microsoft.Network/virtualNetworks"
+        ) {
             evidence = true;
         }
         if PUBLIC_IP_TYPES.contains(&r.kind.as_str()) {
-            out.push(s.problem(Some(r), "blueprint-public-network", "is a public IP".into(), "remove it; reach the workload privately"));
+            out.push(s.problem(
+                Some(r),
+                "blueprint-public-network",
+                "is a public IP".into(),
+                "remove it; reach the workload privately",
+            ));
         }
         for (key, value) in PUBLIC_IP_KEYS {
             for e in r.find(key) {
                 if value.is_empty() || e.scalar().is_some_and(|v| v.eq_ignore_ascii_case(value)) {
-                    out.push(s.problem(Some(r), "blueprint-public-network", format!("sets `{key}` (a public IP)"), "remove it"));
-                }
-            }
-        }
-        for (ht, hk, hv, bt, bk, bv) in PUBLIC_ACCESS {
-            let (t, k, v) = match lang {
-                Lang::Hcl => (ht, hk, hv),
-                Lang::Bicep => (bt, bk, bv),
-            };
-            if r.kind == *t {
-                if has_value(r, k, v) {
-                    evidence = true;
-                } else {
                     out.push(s.problem(
                         Some(r),
                         "blueprint-public-network",
-                        format!("must set `{k}` to {v}"),
-                        "disable public network access; use private endpoints",
+                        format!("sets `{key}` (a public IP)"),
+                        "remove it",
                     ));
                 }
             }
         }
-        let needs_pe = NEEDS_PRIVATE_ENDPOINT.iter().any(|(h, b)| r.kind == hcl_or_bicep(lang, h, b));
+        if let Some((k, v)) = required_setting(lang, PUBLIC_ACCESS, &r.kind) {
+            if has_value(r, k, v) {
+                evidence = true;
+            } else {
+                out.push(s.problem(
+                    Some(r),
+                    "blueprint-public-network",
+                    format!("must set `{k}` to {v}"),
+                    "disable public network access; use private endpoints",
+                ));
+            }
+        }
+        let needs_pe = listed(lang, NEEDS_PRIVATE_ENDPOINT, &r.kind);
         let reference = format!("{}.id", r.address(lang));
         if needs_pe && !endpoints.iter().any(|pe| pe.mentions(&reference)) {
             out.push(s.problem(
@@ -441,8 +673,16 @@ fn check_network(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> bool {
 fn check_diagnostics(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> bool {
     let lang = s.lang();
     let (diag_kind, workspace_key, target_key) = match lang {
-        Lang::Hcl => ("azurerm_monitor_diagnostic_setting", "log_analytics_workspace_id", "target_resource_id"),
-        Lang::Bicep => ("Microsoft.Insights/diagnosticSettings", "workspaceId", "scope"),
+        Lang::Hcl => (
+            "azurerm_monitor_diagnostic_setting",
+            "log_analytics_workspace_id",
+            "target_resource_id",
+        ),
+        Lang::Bicep => (
+            "Microsoft.Insights/diagnosticSettings",
+            "workspaceId",
+            "scope",
+        ),
     };
     let settings: Vec<&Resource> = s
         .doc
@@ -461,7 +701,7 @@ fn check_diagnostics(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> bool {
         }
     }
     for r in &s.doc.resources {
-        let needs = NEEDS_DIAGNOSTICS.iter().any(|(h, b)| r.kind == hcl_or_bicep(lang, h, b));
+        let needs = listed(lang, NEEDS_DIAGNOSTICS, &r.kind);
         if !needs {
             continue;
         }
@@ -469,9 +709,10 @@ fn check_diagnostics(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> bool {
             Lang::Hcl => format!("{}.id", r.address(lang)),
             Lang::Bicep => r.address(lang),
         };
-        let covered = settings
-            .iter()
-            .any(|d| d.entry(target_key).is_some_and(|t| scan::trees_mention(&t.value, &reference)));
+        let covered = settings.iter().any(|d| {
+            d.entry(target_key)
+                .is_some_and(|t| scan::trees_mention(&t.value, &reference))
+        });
         if !covered {
             out.push(s.problem(
                 Some(r),
@@ -493,21 +734,33 @@ fn check_auto_shutdown(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> (bool, boo
         if VM_TYPES.contains(&r.kind.as_str()) {
             has_vms = true;
             let ok = s.doc.resources.iter().any(|x| {
-                matches!(x.kind.as_str(), "azurerm_dev_test_global_vm_shutdown_schedule" | "Microsoft.DevTestLab/schedules")
-                    && x.mentions(&reference)
+                matches!(
+                    x.kind.as_str(),
+                    "azurerm_dev_test_global_vm_shutdown_schedule"
+                        | "Microsoft.DevTestLab/schedules"
+                ) && x.mentions(&reference)
             });
             evidence |= ok;
             if !ok {
-                out.push(s.problem(Some(r), "blueprint-no-auto-shutdown", "has no auto-shutdown schedule".into(), "add a daily shutdown schedule for it"));
+                out.push(s.problem(
+                    Some(r),
+                    "blueprint-no-auto-shutdown",
+                    "has no auto-shutdown schedule".into(),
+                    "add a daily shutdown schedule for it",
+                ));
             }
         }
         if VMSS_TYPES.contains(&r.kind.as_str()) {
             has_vms = true;
             let ok = s.doc.resources.iter().any(|x| {
-                matches!(x.kind.as_str(), "azurerm_monitor_autoscale_setting" | "Microsoft.Insights/autoscalesettings")
-                    && x.mentions(&reference)
+                matches!(
+                    x.kind.as_str(),
+                    "azurerm_monitor_autoscale_setting" | "Microsoft.Insights/autoscalesettings"
+                ) && x.mentions(&reference)
                     && !x.find("recurrence").is_empty()
-                    && x.find("maximum").iter().any(|m| m.scalar().as_deref() == Some("0"))
+                    && x.find("maximum")
+                        .iter()
+                        .any(|m| m.scalar().as_deref() == Some("0"))
             });
             evidence |= ok;
             if !ok {
@@ -533,13 +786,26 @@ fn scanned<'a>(bp: &'a Blueprint, flavour: Flavour, out: &mut Vec<Diagnostic>) -
             return Vec::new();
         }
     };
-    let templates = bp.templates.get(&flavour).map(Vec::as_slice).unwrap_or_default();
+    let templates = bp
+        .templates
+        .get(&flavour)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     let mut result = Vec::new();
     for f in files {
         let t = templates.iter().find(|t| t.output == f.path);
-        let (template_path, template_text) = t.map(|t| (t.path.clone(), t.text.clone())).unwrap_or_default();
-        match scan::parse(flavour.lang(), &f.content) {
-            Ok(doc) => result.push(Scanned { bp, flavour, output: f.path, template_path, template_text, doc }),
+        let (template_path, template_text) = t
+            .map(|t| (t.path.clone(), t.text.clone()))
+            .unwrap_or_default();
+        match scan::parse(super::lang(flavour), &f.content) {
+            Ok(doc) => result.push(Scanned {
+                bp,
+                flavour,
+                output: f.path,
+                template_path,
+                template_text,
+                doc,
+            }),
             Err(e) => out.push(Diagnostic::error(
                 Place::file(&template_path),
                 "render-unbalanced",
@@ -552,7 +818,7 @@ fn scanned<'a>(bp: &'a Blueprint, flavour: Flavour, out: &mut Vec<Diagnostic>) -
 
 /// Probe that string parameters and free-text context fields land inside string literals.
 fn probe_escaping(bp: &Blueprint, flavour: Flavour, out: &mut Vec<Diagnostic>) {
-    const PROBE: &str = "adoptbot-probe'\"}]) ${probe} %{probe} \n";
+    const PROBE: &str = "adoptbot-probe */ '\"}]) ${probe} %{probe} \n";
     let base = with_defaults(&bp.manifest, &bp.manifest.example_parameters);
     let mut cases: Vec<(String, BTreeMap<String, Value>, ExperimentContext)> = Vec::new();
     for (name, spec) in &bp.manifest.parameters {
@@ -573,14 +839,17 @@ fn probe_escaping(bp: &Blueprint, flavour: Flavour, out: &mut Vec<Diagnostic>) {
         // parameter validation (allowed values, pattern) is what protects it.
         if let Err(diags) = render_effective(bp, flavour, &ctx, &params) {
             for d in diags.into_iter().filter(|d| d.code == "render-unbalanced") {
-                out.push(Diagnostic::error(
-                    d.place,
-                    "template-unquoted-value",
-                    format!(
-                        "blueprint `{}` ({flavour}): with a hostile value in {what}, {}",
-                        bp.manifest.name, d.message
-                    ),
-                ).with_hint("put every interpolated value inside a string literal"));
+                out.push(
+                    Diagnostic::error(
+                        d.place,
+                        "template-unquoted-value",
+                        format!(
+                            "blueprint `{}` ({flavour}): with a hostile value in {what}, {}",
+                            bp.manifest.name, d.message
+                        ),
+                    )
+                    .with_hint("put every interpolated value inside a string literal"),
+                );
             }
         }
     }
@@ -599,7 +868,10 @@ pub fn validate_blueprint(bp: &Blueprint) -> Vec<Diagnostic> {
                 Diagnostic::error(
                     place.clone(),
                     "blueprint-claim-missing",
-                    format!("blueprint `{name}` does not claim the mandatory control `{}`", c.as_str()),
+                    format!(
+                        "blueprint `{name}` does not claim the mandatory control `{}`",
+                        c.as_str()
+                    ),
                 )
                 .with_hint("add it to security_controls, and make the templates implement it"),
             );
@@ -616,9 +888,18 @@ pub fn validate_blueprint(bp: &Blueprint) -> Vec<Diagnostic> {
         for s in &files {
             let mut e = |c: SecurityControl, v: bool| *evidence.entry(c).or_default() |= v;
             e(SecurityControl::RequiredTags, check_tags(s, &mut out) > 0);
-            e(SecurityControl::ManagedIdentity, check_identity(s, &mut out));
-            e(SecurityControl::PrivateNetworking, check_network(s, &mut out));
-            e(SecurityControl::DiagnosticSettings, check_diagnostics(s, &mut out));
+            e(
+                SecurityControl::ManagedIdentity,
+                check_identity(s, &mut out),
+            );
+            e(
+                SecurityControl::PrivateNetworking,
+                check_network(s, &mut out),
+            );
+            e(
+                SecurityControl::DiagnosticSettings,
+                check_diagnostics(s, &mut out),
+            );
             local_auth_present |= check_local_auth(s, &mut out);
             e(SecurityControl::LocalAuthDisabled, local_auth_present);
             let (vms, shutdown) = check_auto_shutdown(s, &mut out);
@@ -627,7 +908,8 @@ pub fn validate_blueprint(bp: &Blueprint) -> Vec<Diagnostic> {
         }
         for c in &claims {
             if !evidence.get(c).copied().unwrap_or(false) {
-                let severity_error = *c != SecurityControl::AutoShutdown && *c != SecurityControl::LocalAuthDisabled;
+                let severity_error =
+                    *c != SecurityControl::AutoShutdown && *c != SecurityControl::LocalAuthDisabled;
                 let msg = format!(
                     "blueprint `{name}` claims `{}`, but its rendered {flavour} output shows no sign of it",
                     c.as_str()

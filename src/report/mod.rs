@@ -2,5 +2,6 @@
 //! (JSON in a stable, documented shape: docs/plan-json.md).
 
 pub mod json;
+pub mod schema;
 pub mod table;
 pub mod text;

@@ -137,7 +137,15 @@ pub fn plan(ev: &Evaluation, actions: &[Action]) -> String {
 
     let _ = writeln!(out, "Experiments: {}", ev.experiments.len());
     let mut t = Table::new();
-    t.row(["ID", "TEAM", "STATE", "EXPIRES", "LEFT", "SPEND / CAP"]);
+    t.row([
+        "ID",
+        "TEAM",
+        "STATE",
+        "EXPIRES",
+        "LEFT",
+        "ESTIMATE",
+        "SPEND / CAP",
+    ]);
     for e in &ev.experiments {
         let state = match e.lifecycle {
             Lifecycle::Requested => "requested",
@@ -167,6 +175,7 @@ pub fn plan(ev: &Evaluation, actions: &[Action]) -> String {
             state,
             e.expires_on.map_or("-".into(), |d| d.to_string()),
             left,
+            e.estimate.map_or("-".into(), |m| m.to_string()),
             format!("{spend} / {}", e.cost_cap),
         ]);
     }

@@ -1,6 +1,7 @@
 //! The `adoptbot` command line.
 
 use super::source::SourceArgs;
+use crate::model::Flavour;
 use crate::report;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -39,6 +40,24 @@ pub enum Command {
         now: Option<NaiveDate>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+    },
+    /// Render experiments' IaC from their blueprints into `infra/experiments/<id>/`.
+    Render {
+        /// The adoption repository's directory.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// Render only this experiment.
+        #[arg(long, value_name = "ID")]
+        experiment: Option<String>,
+        /// The IaC language (default: `iac_flavour` of adoption.yaml).
+        #[arg(long, value_name = "bicep|terraform", value_parser = |s: &str| s.parse::<Flavour>())]
+        flavour: Option<Flavour>,
+        /// Write under this folder instead of DIR.
+        #[arg(long, value_name = "OUT")]
+        out: Option<PathBuf>,
+        /// The day a request not yet started is taken to start (default: today).
+        #[arg(long, value_parser = parse_date)]
+        now: Option<NaiveDate>,
     },
     /// Write the JSON Schemas of every document kind, for editors.
     Schema {
@@ -123,7 +142,7 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
         }
         Command::Schema { out, check } => {
             let mut stale = Vec::new();
-            for (file, schema) in crate::model::schema::all() {
+            for (file, schema) in crate::report::schema::all() {
                 let path = out.join(file);
                 let text = format!(
                     "{}\n",
@@ -152,7 +171,103 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             Ok(exit(!stale.is_empty()))
         }
         Command::Bench(args) => super::bench::run(&args),
+        Command::Render {
+            dir,
+            experiment,
+            flavour,
+            out,
+            now,
+        } => render(
+            &dir,
+            experiment.as_deref(),
+            flavour,
+            out.as_deref(),
+            now.unwrap_or_else(today),
+        ),
     }
+}
+
+/// `adoptbot render`: every experiment that is not closed, or the one named.
+fn render(
+    dir: &std::path::Path,
+    only: Option<&str>,
+    flavour: Option<Flavour>,
+    out: Option<&std::path::Path>,
+    today: NaiveDate,
+) -> Result<ExitCode, String> {
+    use crate::evaluate::Lifecycle;
+    let snap = crate::load::dir::read_dir(dir)?;
+    let analysis = crate::analyse(&snap, today).map_err(|d| report::text::diagnostics(&d))?;
+    let repo = &analysis.loaded.repo;
+    let flavour = flavour
+        .or_else(|| repo.adoption.as_ref().map(|a| a.iac_flavour))
+        .unwrap_or_default();
+    let catalogue = crate::blueprint_facts(repo)
+        .catalogue
+        .ok_or("the built-in blueprints failed their own checks; this is a bug in adoptbot")?;
+    if let Some(id) = only
+        && !repo.experiments.contains_key(id)
+    {
+        let known: Vec<_> = repo.experiments.keys().map(|k| k.to_string()).collect();
+        return Err(format!(
+            "there is no experiment `{id}` in {}; experiments: {}",
+            dir.display(),
+            known.join(", ")
+        ));
+    }
+    let out = out.unwrap_or(dir);
+    let mut problems = Vec::new();
+    let (mut rendered, mut skipped) = (0, 0);
+    for state in &analysis.evaluation.experiments {
+        if only.is_some_and(|o| o != state.id.as_str()) {
+            continue;
+        }
+        if only.is_none() && state.lifecycle == Lifecycle::Closed {
+            skipped += 1;
+            continue;
+        }
+        let mine: Vec<_> = analysis
+            .evaluation
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error() && d.place.file == state.path)
+            .cloned()
+            .collect();
+        if !mine.is_empty() {
+            problems.extend(mine);
+            continue;
+        }
+        let doc = &repo.experiments[&state.id];
+        match crate::render::render_experiment(&catalogue, &state.id, doc, flavour, today) {
+            Ok(files) => {
+                for f in files {
+                    let path = out.join(&f.path);
+                    if let Some(parent) = path.parent() {
+                        std::fs::create_dir_all(parent)
+                            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+                    }
+                    std::fs::write(&path, &f.content)
+                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                    println!("wrote {}", path.display());
+                }
+                rendered += 1;
+            }
+            Err(ds) => problems.extend(ds),
+        }
+    }
+    if !problems.is_empty() {
+        print!("{}", report::text::diagnostics(&problems));
+    }
+    let closed = if skipped > 0 {
+        format!(", {skipped} closed skipped")
+    } else {
+        String::new()
+    };
+    println!(
+        "rendered {} in {flavour}{closed}",
+        crate::plan::count(rendered, "experiment", "experiments")
+    );
+    Ok(exit(!problems.is_empty()))
 }
 
 fn exit(failed: bool) -> ExitCode {

@@ -2,7 +2,7 @@
 //! as people type. Written to `docs/schema/` by `adoptbot schema`; a test fails when the
 //! committed files are stale.
 
-use super::*;
+use crate::model::*;
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 
@@ -56,6 +56,10 @@ pub fn all() -> Vec<(&'static str, serde_json::Value)> {
         one::<Policies>(
             "policies.schema.json",
             "The framework-wide thresholds (adoptbot's phases/policies.yaml)",
+        ),
+        one::<crate::render::Manifest>(
+            "blueprint.schema.json",
+            "blueprints/<name>/blueprint.yaml: a blueprint's manifest",
         ),
     ]
 }
