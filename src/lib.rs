@@ -12,6 +12,7 @@
 //! - [`runners`]: the command line.
 
 pub mod evaluate;
+pub mod forge;
 pub mod load;
 pub mod model;
 pub mod plan;

@@ -631,7 +631,7 @@ fn a_request_is_checked_against_its_blueprint_price_and_quota() {
     let files = with(
         minimal(),
         &[
-            ("teams/search.yaml", &team_with_quota(48, "requested")),
+            ("teams/search.yaml", &team_with_quota(48, "rejected")),
             (
                 "experiments/a.yaml",
                 &request("a", "gpu-training-cluster", GPU_PARAMS, "5000 USD"),
@@ -708,4 +708,52 @@ fn unknown_blueprints_and_bad_parameters_point_at_their_lines() {
             || d.message.contains("Standard_NC24ads_A100_v4"),
         "the allowed values are named: {d}"
     );
+}
+
+#[test]
+fn a_request_waiting_for_quota_is_a_warning_and_is_not_provisioned() {
+    let files = with(
+        minimal(),
+        &[
+            ("teams/search.yaml", &team_with_quota(48, "requested")),
+            (
+                "experiments/a.yaml",
+                &request("a", "gpu-training-cluster", GPU_PARAMS, "5000 USD"),
+            ),
+        ],
+    );
+    let a = analyse(&files, "2026-11-01");
+    let d: Vec<_> = a
+        .evaluation
+        .diagnostics
+        .iter()
+        .filter(|d| d.place.file == "experiments/a.yaml")
+        .map(|d| (d.code, d.severity))
+        .collect();
+    assert_eq!(d, vec![("quota-pending", Severity::Warning)]);
+    assert!(a.evaluation.experiments[0].waiting_for_quota);
+    assert!(
+        !adoptbot::plan::plan(&a.evaluation)
+            .iter()
+            .any(|x| x.key() == "pr:adoptbot/provision/a")
+    );
+}
+
+#[test]
+fn quota_families_and_regions_match_ignoring_case() {
+    let team = team_with_quota(48, "approved").replace(
+        "standardNCADSA100v4Family, region: westeurope",
+        "StandardNCADSA100V4Family, region: WestEurope",
+    );
+    let files = with(
+        minimal(),
+        &[
+            ("teams/search.yaml", &team),
+            (
+                "experiments/a.yaml",
+                &request("a", "gpu-training-cluster", GPU_PARAMS, "5000 USD"),
+            ),
+        ],
+    );
+    assert!(codes(&analyse(&files, "2026-11-01")).is_empty());
 }

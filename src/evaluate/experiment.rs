@@ -9,7 +9,7 @@ use crate::model::*;
 use crate::render;
 use chrono::NaiveDate;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Where an experiment is, judged from its record and the date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -54,6 +54,9 @@ pub struct ExperimentState {
     pub estimate: Option<Money>,
     /// The GPU quota it needs, for blueprints with GPUs.
     pub gpu: Option<GpuUse>,
+    /// A request whose GPU quota the team has asked for and not yet been granted: it is not
+    /// provisioned until the quota is approved.
+    pub waiting_for_quota: bool,
 }
 
 pub fn evaluate_all(input: &Input, diags: &mut Vec<Diagnostic>) -> Vec<ExperimentState> {
@@ -107,6 +110,7 @@ pub fn evaluate_all(input: &Input, diags: &mut Vec<Diagnostic>) -> Vec<Experimen
 struct Costing {
     estimate: Option<Money>,
     gpu: Option<GpuUse>,
+    waiting_for_quota: bool,
 }
 
 /// GPU quota an experiment needs, in the units Azure counts quota in.
@@ -118,22 +122,39 @@ pub struct GpuUse {
     pub vcpus: u32,
 }
 
-/// Approved GPU quota per (team, family, region), and what is already held.
+/// Approved GPU quota per (team, family, region), and what is already held. Family and
+/// region names are compared as Azure does, ignoring case.
 struct QuotaLedger {
     held: BTreeMap<(Id, String, String), u32>,
+    pending: BTreeSet<(Id, String, String)>,
+}
+
+fn quota_key(team: &Id, family: &str, region: &str) -> (Id, String, String) {
+    (
+        team.clone(),
+        family.to_ascii_lowercase(),
+        region.to_ascii_lowercase(),
+    )
 }
 
 impl QuotaLedger {
     fn new(repo: &Repository) -> Self {
         let mut held = BTreeMap::new();
+        let mut pending = BTreeSet::new();
         for (id, t) in &repo.teams {
             for q in &t.gpu_quota {
-                if q.status == QuotaStatus::Approved {
-                    held.insert((id.clone(), q.family.clone(), q.region.clone()), q.vcpus);
+                match q.status {
+                    QuotaStatus::Approved => {
+                        held.insert(quota_key(id, &q.family, &q.region), q.vcpus);
+                    }
+                    QuotaStatus::Requested => {
+                        pending.insert(quota_key(id, &q.family, &q.region));
+                    }
+                    QuotaStatus::Rejected => {}
                 }
             }
         }
-        QuotaLedger { held }
+        QuotaLedger { held, pending }
     }
 
     /// Takes `vcpus` from the team's quota; `Err(available)` when it does not fit.
@@ -144,10 +165,7 @@ impl QuotaLedger {
         region: &str,
         vcpus: u32,
     ) -> Result<(), Option<u32>> {
-        match self
-            .held
-            .get_mut(&(team.clone(), family.to_string(), region.to_string()))
-        {
+        match self.held.get_mut(&quota_key(team, family, region)) {
             None => Err(None),
             Some(left) if *left < vcpus => Err(Some(*left)),
             Some(left) => {
@@ -155,6 +173,13 @@ impl QuotaLedger {
                 Ok(())
             }
         }
+    }
+}
+
+impl QuotaLedger {
+    /// Whether the team has asked for this quota and is waiting for it.
+    fn is_pending(&self, team: &Id, family: &str, region: &str) -> bool {
+        self.pending.contains(&quota_key(team, family, region))
     }
 }
 
@@ -233,7 +258,29 @@ fn costing(
 
     match render::gpu_demand(bp, &params, catalogue.skus()) {
         Ok(Some(g)) => {
-            if !closed && let Err(left) = quota.take(&e.team, &g.family, &g.region, g.vcpus) {
+            let waiting = !closed
+                && e.started_on.is_none()
+                && !quota
+                    .held
+                    .contains_key(&quota_key(&e.team, &g.family, &g.region))
+                && quota.is_pending(&e.team, &g.family, &g.region);
+            if waiting {
+                costing.waiting_for_quota = true;
+                diags.push(
+                    Diagnostic::warning(
+                        e.at(&e.blueprint),
+                        "quota-pending",
+                        format!(
+                            "waiting for quota: team `{}` has requested {} in {}, not yet approved",
+                            e.team.value, g.family, g.region
+                        ),
+                    )
+                    .with_hint(
+                        "the provisioning PR opens once the quota is approved in the team's file",
+                    ),
+                );
+            } else if !closed && let Err(left) = quota.take(&e.team, &g.family, &g.region, g.vcpus)
+            {
                 let msg = match left {
                     None => format!(
                         "team `{}` has no approved quota for {} in {}",
@@ -308,6 +355,7 @@ fn state(
         valid,
         estimate: costing.estimate,
         gpu: costing.gpu,
+        waiting_for_quota: costing.waiting_for_quota,
     }
 }
 

@@ -85,21 +85,23 @@ pub fn plan(ev: &Evaluation) -> Vec<Action> {
         } else {
             Conclusion::Failure
         },
-        summary: format!("{errors} errors, {warnings} warnings"),
+        summary: tally(errors, warnings),
         annotations: ev.diagnostics.len(),
     });
 
     for e in &ev.experiments {
         let id = e.id.as_str();
         match e.lifecycle {
-            Lifecycle::Requested if e.valid => actions.push(Action::PullRequest {
-                branch: format!("adoptbot/provision/{id}"),
-                title: format!("Provision experiment {id}"),
-                reason: format!(
-                    "the request is merged and valid; render blueprint `{}`",
-                    e.blueprint
-                ),
-            }),
+            Lifecycle::Requested if e.valid && !e.waiting_for_quota => {
+                actions.push(Action::PullRequest {
+                    branch: format!("adoptbot/provision/{id}"),
+                    title: format!("Provision experiment {id}"),
+                    reason: format!(
+                        "the request is merged and valid; render blueprint `{}`",
+                        e.blueprint
+                    ),
+                })
+            }
             Lifecycle::EndingSoon => actions.push(Action::Comment {
                 target: Target::ExperimentRequest(id.into()),
                 marker: "expiry-warning".into(),
@@ -188,6 +190,15 @@ pub fn plan(ev: &Evaluation) -> Vec<Action> {
     actions.sort();
     actions.dedup_by(|a, b| a.key() == b.key());
     actions
+}
+
+/// `1 error, 2 warnings`.
+pub fn tally(errors: usize, warnings: usize) -> String {
+    format!(
+        "{}, {}",
+        count(errors, "error", "errors"),
+        count(warnings, "warning", "warnings")
+    )
 }
 
 /// `1 experiment`, `2 experiments`.

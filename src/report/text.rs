@@ -13,7 +13,7 @@ pub fn diagnostics(diags: &[Diagnostic]) -> String {
         let _ = writeln!(out, "{d}");
     }
     let errors = diags.iter().filter(|d| d.is_error()).count();
-    let _ = writeln!(out, "{errors} errors, {} warnings", diags.len() - errors);
+    let _ = writeln!(out, "{}", crate::plan::tally(errors, diags.len() - errors));
     out
 }
 
@@ -32,8 +32,8 @@ pub fn plan(ev: &Evaluation, actions: &[Action]) -> String {
         .count();
     let _ = writeln!(
         out,
-        "Diagnostics: {errors} errors, {} warnings",
-        ev.diagnostics.len() - errors
+        "Diagnostics: {}",
+        crate::plan::tally(errors, ev.diagnostics.len() - errors)
     );
     let mut t = Table::new();
     for d in &ev.diagnostics {
