@@ -3,6 +3,9 @@
 //! embedded default that needs no network) implement it. The core never calls a forge: the
 //! runners read through it, hand plain data to the core, and apply the writes the core plans.
 
+pub mod github;
+pub mod local;
+
 use crate::load::Snapshot;
 use serde::{Deserialize, Serialize};
 use std::future::Future;

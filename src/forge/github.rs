@@ -1,0 +1,1 @@
+//! The GitHub adapter of the [`super::Forge`] trait, on octocrab.
