@@ -253,3 +253,92 @@ fn render_writes_the_open_experiments_and_refuses_unknown_ones() {
     assert_eq!(code, 2);
     assert!(err.contains("there is no experiment `nope`"), "{err}");
 }
+
+#[test]
+fn the_request_comment_shows_checklist_cost_and_iac() {
+    let a = adoptbot::analyse(
+        &adoptbot::load::dir::read_dir(&common::contoso()).unwrap(),
+        common::contoso_today(),
+    )
+    .unwrap();
+    let catalogue = adoptbot::blueprint_facts(&a.loaded.repo).catalogue.unwrap();
+    let id: adoptbot::model::Id = "fraud-gnn-training".parse().unwrap();
+    let state = a
+        .evaluation
+        .experiments
+        .iter()
+        .find(|e| e.id == id)
+        .unwrap();
+    let files = adoptbot::render::render_experiment(
+        &catalogue,
+        &id,
+        &a.loaded.repo.experiments[&id],
+        adoptbot::model::Flavour::Bicep,
+        common::contoso_today(),
+    )
+    .unwrap();
+    let body = adoptbot::report::request::comment(
+        &a.evaluation,
+        state,
+        adoptbot::model::Flavour::Bicep,
+        Some(&files),
+    );
+    assert!(
+        body.contains("ready for review") && body.contains("<details><summary>Rendered bicep"),
+        "{body}"
+    );
+    let without_iac = adoptbot::report::request::comment(
+        &a.evaluation,
+        state,
+        adoptbot::model::Flavour::Bicep,
+        None,
+    );
+    insta::assert_snapshot!("request_comment", without_iac);
+
+    let check = adoptbot::report::request::check(&a.evaluation, &[state.path.clone()], "abc123");
+    assert_eq!(check.conclusion, adoptbot::forge::Conclusion::Success);
+    assert!(check.annotations.is_empty());
+}
+
+#[test]
+fn a_broken_request_is_annotated_on_its_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_tree(&common::contoso(), dir.path());
+    let path = dir.path().join("experiments/fraud-gnn-training.yaml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("time_box: 4w", "time_box: 5w")
+        .replace("cost_cap: 9500 USD", "cost_cap: 100 USD");
+    std::fs::write(&path, text).unwrap();
+    let a = adoptbot::analyse(
+        &adoptbot::load::dir::read_dir(dir.path()).unwrap(),
+        common::contoso_today(),
+    )
+    .unwrap();
+    let state = a
+        .evaluation
+        .experiments
+        .iter()
+        .find(|e| e.id.as_str() == "fraud-gnn-training")
+        .unwrap();
+    let body = adoptbot::report::request::comment(
+        &a.evaluation,
+        state,
+        adoptbot::model::Flavour::Bicep,
+        None,
+    );
+    assert!(
+        body.contains("needs changes") && body.contains("❌ | A standard time box"),
+        "{body}"
+    );
+    let check = adoptbot::report::request::check(&a.evaluation, &[state.path.clone()], "abc123");
+    assert_eq!(check.conclusion, adoptbot::forge::Conclusion::Failure);
+    assert!(
+        check
+            .annotations
+            .iter()
+            .any(|x| x.title == "non-standard-time-box" && x.start_line > 1),
+        "{:?}",
+        check.annotations
+    );
+}

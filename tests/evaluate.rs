@@ -757,3 +757,42 @@ fn quota_families_and_regions_match_ignoring_case() {
     );
     assert!(codes(&analyse(&files, "2026-11-01")).is_empty());
 }
+
+#[test]
+fn an_estimate_above_the_team_budget_left_is_a_warning() {
+    let files = with(
+        minimal(),
+        &[
+            ("teams/search.yaml", &team_with_quota(96, "approved")),
+            (
+                "experiments/a.yaml",
+                &request("a", "gpu-training-cluster", GPU_PARAMS, "9500 USD")
+                    .replace("status: active\n", "")
+                    .replace("title:", "started_on: 2026-10-25\nstatus: active\ntitle:"),
+            ),
+            (
+                "experiments/b.yaml",
+                &request("b", "gpu-training-cluster", GPU_PARAMS, "5000 USD"),
+            ),
+        ],
+    );
+    let a = analyse(&files, "2026-11-01");
+    let b = a
+        .evaluation
+        .experiments
+        .iter()
+        .find(|e| e.id.as_str() == "b")
+        .unwrap();
+    assert_eq!(
+        b.team_budget_left.map(|m| m.to_string()),
+        Some("500 USD".to_string())
+    );
+    let w: Vec<_> = a
+        .evaluation
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "over-team-budget")
+        .map(|d| (d.place.file.as_str(), d.severity))
+        .collect();
+    assert_eq!(w, vec![("experiments/b.yaml", Severity::Warning)]);
+}

@@ -57,6 +57,9 @@ pub struct ExperimentState {
     /// A request whose GPU quota the team has asked for and not yet been granted: it is not
     /// provisioned until the quota is approved.
     pub waiting_for_quota: bool,
+    /// The team's monthly budget left for it once the cost caps of the team's open
+    /// experiments ahead of it are set aside (running ones first, oldest first).
+    pub team_budget_left: Option<Money>,
 }
 
 pub fn evaluate_all(input: &Input, diags: &mut Vec<Diagnostic>) -> Vec<ExperimentState> {
@@ -67,6 +70,7 @@ pub fn evaluate_all(input: &Input, diags: &mut Vec<Diagnostic>) -> Vec<Experimen
         .as_ref()
         .map_or(3, |a| a.notices.expiry_warning_days);
     let mut quota = QuotaLedger::new(repo);
+    let mut committed: BTreeMap<Id, i64> = BTreeMap::new();
     // Running experiments hold their quota first, oldest first; requests queue behind them.
     let mut order: Vec<(&Id, &Doc<Experiment>)> = repo.experiments.iter().collect();
     order.sort_by_key(|(id, e)| {
@@ -83,7 +87,9 @@ pub fn evaluate_all(input: &Input, diags: &mut Vec<Diagnostic>) -> Vec<Experimen
         .map(|(id, doc)| {
             let before = diags.iter().filter(|d| d.is_error()).count();
             validate(input, id, doc, diags);
-            let costing = costing(input, doc, &mut quota, diags);
+            let mut costing = costing(input, doc, &mut quota, diags);
+            costing.team_budget_left =
+                team_budget(repo, doc, costing.estimate, &mut committed, diags);
             if let Some(other) = tags.insert(doc.cost_tag.as_str(), id) {
                 diags.push(
                     Diagnostic::error(
@@ -105,12 +111,50 @@ pub fn evaluate_all(input: &Input, diags: &mut Vec<Diagnostic>) -> Vec<Experimen
     states
 }
 
+/// The team's monthly budget left for this experiment once the cost caps of the team's
+/// open experiments ahead of it in line are set aside; a warning when the estimate exceeds
+/// it. Closed experiments hold nothing.
+fn team_budget(
+    repo: &Repository,
+    e: &Doc<Experiment>,
+    estimate: Option<Money>,
+    committed: &mut BTreeMap<Id, i64>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Money> {
+    let team = repo.teams.get(e.team.as_str())?;
+    if matches!(
+        e.status.value,
+        ExperimentStatus::Expired | ExperimentStatus::Completed | ExperimentStatus::Cancelled
+    ) {
+        return None;
+    }
+    let held = committed.entry(e.team.value.clone()).or_insert(0);
+    let left = Money::new(
+        team.monthly_budget.cents - *held,
+        team.monthly_budget.currency,
+    );
+    if let Some(est) = estimate
+        && est.currency == left.currency
+        && est.cents > left.cents
+    {
+        diags.push(
+            Diagnostic::warning(e.at(&e.cost_cap), "over-team-budget", format!("the estimate of {est} is more than the {left} left of team `{}`'s monthly budget of {} after its other open experiments", e.team.value, team.monthly_budget))
+                .with_hint("ask the team lead to confirm the spend, or end another experiment first"),
+        );
+    }
+    if e.cost_cap.currency == left.currency {
+        *held += e.cost_cap.cents;
+    }
+    Some(left)
+}
+
 /// What an experiment costs and holds: its estimate for the time box, and its GPU demand.
 #[derive(Debug, Clone, Default)]
 struct Costing {
     estimate: Option<Money>,
     gpu: Option<GpuUse>,
     waiting_for_quota: bool,
+    team_budget_left: Option<Money>,
 }
 
 /// GPU quota an experiment needs, in the units Azure counts quota in.
@@ -356,6 +400,7 @@ fn state(
         estimate: costing.estimate,
         gpu: costing.gpu,
         waiting_for_quota: costing.waiting_for_quota,
+        team_budget_left: costing.team_budget_left,
     }
 }
 

@@ -3,6 +3,7 @@
 //! embedded default that needs no network) implement it. The core never calls a forge: the
 //! runners read through it, hand plain data to the core, and apply the writes the core plans.
 
+pub mod events;
 pub mod github;
 pub mod local;
 

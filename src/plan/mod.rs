@@ -2,6 +2,8 @@
 //! that a later run recognises its own work: checks by name, comments by a hidden marker,
 //! PRs by their branch `adoptbot/<kind>/<id>`.
 
+pub mod reconcile;
+
 use crate::evaluate::{Evaluation, Lifecycle, Status};
 use crate::model::Severity;
 use serde::Serialize;

@@ -2,6 +2,7 @@
 //! (JSON in a stable, documented shape: docs/plan-json.md).
 
 pub mod json;
+pub mod request;
 pub mod schema;
 pub mod table;
 pub mod text;

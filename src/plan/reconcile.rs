@@ -1,0 +1,486 @@
+//! Reconcile: the outcomes the bot wants against what the forge shows, to the smallest set
+//! of writes. Pure. Bot comments carry a hidden marker with a key, a fingerprint of the body
+//! and the time the result is valid at: a body that did not change is not written, and an
+//! older run never overwrites a newer result. Bot pull requests are keyed by their branch
+//! `adoptbot/<kind>/<id>` and carry the fingerprint of their inputs in the body: a PR closed
+//! unmerged stays closed until its inputs change, and a human commit on the branch stops the
+//! bot from touching it.
+
+use crate::forge::{
+    CheckRun, CheckRunSpec, Comment, Commit, FileChange, PrState, PullRequest, Sha,
+};
+use sha2::{Digest, Sha256};
+
+/// A comment the bot wants on an issue or pull request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredComment {
+    pub issue: u64,
+    /// What the comment is about, e.g. `experiment/rag-bot`; one comment per key and issue.
+    pub key: String,
+    pub body: String,
+    /// When the result was true: the head commit's time, or the run's clock. Seconds.
+    pub valid_at: i64,
+}
+
+/// A pull request the bot wants, on branch `adoptbot/<kind>/<id>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredPull {
+    pub kind: String,
+    pub id: String,
+    pub base_branch: String,
+    pub base_sha: Sha,
+    pub title: String,
+    pub body: String,
+    pub files: Vec<FileChange>,
+}
+
+impl DesiredPull {
+    pub fn branch(&self) -> String {
+        format!("adoptbot/{}/{}", self.kind, self.id)
+    }
+
+    /// The fingerprint of what the PR changes: its title and files, not its base, so a
+    /// moving default branch alone does not re-open a closed PR.
+    pub fn fingerprint(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(self.title.as_bytes());
+        let mut files = self.files.clone();
+        files.sort();
+        for f in &files {
+            h.update([0]);
+            h.update(f.path.as_bytes());
+            h.update([0]);
+            match &f.content {
+                Some(c) => h.update(c.as_bytes()),
+                None => h.update([0xff]),
+            }
+        }
+        short(h)
+    }
+}
+
+/// A write to the forge, in the order it must be applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    CreateComment {
+        issue: u64,
+        body: String,
+    },
+    UpdateComment {
+        id: u64,
+        body: String,
+    },
+    CreateCheck(CheckRunSpec),
+    UpdateCheck {
+        id: u64,
+        spec: CheckRunSpec,
+    },
+    /// Commit the files on top of `parent` and point the branch at it.
+    PushBranch {
+        branch: String,
+        parent: Sha,
+        message: String,
+        files: Vec<FileChange>,
+    },
+    CreatePull {
+        branch: String,
+        base: String,
+        title: String,
+        body: String,
+    },
+    UpdatePull {
+        number: u64,
+        title: String,
+        body: String,
+        reopen: bool,
+    },
+}
+
+fn short(h: Sha256) -> String {
+    hex::encode(&h.finalize()[..8])
+}
+
+fn fingerprint_of(body: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(body.as_bytes());
+    short(h)
+}
+
+/// The hidden marker that ends every bot comment.
+pub fn marker(key: &str, body: &str, valid_at: i64) -> String {
+    format!(
+        "<!-- adoptbot:{key} fingerprint={} valid-at={valid_at} -->",
+        fingerprint_of(body)
+    )
+}
+
+/// `(key, fingerprint, valid_at)` of a comment's marker.
+pub fn parse_marker(body: &str) -> Option<(String, String, i64)> {
+    let start = body.rfind("<!-- adoptbot:")?;
+    let rest = body[start + "<!-- adoptbot:".len()..]
+        .strip_suffix("-->")
+        .or_else(|| body[start + "<!-- adoptbot:".len()..].split("-->").next())?;
+    let mut parts = rest.split_whitespace();
+    let key = parts.next()?.to_string();
+    let mut fp = None;
+    let mut at = None;
+    for p in parts {
+        if let Some(v) = p.strip_prefix("fingerprint=") {
+            fp = Some(v.to_string());
+        } else if let Some(v) = p.strip_prefix("valid-at=") {
+            at = v.parse().ok();
+        }
+    }
+    Some((key, fp?, at?))
+}
+
+/// The write that brings the bot's comment for `desired.key` up to date, if any.
+pub fn comment(desired: &DesiredComment, existing: &[Comment], bot: &str) -> Option<Write> {
+    let body = format!(
+        "{}\n\n{}",
+        desired.body.trim_end(),
+        marker(&desired.key, &desired.body, desired.valid_at)
+    );
+    let mine = existing.iter().filter(|c| c.author == bot).find_map(|c| {
+        let (key, fp, at) = parse_marker(&c.body)?;
+        (key == desired.key).then_some((c, fp, at))
+    });
+    match mine {
+        None => Some(Write::CreateComment {
+            issue: desired.issue,
+            body,
+        }),
+        Some((_, _, at)) if at > desired.valid_at => None,
+        Some((_, fp, _)) if fp == fingerprint_of(&desired.body) => None,
+        Some((c, _, _)) => Some(Write::UpdateComment { id: c.id, body }),
+    }
+}
+
+/// The check run's summary ends with a marker of everything in it, annotations included,
+/// since the forge does not give annotations back with the run.
+fn check_fingerprint(spec: &CheckRunSpec) -> String {
+    let mut h = Sha256::new();
+    h.update(serde_json::to_vec(spec).unwrap_or_default());
+    short(h)
+}
+
+fn with_check_marker(spec: &CheckRunSpec) -> CheckRunSpec {
+    let mut s = spec.clone();
+    s.summary = format!(
+        "{}\n\n<!-- adoptbot:check fingerprint={} -->",
+        spec.summary.trim_end(),
+        check_fingerprint(spec)
+    );
+    s
+}
+
+/// The write that brings the check run named `spec.name` on `spec.head_sha` up to date.
+pub fn check(spec: &CheckRunSpec, existing: &[CheckRun]) -> Option<Write> {
+    let want = with_check_marker(spec);
+    match existing
+        .iter()
+        .filter(|c| c.name == spec.name && c.head_sha == spec.head_sha)
+        .max_by_key(|c| c.id)
+    {
+        None => Some(Write::CreateCheck(want)),
+        Some(c)
+            if c.summary == want.summary
+                && c.conclusion == Some(spec.conclusion)
+                && c.title == spec.title =>
+        {
+            None
+        }
+        Some(c) => Some(Write::UpdateCheck {
+            id: c.id,
+            spec: want,
+        }),
+    }
+}
+
+/// What became of a bot pull request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PullPlan {
+    /// Nothing to do.
+    UpToDate,
+    /// These writes, in order.
+    Writes(Vec<Write>),
+    /// A person committed to the branch: the bot leaves it alone, and says so once on the PR.
+    HumanEdited { number: u64 },
+}
+
+/// The bot's email on its own commits; commits by anyone else on a bot branch are human.
+pub fn is_bot_commit(c: &Commit, bot_email: &str) -> bool {
+    c.author_email.eq_ignore_ascii_case(bot_email)
+}
+
+/// Plans a bot pull request. `existing` are the PRs whose head is the branch, any state;
+/// `branch_commits` the commits on the branch that its base does not have.
+pub fn pull(
+    desired: &DesiredPull,
+    existing: &[PullRequest],
+    branch_commits: &[Commit],
+    bot_email: &str,
+) -> PullPlan {
+    let fp = desired.fingerprint();
+    let body = format!(
+        "{}\n\n<!-- adoptbot:pull fingerprint={fp} -->",
+        desired.body.trim_end()
+    );
+    let branch = desired.branch();
+    let push = || Write::PushBranch {
+        branch: branch.clone(),
+        parent: desired.base_sha.clone(),
+        message: format!("{}\n\nAdoptbot-Fingerprint: {fp}", desired.title),
+        files: desired.files.clone(),
+    };
+    let latest = existing
+        .iter()
+        .filter(|p| p.head_branch == branch)
+        .max_by_key(|p| p.number);
+    let same = |p: &PullRequest| p.body.contains(&format!("fingerprint={fp} -->"));
+    match latest {
+        None => PullPlan::Writes(vec![
+            push(),
+            Write::CreatePull {
+                branch: branch.clone(),
+                base: desired.base_branch.clone(),
+                title: desired.title.clone(),
+                body,
+            },
+        ]),
+        Some(p)
+            if p.state == PrState::Open
+                && branch_commits.iter().any(|c| !is_bot_commit(c, bot_email)) =>
+        {
+            PullPlan::HumanEdited { number: p.number }
+        }
+        Some(p) if same(p) => PullPlan::UpToDate,
+        Some(p) if p.state == PrState::Merged => PullPlan::Writes(vec![
+            push(),
+            Write::CreatePull {
+                branch: branch.clone(),
+                base: desired.base_branch.clone(),
+                title: desired.title.clone(),
+                body,
+            },
+        ]),
+        Some(p) => PullPlan::Writes(vec![
+            push(),
+            Write::UpdatePull {
+                number: p.number,
+                title: desired.title.clone(),
+                body,
+                reopen: p.state == PrState::Closed,
+            },
+        ]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forge::Conclusion;
+
+    fn c(id: u64, author: &str, body: &str) -> Comment {
+        Comment {
+            id,
+            author: author.into(),
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn comments_are_created_once_and_updated_in_place() {
+        let d = DesiredComment {
+            issue: 7,
+            key: "experiment/a".into(),
+            body: "hello".into(),
+            valid_at: 100,
+        };
+        let Some(Write::CreateComment { body, .. }) = comment(&d, &[], "bot") else {
+            panic!("a create")
+        };
+        assert!(body.starts_with("hello\n\n<!-- adoptbot:experiment/a fingerprint="));
+        let existing = vec![c(1, "someone", "hello"), c(2, "bot", &body)];
+        assert_eq!(
+            comment(&d, &existing, "bot"),
+            None,
+            "same body: nothing written"
+        );
+        let later_same = DesiredComment {
+            valid_at: 200,
+            ..d.clone()
+        };
+        assert_eq!(
+            comment(&later_same, &existing, "bot"),
+            None,
+            "a newer run with the same body writes nothing"
+        );
+        let changed = DesiredComment {
+            body: "bye".into(),
+            valid_at: 200,
+            ..d.clone()
+        };
+        assert!(matches!(
+            comment(&changed, &existing, "bot"),
+            Some(Write::UpdateComment { id: 2, .. })
+        ));
+        let older = DesiredComment {
+            body: "stale".into(),
+            valid_at: 50,
+            ..d.clone()
+        };
+        assert_eq!(
+            comment(&older, &existing, "bot"),
+            None,
+            "an older run never overwrites a newer result"
+        );
+        let forged = vec![c(3, "mallory", &body)];
+        assert!(
+            matches!(
+                comment(&d, &forged, "bot"),
+                Some(Write::CreateComment { .. })
+            ),
+            "only the bot's own comments count"
+        );
+    }
+
+    #[test]
+    fn markers_round_trip() {
+        let m = marker("gate/2-3", "body", 42);
+        let (k, fp, at) = parse_marker(&format!("text\n{m}")).unwrap();
+        assert_eq!((k.as_str(), fp.len(), at), ("gate/2-3", 16, 42));
+        assert!(parse_marker("no marker").is_none());
+    }
+
+    fn spec() -> CheckRunSpec {
+        CheckRunSpec {
+            name: "adoptbot/experiment".into(),
+            head_sha: "abc".into(),
+            conclusion: Conclusion::Success,
+            title: "ok".into(),
+            summary: "all good".into(),
+            annotations: vec![],
+        }
+    }
+
+    #[test]
+    fn check_runs_are_written_only_when_they_change() {
+        let Some(Write::CreateCheck(created)) = check(&spec(), &[]) else {
+            panic!()
+        };
+        let run = CheckRun {
+            id: 5,
+            name: created.name.clone(),
+            head_sha: "abc".into(),
+            conclusion: Some(Conclusion::Success),
+            title: created.title.clone(),
+            summary: created.summary.clone(),
+        };
+        assert_eq!(check(&spec(), std::slice::from_ref(&run)), None);
+        let failing = CheckRunSpec {
+            conclusion: Conclusion::Failure,
+            ..spec()
+        };
+        assert!(matches!(
+            check(&failing, &[run]),
+            Some(Write::UpdateCheck { id: 5, .. })
+        ));
+    }
+
+    fn desired() -> DesiredPull {
+        DesiredPull {
+            kind: "provision".into(),
+            id: "a".into(),
+            base_branch: "main".into(),
+            base_sha: "base1".into(),
+            title: "Provision experiment a".into(),
+            body: "body".into(),
+            files: vec![FileChange {
+                path: "infra/experiments/a/main.bicep".into(),
+                content: Some("x".into()),
+            }],
+        }
+    }
+
+    fn pr(number: u64, state: PrState, body: &str) -> PullRequest {
+        PullRequest {
+            number,
+            title: "t".into(),
+            body: body.into(),
+            state,
+            author: "bot".into(),
+            head_branch: "adoptbot/provision/a".into(),
+            head_sha: "h".into(),
+            base_branch: "main".into(),
+            base_sha: "b".into(),
+            merge_sha: None,
+        }
+    }
+
+    #[test]
+    fn bot_pulls_are_keyed_by_branch_and_respect_closing_and_human_commits() {
+        let d = desired();
+        let PullPlan::Writes(w) = pull(&d, &[], &[], "bot@x") else {
+            panic!()
+        };
+        assert!(matches!(
+            &w[..],
+            [Write::PushBranch { .. }, Write::CreatePull { .. }]
+        ));
+        let Write::CreatePull { body, .. } = &w[1] else {
+            panic!()
+        };
+
+        assert_eq!(
+            pull(&d, &[pr(3, PrState::Open, body)], &[], "bot@x"),
+            PullPlan::UpToDate
+        );
+        assert_eq!(
+            pull(&d, &[pr(3, PrState::Closed, body)], &[], "bot@x"),
+            PullPlan::UpToDate,
+            "closed unmerged stays closed"
+        );
+
+        let mut changed = d.clone();
+        changed.files[0].content = Some("y".into());
+        let PullPlan::Writes(w) = pull(&changed, &[pr(3, PrState::Closed, body)], &[], "bot@x")
+        else {
+            panic!()
+        };
+        assert!(
+            matches!(
+                &w[..],
+                [
+                    Write::PushBranch { .. },
+                    Write::UpdatePull {
+                        number: 3,
+                        reopen: true,
+                        ..
+                    }
+                ]
+            ),
+            "inputs changed: reopened"
+        );
+
+        let moved_base = DesiredPull {
+            base_sha: "base2".into(),
+            ..d.clone()
+        };
+        assert_eq!(
+            pull(&moved_base, &[pr(3, PrState::Closed, body)], &[], "bot@x"),
+            PullPlan::UpToDate,
+            "a moving base alone changes nothing"
+        );
+
+        let human = Commit {
+            sha: "h2".into(),
+            message: "fix".into(),
+            author_email: "alice@contoso.com".into(),
+        };
+        assert_eq!(
+            pull(&changed, &[pr(3, PrState::Open, body)], &[human], "bot@x"),
+            PullPlan::HumanEdited { number: 3 }
+        );
+    }
+}

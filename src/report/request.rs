@@ -1,0 +1,217 @@
+//! What an experiment request PR shows: one comment with the validation checklist, the cost
+//! estimate against the cap and the team's budget, and the rendered IaC in a collapsed
+//! block; one check run `adoptbot/experiment` with an annotation on every offending line.
+
+use crate::evaluate::{Evaluation, ExperimentState};
+use crate::forge::{Annotation, AnnotationLevel, CheckRunSpec, Conclusion};
+use crate::model::{Diagnostic, Flavour, Severity};
+use crate::render::RenderedFile;
+use std::fmt::Write;
+
+/// GitHub refuses comments over 65,536 characters; the IaC preview gives way first.
+const MAX_COMMENT: usize = 60_000;
+
+/// The requirements of a request, each with the diagnostic codes that break it.
+const REQUIREMENTS: [(&str, &[&str]); 9] = [
+    (
+        "Measurable success criteria (metric, comparator, target)",
+        &["no-success-criteria", "unmeasurable-criterion"],
+    ),
+    (
+        "A standard time box, renewals explicit",
+        &["non-standard-time-box", "too-many-renewals"],
+    ),
+    (
+        "A cost cap, and the estimate within it",
+        &["no-cost-cap", "estimate-over-cap", "currency-mismatch"],
+    ),
+    ("A unique cost tag", &["duplicate-cost-tag"]),
+    ("An existing team", &["unknown-team"]),
+    ("An owner from the team", &["owner-not-in-team"]),
+    (
+        "A blueprint that exists, with valid parameters",
+        &[
+            "unknown-blueprint",
+            "missing-parameter",
+            "unknown-parameter",
+            "wrong-type",
+            "not-allowed",
+            "pattern-mismatch",
+            "out-of-range",
+        ],
+    ),
+    (
+        "GPU quota headroom for the team",
+        &["no-quota-headroom", "quota-pending"],
+    ),
+    ("Within the team's monthly budget", &["over-team-budget"]),
+];
+
+fn mark(diags: &[&Diagnostic]) -> &'static str {
+    if diags.iter().any(|d| d.severity == Severity::Error) {
+        "❌"
+    } else if diags.is_empty() {
+        "✅"
+    } else {
+        "⚠️"
+    }
+}
+
+/// The comment on a request PR for one experiment.
+pub fn comment(
+    ev: &Evaluation,
+    e: &ExperimentState,
+    flavour: Flavour,
+    rendered: Option<&[RenderedFile]>,
+) -> String {
+    let mine: Vec<&Diagnostic> = ev
+        .diagnostics
+        .iter()
+        .filter(|d| d.place.file == e.path)
+        .collect();
+    let mut out = String::new();
+    let errors = mine.iter().filter(|d| d.is_error()).count();
+    let verdict = if errors == 0 {
+        "ready for review"
+    } else {
+        "needs changes"
+    };
+    let _ = writeln!(out, "### adoptbot: experiment `{}`: {verdict}\n", e.id);
+    let _ = writeln!(
+        out,
+        "**{}**, team `{}`, owner @{}, blueprint `{}`\n",
+        e.title, e.team, e.owner, e.blueprint
+    );
+    out.push_str("| | requirement | |\n|---|---|---|\n");
+    let mut claimed = vec![false; mine.len()];
+    for (label, codes) in REQUIREMENTS {
+        let hits: Vec<&Diagnostic> = mine
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| codes.contains(&d.code))
+            .map(|(i, d)| {
+                claimed[i] = true;
+                *d
+            })
+            .collect();
+        let notes: Vec<String> = hits
+            .iter()
+            .map(|d| format!("line {}: {}", d.place.line, d.message))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {label} | {} |",
+            mark(&hits),
+            notes.join("<br>").replace('|', "\\|")
+        );
+    }
+    let others: Vec<&Diagnostic> = mine
+        .iter()
+        .zip(&claimed)
+        .filter(|(_, c)| !**c)
+        .map(|(d, _)| *d)
+        .collect();
+    if !others.is_empty() {
+        let notes: Vec<String> = others
+            .iter()
+            .map(|d| format!("line {}: {}", d.place.line, d.message))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | Other problems | {} |",
+            mark(&others),
+            notes.join("<br>").replace('|', "\\|")
+        );
+    }
+
+    out.push_str("\n#### Cost\n\n| estimate for the time box | cost cap | team budget left this month |\n|---|---|---|\n");
+    let money = |m: Option<crate::model::Money>| m.map_or("-".to_string(), |m| m.to_string());
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} |",
+        money(e.estimate),
+        e.cost_cap,
+        money(e.team_budget_left)
+    );
+    if let Some(g) = &e.gpu {
+        let _ = writeln!(
+            out,
+            "\nGPU quota: {} vCPUs of `{}` in `{}` ({}).",
+            g.vcpus, g.family, g.region, g.sku
+        );
+    }
+
+    if let Some(files) = rendered {
+        let lang = match flavour {
+            Flavour::Bicep => "bicep",
+            Flavour::Terraform => "hcl",
+        };
+        let mut preview = String::new();
+        for f in files {
+            let _ = write!(
+                preview,
+                "\n`{}`\n\n```{lang}\n{}\n```\n",
+                f.path,
+                f.content.trim_end()
+            );
+        }
+        if out.len() + preview.len() > MAX_COMMENT {
+            preview = format!(
+                "\nThe rendered files are too large to show here ({} characters); run `adoptbot render . --experiment {}` to see them.\n",
+                preview.len(),
+                e.id
+            );
+        }
+        let _ = write!(
+            out,
+            "\n<details><summary>Rendered {flavour} ({})</summary>\n{preview}\n</details>\n",
+            crate::plan::count(files.len(), "file", "files")
+        );
+    }
+    out
+}
+
+/// The `adoptbot/experiment` check run for a request PR's head commit: failure when any
+/// changed request has an error, with an annotation on each problem's line.
+pub fn check(ev: &Evaluation, paths: &[String], head_sha: &str) -> CheckRunSpec {
+    let diags: Vec<&Diagnostic> = ev
+        .diagnostics
+        .iter()
+        .filter(|d| paths.contains(&d.place.file))
+        .collect();
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let annotations = diags
+        .iter()
+        .map(|d| Annotation {
+            path: d.place.file.clone(),
+            start_line: d.place.line.max(1),
+            end_line: d.place.line.max(1),
+            level: if d.is_error() {
+                AnnotationLevel::Failure
+            } else {
+                AnnotationLevel::Warning
+            },
+            title: d.code.to_string(),
+            message: if d.hint.is_empty() {
+                d.message.clone()
+            } else {
+                format!("{}\n{}", d.message, d.hint)
+            },
+        })
+        .collect();
+    CheckRunSpec {
+        name: "adoptbot/experiment".into(),
+        head_sha: head_sha.into(),
+        conclusion: if errors == 0 {
+            Conclusion::Success
+        } else {
+            Conclusion::Failure
+        },
+        title: crate::plan::tally(errors, diags.len() - errors),
+        summary: format!(
+            "{} checked.",
+            crate::plan::count(paths.len(), "experiment request", "experiment requests")
+        ),
+        annotations,
+    }
+}
