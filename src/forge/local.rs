@@ -1,1 +1,701 @@
-//! The local forge: a git repository where pull requests are branches plus records kept under `.git/adoptbot/`. The embedded default, with no network.
+//! The local forge: a git repository where pull requests are branches plus records kept under
+//! `.git/adoptbot/`. The embedded default, with no network.
+//!
+//! Branches and commits are git's own. Issues, pull requests, comments, check runs, labels
+//! and requested reviewers are records in `<gitdir>/adoptbot/state.json` (see [`State`]),
+//! read before every call and replaced atomically after every write. An open pull request
+//! shows its branches as they are now; a closed or merged one keeps the SHAs it had.
+//!
+//! Besides the [`Forge`] trait, the forge plays the humans' part for demos and tests:
+//! [`LocalForge::commit_as`], [`LocalForge::open_pull_as`], [`LocalForge::merge_pull`] and
+//! the like. Those are not API calls of the bot and are not counted.
+//!
+//! Commits are dated a minute after their latest parent, so the same steps give the same
+//! SHAs on every run.
+
+mod repo;
+mod state;
+
+pub use state::{CheckRunRecord, CommentRecord, IssueRecord, PullRecord, STATE_VERSION, State};
+
+use super::{
+    CallCount, ChangedFile, CheckRun, CheckRunSpec, Comment, Commit, FileChange, Forge, ForgeError,
+    ForgeResult, PrState, PullRequest, Sha,
+};
+use crate::load::Snapshot;
+use repo::{git_err, require_branch, resolve_commit};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// A [`Forge`] over a git repository on disk, work tree or bare.
+pub struct LocalForge {
+    /// The repository; its lock also serialises every read-modify-write of the records.
+    repo: Mutex<git2::Repository>,
+    state_path: PathBuf,
+    bot_login: String,
+    reads: AtomicU32,
+    writes: AtomicU32,
+}
+
+impl std::fmt::Debug for LocalForge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalForge")
+            .field("state_path", &self.state_path)
+            .field("bot_login", &self.bot_login)
+            .field("calls", &self.calls())
+            .finish()
+    }
+}
+
+impl LocalForge {
+    /// Opens the repository at `path` (its work tree or, if bare, its git directory), acting
+    /// as `bot_login`. Fails if the records there are corrupt.
+    pub fn open(path: &Path, bot_login: &str) -> ForgeResult<LocalForge> {
+        if bot_login.is_empty() {
+            return Err(ForgeError::Other(
+                "the bot login is empty; give the login the bot acts as".into(),
+            ));
+        }
+        let repo = git2::Repository::open(path).map_err(|e| {
+            ForgeError::Other(format!(
+                "cannot open the git repository {}: {}; point to a repository, or create one \
+                 with `git init`",
+                path.display(),
+                e.message()
+            ))
+        })?;
+        let state_path = state::state_path(repo.commondir());
+        state::load(&state_path)?;
+        Ok(LocalForge {
+            repo: Mutex::new(repo),
+            state_path,
+            bot_login: bot_login.to_owned(),
+            reads: AtomicU32::new(0),
+            writes: AtomicU32::new(0),
+        })
+    }
+
+    /// The file that holds the records.
+    pub fn state_path(&self) -> &Path {
+        &self.state_path
+    }
+
+    /// The email of the bot's commits: `<bot_login>@adoptbot.local`.
+    pub fn bot_email(&self) -> String {
+        format!("{}@adoptbot.local", self.bot_login)
+    }
+
+    // ----- The humans' part: not API calls of the bot, not counted. -----
+
+    /// A person's commit of `files` on `branch`. An existing branch gets the commit on its
+    /// tip; a new one starts from `parent` (a SHA or a branch), or with a first commit when
+    /// `parent` is `None`.
+    pub fn commit_as(
+        &self,
+        branch: &str,
+        parent: Option<&str>,
+        author_name: &str,
+        author_email: &str,
+        message: &str,
+        files: &[FileChange],
+    ) -> ForgeResult<Sha> {
+        self.git(|repo| {
+            let parent = match (repo::branch_tip(repo, branch)?, parent) {
+                (Some(tip), _) => Some(tip.to_string()),
+                (None, p) => p.map(str::to_owned),
+            };
+            let by = (author_name, author_email);
+            commit_files(repo, branch, parent.as_deref(), by, message, files)
+        })
+    }
+
+    /// A person opens a pull request from `head_branch` into `base_branch`.
+    pub fn open_pull_as(
+        &self,
+        author_login: &str,
+        head_branch: &str,
+        base_branch: &str,
+        title: &str,
+        body: &str,
+    ) -> ForgeResult<PullRequest> {
+        self.update(|repo, state| {
+            open_pull(
+                repo,
+                state,
+                author_login,
+                [head_branch, base_branch],
+                title,
+                body,
+            )
+        })
+    }
+
+    /// A person opens an issue, such as the dashboard issue. Returns its number.
+    pub fn open_issue_as(&self, author_login: &str, title: &str, body: &str) -> ForgeResult<u64> {
+        self.update(|_, state| {
+            let number = state.take_number();
+            state.issues.push(IssueRecord {
+                number,
+                title: title.to_owned(),
+                body: body.to_owned(),
+                author: author_login.to_owned(),
+                labels: Default::default(),
+            });
+            Ok(number)
+        })
+    }
+
+    /// A person comments on an issue or a pull request.
+    pub fn comment_as(&self, author_login: &str, issue: u64, body: &str) -> ForgeResult<Comment> {
+        self.update(|_, state| add_comment(state, author_login, issue, body))
+    }
+
+    /// A person merges an open pull request: a fast-forward of the base branch when possible,
+    /// else a merge commit by `merger_login`. Returns the commit the base branch now points to.
+    pub fn merge_pull(&self, number: u64, merger_login: &str) -> ForgeResult<Sha> {
+        self.update(|repo, state| {
+            let rec = state.pull_mut(number)?;
+            ensure_open(&rec.pull, "merged")?;
+            let pr = &rec.pull;
+            let head = require_branch(repo, &pr.head_branch)?;
+            let base = require_branch(repo, &pr.base_branch)?;
+            let merged = if repo::contains(repo, base, head)? {
+                base
+            } else if repo::contains(repo, head, base)? {
+                repo::set_branch(repo, &pr.base_branch, head, "adoptbot: fast-forward")?;
+                head
+            } else {
+                let merged = merge_commit(repo, pr, [base, head], merger_login)?;
+                repo::set_branch(repo, &pr.base_branch, merged, "adoptbot: merge")?;
+                merged
+            };
+            rec.pull.state = PrState::Merged;
+            rec.pull.merge_sha = Some(merged.to_string());
+            rec.pull.head_sha = head.to_string();
+            rec.pull.base_sha = base.to_string();
+            Ok(merged.to_string())
+        })
+    }
+
+    /// A person closes an open pull request without merging it. Closing a closed one does
+    /// nothing; a merged one cannot be closed.
+    pub fn close_pull(&self, number: u64) -> ForgeResult<()> {
+        self.update(|repo, state| {
+            let rec = state.pull_mut(number)?;
+            if rec.pull.state == PrState::Closed {
+                return Ok(());
+            }
+            ensure_open(&rec.pull, "closed")?;
+            rec.pull = live(repo, rec.pull.clone());
+            rec.pull.state = PrState::Closed;
+            Ok(())
+        })
+    }
+
+    // ----- Reading everything back, for printing. Not counted. -----
+
+    /// Every record, with open pull requests showing their branches as they are now.
+    pub fn state(&self) -> ForgeResult<State> {
+        self.query(|repo, state| {
+            let mut state = state.clone();
+            for rec in &mut state.pulls {
+                rec.pull = live(repo, rec.pull.clone());
+            }
+            Ok(state)
+        })
+    }
+
+    /// Every pull request, by number.
+    pub fn pulls(&self) -> ForgeResult<Vec<PullRecord>> {
+        Ok(self.state()?.pulls)
+    }
+
+    /// Every issue that is not a pull request, by number.
+    pub fn issues(&self) -> ForgeResult<Vec<IssueRecord>> {
+        Ok(self.state()?.issues)
+    }
+
+    /// Every comment, oldest first, with the number of its issue or pull request.
+    pub fn all_comments(&self) -> ForgeResult<Vec<CommentRecord>> {
+        Ok(self.state()?.comments)
+    }
+
+    /// Every check run, oldest first, with its annotations.
+    pub fn check_runs_all(&self) -> ForgeResult<Vec<CheckRunRecord>> {
+        Ok(self.state()?.check_runs)
+    }
+
+    // ----- Plumbing. -----
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, git2::Repository> {
+        // A panic elsewhere while holding the lock leaves nothing half-written on disk.
+        self.repo.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn git<T>(&self, f: impl FnOnce(&git2::Repository) -> ForgeResult<T>) -> ForgeResult<T> {
+        f(&self.lock())
+    }
+
+    fn query<T>(
+        &self,
+        f: impl FnOnce(&git2::Repository, &State) -> ForgeResult<T>,
+    ) -> ForgeResult<T> {
+        let repo = self.lock();
+        let state = state::load(&self.state_path)?;
+        f(&repo, &state)
+    }
+
+    /// Reads the records, changes them, and writes them back if `f` succeeded.
+    fn update<T>(
+        &self,
+        f: impl FnOnce(&git2::Repository, &mut State) -> ForgeResult<T>,
+    ) -> ForgeResult<T> {
+        let repo = self.lock();
+        let mut state = state::load(&self.state_path)?;
+        let out = f(&repo, &mut state)?;
+        state::save(&self.state_path, &state)?;
+        Ok(out)
+    }
+
+    fn count_read(&self) {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn count_write(&self) {
+        self.writes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn pull_now(&self, number: u64) -> ForgeResult<PullRequest> {
+        self.query(|repo, state| match state.pull(number) {
+            Some(rec) => Ok(live(repo, rec.pull.clone())),
+            None => Err(state::no_pull(number, state.has_issue(number))),
+        })
+    }
+}
+
+/// An open pull request with the SHAs its branches point to now; others as recorded. A
+/// branch that was deleted keeps its last SHA.
+fn live(repo: &git2::Repository, mut pr: PullRequest) -> PullRequest {
+    if pr.state == PrState::Open {
+        for (branch, sha) in [
+            (&pr.head_branch, &mut pr.head_sha),
+            (&pr.base_branch, &mut pr.base_sha),
+        ] {
+            if let Ok(Some(tip)) = repo::branch_tip(repo, branch) {
+                *sha = tip.to_string();
+            }
+        }
+    }
+    pr
+}
+
+fn ensure_open(pr: &PullRequest, doing: &str) -> ForgeResult<()> {
+    match pr.state {
+        PrState::Open => Ok(()),
+        PrState::Closed => Err(ForgeError::Conflict(format!(
+            "pull request #{} is closed and cannot be {doing}; reopen it first",
+            pr.number
+        ))),
+        PrState::Merged => Err(ForgeError::Conflict(format!(
+            "pull request #{} is already merged and cannot be {doing}",
+            pr.number
+        ))),
+    }
+}
+
+/// Commits `files` on top of `parent` (or as a first commit) and points `branch` at it.
+fn commit_files(
+    repo: &git2::Repository,
+    branch: &str,
+    parent: Option<&str>,
+    by: (&str, &str),
+    message: &str,
+    files: &[FileChange],
+) -> ForgeResult<Sha> {
+    repo::check_branch_name(branch)?;
+    let parent = parent.map(|p| resolve_commit(repo, p)).transpose()?;
+    let base_tree = match &parent {
+        Some(c) => c.tree().map_err(git_err("read a tree"))?,
+        None => {
+            let empty = repo
+                .treebuilder(None)
+                .and_then(|b| b.write())
+                .map_err(git_err("write an empty tree"))?;
+            repo.find_tree(empty).map_err(git_err("read a tree"))?
+        }
+    };
+    let tree = repo::build_tree(repo, &base_tree, files)?;
+    let parents: Vec<&git2::Commit> = parent.iter().collect();
+    let id = repo::write_commit(repo, &parents, tree, by, message)?;
+    repo::set_branch(repo, branch, id, "adoptbot: commit")?;
+    Ok(id.to_string())
+}
+
+fn merge_commit(
+    repo: &git2::Repository,
+    pr: &PullRequest,
+    [base, head]: [git2::Oid; 2],
+    merger_login: &str,
+) -> ForgeResult<git2::Oid> {
+    let find = |id| repo.find_commit(id).map_err(git_err("read a commit"));
+    let (base, head) = (find(base)?, find(head)?);
+    let mut index = repo
+        .merge_commits(&base, &head, None)
+        .map_err(git_err("merge two commits"))?;
+    if index.has_conflicts() {
+        let mut paths: Vec<String> = index
+            .conflicts()
+            .map_err(git_err("list merge conflicts"))?
+            .filter_map(Result::ok)
+            .filter_map(|c| c.our.or(c.their).or(c.ancestor))
+            .map(|e| String::from_utf8_lossy(&e.path).into_owned())
+            .collect();
+        paths.dedup();
+        return Err(ForgeError::Conflict(format!(
+            "pull request #{} conflicts with `{}` in {}; update its branch first",
+            pr.number,
+            pr.base_branch,
+            paths.join(", ")
+        )));
+    }
+    let tree = index
+        .write_tree_to(repo)
+        .map_err(git_err("write the merged tree"))?;
+    let message = format!(
+        "Merge pull request #{} from {}\n\n{}\n",
+        pr.number, pr.head_branch, pr.title
+    );
+    let email = format!("{merger_login}@adoptbot.local");
+    repo::write_commit(
+        repo,
+        &[&base, &head],
+        tree,
+        (merger_login, &email),
+        &message,
+    )
+}
+
+/// Records a new pull request, refusing what GitHub refuses: a missing branch, a duplicate of
+/// an open one, or a head with no commits the base lacks.
+fn open_pull(
+    repo: &git2::Repository,
+    state: &mut State,
+    author: &str,
+    [head_branch, base_branch]: [&str; 2],
+    title: &str,
+    body: &str,
+) -> ForgeResult<PullRequest> {
+    let head = require_branch(repo, head_branch)?;
+    let base = require_branch(repo, base_branch)?;
+    ensure_no_open_duplicate(state, head_branch, base_branch)?;
+    if repo::contains(repo, base, head)? {
+        return Err(ForgeError::Conflict(format!(
+            "there are no commits between `{base_branch}` and `{head_branch}`"
+        )));
+    }
+    let pull = PullRequest {
+        number: state.take_number(),
+        title: title.to_owned(),
+        body: body.to_owned(),
+        state: PrState::Open,
+        author: author.to_owned(),
+        head_branch: head_branch.to_owned(),
+        head_sha: head.to_string(),
+        base_branch: base_branch.to_owned(),
+        base_sha: base.to_string(),
+        merge_sha: None,
+    };
+    state.pulls.push(PullRecord {
+        pull: pull.clone(),
+        labels: Default::default(),
+        requested_reviewers: Default::default(),
+        requested_teams: Default::default(),
+    });
+    Ok(pull)
+}
+
+fn ensure_no_open_duplicate(state: &State, head: &str, base: &str) -> ForgeResult<()> {
+    let open = state
+        .pulls
+        .iter()
+        .map(|p| &p.pull)
+        .find(|p| p.state == PrState::Open && p.head_branch == head && p.base_branch == base);
+    match open {
+        Some(p) => Err(ForgeError::Conflict(format!(
+            "pull request #{} is already open from `{head}` into `{base}`",
+            p.number
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn add_comment(state: &mut State, author: &str, issue: u64, body: &str) -> ForgeResult<Comment> {
+    if !state.has_issue(issue) {
+        return Err(state::no_issue(issue));
+    }
+    let comment = Comment {
+        id: state.take_comment_id(),
+        author: author.to_owned(),
+        body: body.to_owned(),
+    };
+    state.comments.push(CommentRecord {
+        issue,
+        comment: comment.clone(),
+    });
+    Ok(comment)
+}
+
+fn no_comment(id: u64) -> ForgeError {
+    ForgeError::NotFound(format!("there is no comment {id}"))
+}
+
+fn no_check_run(id: u64) -> ForgeError {
+    ForgeError::NotFound(format!("there is no check run {id}"))
+}
+
+impl Forge for LocalForge {
+    fn bot_login(&self) -> &str {
+        &self.bot_login
+    }
+
+    fn calls(&self) -> CallCount {
+        CallCount {
+            reads: self.reads.load(Ordering::Relaxed),
+            writes: self.writes.load(Ordering::Relaxed),
+        }
+    }
+
+    async fn snapshot(&self, sha: &str) -> ForgeResult<Snapshot> {
+        self.count_read();
+        self.git(|repo| {
+            let commit = resolve_commit(repo, sha)?;
+            let tree = commit.tree().map_err(git_err("read a tree"))?;
+            crate::load::git::read_tree(repo, &tree).map_err(|e| {
+                ForgeError::Other(format!("cannot read the files of commit {sha}: {e}"))
+            })
+        })
+    }
+
+    async fn default_branch(&self) -> ForgeResult<(String, Sha)> {
+        self.count_read();
+        self.git(|repo| {
+            let Some(target) = repo::head_target(repo) else {
+                return Err(ForgeError::Other(
+                    "HEAD is detached, so there is no default branch; point HEAD at a branch \
+                     with `git symbolic-ref HEAD refs/heads/main`"
+                        .into(),
+                ));
+            };
+            let branch = target.strip_prefix("refs/heads/").unwrap_or(&target);
+            let tip = repo::branch_tip(repo, branch)?.ok_or_else(|| {
+                ForgeError::NotFound(format!("the default branch `{branch}` has no commit yet"))
+            })?;
+            Ok((branch.to_owned(), tip.to_string()))
+        })
+    }
+
+    async fn pull(&self, number: u64) -> ForgeResult<PullRequest> {
+        self.count_read();
+        self.pull_now(number)
+    }
+
+    async fn pull_files(&self, number: u64) -> ForgeResult<Vec<ChangedFile>> {
+        self.count_read();
+        let pr = self.pull_now(number)?;
+        self.git(|repo| {
+            let sha = |s: &str| git2::Oid::from_str(s).map_err(git_err("read a SHA"));
+            let (base, head) = (sha(&pr.base_sha)?, sha(&pr.head_sha)?);
+            // Unrelated histories have no merge base: compare with the base itself.
+            let from = repo.merge_base(base, head).unwrap_or(base);
+            repo::changed_files(repo, from, head)
+        })
+    }
+
+    async fn pulls_by_branch_prefix(&self, prefix: &str) -> ForgeResult<Vec<PullRequest>> {
+        self.count_read();
+        self.query(|repo, state| {
+            Ok(state
+                .pulls
+                .iter()
+                .filter(|p| p.pull.head_branch.starts_with(prefix))
+                .map(|p| live(repo, p.pull.clone()))
+                .collect())
+        })
+    }
+
+    async fn branch_commits(&self, base: &str, branch: &str) -> ForgeResult<Vec<Commit>> {
+        self.count_read();
+        self.git(|repo| {
+            let base = resolve_commit(repo, base)?.id();
+            let head = resolve_commit(repo, branch)?.id();
+            repo::commits_between(repo, base, head)
+        })
+    }
+
+    async fn comments(&self, issue: u64) -> ForgeResult<Vec<Comment>> {
+        self.count_read();
+        self.query(|_, state| {
+            if !state.has_issue(issue) {
+                return Err(state::no_issue(issue));
+            }
+            Ok(state
+                .comments
+                .iter()
+                .filter(|c| c.issue == issue)
+                .map(|c| c.comment.clone())
+                .collect())
+        })
+    }
+
+    async fn check_runs(&self, sha: &str) -> ForgeResult<Vec<CheckRun>> {
+        self.count_read();
+        self.query(|repo, state| {
+            let sha = resolve_commit(repo, sha)?.id().to_string();
+            Ok(state
+                .check_runs
+                .iter()
+                .filter(|c| c.run.head_sha == sha)
+                .map(|c| c.run.clone())
+                .collect())
+        })
+    }
+
+    async fn create_comment(&self, issue: u64, body: &str) -> ForgeResult<Comment> {
+        self.count_write();
+        self.update(|_, state| add_comment(state, &self.bot_login, issue, body))
+    }
+
+    async fn update_comment(&self, id: u64, body: &str) -> ForgeResult<()> {
+        self.count_write();
+        self.update(|_, state| {
+            let rec = state.comments.iter_mut().find(|c| c.comment.id == id);
+            rec.ok_or_else(|| no_comment(id))?.comment.body = body.to_owned();
+            Ok(())
+        })
+    }
+
+    async fn create_check_run(&self, spec: &CheckRunSpec) -> ForgeResult<CheckRun> {
+        self.count_write();
+        self.update(|repo, state| {
+            let run = CheckRun {
+                id: state.take_check_run_id(),
+                name: spec.name.clone(),
+                head_sha: resolve_commit(repo, &spec.head_sha)?.id().to_string(),
+                conclusion: Some(spec.conclusion),
+                title: spec.title.clone(),
+                summary: spec.summary.clone(),
+            };
+            state.check_runs.push(CheckRunRecord {
+                run: run.clone(),
+                annotations: spec.annotations.clone(),
+            });
+            Ok(run)
+        })
+    }
+
+    async fn update_check_run(&self, id: u64, spec: &CheckRunSpec) -> ForgeResult<()> {
+        self.count_write();
+        self.update(|_, state| {
+            let rec = state.check_runs.iter_mut().find(|c| c.run.id == id);
+            let rec = rec.ok_or_else(|| no_check_run(id))?;
+            if rec.run.head_sha != spec.head_sha {
+                return Err(ForgeError::Conflict(format!(
+                    "check run {id} is on commit {}, not {}; create a new check run for \
+                     another commit",
+                    rec.run.head_sha, spec.head_sha
+                )));
+            }
+            rec.run.name = spec.name.clone();
+            rec.run.conclusion = Some(spec.conclusion);
+            rec.run.title = spec.title.clone();
+            rec.run.summary = spec.summary.clone();
+            rec.annotations.extend(spec.annotations.iter().cloned());
+            Ok(())
+        })
+    }
+
+    async fn commit_to_branch(
+        &self,
+        branch: &str,
+        parent: &str,
+        message: &str,
+        files: &[FileChange],
+    ) -> ForgeResult<Sha> {
+        self.count_write();
+        let email = self.bot_email();
+        let by = (self.bot_login.as_str(), email.as_str());
+        self.git(|repo| commit_files(repo, branch, Some(parent), by, message, files))
+    }
+
+    async fn create_pull(
+        &self,
+        head_branch: &str,
+        base_branch: &str,
+        title: &str,
+        body: &str,
+    ) -> ForgeResult<PullRequest> {
+        self.count_write();
+        self.update(|repo, state| {
+            let branches = [head_branch, base_branch];
+            open_pull(repo, state, &self.bot_login, branches, title, body)
+        })
+    }
+
+    async fn update_pull(
+        &self,
+        number: u64,
+        title: &str,
+        body: &str,
+        reopen: bool,
+    ) -> ForgeResult<()> {
+        self.count_write();
+        self.update(|repo, state| {
+            let pr = state.pull_mut(number)?.pull.clone();
+            let reopening = reopen && pr.state == PrState::Closed;
+            if reopen && pr.state == PrState::Merged {
+                ensure_open(&pr, "reopened")?;
+            }
+            if reopening {
+                require_branch(repo, &pr.head_branch)?;
+                require_branch(repo, &pr.base_branch)?;
+                ensure_no_open_duplicate(state, &pr.head_branch, &pr.base_branch)?;
+            }
+            let rec = state.pull_mut(number)?;
+            rec.pull.title = title.to_owned();
+            rec.pull.body = body.to_owned();
+            if reopening {
+                rec.pull.state = PrState::Open;
+            }
+            Ok(())
+        })
+    }
+
+    async fn request_reviewers(
+        &self,
+        number: u64,
+        users: &[String],
+        teams: &[String],
+    ) -> ForgeResult<()> {
+        self.count_write();
+        self.update(|_, state| {
+            let rec = state.pull_mut(number)?;
+            if let Some(author) = users.iter().find(|u| u.eq_ignore_ascii_case(&rec.pull.author)) {
+                return Err(ForgeError::Conflict(format!(
+                    "a review cannot be requested from {author}, the author of pull request #{number}"
+                )));
+            }
+            rec.requested_reviewers.extend(users.iter().cloned());
+            rec.requested_teams.extend(teams.iter().cloned());
+            Ok(())
+        })
+    }
+
+    async fn add_labels(&self, issue: u64, labels: &[String]) -> ForgeResult<()> {
+        self.count_write();
+        self.update(|_, state| {
+            state.labels_mut(issue)?.extend(labels.iter().cloned());
+            Ok(())
+        })
+    }
+}
