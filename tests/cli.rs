@@ -295,7 +295,11 @@ fn the_request_comment_shows_checklist_cost_and_iac() {
     );
     insta::assert_snapshot!("request_comment", without_iac);
 
-    let check = adoptbot::report::request::check(&a.evaluation, std::slice::from_ref(&state.path), "abc123");
+    let check = adoptbot::report::request::check(
+        &a.evaluation,
+        std::slice::from_ref(&state.path),
+        "abc123",
+    );
     assert_eq!(check.conclusion, adoptbot::forge::Conclusion::Success);
     assert!(check.annotations.is_empty());
 }
@@ -331,7 +335,11 @@ fn a_broken_request_is_annotated_on_its_lines() {
         body.contains("needs changes") && body.contains("❌ | A standard time box"),
         "{body}"
     );
-    let check = adoptbot::report::request::check(&a.evaluation, std::slice::from_ref(&state.path), "abc123");
+    let check = adoptbot::report::request::check(
+        &a.evaluation,
+        std::slice::from_ref(&state.path),
+        "abc123",
+    );
     assert_eq!(check.conclusion, adoptbot::forge::Conclusion::Failure);
     assert!(
         check

@@ -85,6 +85,8 @@ pub fn wanted(path: &str) -> bool {
         || path == "adoption.yml"
         || path.starts_with("blueprints/")
         || path.starts_with("phases/")
+        // The bot's generated IaC, read to detect drift from a fresh render.
+        || path.starts_with("infra/")
     {
         return true;
     }

@@ -46,6 +46,10 @@ pub struct Experiment {
     /// Spend so far, as last reported by cost management.
     #[serde(default)]
     pub spend: Option<Located<Spend>>,
+    /// The pull request that asked for the experiment; written by the provisioning PR, so
+    /// that warnings reach the people who asked.
+    #[serde(default)]
+    pub request_pr: Option<u64>,
     /// The go/no-go decision, once taken.
     #[serde(default)]
     pub outcome: Option<Outcome>,

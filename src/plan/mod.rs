@@ -2,7 +2,9 @@
 //! that a later run recognises its own work: checks by name, comments by a hidden marker,
 //! PRs by their branch `adoptbot/<kind>/<id>`.
 
+pub mod desired;
 pub mod reconcile;
+pub mod yaml_edit;
 
 use crate::evaluate::{Evaluation, Lifecycle, Status};
 use crate::model::Severity;

@@ -208,9 +208,12 @@ pub enum PullPlan {
     HumanEdited { number: u64 },
 }
 
-/// The bot's email on its own commits; commits by anyone else on a bot branch are human.
-pub fn is_bot_commit(c: &Commit, bot_email: &str) -> bool {
-    c.author_email.eq_ignore_ascii_case(bot_email)
+/// The trailer every bot commit carries; a commit on a bot branch without it is a person's.
+pub const TRAILER: &str = "Adoptbot-Fingerprint:";
+
+/// Whether the bot made this commit: it carries the bot's trailer.
+pub fn is_bot_commit(c: &Commit) -> bool {
+    c.message.lines().any(|l| l.starts_with(TRAILER))
 }
 
 /// Plans a bot pull request. `existing` are the PRs whose head is the branch, any state;
@@ -219,7 +222,6 @@ pub fn pull(
     desired: &DesiredPull,
     existing: &[PullRequest],
     branch_commits: &[Commit],
-    bot_email: &str,
 ) -> PullPlan {
     let fp = desired.fingerprint();
     let body = format!(
@@ -230,7 +232,7 @@ pub fn pull(
     let push = || Write::PushBranch {
         branch: branch.clone(),
         parent: desired.base_sha.clone(),
-        message: format!("{}\n\nAdoptbot-Fingerprint: {fp}", desired.title),
+        message: format!("{}\n\n{TRAILER} {fp}", desired.title),
         files: desired.files.clone(),
     };
     let latest = existing
@@ -248,10 +250,7 @@ pub fn pull(
                 body,
             },
         ]),
-        Some(p)
-            if p.state == PrState::Open
-                && branch_commits.iter().any(|c| !is_bot_commit(c, bot_email)) =>
-        {
+        Some(p) if p.state == PrState::Open && branch_commits.iter().any(|c| !is_bot_commit(c)) => {
             PullPlan::HumanEdited { number: p.number }
         }
         Some(p) if same(p) => PullPlan::UpToDate,
@@ -421,7 +420,7 @@ mod tests {
     #[test]
     fn bot_pulls_are_keyed_by_branch_and_respect_closing_and_human_commits() {
         let d = desired();
-        let PullPlan::Writes(w) = pull(&d, &[], &[], "bot@x") else {
+        let PullPlan::Writes(w) = pull(&d, &[], &[]) else {
             panic!()
         };
         assert!(matches!(
@@ -433,19 +432,18 @@ mod tests {
         };
 
         assert_eq!(
-            pull(&d, &[pr(3, PrState::Open, body)], &[], "bot@x"),
+            pull(&d, &[pr(3, PrState::Open, body)], &[]),
             PullPlan::UpToDate
         );
         assert_eq!(
-            pull(&d, &[pr(3, PrState::Closed, body)], &[], "bot@x"),
+            pull(&d, &[pr(3, PrState::Closed, body)], &[]),
             PullPlan::UpToDate,
             "closed unmerged stays closed"
         );
 
         let mut changed = d.clone();
         changed.files[0].content = Some("y".into());
-        let PullPlan::Writes(w) = pull(&changed, &[pr(3, PrState::Closed, body)], &[], "bot@x")
-        else {
+        let PullPlan::Writes(w) = pull(&changed, &[pr(3, PrState::Closed, body)], &[]) else {
             panic!()
         };
         assert!(
@@ -468,7 +466,7 @@ mod tests {
             ..d.clone()
         };
         assert_eq!(
-            pull(&moved_base, &[pr(3, PrState::Closed, body)], &[], "bot@x"),
+            pull(&moved_base, &[pr(3, PrState::Closed, body)], &[]),
             PullPlan::UpToDate,
             "a moving base alone changes nothing"
         );
@@ -479,7 +477,7 @@ mod tests {
             author_email: "alice@contoso.com".into(),
         };
         assert_eq!(
-            pull(&changed, &[pr(3, PrState::Open, body)], &[human], "bot@x"),
+            pull(&changed, &[pr(3, PrState::Open, body)], &[human]),
             PullPlan::HumanEdited { number: 3 }
         );
     }

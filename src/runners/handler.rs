@@ -1,0 +1,373 @@
+//! The one event handler every runner feeds: the CLI's `reconcile` and `demo`, the GitHub
+//! Action, and later `serve`. It reads what it needs through the forge (few calls), hands
+//! plain data to the pure core, and applies the writes the core plans, in order. A failure
+//! part-way leaves nothing the next run does not converge: every write is keyed.
+
+use crate::forge::events::{Event, PrAction};
+use crate::forge::{FileStatus, Forge, ForgeError, ForgeResult, PrState, PullRequest};
+use crate::model::{Flavour, Id};
+use crate::plan::desired::{self, Branch};
+use crate::plan::reconcile::{self, DesiredComment, PullPlan, Write};
+use crate::report;
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
+/// The clock, injected: the day for time boxes, and the time results are valid at.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    pub today: NaiveDate,
+    /// Seconds since the epoch; an older run's comment never overwrites a newer one's.
+    pub valid_at: i64,
+}
+
+impl Clock {
+    /// Midday of `today`, for runs that only know the day.
+    pub fn at(today: NaiveDate) -> Clock {
+        let valid_at = today
+            .and_hms_opt(12, 0, 0)
+            .map(|t| t.and_utc().timestamp())
+            .unwrap_or(0);
+        Clock { today, valid_at }
+    }
+}
+
+/// What a run did, for people to read.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub writes: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+fn is_request(path: &str) -> Option<Id> {
+    let file = path.strip_prefix("experiments/")?;
+    if file.contains('/') {
+        return None;
+    }
+    file.strip_suffix(".yaml")?.parse().ok()
+}
+
+/// Handles one event.
+pub async fn handle<F: Forge>(forge: &F, event: &Event, clock: Clock) -> ForgeResult<Applied> {
+    let mut applied = Applied::default();
+    match event {
+        Event::PullRequest {
+            action: PrAction::Opened | PrAction::Synchronize | PrAction::Reopened | PrAction::Edited,
+            pull,
+            ..
+        } if pull.state == PrState::Open && !pull.head_branch.starts_with("adoptbot/") => {
+            request_pr(forge, pull, clock, &mut applied).await?
+        }
+        Event::PullRequest {
+            action: PrAction::Closed,
+            pull,
+            ..
+        } if pull.state == PrState::Merged && !pull.head_branch.starts_with("adoptbot/") => {
+            let files = forge.pull_files(pull.number).await?;
+            let requests: BTreeMap<Id, u64> = files
+                .iter()
+                .filter(|f| f.status != FileStatus::Removed)
+                .filter_map(|f| is_request(&f.path))
+                .map(|id| (id, pull.number))
+                .collect();
+            if requests.is_empty() {
+                applied
+                    .notes
+                    .push(format!("#{} requested no experiment", pull.number));
+            } else {
+                let only: Vec<Id> = requests.keys().cloned().collect();
+                default_branch(forge, clock, &requests, Some(&only), &mut applied).await?
+            }
+        }
+        Event::PullRequest { .. } => applied
+            .notes
+            .push("nothing to do for this pull request event".into()),
+        Event::Push { .. } => {
+            default_branch(forge, clock, &BTreeMap::new(), None, &mut applied).await?
+        }
+        Event::Review { .. } | Event::IssueComment { .. } => applied
+            .notes
+            .push("reviews and comments are not acted on yet".into()),
+        Event::Ignored { event, reason } => {
+            applied.notes.push(format!("ignored `{event}`: {reason}"))
+        }
+    }
+    Ok(applied)
+}
+
+/// A PR that adds or changes experiment requests: one comment per request, one check, and
+/// review requests to the team's leads. Four reads, whatever the size of the repository.
+async fn request_pr<F: Forge>(
+    forge: &F,
+    pull: &PullRequest,
+    clock: Clock,
+    applied: &mut Applied,
+) -> ForgeResult<()> {
+    let files = forge.pull_files(pull.number).await?;
+    let ids: Vec<Id> = files
+        .iter()
+        .filter(|f| f.status != FileStatus::Removed)
+        .filter_map(|f| is_request(&f.path))
+        .collect();
+    if ids.is_empty() {
+        applied
+            .notes
+            .push(format!("#{} changes no experiment request", pull.number));
+        return Ok(());
+    }
+    let snapshot = forge.snapshot(&pull.head_sha).await?;
+    let analysis = crate::analyse(&snapshot, clock.today)
+        .map_err(|d| ForgeError::Other(report::text::diagnostics(&d)))?;
+    let catalogue = crate::blueprint_facts(&analysis.loaded.repo).catalogue;
+    let flavour = analysis
+        .loaded
+        .repo
+        .adoption
+        .as_ref()
+        .map(|a| a.iac_flavour)
+        .unwrap_or(Flavour::Bicep);
+    let comments = forge.comments(pull.number).await?;
+    let checks = forge.check_runs(&pull.head_sha).await?;
+
+    let mut paths = Vec::new();
+    for id in &ids {
+        let path = format!("experiments/{id}.yaml");
+        paths.push(path.clone());
+        let Some(state) = analysis.evaluation.experiments.iter().find(|e| &e.id == id) else {
+            // The file did not load: the check's annotations say why.
+            continue;
+        };
+        let doc = &analysis.loaded.repo.experiments[id];
+        let rendered = catalogue
+            .as_ref()
+            .and_then(|c| crate::render::render_experiment(c, id, doc, flavour, clock.today).ok());
+        let body =
+            report::request::comment(&analysis.evaluation, state, flavour, rendered.as_deref());
+        let desired = DesiredComment {
+            issue: pull.number,
+            key: format!("experiment/{id}"),
+            body,
+            valid_at: clock.valid_at,
+        };
+        if let Some(write) = reconcile::comment(&desired, &comments, forge.bot_login()) {
+            if matches!(write, Write::CreateComment { .. }) {
+                // Asked once, before the comment: a crash in between asks again, which is harmless.
+                let leads: Vec<String> = analysis
+                    .loaded
+                    .repo
+                    .teams
+                    .get(&state.team)
+                    .map(|t| {
+                        t.leads
+                            .value
+                            .iter()
+                            .map(|l| l.to_string())
+                            .filter(|l| !l.eq_ignore_ascii_case(&pull.author))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if !leads.is_empty() {
+                    forge.request_reviewers(pull.number, &leads, &[]).await?;
+                    applied.writes.push(format!(
+                        "requested reviews on #{} from {}",
+                        pull.number,
+                        leads
+                            .iter()
+                            .map(|l| format!("@{l}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+            }
+            apply(forge, write, applied).await?;
+        }
+    }
+    let spec = report::request::check(&analysis.evaluation, &paths, &pull.head_sha);
+    if let Some(write) = reconcile::check(&spec, &checks) {
+        apply(forge, write, applied).await?;
+    }
+    Ok(())
+}
+
+/// The default branch: provisioning, re-render and decommission PRs, and expiry warnings;
+/// for the experiments in `only`, or all of them.
+pub async fn default_branch<F: Forge>(
+    forge: &F,
+    clock: Clock,
+    request_prs: &BTreeMap<Id, u64>,
+    only: Option<&[Id]>,
+    applied: &mut Applied,
+) -> ForgeResult<()> {
+    let (name, sha) = forge.default_branch().await?;
+    let snapshot = forge.snapshot(&sha).await?;
+    let analysis = crate::analyse(&snapshot, clock.today)
+        .map_err(|d| ForgeError::Other(report::text::diagnostics(&d)))?;
+    let Some(catalogue) = crate::blueprint_facts(&analysis.loaded.repo).catalogue else {
+        return Err(ForgeError::Other(
+            "the built-in blueprints failed their own checks".into(),
+        ));
+    };
+    let existing = forge.pulls_by_branch_prefix("adoptbot/").await?;
+    let mut requests = request_prs.clone();
+    let mut starts = BTreeMap::new();
+    for p in existing
+        .iter()
+        .filter(|p| p.head_branch.starts_with("adoptbot/provision/"))
+    {
+        if let (Some(id), Some(n)) = (
+            p.head_branch
+                .strip_prefix("adoptbot/provision/")
+                .and_then(|i| i.parse::<Id>().ok()),
+            desired::parse_request_line(&p.body),
+        ) {
+            requests.entry(id.clone()).or_insert(n);
+        }
+    }
+    for p in existing
+        .iter()
+        .filter(|p| p.state == PrState::Open && p.head_branch.starts_with("adoptbot/provision/"))
+    {
+        if let (Some(id), Some(d)) = (
+            p.head_branch
+                .strip_prefix("adoptbot/provision/")
+                .and_then(|i| i.parse::<Id>().ok()),
+            desired::parse_start_line(&p.body),
+        ) {
+            starts.insert(id, d);
+        }
+    }
+    let branch = Branch {
+        name: &name,
+        sha: &sha,
+        snapshot: &snapshot,
+        analysis: &analysis,
+        catalogue: &catalogue,
+        today: clock.today,
+    };
+    let wanted = |id: &str| only.is_none_or(|o| o.iter().any(|x| x.as_str() == id));
+    for want in desired::pulls(&branch, &requests, &starts)
+        .into_iter()
+        .filter(|p| wanted(&p.id))
+    {
+        let branch_name = want.branch();
+        let mine: Vec<PullRequest> = existing
+            .iter()
+            .filter(|p| p.head_branch == branch_name)
+            .cloned()
+            .collect();
+        // Who committed to the branch matters only when the bot would change it.
+        let mut plan = reconcile::pull(&want, &mine, &[]);
+        if plan != PullPlan::UpToDate && mine.iter().any(|p| p.state == PrState::Open) {
+            let commits = forge.branch_commits(&name, &branch_name).await?;
+            plan = reconcile::pull(&want, &mine, &commits);
+        }
+        match plan {
+            PullPlan::UpToDate => {}
+            PullPlan::Writes(writes) => {
+                for w in writes {
+                    apply(forge, w, applied).await?;
+                }
+            }
+            PullPlan::HumanEdited { number } => {
+                let notice = DesiredComment {
+                    issue: number,
+                    key: format!("human-edit/{branch_name}"),
+                    body: format!(
+                        "A person has committed to `{branch_name}`, so adoptbot no longer updates this PR. Merge or close it as you see fit; close it to let adoptbot open a fresh one when its inputs change."
+                    ),
+                    valid_at: clock.valid_at,
+                };
+                let comments = forge.comments(number).await?;
+                if let Some(w) = reconcile::comment(&notice, &comments, forge.bot_login()) {
+                    apply(forge, w, applied).await?;
+                }
+            }
+        }
+    }
+    for warning in desired::expiry_warnings(&branch, clock.valid_at)
+        .into_iter()
+        .filter(|w| wanted(w.key.split('/').nth(1).unwrap_or_default()))
+    {
+        let comments = forge.comments(warning.issue).await?;
+        if let Some(w) = reconcile::comment(&warning, &comments, forge.bot_login()) {
+            apply(forge, w, applied).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Applies one write and records it.
+async fn apply<F: Forge>(forge: &F, write: Write, applied: &mut Applied) -> ForgeResult<()> {
+    let what = match &write {
+        Write::CreateComment { issue, body } => {
+            let c = forge.create_comment(*issue, body).await?;
+            format!("commented on #{issue} (comment {})", c.id)
+        }
+        Write::UpdateComment { id, body } => {
+            forge.update_comment(*id, body).await?;
+            format!("updated comment {id}")
+        }
+        Write::CreateCheck(spec) => {
+            forge.create_check_run(spec).await?;
+            format!(
+                "check `{}` on {}: {:?}",
+                spec.name,
+                short(&spec.head_sha),
+                spec.conclusion
+            )
+            .to_lowercase()
+        }
+        Write::UpdateCheck { id, spec } => {
+            forge.update_check_run(*id, spec).await?;
+            format!(
+                "updated check `{}` on {}: {:?}",
+                spec.name,
+                short(&spec.head_sha),
+                spec.conclusion
+            )
+            .to_lowercase()
+        }
+        Write::PushBranch {
+            branch,
+            parent,
+            message,
+            files,
+        } => {
+            let sha = forge
+                .commit_to_branch(branch, parent, message, files)
+                .await?;
+            format!(
+                "pushed {} to `{branch}` ({})",
+                crate::plan::count(files.len(), "file", "files"),
+                short(&sha)
+            )
+        }
+        Write::CreatePull {
+            branch,
+            base,
+            title,
+            body,
+        } => {
+            let p = forge.create_pull(branch, base, title, body).await?;
+            format!("opened #{}: {title}", p.number)
+        }
+        Write::UpdatePull {
+            number,
+            title,
+            body,
+            reopen,
+        } => {
+            forge.update_pull(*number, title, body, *reopen).await?;
+            if *reopen {
+                format!("reopened #{number}: {title}")
+            } else {
+                format!("updated #{number}: {title}")
+            }
+        }
+    };
+    applied.writes.push(what);
+    Ok(())
+}
+
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(7)]
+}
