@@ -350,3 +350,30 @@ fn a_broken_request_is_annotated_on_its_lines() {
         check.annotations
     );
 }
+
+#[test]
+fn the_demo_tells_the_whole_story_offline() {
+    let (code, out, err) = adoptbot(&["demo"]);
+    assert_eq!(code, 0, "{err}");
+    for needle in [
+        "@ivan-novak opens a request PR",
+        "needs changes",
+        "check `adoptbot/experiment`",
+        "the same event is delivered again\n  bot: nothing to write",
+        "bot: updated comment 1",
+        "opened #7: Provision experiment fraud-distill",
+        "Requested in #6.",
+        "@ivan-novak: the time box of experiment `fraud-distill` ends on **2026-12-11**",
+        "opened #11: Decommission experiment fraud-distill",
+        "nothing changed, nothing is written\n  bot: nothing to write",
+    ] {
+        assert!(
+            out.contains(needle),
+            "missing {needle:?} in the demo:\n{out}"
+        );
+    }
+    assert!(
+        !out.contains("comment 3"),
+        "no comment is ever posted twice"
+    );
+}

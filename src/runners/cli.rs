@@ -59,6 +59,23 @@ pub enum Command {
         #[arg(long, value_parser = parse_date)]
         now: Option<NaiveDate>,
     },
+    /// Play a month of the sample's adoption on a local forge: requests, reviews,
+    /// provisioning, the end of a time box. No network, no credentials.
+    Demo {
+        /// Keep the scratch repository in this new folder instead of a temporary one.
+        #[arg(long, value_name = "DIR")]
+        keep: Option<PathBuf>,
+    },
+    /// Run the time-based steps now: provisioning, re-render and decommission PRs, and
+    /// expiry warnings, on a local repository (DIR, the local forge).
+    Reconcile {
+        /// The adoption repository's git work tree; PRs live under .git/adoptbot/.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// Act as of this day instead of today (YYYY-MM-DD).
+        #[arg(long, value_parser = parse_date)]
+        now: Option<NaiveDate>,
+    },
     /// Write the JSON Schemas of every document kind, for editors.
     Schema {
         /// The folder to write to.
@@ -171,6 +188,8 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             Ok(exit(!stale.is_empty()))
         }
         Command::Bench(args) => super::bench::run(&args),
+        Command::Demo { keep } => super::demo::run(keep.as_deref()).map(|()| ExitCode::SUCCESS),
+        Command::Reconcile { dir, now } => reconcile(&dir, now.unwrap_or_else(today)),
         Command::Render {
             dir,
             experiment,
@@ -268,6 +287,41 @@ fn render(
         crate::plan::count(rendered, "experiment", "experiments")
     );
     Ok(exit(!problems.is_empty()))
+}
+
+/// `adoptbot reconcile DIR`: the default-branch steps on the local forge.
+fn reconcile(dir: &std::path::Path, today: NaiveDate) -> Result<ExitCode, String> {
+    use crate::forge::Forge;
+    let forge =
+        crate::forge::local::LocalForge::open(dir, "adoptbot[bot]").map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut applied = super::handler::Applied::default();
+    rt.block_on(super::handler::default_branch(
+        &forge,
+        super::handler::Clock::at(today),
+        &Default::default(),
+        None,
+        &mut applied,
+    ))
+    .map_err(|e| e.to_string())?;
+    for w in &applied.writes {
+        println!("{w}");
+    }
+    let calls = forge.calls();
+    println!(
+        "{} ({} reads, {} writes)",
+        if applied.writes.is_empty() {
+            "nothing to write"
+        } else {
+            "done"
+        },
+        calls.reads,
+        calls.writes
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn exit(failed: bool) -> ExitCode {

@@ -3,5 +3,6 @@
 
 pub mod bench;
 pub mod cli;
+pub mod demo;
 pub mod handler;
 pub mod source;

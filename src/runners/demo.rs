@@ -1,0 +1,354 @@
+//! `adoptbot demo`: a month of Contoso's adoption, played on the local forge in a scratch
+//! repository built from the embedded sample. No network, no credentials. Every PR, comment
+//! and check the bot writes is printed as it happens.
+
+use super::handler::{Applied, Clock, handle};
+use crate::forge::events::{Event, PrAction, RepoInfo, User};
+use crate::forge::local::LocalForge;
+use crate::forge::{FileChange, Forge, ForgeResult};
+use chrono::NaiveDate;
+use include_dir::{Dir, include_dir};
+use std::path::Path;
+
+/// The sample adoption repository, embedded so the demo runs from any folder.
+static CONTOSO: Dir = include_dir!("$CARGO_MANIFEST_DIR/examples/contoso");
+
+const BOT: &str = "adoptbot[bot]";
+
+const REQUEST: &str = "# yaml-language-server: $schema=https://adoptbot.dev/schema/experiment.schema.json
+title: Fraud rules distillation
+team: fraud-analytics
+owner: ivan-novak
+hypothesis: A distilled model catches 95% of what the hand-written rules catch, at a tenth of the review time.
+success_criteria:
+  - { metric: recall_vs_rules, comparator: \">=\", target: 0.95 }
+  - { metric: p99_latency_ms, comparator: \"<=\", target: 300, unit: ms }
+next_step: Shadow-run it next to the rules engine for a month.
+time_box: 3w
+cost_cap: 1500 USD
+cost_tag: exp-fraud-distill
+blueprint: azure-openai
+parameters:
+  location: swedencentral
+  chat_model: gpt-4o-mini
+  expected_monthly_token_spend_usd: 300
+  address_space: 10.63.8.0/24
+  endpoint_subnet: 10.63.8.0/27
+";
+
+fn write_tree(dir: &Dir, root: &Path) -> std::io::Result<()> {
+    for f in dir.files() {
+        let p = root.join(f.path());
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(p, f.contents())?;
+    }
+    for d in dir.dirs() {
+        write_tree(d, root)?;
+    }
+    Ok(())
+}
+
+/// A git repository holding the sample on `main`, one commit.
+fn scratch(root: &Path) -> Result<(), String> {
+    write_tree(&CONTOSO, root)
+        .map_err(|e| format!("cannot write the sample to {}: {e}", root.display()))?;
+    let git = |e: git2::Error| format!("git: {}", e.message());
+    let repo = git2::Repository::init_opts(
+        root,
+        git2::RepositoryInitOptions::new().initial_head("main"),
+    )
+    .map_err(git)?;
+    let mut index = repo.index().map_err(git)?;
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .map_err(git)?;
+    index.write().map_err(git)?;
+    let tree = repo
+        .find_tree(index.write_tree().map_err(git)?)
+        .map_err(git)?;
+    let sig = git2::Signature::new(
+        "Contoso platform team",
+        "platform@contoso.com",
+        &git2::Time::new(1_764_000_000, 0),
+    )
+    .map_err(git)?;
+    repo.commit(
+        Some("HEAD"),
+        &sig,
+        &sig,
+        "Contoso adoption repository",
+        &tree,
+        &[],
+    )
+    .map_err(git)?;
+    Ok(())
+}
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+}
+
+fn repo_info() -> RepoInfo {
+    RepoInfo {
+        full_name: "contoso/adoption".into(),
+        default_branch: "main".into(),
+    }
+}
+
+fn user(login: &str) -> User {
+    User {
+        login: login.into(),
+        id: 1,
+    }
+}
+
+/// Prints what the bot wrote in a step: the writes, then every new comment and check.
+fn show(
+    forge: &LocalForge,
+    applied: &Applied,
+    seen: &mut (usize, usize, usize),
+) -> ForgeResult<()> {
+    for w in &applied.writes {
+        println!("  bot: {w}");
+    }
+    let comments = forge.all_comments()?;
+    for rec in comments.iter().skip(seen.0) {
+        let (issue, c) = (rec.issue, &rec.comment);
+        println!("\n  ┌ comment on #{issue} by @{}", c.author);
+        let body = c.body.split("<details>").next().unwrap_or(&c.body);
+        for line in body.lines().filter(|l| !l.starts_with("<!-- adoptbot:")) {
+            println!("  │ {line}");
+        }
+        if c.body.contains("<details>") {
+            println!("  │ (rendered IaC in a collapsed block)");
+        }
+        println!("  └");
+    }
+    let checks = forge.check_runs_all()?;
+    for rec in checks.iter().skip(seen.1) {
+        let c = &rec.run;
+        println!(
+            "\n  check `{}` on {}: {}: {}",
+            c.name,
+            &c.head_sha[..7.min(c.head_sha.len())],
+            c.conclusion
+                .map(|x| format!("{x:?}").to_lowercase())
+                .unwrap_or_default(),
+            c.title
+        );
+        for a in &rec.annotations {
+            println!(
+                "    {}:{}: {}: {}",
+                a.path,
+                a.start_line,
+                a.title,
+                a.message.lines().next().unwrap_or_default()
+            );
+        }
+    }
+    let pulls = forge.pulls()?;
+    for rec in pulls.iter().skip(seen.2) {
+        let p = &rec.pull;
+        println!(
+            "\n  PR #{} `{}` -> `{}` by @{}: {}",
+            p.number, p.head_branch, p.base_branch, p.author, p.title
+        );
+        for line in p
+            .body
+            .lines()
+            .filter(|l| !l.starts_with("<!-- adoptbot:"))
+            .take(12)
+        {
+            println!("  │ {line}");
+        }
+    }
+    *seen = (comments.len(), checks.len(), pulls.len());
+    if applied.writes.is_empty() {
+        println!("  bot: nothing to write");
+    }
+    println!();
+    Ok(())
+}
+
+pub fn run(keep: Option<&Path>) -> Result<(), String> {
+    let tmp;
+    let root = match keep {
+        Some(p) => {
+            if p.exists() {
+                return Err(format!(
+                    "{} exists; name a new folder for --keep",
+                    p.display()
+                ));
+            }
+            p.to_path_buf()
+        }
+        None => {
+            tmp = std::env::temp_dir().join(format!("adoptbot-demo-{}", std::process::id()));
+            tmp.clone()
+        }
+    };
+    scratch(&root)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let result = rt.block_on(play(&root)).map_err(|e| e.to_string());
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&root);
+    } else {
+        println!(
+            "The scratch repository is in {}; its PRs, comments and checks are in .git/adoptbot/state.json.",
+            root.display()
+        );
+    }
+    result
+}
+
+async fn play(root: &Path) -> ForgeResult<()> {
+    let forge = LocalForge::open(root, BOT)?;
+    let mut seen = (0, 0, 0);
+    println!(
+        "adoptbot demo: a month of Contoso's AI adoption, on a local forge in {}\n",
+        root.display()
+    );
+
+    let step = |date: &str, what: &str| println!("== {date}  {what}");
+    let (_, main) = forge.default_branch().await?;
+    step(
+        "2026-11-27",
+        "the scheduled run on main: the sample's backlog",
+    );
+    let push = |sha: &str| Event::Push {
+        after: sha.into(),
+        repo: repo_info(),
+        sender: user("adoptbot"),
+    };
+    let applied = handle(&forge, &push(&main), Clock::at(day("2026-11-27"))).await?;
+    show(&forge, &applied, &mut seen)?;
+
+    step(
+        "2026-11-27",
+        "@ivan-novak opens a request PR for `fraud-distill`, with a 3-week time box",
+    );
+    let files = [FileChange {
+        path: "experiments/fraud-distill.yaml".into(),
+        content: Some(REQUEST.into()),
+    }];
+    forge.commit_as(
+        "request/fraud-distill",
+        Some(&main),
+        "Ivan Novak",
+        "ivan.novak@contoso.com",
+        "Request the fraud-distill experiment",
+        &files,
+    )?;
+    let pr = forge.open_pull_as(
+        "ivan-novak",
+        "request/fraud-distill",
+        "main",
+        "Experiment: fraud rules distillation",
+        "Distil the fraud rules into a model.",
+    )?;
+    let event = |action, pull| Event::PullRequest {
+        action,
+        pull,
+        repo: repo_info(),
+        sender: user("ivan-novak"),
+    };
+    let applied = handle(
+        &forge,
+        &event(PrAction::Opened, forge.pull(pr.number).await?),
+        Clock::at(day("2026-11-27")),
+    )
+    .await?;
+    show(&forge, &applied, &mut seen)?;
+
+    step("2026-11-27", "the same event is delivered again");
+    let applied = handle(
+        &forge,
+        &event(PrAction::Opened, forge.pull(pr.number).await?),
+        Clock::at(day("2026-11-27")),
+    )
+    .await?;
+    show(&forge, &applied, &mut seen)?;
+
+    step(
+        "2026-11-27",
+        "@ivan-novak pushes a fix: a standard 2-week time box",
+    );
+    let files = [FileChange {
+        path: "experiments/fraud-distill.yaml".into(),
+        content: Some(REQUEST.replace("time_box: 3w", "time_box: 2w")),
+    }];
+    forge.commit_as(
+        "request/fraud-distill",
+        None,
+        "Ivan Novak",
+        "ivan.novak@contoso.com",
+        "Use a standard time box",
+        &files,
+    )?;
+    let applied = handle(
+        &forge,
+        &event(PrAction::Synchronize, forge.pull(pr.number).await?),
+        Clock::at(day("2026-11-27")),
+    )
+    .await?;
+    show(&forge, &applied, &mut seen)?;
+
+    step(
+        "2026-11-27",
+        "@akira-kimura, the team's lead, merges the request",
+    );
+    forge.merge_pull(pr.number, "akira-kimura")?;
+    let applied = handle(
+        &forge,
+        &event(PrAction::Closed, forge.pull(pr.number).await?),
+        Clock::at(day("2026-11-27")),
+    )
+    .await?;
+    show(&forge, &applied, &mut seen)?;
+
+    step("2026-11-28", "the platform team merges the provisioning PR");
+    let prov = forge
+        .pulls_by_branch_prefix("adoptbot/provision/fraud-distill")
+        .await?;
+    if let Some(p) = prov.last() {
+        forge.merge_pull(p.number, "akira-kimura")?;
+    }
+    let (_, main) = forge.default_branch().await?;
+    let applied = handle(&forge, &push(&main), Clock::at(day("2026-11-28"))).await?;
+    show(&forge, &applied, &mut seen)?;
+
+    for (date, what) in [
+        (
+            "2026-12-08",
+            "the scheduled run, three days before the time box ends",
+        ),
+        ("2026-12-09", "the scheduled run the next day"),
+        (
+            "2026-12-11",
+            "the scheduled run on the day the time box ends",
+        ),
+    ] {
+        step(date, what);
+        let applied = handle(&forge, &push(&main), Clock::at(day(date))).await?;
+        show(&forge, &applied, &mut seen)?;
+    }
+
+    step(
+        "2026-12-11",
+        "the same run again: nothing changed, nothing is written",
+    );
+    let applied = handle(&forge, &push(&main), Clock::at(day("2026-12-11"))).await?;
+    show(&forge, &applied, &mut seen)?;
+
+    let calls = forge.calls();
+    println!(
+        "Forge calls in the whole month: {} reads, {} writes.",
+        calls.reads, calls.writes
+    );
+    Ok(())
+}
