@@ -81,13 +81,13 @@ async fn run(forge: &LocalForge, event: &Event, day: &str) -> (Applied, CallCoun
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let after = forge.calls();
-    (
-        applied,
-        CallCount {
-            reads: after.reads - before.reads,
-            writes: after.writes - before.writes,
-        },
-    )
+    let calls = CallCount {
+        reads: after.reads - before.reads,
+        writes: after.writes - before.writes,
+    };
+    // `cargo test --test flows_local -- --nocapture` prints the table in docs/performance.md.
+    eprintln!("calls on {day}: {} reads, {} writes: {:?}", calls.reads, calls.writes, applied.writes);
+    (applied, calls)
 }
 
 #[tokio::test]

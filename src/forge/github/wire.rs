@@ -1,0 +1,330 @@
+//! The parts of GitHub's REST answers that the adapter reads, and nothing more: unknown
+//! fields are ignored, and fields GitHub documents as nullable are `Option`. Public so that
+//! tests can check them against payloads recorded from the real api.github.com.
+
+use crate::forge::{
+    ChangedFile, CheckRun as ForgeCheckRun, Comment, Commit, Conclusion, FileStatus, PrState,
+    PullRequest as ForgePull,
+};
+use serde::Deserialize;
+
+/// The login GitHub shows for a deleted account.
+pub const GHOST: &str = "ghost";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct User {
+    pub login: String,
+}
+
+/// `GET /repos/{owner}/{repo}` (the `full-repository` schema).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Repository {
+    pub full_name: String,
+    pub default_branch: String,
+}
+
+/// A git reference (`git-ref`): `GET /git/ref/{ref}`, `POST /git/refs`, `PATCH /git/refs/{ref}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GitRef {
+    #[serde(rename = "ref")]
+    pub name: String,
+    pub object: GitObject,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct GitObject {
+    pub sha: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// Just a SHA: a created tree, the tree of a commit.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Sha {
+    pub sha: String,
+}
+
+/// A git commit object (`git-commit`): `GET /git/commits/{sha}`, `POST /git/commits`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GitCommit {
+    pub sha: String,
+    pub tree: Sha,
+    #[serde(default)]
+    pub parents: Vec<Sha>,
+}
+
+/// A pull request (`pull-request` and `pull-request-simple`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct PullRequest {
+    pub number: u64,
+    pub title: String,
+    pub body: Option<String>,
+    /// `open` or `closed`.
+    pub state: String,
+    pub user: Option<User>,
+    pub head: PullRef,
+    pub base: PullRef,
+    pub merged_at: Option<String>,
+    pub merge_commit_sha: Option<String>,
+}
+
+/// One end of a pull request.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PullRef {
+    #[serde(rename = "ref")]
+    pub name: String,
+    pub sha: String,
+    /// Null when the fork it came from was deleted.
+    pub repo: Option<RepoName>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RepoName {
+    pub full_name: String,
+}
+
+impl PullRequest {
+    /// The forge's view: `Merged` when `merged_at` is set, whatever `state` says.
+    pub fn into_forge(self) -> ForgePull {
+        let merged = self.merged_at.is_some();
+        let state = if merged {
+            PrState::Merged
+        } else if self.state == "open" {
+            PrState::Open
+        } else {
+            PrState::Closed
+        };
+        ForgePull {
+            number: self.number,
+            title: self.title,
+            body: self.body.unwrap_or_default(),
+            state,
+            author: login_of(self.user),
+            head_branch: self.head.name,
+            head_sha: self.head.sha,
+            base_branch: self.base.name,
+            base_sha: self.base.sha,
+            // GitHub also fills `merge_commit_sha` with a test merge while a pull is open.
+            merge_sha: if merged { self.merge_commit_sha } else { None },
+        }
+    }
+
+    /// Whether the head branch lives in the repository `full_name` (not in a fork).
+    pub fn head_is_in(&self, full_name: &str) -> bool {
+        self.head
+            .repo
+            .as_ref()
+            .is_some_and(|r| r.full_name.eq_ignore_ascii_case(full_name))
+    }
+}
+
+fn login_of(user: Option<User>) -> String {
+    user.map(|u| u.login).unwrap_or_else(|| GHOST.to_string())
+}
+
+/// A file of a pull request (`diff-entry`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct DiffEntry {
+    pub filename: String,
+    /// added, removed, modified, renamed, copied, changed, unchanged
+    pub status: String,
+    pub previous_filename: Option<String>,
+}
+
+impl DiffEntry {
+    pub fn into_forge(self) -> ChangedFile {
+        let status = match self.status.as_str() {
+            "added" | "copied" => FileStatus::Added,
+            "removed" => FileStatus::Removed,
+            "renamed" => FileStatus::Renamed,
+            _ => FileStatus::Modified,
+        };
+        ChangedFile {
+            path: self.filename,
+            previous_path: if status == FileStatus::Renamed {
+                self.previous_filename
+            } else {
+                None
+            },
+            status,
+        }
+    }
+}
+
+/// `GET /compare/{base}...{head}` (`commit-comparison`), the fields read.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Comparison {
+    pub total_commits: u64,
+    pub commits: Vec<CommitItem>,
+}
+
+/// A commit of a comparison or a list (`commit`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct CommitItem {
+    pub sha: String,
+    pub commit: CommitDetail,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CommitDetail {
+    pub message: String,
+    pub author: Option<GitUser>,
+}
+
+/// A git author or committer (`nullable-git-user`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct GitUser {
+    pub name: Option<String>,
+    pub email: Option<String>,
+}
+
+impl CommitItem {
+    pub fn into_forge(self) -> Commit {
+        Commit {
+            sha: self.sha,
+            message: self.commit.message,
+            author_email: self.commit.author.and_then(|a| a.email).unwrap_or_default(),
+        }
+    }
+}
+
+/// An issue or pull request comment (`issue-comment`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct IssueComment {
+    pub id: u64,
+    pub user: Option<User>,
+    pub body: Option<String>,
+}
+
+impl IssueComment {
+    pub fn into_forge(self) -> Comment {
+        Comment {
+            id: self.id,
+            author: login_of(self.user),
+            body: self.body.unwrap_or_default(),
+        }
+    }
+}
+
+/// A page of `GET /commits/{ref}/check-runs`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CheckRunList {
+    pub total_count: u64,
+    pub check_runs: Vec<CheckRun>,
+}
+
+/// A check run (`check-run`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct CheckRun {
+    pub id: u64,
+    pub name: String,
+    pub head_sha: String,
+    /// queued, in_progress, completed, ...
+    pub status: String,
+    pub conclusion: Option<String>,
+    pub output: CheckOutput,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CheckOutput {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+}
+
+impl CheckRun {
+    pub fn into_forge(self) -> ForgeCheckRun {
+        ForgeCheckRun {
+            id: self.id,
+            name: self.name,
+            head_sha: self.head_sha,
+            conclusion: self.conclusion.as_deref().and_then(conclusion),
+            title: self.output.title.unwrap_or_default(),
+            summary: self.output.summary.unwrap_or_default(),
+        }
+    }
+}
+
+/// GitHub's conclusions in the forge's four: what did not pass and was not waived fails.
+pub fn conclusion(s: &str) -> Option<Conclusion> {
+    Some(match s {
+        "success" => Conclusion::Success,
+        "neutral" | "skipped" | "stale" => Conclusion::Neutral,
+        "action_required" => Conclusion::ActionRequired,
+        "failure" | "cancelled" | "timed_out" | "startup_failure" => Conclusion::Failure,
+        _ => return None,
+    })
+}
+
+/// GitHub's word for a conclusion.
+pub fn conclusion_name(c: Conclusion) -> &'static str {
+    match c {
+        Conclusion::Success => "success",
+        Conclusion::Failure => "failure",
+        Conclusion::Neutral => "neutral",
+        Conclusion::ActionRequired => "action_required",
+    }
+}
+
+/// A label (`label`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Label {
+    pub name: String,
+}
+
+/// The body of an error answer (`basic-error`, `validation-error`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ErrorBody {
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub errors: Vec<serde_json::Value>,
+    pub documentation_url: Option<String>,
+}
+
+impl ErrorBody {
+    /// The message, with the details of a validation error when there are any.
+    pub fn describe(&self) -> String {
+        let details: Vec<String> = self
+            .errors
+            .iter()
+            .map(|e| match e {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Object(o) => o
+                    .get("message")
+                    .and_then(|m| m.as_str())
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| {
+                        ["resource", "field", "code"]
+                            .iter()
+                            .filter_map(|k| o.get(*k).and_then(|v| v.as_str()))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    }),
+                other => other.to_string(),
+            })
+            .collect();
+        if details.is_empty() {
+            self.message.clone()
+        } else {
+            format!("{} ({})", self.message, details.join("; "))
+        }
+    }
+}
+
+/// The `rel="next"` target of a `Link` header, as GitHub sends it:
+/// `<https://api.github.com/repositories/1/pulls?page=2>; rel="next", <...>; rel="last"`.
+pub fn next_link(header: &str) -> Option<&str> {
+    header.split(',').find_map(|part| {
+        let (target, params) = part.trim().split_once(';')?;
+        let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
+        params
+            .split(';')
+            .any(|p| {
+                let p = p.trim();
+                p.strip_prefix("rel=")
+                    .map(|v| v.trim_matches('"').split_whitespace().any(|r| r == "next"))
+                    .unwrap_or(false)
+            })
+            .then_some(target)
+    })
+}

@@ -1,0 +1,1231 @@
+//! The GitHub adapter against the GitHub simulator on loopback (`tests/github_sim/`): every
+//! `Forge` method, pagination, the tarball snapshot, the git data API, retries and rate
+//! limits, call counting, GitHub Enterprise Server's path prefix, and the token's secrecy.
+//! Also parses payloads recorded from the real api.github.com with the adapter's own types.
+
+mod github_sim;
+
+use adoptbot::forge::github::{GitHub, RetryPolicy, wire};
+use adoptbot::forge::{
+    Annotation, AnnotationLevel, CallCount, CheckRunSpec, Conclusion, FileChange, FileStatus,
+    Forge, ForgeError, PrState,
+};
+use github_sim::model::{File, MODE_EXECUTABLE, MODE_SYMLINK, Tree};
+use github_sim::{Fault, GitHubSim, Options};
+use secrecy::SecretString;
+use serde_json::Value;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Retries fast, and waits at most one second in all.
+fn fast() -> RetryPolicy {
+    RetryPolicy {
+        read_attempts: 3,
+        backoff: Duration::from_millis(10),
+        max_wait: Duration::from_secs(1),
+    }
+}
+
+fn adapter(sim: &GitHubSim) -> GitHub {
+    let o = sim.options();
+    GitHub::new(
+        &sim.api_url(),
+        SecretString::from(o.token),
+        &o.owner,
+        &o.repo,
+        &o.actor,
+    )
+    .expect("adapter")
+    .with_retry_policy(fast())
+}
+
+fn calls(reads: u32, writes: u32) -> CallCount {
+    CallCount { reads, writes }
+}
+
+/// A simulator whose `main` has one commit of a small adoption repository.
+async fn seeded() -> (GitHubSim, String) {
+    let sim = GitHubSim::start().await;
+    let sha = sim.repo(|r| {
+        r.commit(
+            "main",
+            "Initial commit",
+            "alice@example.com",
+            &[
+                ("adoption.yaml", Some("organisation: Contoso\nphase: 1\n")),
+                ("teams/platform.yaml", Some("name: platform\n")),
+                ("README.md", Some("# Adoption\n")),
+            ],
+        )
+    });
+    (sim, sha)
+}
+
+fn spec(name: &str, sha: &str, annotations: usize) -> CheckRunSpec {
+    CheckRunSpec {
+        name: name.into(),
+        head_sha: sha.into(),
+        conclusion: Conclusion::Failure,
+        title: "2 problems".into(),
+        summary: "Gate 1 is not ready".into(),
+        annotations: (0..annotations)
+            .map(|i| Annotation {
+                path: "adoption.yaml".into(),
+                start_line: i as u32 + 1,
+                end_line: i as u32 + 1,
+                level: AnnotationLevel::Warning,
+                title: format!("problem {i}"),
+                message: "say what to write instead".into(),
+            })
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn default_branch_is_two_reads() {
+    let (sim, sha) = seeded().await;
+    let gh = adapter(&sim);
+    assert_eq!(gh.default_branch().await.unwrap(), ("main".into(), sha));
+    assert_eq!(gh.calls(), calls(2, 0));
+    assert_eq!(sim.count("GET", "/repos/octo-org/adoption"), 1);
+    assert_eq!(
+        sim.count("GET", "/repos/octo-org/adoption/git/ref/heads/main"),
+        1
+    );
+    assert_eq!(gh.bot_login(), "adoptbot[bot]");
+    sim.finish();
+}
+
+#[tokio::test]
+async fn snapshot_equals_the_same_files_read_from_a_directory() {
+    let sim = GitHubSim::start().await;
+    let long_dir = format!("blueprints/{}", "deep-folder-name/".repeat(8));
+    let mut files: Vec<(String, String)> = vec![
+        (
+            "adoption.yaml".into(),
+            "organisation: Contoso\nphase: 2\n".into(),
+        ),
+        (
+            "experiments/exp-1.yaml".into(),
+            "id: exp-1\nowner: alice\n".into(),
+        ),
+        (
+            "experiments/exp-2.yaml".into(),
+            "id: exp-2\n# ünïcödé\n".into(),
+        ),
+        ("teams/platform.yaml".into(), "name: platform\n".into()),
+        ("radar/entry.yaml".into(), "ring: adopt\n".into()),
+        ("README.md".into(), "# not read, only listed\n".into()),
+        ("infra/main.bicep".into(), "param x string\n".into()),
+        (format!("{long_dir}manifest.yaml"), "name: long\n".into()),
+        (
+            "scorecards/2024-05-01.yaml".into(),
+            "x".repeat(1024 * 1024 + 1),
+        ),
+    ];
+    files.sort();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut tree = Tree::new();
+    for (path, content) in &files {
+        let full = tmp.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(&full, content).unwrap();
+        tree.insert(
+            path.clone(),
+            File {
+                mode: if path.ends_with(".bicep") {
+                    MODE_EXECUTABLE
+                } else {
+                    "100644"
+                },
+                content: content.as_bytes().to_vec(),
+            },
+        );
+    }
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("../adoption.yaml", tmp.path().join("teams/link.yaml")).unwrap();
+        tree.insert(
+            "teams/link.yaml".into(),
+            File {
+                mode: MODE_SYMLINK,
+                content: b"../adoption.yaml".to_vec(),
+            },
+        );
+    }
+    let sha = sim.repo(|r| r.commit_tree("main", "Seed", "alice@example.com", tree));
+    let gh = adapter(&sim);
+
+    let got = gh.snapshot(&sha).await.unwrap();
+    let want = adoptbot::load::dir::read_dir(tmp.path()).unwrap();
+    assert_eq!(got.paths, want.paths);
+    assert_eq!(got.contents, want.contents);
+    let (mut gp, mut wp) = (got.problems.clone(), want.problems.clone());
+    gp.sort();
+    wp.sort();
+    assert_eq!(gp, wp);
+    assert!(
+        !gp.is_empty(),
+        "the oversized scorecard and the symlink are problems"
+    );
+    assert_eq!(gh.calls(), calls(1, 0), "one logical call");
+    assert_eq!(sim.count("GET", "/repos/octo-org/adoption/tarball/*"), 1);
+    assert_eq!(
+        sim.count("GET", "/codeload/*"),
+        1,
+        "the redirect was followed"
+    );
+    sim.finish();
+}
+
+#[tokio::test]
+async fn snapshot_fails_clearly_past_the_size_bound_and_on_an_unknown_commit() {
+    let (sim, _) = seeded().await;
+    let sha = sim.repo(|r| {
+        r.commit(
+            "main",
+            "big",
+            "a@example.com",
+            &[("blob.bin", Some(&"y".repeat(64 * 1024)))],
+        )
+    });
+    let gh = adapter(&sim).with_max_tarball_bytes(16 * 1024);
+    match gh.snapshot(&sha).await {
+        Err(ForgeError::Other(m)) => assert!(m.contains("more than 16384 bytes"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    let missing = "0123456789012345678901234567890123456789";
+    assert!(matches!(
+        gh.snapshot(missing).await,
+        Err(ForgeError::NotFound(_))
+    ));
+    sim.finish();
+}
+
+#[tokio::test]
+async fn pull_in_each_state() {
+    let (sim, _) = seeded().await;
+    let (open, closed, merged, merge_sha, head) = sim.repo(|r| {
+        let head = r.commit("main", "base", "a@example.com", &[]);
+        r.branches.insert("feature/a".into(), head.clone());
+        let a = r.commit(
+            "feature/a",
+            "add",
+            "bob@example.com",
+            &[("experiments/a.yaml", Some("id: a\n"))],
+        );
+        r.branches.insert("feature/b".into(), head.clone());
+        r.commit(
+            "feature/b",
+            "b",
+            "bob@example.com",
+            &[("experiments/b.yaml", Some("id: b\n"))],
+        );
+        r.branches.insert("feature/c".into(), head);
+        r.commit(
+            "feature/c",
+            "c",
+            "bob@example.com",
+            &[("experiments/c.yaml", Some("id: c\n"))],
+        );
+        let open = r.open_pull("feature/a", "main", "Experiment A", "Please", "bob");
+        r.pulls.get_mut(&open).unwrap().body = None;
+        let closed = r.open_pull("feature/b", "main", "Experiment B", "", "bob");
+        r.close_pull(closed);
+        let merged = r.open_pull("feature/c", "main", "Experiment C", "", "carol");
+        let merge_sha = r.merge_pull(merged);
+        (open, closed, merged, merge_sha, a)
+    });
+    let gh = adapter(&sim);
+    let p = gh.pull(open).await.unwrap();
+    assert_eq!(p.state, PrState::Open);
+    assert_eq!(p.body, "", "a null body reads as empty");
+    assert_eq!(p.author, "bob");
+    assert_eq!(
+        (p.head_branch.as_str(), p.head_sha.as_str()),
+        ("feature/a", head.as_str())
+    );
+    assert_eq!(p.base_branch, "main");
+    assert_eq!(p.base_sha, sim.repo(|r| r.head("main")));
+    assert_eq!(p.merge_sha, None);
+    assert_eq!(gh.pull(closed).await.unwrap().state, PrState::Closed);
+    let m = gh.pull(merged).await.unwrap();
+    assert_eq!((m.state, m.merge_sha), (PrState::Merged, Some(merge_sha)));
+    assert!(matches!(gh.pull(999).await, Err(ForgeError::NotFound(_))));
+    assert_eq!(gh.calls(), calls(4, 0));
+    sim.finish();
+}
+
+#[tokio::test]
+async fn pull_files_follow_pages_and_show_renames_and_removals() {
+    let (sim, _) = seeded().await;
+    let number = sim.repo(|r| {
+        let main = r.head("main");
+        r.branches.insert("many".into(), main);
+        let names: Vec<String> = (0..150)
+            .map(|i| format!("experiments/e{i:03}.yaml"))
+            .collect();
+        let changes: Vec<(&str, Option<&str>)> = names
+            .iter()
+            .map(|n| (n.as_str(), Some("id: x\n")))
+            .collect();
+        r.commit("many", "150 experiments", "bob@example.com", &changes);
+        r.commit(
+            "many",
+            "move and remove",
+            "bob@example.com",
+            &[
+                ("teams/platform.yaml", None),
+                ("teams/platform-team.yaml", Some("name: platform\n")),
+                ("README.md", None),
+                ("adoption.yaml", Some("organisation: Contoso\nphase: 2\n")),
+            ],
+        );
+        r.open_pull("many", "main", "Many", "", "bob")
+    });
+    let gh = adapter(&sim);
+    let files = gh.pull_files(number).await.unwrap();
+    assert_eq!(files.len(), 153);
+    assert_eq!(gh.calls(), calls(2, 0), "two pages of 100");
+    let find = |p: &str| files.iter().find(|f| f.path == p).unwrap().clone();
+    assert_eq!(find("experiments/e149.yaml").status, FileStatus::Added);
+    assert_eq!(find("adoption.yaml").status, FileStatus::Modified);
+    assert_eq!(find("README.md").status, FileStatus::Removed);
+    let renamed = find("teams/platform-team.yaml");
+    assert_eq!(renamed.status, FileStatus::Renamed);
+    assert_eq!(
+        renamed.previous_path.as_deref(),
+        Some("teams/platform.yaml")
+    );
+    assert!(
+        sim.requests()
+            .iter()
+            .all(|r| r.query.contains("per_page=100"))
+    );
+    sim.finish();
+}
+
+#[tokio::test]
+async fn pulls_by_branch_prefix_lists_every_page_and_skips_forks() {
+    let (sim, _) = seeded().await;
+    let merged = sim.repo(|r| {
+        let main = r.head("main");
+        for i in 0..120 {
+            let branch = if i % 3 == 0 {
+                format!("feature/{i}")
+            } else {
+                format!("adoptbot/experiment/{i}")
+            };
+            r.branches.insert(branch.clone(), main.clone());
+            r.open_pull(&branch, "main", &format!("PR {i}"), "", "adoptbot[bot]");
+        }
+        r.branches.insert("adoptbot/merged".into(), main);
+        r.commit(
+            "adoptbot/merged",
+            "x",
+            "adoptbot@example.com",
+            &[("infra/x.bicep", Some("x"))],
+        );
+        let merged = r.open_pull("adoptbot/merged", "main", "Merged", "", "adoptbot[bot]");
+        r.merge_pull(merged);
+        r.open_fork_pull(
+            "mallory/adoption",
+            "adoptbot/experiment/evil",
+            "main",
+            "Evil",
+            "mallory",
+        );
+        merged
+    });
+    let gh = adapter(&sim);
+    let pulls = gh.pulls_by_branch_prefix("adoptbot/").await.unwrap();
+    assert_eq!(pulls.len(), 81, "80 open and one merged, not the fork's");
+    assert!(pulls.iter().all(|p| p.head_branch.starts_with("adoptbot/")));
+    assert!(pulls.windows(2).all(|w| w[0].number < w[1].number));
+    assert!(!pulls.iter().any(|p| p.author == "mallory"));
+    let m = pulls.iter().find(|p| p.number == merged).unwrap();
+    assert_eq!(m.state, PrState::Merged);
+    assert_eq!(gh.calls(), calls(2, 0), "122 pulls in two pages");
+    for r in sim.requests() {
+        assert!(
+            r.query.contains("state=all") && r.query.contains("per_page=100"),
+            "{r:?}"
+        );
+    }
+    sim.finish();
+}
+
+#[tokio::test]
+async fn branch_commits_are_oldest_first_with_their_authors() {
+    let (sim, _) = seeded().await;
+    let expected = sim.repo(|r| {
+        let main = r.head("main");
+        r.branches.insert("adoptbot/render/x".into(), main);
+        let mut shas = Vec::new();
+        for i in 0..130 {
+            let email = if i == 129 {
+                "human@example.com"
+            } else {
+                "adoptbot@example.com"
+            };
+            let path = format!("infra/f{i}.bicep");
+            shas.push((
+                r.commit(
+                    "adoptbot/render/x",
+                    &format!("commit {i}"),
+                    email,
+                    &[(path.as_str(), Some("x"))],
+                ),
+                email,
+            ));
+        }
+        // Main moves on: its commits are not the branch's.
+        r.commit(
+            "main",
+            "elsewhere",
+            "carol@example.com",
+            &[("radar/x.yaml", Some("ring: hold\n"))],
+        );
+        shas
+    });
+    let gh = adapter(&sim);
+    let commits = gh
+        .branch_commits("main", "adoptbot/render/x")
+        .await
+        .unwrap();
+    assert_eq!(commits.len(), 130);
+    for (c, (sha, email)) in commits.iter().zip(&expected) {
+        assert_eq!((&c.sha, c.author_email.as_str()), (sha, *email));
+    }
+    assert_eq!(commits[0].message, "commit 0");
+    assert_eq!(gh.calls(), calls(2, 0));
+    assert!(gh.branch_commits("main", "main").await.unwrap().is_empty());
+    assert!(matches!(
+        gh.branch_commits("main", "no-such-branch").await,
+        Err(ForgeError::NotFound(_))
+    ));
+    sim.finish();
+}
+
+#[tokio::test]
+async fn comments_are_listed_created_and_updated() {
+    let (sim, _) = seeded().await;
+    let issue = sim.repo(|r| {
+        let n = r.add_issue();
+        for i in 0..120 {
+            r.add_comment(
+                n,
+                if i == 0 { "alice" } else { "bob" },
+                &format!("comment {i}"),
+            );
+        }
+        n
+    });
+    let gh = adapter(&sim);
+    let comments = gh.comments(issue).await.unwrap();
+    assert_eq!(comments.len(), 120);
+    assert_eq!(
+        (comments[0].author.as_str(), comments[0].body.as_str()),
+        ("alice", "comment 0")
+    );
+    assert_eq!(comments[119].body, "comment 119");
+    assert_eq!(gh.calls(), calls(2, 0));
+
+    let created = gh
+        .create_comment(issue, "<!-- adoptbot -->\nDashboard")
+        .await
+        .unwrap();
+    assert_eq!(created.author, "adoptbot[bot]");
+    assert_eq!(created.body, "<!-- adoptbot -->\nDashboard");
+    gh.update_comment(created.id, "<!-- adoptbot -->\nDashboard v2")
+        .await
+        .unwrap();
+    let last = gh.comments(issue).await.unwrap().pop().unwrap();
+    assert_eq!(
+        (last.id, last.body.as_str()),
+        (created.id, "<!-- adoptbot -->\nDashboard v2")
+    );
+    assert_eq!(gh.calls(), calls(4, 2));
+    assert!(matches!(
+        gh.update_comment(1, "x").await,
+        Err(ForgeError::NotFound(_))
+    ));
+    assert!(matches!(
+        gh.create_comment(9999, "x").await,
+        Err(ForgeError::NotFound(_))
+    ));
+    sim.finish();
+}
+
+#[tokio::test]
+async fn check_runs_carry_every_annotation_in_requests_of_fifty() {
+    let (sim, sha) = seeded().await;
+    let gh = adapter(&sim);
+    let created = gh
+        .create_check_run(&spec("adoptbot/gate", &sha, 120))
+        .await
+        .unwrap();
+    assert_eq!(created.name, "adoptbot/gate");
+    assert_eq!(created.conclusion, Some(Conclusion::Failure));
+    assert_eq!(created.title, "2 problems");
+    assert_eq!(
+        gh.calls(),
+        calls(0, 3),
+        "one POST and two PATCHes: 50 + 50 + 20"
+    );
+    let stored = sim.repo(|r| {
+        r.check_runs
+            .iter()
+            .find(|c| c.id == created.id)
+            .unwrap()
+            .clone()
+    });
+    assert_eq!(stored.annotations.len(), 120);
+    assert_eq!(stored.annotations[119]["title"], "problem 119");
+
+    let mut passing = spec("adoptbot/gate", &sha, 0);
+    passing.conclusion = Conclusion::Success;
+    passing.title = "Ready".into();
+    gh.update_check_run(created.id, &passing).await.unwrap();
+    assert_eq!(gh.calls(), calls(0, 4));
+    let runs = gh.check_runs(&sha).await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].id, created.id);
+    assert_eq!(runs[0].conclusion, Some(Conclusion::Success));
+    assert_eq!(
+        (runs[0].title.as_str(), runs[0].head_sha.as_str()),
+        ("Ready", sha.as_str())
+    );
+    assert!(matches!(
+        gh.update_check_run(1, &passing).await,
+        Err(ForgeError::NotFound(_))
+    ));
+    sim.finish();
+}
+
+#[tokio::test]
+async fn check_runs_follow_pages() {
+    let (sim, sha) = seeded().await;
+    sim.repo(|r| {
+        for i in 0..110 {
+            let conclusion = [
+                "success",
+                "failure",
+                "neutral",
+                "action_required",
+                "skipped",
+                "cancelled",
+            ][i % 6];
+            r.add_check_run(&sha, &format!("ci/{i}"), Some(conclusion), "t");
+        }
+        r.add_check_run(&sha, "ci/pending", None, "t");
+    });
+    let gh = adapter(&sim);
+    let runs = gh.check_runs(&sha).await.unwrap();
+    assert_eq!(runs.len(), 111);
+    let by = |n: &str| runs.iter().find(|r| r.name == n).unwrap().conclusion;
+    assert_eq!(by("ci/0"), Some(Conclusion::Success));
+    assert_eq!(by("ci/3"), Some(Conclusion::ActionRequired));
+    assert_eq!(by("ci/4"), Some(Conclusion::Neutral));
+    assert_eq!(by("ci/5"), Some(Conclusion::Failure));
+    assert_eq!(by("ci/pending"), None);
+    assert_eq!(gh.calls(), calls(2, 0));
+    sim.finish();
+}
+
+#[tokio::test]
+async fn commit_to_branch_creates_then_moves_a_branch() {
+    let (sim, base) = seeded().await;
+    let gh = adapter(&sim);
+    let files = vec![
+        FileChange {
+            path: "infra/exp-1/main.bicep".into(),
+            content: Some("// generated by adoptbot\n".into()),
+        },
+        FileChange {
+            path: "README.md".into(),
+            content: None,
+        },
+    ];
+    let first = gh
+        .commit_to_branch("adoptbot/provision/exp-1", &base, "Provision exp-1", &files)
+        .await
+        .unwrap();
+    assert_eq!(
+        gh.calls(),
+        calls(1, 4),
+        "commit, tree, commit, PATCH (422), POST ref"
+    );
+    assert_eq!(
+        sim.count("PATCH", "/repos/*/git/refs/heads/adoptbot/provision/exp-1"),
+        1
+    );
+    assert_eq!(sim.count("POST", "/repos/*/git/refs"), 1);
+    sim.repo(|r| {
+        assert_eq!(r.head("adoptbot/provision/exp-1"), first);
+        assert_eq!(r.head("main"), base, "the parent's branch did not move");
+        let c = &r.commits[&first];
+        assert_eq!(
+            (c.parents.clone(), c.message.as_str()),
+            (vec![base.clone()], "Provision exp-1")
+        );
+        let tree = r.tree_of(&first).unwrap();
+        let paths: Vec<&str> = tree.keys().map(String::as_str).collect();
+        assert_eq!(
+            paths,
+            [
+                "adoption.yaml",
+                "infra/exp-1/main.bicep",
+                "teams/platform.yaml"
+            ]
+        );
+    });
+
+    // Move it: force, on top of the first commit, changing and deleting.
+    let second = gh
+        .commit_to_branch(
+            "adoptbot/provision/exp-1",
+            &first,
+            "Re-render exp-1",
+            &[
+                FileChange {
+                    path: "infra/exp-1/main.bicep".into(),
+                    content: Some("// v2\n".into()),
+                },
+                FileChange {
+                    path: "teams/platform.yaml".into(),
+                    content: None,
+                },
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        gh.calls(),
+        calls(2, 7),
+        "moving costs one read and three writes"
+    );
+    let snap = gh.snapshot(&second).await.unwrap();
+    assert_eq!(
+        snap.paths.iter().map(String::as_str).collect::<Vec<_>>(),
+        ["adoption.yaml", "infra/exp-1/main.bicep"]
+    );
+    sim.repo(|r| {
+        assert_eq!(r.head("adoptbot/provision/exp-1"), second);
+        assert_eq!(
+            r.tree_of(&second).unwrap()["infra/exp-1/main.bicep"].content,
+            b"// v2\n"
+        );
+    });
+
+    // Moving it back to an older parent works too (force), and no files reuse the tree.
+    let third = gh
+        .commit_to_branch("adoptbot/provision/exp-1", &base, "Reset", &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        sim.repo(|r| r.commits[&third].tree.clone()),
+        sim.repo(|r| r.commits[&base].tree.clone())
+    );
+
+    // Deleting a file that is not there is GitHub's 422.
+    let err = gh
+        .commit_to_branch(
+            "adoptbot/x",
+            &base,
+            "m",
+            &[FileChange {
+                path: "nope.txt".into(),
+                content: None,
+            }],
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ForgeError::Conflict(_)), "{err:?}");
+    assert!(matches!(
+        gh.commit_to_branch(
+            "adoptbot/y",
+            "0000000000000000000000000000000000000000",
+            "m",
+            &[]
+        )
+        .await,
+        Err(ForgeError::NotFound(_))
+    ));
+    sim.finish();
+}
+
+#[tokio::test]
+async fn the_bots_commits_carry_its_author_email() {
+    let (sim, base) = seeded().await;
+    let gh = adapter(&sim).with_commit_author("adoptbot", "adoptbot@contoso.example");
+    let bot = gh
+        .commit_to_branch(
+            "adoptbot/render/x",
+            &base,
+            "Render",
+            &[FileChange {
+                path: "infra/x.bicep".into(),
+                content: Some("x".into()),
+            }],
+        )
+        .await
+        .unwrap();
+    let human = sim.repo(|r| {
+        r.commit(
+            "adoptbot/render/x",
+            "Fix by hand",
+            "dave@contoso.example",
+            &[("infra/x.bicep", Some("y"))],
+        )
+    });
+    let commits = gh
+        .branch_commits("main", "adoptbot/render/x")
+        .await
+        .unwrap();
+    let got: Vec<(&str, &str)> = commits
+        .iter()
+        .map(|c| (c.sha.as_str(), c.author_email.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (bot.as_str(), "adoptbot@contoso.example"),
+            (human.as_str(), "dave@contoso.example")
+        ]
+    );
+    sim.finish();
+}
+
+#[tokio::test]
+async fn pulls_are_created_updated_reopened_reviewed_and_labelled() {
+    let (sim, base) = seeded().await;
+    sim.repo(|r| {
+        r.users.insert("alice".into());
+        r.teams.insert("platform".into());
+    });
+    let gh = adapter(&sim);
+    let head = gh
+        .commit_to_branch(
+            "adoptbot/experiment/exp-1",
+            &base,
+            "Request exp-1",
+            &[FileChange {
+                path: "experiments/exp-1.yaml".into(),
+                content: Some("id: exp-1\n".into()),
+            }],
+        )
+        .await
+        .unwrap();
+    let before = gh.calls();
+    let pull = gh
+        .create_pull(
+            "adoptbot/experiment/exp-1",
+            "main",
+            "Provision exp-1",
+            "Body",
+        )
+        .await
+        .unwrap();
+    assert_eq!(pull.state, PrState::Open);
+    assert_eq!(pull.author, "adoptbot[bot]");
+    assert_eq!(
+        (pull.head_sha.as_str(), pull.base_sha.as_str()),
+        (head.as_str(), base.as_str())
+    );
+    assert!(matches!(
+        gh.create_pull("adoptbot/experiment/exp-1", "main", "Again", "")
+            .await,
+        Err(ForgeError::Conflict(_))
+    ));
+
+    gh.update_pull(pull.number, "Provision exp-1 (v2)", "Body v2", false)
+        .await
+        .unwrap();
+    sim.repo(|r| r.close_pull(pull.number));
+    gh.update_pull(pull.number, "Provision exp-1 (v3)", "Body v3", true)
+        .await
+        .unwrap();
+    let p = gh.pull(pull.number).await.unwrap();
+    assert_eq!(
+        (p.state, p.title.as_str(), p.body.as_str()),
+        (PrState::Open, "Provision exp-1 (v3)", "Body v3")
+    );
+
+    gh.request_reviewers(pull.number, &["alice".into()], &["platform".into()])
+        .await
+        .unwrap();
+    gh.request_reviewers(pull.number, &[], &[]).await.unwrap();
+    gh.add_labels(pull.number, &["adoptbot".into(), "experiment".into()])
+        .await
+        .unwrap();
+    gh.add_labels(pull.number, &[]).await.unwrap();
+    sim.repo(|r| {
+        let p = &r.pulls[&pull.number];
+        assert_eq!(p.requested_reviewers, ["alice"]);
+        assert_eq!(p.requested_teams, ["platform"]);
+        assert_eq!(r.labels[&pull.number], ["adoptbot", "experiment"]);
+    });
+    assert!(matches!(
+        gh.request_reviewers(pull.number, &["adoptbot[bot]".into()], &[])
+            .await,
+        Err(ForgeError::Conflict(_))
+    ));
+    let after = gh.calls();
+    assert_eq!(
+        (after.reads - before.reads, after.writes - before.writes),
+        (1, 7),
+        "empty reviewer and label requests cost nothing"
+    );
+    sim.finish();
+}
+
+#[tokio::test]
+async fn a_read_that_fails_with_500_is_retried() {
+    let (sim, _) = seeded().await;
+    sim.fail_next("GET", "/repos/octo-org/adoption", 1, Fault::ServerError);
+    let gh = adapter(&sim);
+    assert_eq!(gh.default_branch().await.unwrap().0, "main");
+    assert_eq!(gh.calls(), calls(3, 0), "each attempt counts");
+    assert_eq!(sim.count("GET", "/repos/octo-org/adoption"), 2);
+    sim.finish();
+}
+
+#[tokio::test]
+async fn a_read_that_keeps_failing_gives_up_after_its_attempts() {
+    let (sim, _) = seeded().await;
+    sim.fail_next("GET", "/repos/*/pulls/1", 3, Fault::ServerError);
+    let gh = adapter(&sim);
+    assert!(matches!(gh.pull(1).await, Err(ForgeError::Server(_))));
+    assert_eq!(gh.calls(), calls(3, 0));
+    sim.finish();
+}
+
+#[tokio::test]
+async fn a_write_rate_limited_with_retry_after_waits_and_happens_once() {
+    let (sim, _) = seeded().await;
+    let issue = sim.repo(|r| r.add_issue());
+    sim.fail_next(
+        "POST",
+        "/repos/*/issues/*/comments",
+        1,
+        Fault::TooManyRequests { retry_after: 1 },
+    );
+    let gh = adapter(&sim);
+    let start = Instant::now();
+    gh.create_comment(issue, "hello").await.unwrap();
+    assert!(
+        start.elapsed() >= Duration::from_secs(1),
+        "Retry-After honoured"
+    );
+    assert_eq!(sim.repo(|r| r.comments.len()), 1, "the write happened once");
+    assert_eq!(sim.count("POST", "/repos/*/issues/*/comments"), 2);
+    assert_eq!(gh.calls(), calls(0, 2));
+    sim.finish();
+}
+
+#[tokio::test]
+async fn a_rate_limit_longer_than_the_allowed_wait_is_reported_without_waiting() {
+    let (sim, _) = seeded().await;
+    let issue = sim.repo(|r| r.add_issue());
+    sim.fail_next(
+        "POST",
+        "/repos/*/issues/*/labels",
+        1,
+        Fault::SecondaryRateLimit { retry_after: None },
+    );
+    sim.fail_next(
+        "GET",
+        "/repos/*/issues/*/comments",
+        1,
+        Fault::PrimaryRateLimit { reset_in: 3600 },
+    );
+    sim.fail_next(
+        "POST",
+        "/repos/*/issues/*/comments",
+        1,
+        Fault::TooManyRequests { retry_after: 30 },
+    );
+    let gh = adapter(&sim);
+    let start = Instant::now();
+    match gh.add_labels(issue, &["x".into()]).await {
+        Err(ForgeError::RateLimited {
+            retry_after,
+            message,
+        }) => {
+            assert_eq!(
+                retry_after,
+                Some(Duration::from_secs(60)),
+                "GitHub asks for a minute"
+            );
+            assert!(message.contains("secondary rate limit"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    match gh.comments(issue).await {
+        Err(ForgeError::RateLimited {
+            retry_after: Some(d),
+            ..
+        }) => {
+            assert!(
+                d > Duration::from_secs(3500) && d <= Duration::from_secs(3600),
+                "{d:?}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        gh.create_comment(issue, "x").await,
+        Err(ForgeError::RateLimited { retry_after: Some(d), .. }) if d == Duration::from_secs(30)
+    ));
+    assert!(start.elapsed() < Duration::from_millis(900), "no waiting");
+    assert!(sim.repo(|r| r.labels.is_empty() && r.comments.is_empty()));
+    sim.finish();
+}
+
+#[tokio::test]
+async fn a_secondary_rate_limit_with_retry_after_is_waited_out() {
+    let (sim, sha) = seeded().await;
+    sim.fail_next(
+        "POST",
+        "/repos/*/check-runs",
+        1,
+        Fault::SecondaryRateLimit {
+            retry_after: Some(1),
+        },
+    );
+    let gh = adapter(&sim);
+    gh.create_check_run(&spec("adoptbot/gate", &sha, 1))
+        .await
+        .unwrap();
+    assert_eq!(sim.repo(|r| r.check_runs.len()), 1);
+    assert_eq!(gh.calls(), calls(0, 2));
+    sim.finish();
+}
+
+#[tokio::test]
+async fn rate_limits_that_keep_coming_end_in_rate_limited() {
+    let (sim, _) = seeded().await;
+    sim.fail_next(
+        "GET",
+        "/repos/*/pulls/1",
+        2,
+        Fault::TooManyRequests { retry_after: 1 },
+    );
+    let gh = adapter(&sim);
+    assert!(matches!(
+        gh.pull(1).await,
+        Err(ForgeError::RateLimited { .. })
+    ));
+    assert_eq!(gh.calls(), calls(2, 0), "waited once (1 s), then the cap");
+    sim.finish();
+}
+
+#[tokio::test]
+async fn a_write_failing_with_500_is_not_retried() {
+    let (sim, _) = seeded().await;
+    let issue = sim.repo(|r| r.add_issue());
+    sim.fail_next("POST", "/repos/*/issues/*/comments", 1, Fault::ServerError);
+    let gh = adapter(&sim);
+    assert!(matches!(
+        gh.create_comment(issue, "x").await,
+        Err(ForgeError::Server(_))
+    ));
+    assert_eq!(sim.count("POST", "*"), 1);
+    assert_eq!(gh.calls(), calls(0, 1));
+    sim.finish();
+}
+
+#[tokio::test]
+async fn statuses_map_to_the_runners_errors() {
+    let (sim, _) = seeded().await;
+    let gh = adapter(&sim);
+    for (status, check) in [
+        (
+            401u16,
+            (|e: &ForgeError| matches!(e, ForgeError::Unauthorised(_))) as fn(&ForgeError) -> bool,
+        ),
+        (403, |e| matches!(e, ForgeError::Unauthorised(_))),
+        (404, |e| matches!(e, ForgeError::NotFound(_))),
+        (409, |e| matches!(e, ForgeError::Conflict(_))),
+        (422, |e| matches!(e, ForgeError::Conflict(_))),
+        (400, |e| matches!(e, ForgeError::Other(_))),
+    ] {
+        sim.fail_next("GET", "/repos/octo-org/adoption", 1, Fault::Status(status));
+        let err = gh.default_branch().await.unwrap_err();
+        assert!(check(&err), "{status}: {err:?}");
+        assert!(err.to_string().contains(&status.to_string()), "{err}");
+    }
+    sim.finish();
+}
+
+#[tokio::test]
+async fn github_enterprise_server_keeps_the_api_prefix() {
+    let sim = GitHubSim::start_with(Options {
+        base_path: "/api/v3".into(),
+        ..Options::default()
+    })
+    .await;
+    let sha = sim.repo(|r| {
+        let sha = r.commit(
+            "main",
+            "init",
+            "a@example.com",
+            &[("adoption.yaml", Some("phase: 1\n"))],
+        );
+        let n = r.add_issue();
+        for i in 0..150 {
+            r.add_comment(n, "bob", &format!("c{i}"));
+        }
+        sha
+    });
+    assert!(sim.api_url().ends_with("/api/v3"));
+    let gh = adapter(&sim);
+    assert_eq!(
+        gh.default_branch().await.unwrap(),
+        ("main".into(), sha.clone())
+    );
+    assert_eq!(
+        gh.comments(1).await.unwrap().len(),
+        150,
+        "the next page keeps the prefix"
+    );
+    assert!(
+        gh.snapshot(&sha)
+            .await
+            .unwrap()
+            .contents
+            .contains_key("adoption.yaml")
+    );
+    assert_eq!(gh.calls(), calls(5, 0));
+    sim.finish();
+}
+
+#[tokio::test]
+async fn the_token_stays_secret() {
+    let (sim, _) = seeded().await;
+    let token = sim.options().token;
+    let gh = adapter(&sim);
+    gh.default_branch().await.unwrap();
+    let debug = format!("{gh:?}");
+    assert!(!debug.contains(&token), "{debug}");
+    assert!(debug.contains("octo-org"), "{debug}");
+    sim.finish();
+}
+
+/// Collects what the logger writes.
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_token_never_reaches_the_logs() {
+    let logs = LogBuffer::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let (sim, sha) = seeded().await;
+    let token = sim.options().token;
+    sim.fail_next("GET", "/repos/octo-org/adoption", 1, Fault::ServerError);
+    let gh = adapter(&sim);
+    gh.default_branch().await.unwrap();
+    gh.snapshot(&sha).await.unwrap();
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(text.contains("retrying"), "the logs were captured: {text}");
+    assert!(!text.contains(&token), "{text}");
+    sim.finish();
+}
+
+#[tokio::test]
+async fn configuration_from_the_environment() {
+    let (sim, _) = seeded().await;
+    let o = sim.options();
+    let url = sim.api_url();
+    let vars = |token: Option<&str>, repo: &str| {
+        let (url, token, repo) = (url.clone(), token.map(String::from), repo.to_string());
+        move |k: &str| match k {
+            "GITHUB_API_URL" => Some(url.clone()),
+            "GITHUB_TOKEN" => token.clone(),
+            "GITHUB_REPOSITORY" => Some(repo.clone()),
+            _ => None,
+        }
+    };
+    // A token read from a file may end with a newline.
+    let with_newline = format!("{}\n", o.token);
+    let gh = GitHub::from_vars(
+        "adoptbot[bot]",
+        vars(Some(&with_newline), "octo-org/adoption"),
+    )
+    .unwrap();
+    assert_eq!(gh.full_name(), "octo-org/adoption");
+    assert_eq!(gh.default_branch().await.unwrap().0, "main");
+    assert!(matches!(
+        GitHub::from_vars("b", vars(None, "octo-org/adoption")),
+        Err(ForgeError::Unauthorised(_))
+    ));
+    assert!(matches!(
+        GitHub::from_vars("b", vars(Some("t"), "no-slash")),
+        Err(ForgeError::Other(_))
+    ));
+    match GitHub::from_vars("b", vars(Some("bad token"), "o/r")) {
+        Err(ForgeError::Unauthorised(m)) => assert!(!m.contains("bad token")),
+        other => panic!("{other:?}"),
+    }
+    let default = GitHub::from_vars("b", |k| match k {
+        "GITHUB_TOKEN" => Some("t".into()),
+        "GITHUB_REPOSITORY" => Some("o/r".into()),
+        _ => None,
+    })
+    .unwrap();
+    assert!(format!("{default:?}").contains("https://api.github.com"));
+    assert!(GitHub::new("not a url", SecretString::from("t"), "o", "r", "b").is_err());
+    sim.finish();
+}
+
+#[tokio::test]
+async fn the_simulator_is_strict() {
+    let (sim, _) = seeded().await;
+    let o = sim.options();
+    // An adapter for another repository asks for what this simulator does not serve.
+    let other = GitHub::new(
+        &sim.api_url(),
+        SecretString::from(o.token),
+        "someone",
+        "else",
+        "b",
+    )
+    .unwrap()
+    .with_retry_policy(RetryPolicy {
+        read_attempts: 1,
+        ..fast()
+    });
+    assert!(matches!(other.pull(1).await, Err(ForgeError::Server(_))));
+    // A wrong token is refused and recorded.
+    let wrong = GitHub::new(
+        &sim.api_url(),
+        SecretString::from("wrong"),
+        &o.owner,
+        &o.repo,
+        "b",
+    )
+    .unwrap();
+    assert!(matches!(
+        wrong.pull(1).await,
+        Err(ForgeError::Unauthorised(_))
+    ));
+    let failures = sim.take_failures();
+    assert_eq!(failures.len(), 2, "{failures:#?}");
+    assert!(
+        failures[0].contains("not this simulator's repository"),
+        "{failures:#?}"
+    );
+
+    // The schema check catches an answer that is not GitHub's shape.
+    let spec = github_sim::openapi::spec();
+    let mut pull = sim.repo(|r| {
+        let main = r.head("main");
+        r.branches.insert("b".into(), main);
+        let n = r.open_pull("b", "main", "t", "", "bob");
+        github_sim::api::pull_json(r, &r.pulls[&n], false)
+    });
+    assert!(
+        spec.check_response("GET", "/repos/o/r/pulls/1", 200, &pull)
+            .is_empty()
+    );
+    pull["number"] = Value::String("1".into());
+    pull.as_object_mut().unwrap().remove("head");
+    pull["state"] = Value::String("merged".into());
+    let problems = spec.check_response("GET", "/repos/o/r/pulls/1", 200, &pull);
+    assert_eq!(problems.len(), 3, "{problems:#?}");
+    sim.finish();
+}
+
+fn recorded(name: &str) -> Vec<Value> {
+    let path = format!(
+        "{}/tests/fixtures/github/recorded/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn real_git_refs_parse() {
+    for exchange in recorded("git-refs.json") {
+        match (
+            exchange["method"].as_str().unwrap(),
+            exchange["status"].as_u64().unwrap(),
+        ) {
+            ("post", 201) | ("patch", 200) => {
+                let r: wire::GitRef = serde_json::from_value(exchange["response"].clone()).unwrap();
+                assert_eq!(r.name, "refs/heads/test");
+                assert_eq!(r.object.kind, "commit");
+                assert_eq!(r.object.sha.len(), 40);
+            }
+            ("get", 200) => {
+                let refs: Vec<wire::GitRef> =
+                    serde_json::from_value(exchange["response"].clone()).unwrap();
+                assert!(refs.iter().any(|r| r.name == "refs/heads/main"));
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn real_errors_parse() {
+    let exchange = &recorded("errors.json")[0];
+    assert_eq!(exchange["status"], 422);
+    let e: wire::ErrorBody = serde_json::from_value(exchange["response"].clone()).unwrap();
+    assert_eq!(e.message, "Validation Failed");
+    assert_eq!(e.describe(), "Validation Failed (Label color invalid)");
+    assert!(e.documentation_url.is_some());
+}
+
+#[test]
+fn real_pagination_links_parse() {
+    let pages = recorded("paginate-issues.json");
+    for (i, page) in pages.iter().enumerate() {
+        let link = page["headers"]["link"].as_str().unwrap();
+        let next = wire::next_link(link);
+        if i + 1 < pages.len() {
+            let next = next.unwrap();
+            assert!(next.ends_with(&format!("page={}", i + 2)), "{next}");
+            let following = format!(
+                "/{}",
+                pages[i + 1]["path"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches('/')
+            );
+            assert!(next.ends_with(&following), "{next} vs {following}");
+        } else {
+            assert_eq!(next, None, "the last page has no next");
+        }
+        // Issues carry the same user objects as comments and pulls.
+        let items: Vec<wire::IssueComment> =
+            serde_json::from_value(page["response"].clone()).unwrap();
+        assert!(items.iter().all(|c| c.user.is_some()));
+    }
+}
+
+#[test]
+fn real_labels_parse() {
+    let exchange = &recorded("add-labels-to-issue.json")[1];
+    let labels: Vec<wire::Label> = serde_json::from_value(exchange["response"].clone()).unwrap();
+    let names: Vec<&str> = labels.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["Foo", "bAr", "baZ"]);
+}

@@ -1,0 +1,532 @@
+//! The simulated repository: git objects (commits with flat trees of files), branches, pull
+//! requests, issue comments, check runs, labels and requested reviewers. Plain data; the
+//! HTTP side (`api.rs`) reads and changes it, and tests seed it directly.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+
+pub const MODE_FILE: &str = "100644";
+pub const MODE_EXECUTABLE: &str = "100755";
+pub const MODE_SYMLINK: &str = "120000";
+
+/// A file of a tree: its mode and bytes (for a symlink, the target).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    pub mode: &'static str,
+    pub content: Vec<u8>,
+}
+
+impl File {
+    pub fn blob_sha(&self) -> String {
+        git_hash(git2::ObjectType::Blob, &self.content)
+    }
+}
+
+/// A tree, flat: path to file.
+pub type Tree = BTreeMap<String, File>;
+
+#[derive(Debug, Clone)]
+pub struct CommitObj {
+    pub sha: String,
+    pub tree: String,
+    pub parents: Vec<String>,
+    pub message: String,
+    pub author_name: String,
+    pub author_email: String,
+    pub date: String,
+    /// Creation order, to list commits oldest first.
+    pub seq: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Pull {
+    pub number: u64,
+    pub title: String,
+    pub body: Option<String>,
+    pub open: bool,
+    pub author: String,
+    pub head_ref: String,
+    /// The head when the branch is gone or lives in a fork; else the branch's head is used.
+    pub head_sha: String,
+    /// `Some(owner/name)` when the head branch lives in a fork.
+    pub fork: Option<String>,
+    pub base_ref: String,
+    pub merged_at: Option<String>,
+    pub merge_commit_sha: Option<String>,
+    pub closed_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub requested_reviewers: Vec<String>,
+    pub requested_teams: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IssueComment {
+    pub id: u64,
+    pub issue: u64,
+    pub author: String,
+    pub body: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckRun {
+    pub id: u64,
+    pub name: String,
+    pub head_sha: String,
+    pub status: String,
+    pub conclusion: Option<String>,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    /// Every annotation received, in order (GitHub appends them across updates).
+    pub annotations: Vec<serde_json::Value>,
+    pub started_at: String,
+    pub completed_at: Option<String>,
+}
+
+/// One repository on the simulated GitHub.
+#[derive(Debug, Clone)]
+pub struct Repo {
+    pub owner: String,
+    pub name: String,
+    pub id: u64,
+    pub default_branch: String,
+    pub trees: HashMap<String, Tree>,
+    pub commits: HashMap<String, CommitObj>,
+    pub branches: BTreeMap<String, String>,
+    pub pulls: BTreeMap<u64, Pull>,
+    /// Plain issues (numbers shared with pulls).
+    pub issues: BTreeSet<u64>,
+    pub comments: Vec<IssueComment>,
+    pub check_runs: Vec<CheckRun>,
+    pub labels: BTreeMap<u64, Vec<String>>,
+    /// Users and teams that exist, for review requests.
+    pub users: BTreeSet<String>,
+    pub teams: BTreeSet<String>,
+    next_number: u64,
+    next_id: u64,
+    clock: u64,
+}
+
+/// A git object id of `data` as an object of `kind` (a real SHA-1, as git computes it).
+pub fn git_hash(kind: git2::ObjectType, data: &[u8]) -> String {
+    git2::Oid::hash_object(kind, data)
+        .expect("hash an object")
+        .to_string()
+}
+
+impl Repo {
+    pub fn new(owner: &str, name: &str) -> Repo {
+        Repo {
+            owner: owner.into(),
+            name: name.into(),
+            id: 1_296_269,
+            default_branch: "main".into(),
+            trees: HashMap::new(),
+            commits: HashMap::new(),
+            branches: BTreeMap::new(),
+            pulls: BTreeMap::new(),
+            issues: BTreeSet::new(),
+            comments: Vec::new(),
+            check_runs: Vec::new(),
+            labels: BTreeMap::new(),
+            users: BTreeSet::new(),
+            teams: BTreeSet::new(),
+            next_number: 1,
+            next_id: 1000,
+            clock: 0,
+        }
+    }
+
+    pub fn full_name(&self) -> String {
+        format!("{}/{}", self.owner, self.name)
+    }
+
+    /// A timestamp that moves one second per event.
+    pub fn now(&mut self) -> String {
+        self.clock += 1;
+        let t = self.clock;
+        format!(
+            "2024-05-{:02}T{:02}:{:02}:{:02}Z",
+            1 + t / 86_400,
+            t / 3600 % 24,
+            t / 60 % 60,
+            t % 60
+        )
+    }
+
+    pub fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    pub fn next_number(&mut self) -> u64 {
+        let n = self.next_number;
+        self.next_number += 1;
+        n
+    }
+
+    /// Stores a tree, returning its id.
+    pub fn put_tree(&mut self, tree: Tree) -> String {
+        let mut listing = Vec::new();
+        for (path, file) in &tree {
+            listing.extend_from_slice(
+                format!("{} {} {path}\n", file.mode, file.blob_sha()).as_bytes(),
+            );
+        }
+        let sha = git_hash(git2::ObjectType::Tree, &listing);
+        self.trees.insert(sha.clone(), tree);
+        sha
+    }
+
+    /// Stores a commit object, returning its id.
+    pub fn put_commit(
+        &mut self,
+        tree: String,
+        parents: Vec<String>,
+        message: &str,
+        author_name: &str,
+        author_email: &str,
+    ) -> String {
+        let date = self.now();
+        let mut text = format!("tree {tree}\n");
+        for p in &parents {
+            text.push_str(&format!("parent {p}\n"));
+        }
+        text.push_str(&format!(
+            "author {author_name} <{author_email}> {}\n\n{message}",
+            self.clock
+        ));
+        let sha = git_hash(git2::ObjectType::Commit, text.as_bytes());
+        let seq = self.clock;
+        self.commits.insert(
+            sha.clone(),
+            CommitObj {
+                sha: sha.clone(),
+                tree,
+                parents,
+                message: message.into(),
+                author_name: author_name.into(),
+                author_email: author_email.into(),
+                date,
+                seq,
+            },
+        );
+        sha
+    }
+
+    pub fn tree_of(&self, commit: &str) -> Option<&Tree> {
+        self.commits
+            .get(commit)
+            .and_then(|c| self.trees.get(&c.tree))
+    }
+
+    /// Commits `changes` (path, `Some(content)` or `None` to delete) on top of `branch`'s
+    /// head (or as a root commit when the branch does not exist) and moves the branch.
+    pub fn commit(
+        &mut self,
+        branch: &str,
+        message: &str,
+        author_email: &str,
+        changes: &[(&str, Option<&str>)],
+    ) -> String {
+        let parent = self.branches.get(branch).cloned();
+        let mut tree = parent
+            .as_deref()
+            .and_then(|p| self.tree_of(p))
+            .cloned()
+            .unwrap_or_default();
+        for (path, content) in changes {
+            match content {
+                Some(c) => {
+                    tree.insert(
+                        path.to_string(),
+                        File {
+                            mode: MODE_FILE,
+                            content: c.as_bytes().to_vec(),
+                        },
+                    );
+                }
+                None => {
+                    tree.remove(*path);
+                }
+            }
+        }
+        self.commit_tree(branch, message, author_email, tree)
+    }
+
+    /// Commits `tree` as it is on top of `branch` and moves the branch.
+    pub fn commit_tree(
+        &mut self,
+        branch: &str,
+        message: &str,
+        author_email: &str,
+        tree: Tree,
+    ) -> String {
+        let parent = self.branches.get(branch).cloned();
+        let tree = self.put_tree(tree);
+        let name = author_email
+            .split('@')
+            .next()
+            .unwrap_or("someone")
+            .to_string();
+        let sha = self.put_commit(
+            tree,
+            parent.into_iter().collect(),
+            message,
+            &name,
+            author_email,
+        );
+        self.branches.insert(branch.into(), sha.clone());
+        sha
+    }
+
+    /// The head of a branch.
+    pub fn head(&self, branch: &str) -> String {
+        self.branches
+            .get(branch)
+            .unwrap_or_else(|| panic!("no branch {branch}"))
+            .clone()
+    }
+
+    /// A branch name or a commit id, to a commit id.
+    pub fn resolve(&self, rev: &str) -> Option<String> {
+        let rev = rev.strip_prefix("refs/heads/").unwrap_or(rev);
+        if let Some(sha) = self.branches.get(rev) {
+            return Some(sha.clone());
+        }
+        if self.commits.contains_key(rev) {
+            return Some(rev.to_string());
+        }
+        None
+    }
+
+    /// Every commit reachable from `sha`.
+    pub fn ancestors(&self, sha: &str) -> HashSet<String> {
+        let mut seen = HashSet::new();
+        let mut todo = VecDeque::from([sha.to_string()]);
+        while let Some(s) = todo.pop_front() {
+            if seen.insert(s.clone())
+                && let Some(c) = self.commits.get(&s)
+            {
+                todo.extend(c.parents.iter().cloned());
+            }
+        }
+        seen
+    }
+
+    /// The commits of `head` that `base` lacks, oldest first, and the merge base.
+    pub fn compare(&self, base: &str, head: &str) -> (Vec<CommitObj>, Option<String>, usize) {
+        let in_base = self.ancestors(base);
+        let in_head = self.ancestors(head);
+        let mut ahead: Vec<CommitObj> = in_head
+            .iter()
+            .filter(|s| !in_base.contains(*s))
+            .filter_map(|s| self.commits.get(s).cloned())
+            .collect();
+        ahead.sort_by_key(|c| c.seq);
+        let behind = in_base.iter().filter(|s| !in_head.contains(*s)).count();
+        let merge_base = in_head
+            .iter()
+            .filter(|s| in_base.contains(*s))
+            .filter_map(|s| self.commits.get(s))
+            .max_by_key(|c| c.seq)
+            .map(|c| c.sha.clone());
+        (ahead, merge_base, behind)
+    }
+
+    /// The head of a pull: its branch's while open and in this repository.
+    pub fn pull_head(&self, pull: &Pull) -> String {
+        match (&pull.fork, pull.open, self.branches.get(&pull.head_ref)) {
+            (None, true, Some(sha)) => sha.clone(),
+            _ => pull.head_sha.clone(),
+        }
+    }
+
+    /// Opens a pull request from `head` (a branch here) into `base`.
+    pub fn open_pull(
+        &mut self,
+        head: &str,
+        base: &str,
+        title: &str,
+        body: &str,
+        author: &str,
+    ) -> u64 {
+        let number = self.next_number();
+        let head_sha = self.head(head);
+        let now = self.now();
+        self.pulls.insert(
+            number,
+            Pull {
+                number,
+                title: title.into(),
+                body: Some(body.into()),
+                open: true,
+                author: author.into(),
+                head_ref: head.into(),
+                head_sha,
+                fork: None,
+                base_ref: base.into(),
+                merged_at: None,
+                merge_commit_sha: None,
+                closed_at: None,
+                created_at: now.clone(),
+                updated_at: now,
+                requested_reviewers: Vec::new(),
+                requested_teams: Vec::new(),
+            },
+        );
+        number
+    }
+
+    /// Opens a pull request from a fork's branch, with its own head commit.
+    pub fn open_fork_pull(
+        &mut self,
+        fork: &str,
+        head: &str,
+        base: &str,
+        title: &str,
+        author: &str,
+    ) -> u64 {
+        let base_head = self.head(base);
+        let tree = self.commits[&base_head].tree.clone();
+        let sha = self.put_commit(
+            tree,
+            vec![base_head],
+            title,
+            author,
+            &format!("{author}@fork.example"),
+        );
+        let number = self.open_pull(base, base, title, "", author);
+        let pull = self.pulls.get_mut(&number).expect("just opened");
+        pull.head_ref = head.into();
+        pull.head_sha = sha;
+        pull.fork = Some(fork.into());
+        number
+    }
+
+    /// Merges a pull request: a merge commit on the base branch.
+    pub fn merge_pull(&mut self, number: u64) -> String {
+        let pull = self.pulls[&number].clone();
+        let head = self.pull_head(&pull);
+        let base = self.head(&pull.base_ref);
+        let tree = self.commits[&head].tree.clone();
+        let merge = self.put_commit(
+            tree,
+            vec![base, head.clone()],
+            &format!("Merge pull request #{number}"),
+            "GitHub",
+            "noreply@github.com",
+        );
+        self.branches.insert(pull.base_ref.clone(), merge.clone());
+        let now = self.now();
+        let p = self.pulls.get_mut(&number).expect("pull");
+        p.open = false;
+        p.head_sha = head;
+        p.merged_at = Some(now.clone());
+        p.closed_at = Some(now);
+        p.merge_commit_sha = Some(merge.clone());
+        merge
+    }
+
+    pub fn close_pull(&mut self, number: u64) {
+        let now = self.now();
+        let head = self.pull_head(&self.pulls[&number]);
+        let p = self.pulls.get_mut(&number).expect("pull");
+        p.open = false;
+        p.head_sha = head;
+        p.closed_at = Some(now);
+    }
+
+    /// Opens a plain issue.
+    pub fn add_issue(&mut self) -> u64 {
+        let n = self.next_number();
+        self.issues.insert(n);
+        n
+    }
+
+    pub fn has_issue(&self, n: u64) -> bool {
+        self.issues.contains(&n) || self.pulls.contains_key(&n)
+    }
+
+    pub fn add_comment(&mut self, issue: u64, author: &str, body: &str) -> u64 {
+        let id = self.next_id();
+        let now = self.now();
+        self.comments.push(IssueComment {
+            id,
+            issue,
+            author: author.into(),
+            body: body.into(),
+            created_at: now.clone(),
+            updated_at: now,
+        });
+        id
+    }
+
+    pub fn add_check_run(
+        &mut self,
+        sha: &str,
+        name: &str,
+        conclusion: Option<&str>,
+        title: &str,
+    ) -> u64 {
+        let id = self.next_id();
+        let now = self.now();
+        self.check_runs.push(CheckRun {
+            id,
+            name: name.into(),
+            head_sha: sha.into(),
+            status: if conclusion.is_some() {
+                "completed"
+            } else {
+                "in_progress"
+            }
+            .into(),
+            conclusion: conclusion.map(String::from),
+            title: Some(title.into()),
+            summary: Some(format!("{title}: summary")),
+            annotations: Vec::new(),
+            started_at: now.clone(),
+            completed_at: conclusion.map(|_| now),
+        });
+        id
+    }
+
+    /// The files `head` changes relative to `base` (added, removed, modified; a removal and
+    /// an addition of the same content are a rename), by path.
+    pub fn diff(
+        &self,
+        base: &str,
+        head: &str,
+    ) -> Vec<(String, &'static str, Option<String>, Option<File>)> {
+        let empty = Tree::new();
+        let old = self.tree_of(base).unwrap_or(&empty);
+        let new = self.tree_of(head).unwrap_or(&empty);
+        let mut out = Vec::new();
+        let mut removed: Vec<(&String, &File)> =
+            old.iter().filter(|(p, _)| !new.contains_key(*p)).collect();
+        for (path, file) in new {
+            match old.get(path) {
+                Some(f) if f == file => {}
+                Some(_) => out.push((path.clone(), "modified", None, Some(file.clone()))),
+                None => match removed.iter().position(|(_, f)| *f == file) {
+                    Some(i) => {
+                        let (from, _) = removed.remove(i);
+                        out.push((
+                            path.clone(),
+                            "renamed",
+                            Some(from.clone()),
+                            Some(file.clone()),
+                        ));
+                    }
+                    None => out.push((path.clone(), "added", None, Some(file.clone()))),
+                },
+            }
+        }
+        for (path, _) in removed {
+            out.push((path.clone(), "removed", None, None));
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+}
