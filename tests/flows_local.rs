@@ -86,7 +86,10 @@ async fn run(forge: &LocalForge, event: &Event, day: &str) -> (Applied, CallCoun
         writes: after.writes - before.writes,
     };
     // `cargo test --test flows_local -- --nocapture` prints the table in docs/performance.md.
-    eprintln!("calls on {day}: {} reads, {} writes: {:?}", calls.reads, calls.writes, applied.writes);
+    eprintln!(
+        "calls on {day}: {} reads, {} writes: {:?}",
+        calls.reads, calls.writes, applied.writes
+    );
     (applied, calls)
 }
 
