@@ -829,7 +829,17 @@ fn pull_files(ctx: &mut Ctx, n: &str) -> Outcome {
         return Ok(error(404, "Not Found"));
     };
     let head = ctx.repo.pull_head(&pull);
-    let base = ctx.repo.resolve(&pull.base_ref).unwrap_or_default();
+    // A merged pull request keeps the files it changed: compare with the base as it was
+    // before the merge (the merge commit's first parent), as GitHub does.
+    let base = match &pull.merge_commit_sha {
+        Some(m) => ctx
+            .repo
+            .commits
+            .get(m)
+            .and_then(|c| c.parents.first().cloned())
+            .unwrap_or_default(),
+        None => ctx.repo.resolve(&pull.base_ref).unwrap_or_default(),
+    };
     let (_, merge_base, _) = ctx.repo.compare(&base, &head);
     let merge_base = merge_base.unwrap_or_default();
     let full = ctx.repo.full_name();

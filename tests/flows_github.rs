@@ -1,0 +1,291 @@
+//! The reconciler's flows against the GitHub simulator on loopback, through the real
+//! octocrab-based adapter: the request PR, its replay, a fix pushed, the merge and the
+//! provisioning PR; API calls per event; and faults (a 500, a 429 with Retry-After, a
+//! failure between two writes) after which the next run converges with no duplicate.
+
+mod common;
+mod github_sim;
+
+use adoptbot::forge::events::{Event, PrAction, RepoInfo, User};
+use adoptbot::forge::github::{GitHub, RetryPolicy};
+use adoptbot::forge::{CallCount, Forge};
+use adoptbot::runners::handler::{Applied, Clock, handle};
+use github_sim::{Fault, GitHubSim};
+use secrecy::SecretString;
+use std::time::Duration;
+
+const REQUEST: &str = "title: Fraud rules distillation\nteam: fraud-analytics\nowner: ivan-novak\nhypothesis: A distilled model catches 95% of what the rules catch.\nsuccess_criteria:\n  - { metric: recall_vs_rules, comparator: \">=\", target: 0.95 }\nnext_step: Shadow-run it next to the rules engine.\ntime_box: 2w\ncost_cap: 1500 USD\ncost_tag: exp-fraud-distill\nblueprint: azure-openai\nparameters:\n  location: swedencentral\n  chat_model: gpt-4o-mini\n  expected_monthly_token_spend_usd: 300\n  address_space: 10.63.8.0/24\n  endpoint_subnet: 10.63.8.0/27\n";
+
+fn contoso_files() -> Vec<(String, String)> {
+    fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, root, out);
+            } else {
+                out.push((
+                    p.strip_prefix(root).unwrap().to_string_lossy().into_owned(),
+                    std::fs::read_to_string(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&common::contoso(), &common::contoso(), &mut out);
+    out
+}
+
+async fn seeded() -> GitHubSim {
+    let sim = GitHubSim::start().await;
+    let files = contoso_files();
+    sim.repo(|r| {
+        let changes: Vec<(&str, Option<&str>)> = files
+            .iter()
+            .map(|(p, c)| (p.as_str(), Some(c.as_str())))
+            .collect();
+        r.commit(
+            "main",
+            "Contoso adoption repository",
+            "platform@contoso.com",
+            &changes,
+        );
+        for u in ["rahul-mehta", "ivan-novak", "akira-kimura"] {
+            r.users.insert(u.to_string());
+        }
+    });
+    sim
+}
+
+fn adapter(sim: &GitHubSim) -> GitHub {
+    let o = sim.options();
+    GitHub::new(
+        &sim.api_url(),
+        SecretString::from(o.token),
+        &o.owner,
+        &o.repo,
+        &o.actor,
+    )
+    .expect("adapter")
+    .with_retry_policy(RetryPolicy {
+        read_attempts: 3,
+        backoff: Duration::from_millis(10),
+        max_wait: Duration::from_secs(2),
+    })
+}
+
+fn pr_event(action: PrAction, pull: adoptbot::forge::PullRequest) -> Event {
+    Event::PullRequest {
+        action,
+        pull,
+        repo: RepoInfo {
+            full_name: "contoso/adoption".into(),
+            default_branch: "main".into(),
+        },
+        sender: User {
+            login: "ivan-novak".into(),
+            id: 7,
+        },
+    }
+}
+
+async fn run(
+    gh: &GitHub,
+    event: &Event,
+) -> Result<(Applied, CallCount), adoptbot::forge::ForgeError> {
+    let before = gh.calls();
+    let applied = handle(gh, event, Clock::at(common::date("2026-11-27"))).await?;
+    let after = gh.calls();
+    let calls = CallCount {
+        reads: after.reads - before.reads,
+        writes: after.writes - before.writes,
+    };
+    eprintln!(
+        "github calls: {} reads, {} writes: {:?}",
+        calls.reads, calls.writes, applied.writes
+    );
+    Ok((applied, calls))
+}
+
+/// Opens the request PR as Ivan, with `text` as the request file.
+fn open_request(sim: &GitHubSim, text: &str) -> u64 {
+    sim.repo(|r| {
+        let base = r.head("main");
+        r.branches.insert("request/fraud-distill".into(), base);
+        r.commit(
+            "request/fraud-distill",
+            "Request fraud-distill",
+            "ivan.novak@contoso.com",
+            &[("experiments/fraud-distill.yaml", Some(text))],
+        );
+        r.open_pull(
+            "request/fraud-distill",
+            "main",
+            "Experiment: fraud rules distillation",
+            "",
+            "ivan-novak",
+        )
+    })
+}
+
+#[tokio::test]
+async fn the_request_flow_is_quiet_and_idempotent_on_github() {
+    let sim = seeded().await;
+    let gh = adapter(&sim);
+    let n = open_request(&sim, &REQUEST.replace("time_box: 2w", "time_box: 3w"));
+
+    let (opened, calls) = run(&gh, &pr_event(PrAction::Opened, gh.pull(n).await.unwrap()))
+        .await
+        .unwrap();
+    assert!(
+        calls.reads <= 6,
+        "a PR event costs at most 6 reads: {calls:?}"
+    );
+    assert_eq!(
+        calls.writes, 3,
+        "reviewers, the comment, the check: {opened:?}"
+    );
+    let (comments, checks) = sim.repo(|r| (r.comments.clone(), r.check_runs.clone()));
+    assert_eq!(comments.len(), 1);
+    assert!(comments[0].body.contains("needs changes"));
+    assert_eq!(checks.len(), 1);
+    assert!(
+        sim.repo(|r| r.pulls[&n].requested_reviewers.clone())
+            .contains(&"rahul-mehta".to_string())
+    );
+
+    let (_, calls) = run(&gh, &pr_event(PrAction::Opened, gh.pull(n).await.unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(calls.writes, 0, "a replay writes nothing");
+
+    sim.repo(|r| {
+        r.commit(
+            "request/fraud-distill",
+            "Use a standard time box",
+            "ivan.novak@contoso.com",
+            &[("experiments/fraud-distill.yaml", Some(REQUEST))],
+        )
+    });
+    let (synced, calls) = run(
+        &gh,
+        &pr_event(PrAction::Synchronize, gh.pull(n).await.unwrap()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(calls.writes, 2, "{synced:?}");
+    assert_eq!(
+        sim.repo(|r| r.comments.len()),
+        1,
+        "the comment is updated in place"
+    );
+    assert!(sim.repo(|r| r.comments[0].body.contains("ready for review")));
+
+    sim.repo(|r| r.merge_pull(n));
+    let (merged, calls) = run(&gh, &pr_event(PrAction::Closed, gh.pull(n).await.unwrap()))
+        .await
+        .unwrap();
+    assert!(
+        merged
+            .writes
+            .iter()
+            .any(|w| w.contains("Provision experiment fraud-distill")),
+        "{merged:?}"
+    );
+    assert!(calls.reads <= 6, "{calls:?}");
+    let (_, calls) = run(&gh, &pr_event(PrAction::Closed, gh.pull(n).await.unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(calls.writes, 0, "a replay of the merge writes nothing");
+    let provision = sim
+        .repo(|r| {
+            r.pulls
+                .values()
+                .find(|p| p.head_ref == "adoptbot/provision/fraud-distill")
+                .cloned()
+        })
+        .expect("the provisioning PR");
+    assert!(
+        provision
+            .body
+            .unwrap_or_default()
+            .contains(&format!("Requested in #{n}."))
+    );
+    let files = sim
+        .repo(|r| {
+            r.tree_of(&r.head("adoptbot/provision/fraud-distill"))
+                .cloned()
+        })
+        .unwrap();
+    assert!(
+        files
+            .keys()
+            .any(|p| p.starts_with("infra/experiments/fraud-distill/") && p.ends_with(".bicep"))
+    );
+    sim.finish();
+}
+
+#[tokio::test]
+async fn faults_converge_without_duplicates() {
+    let sim = seeded().await;
+    let gh = adapter(&sim);
+    let n = open_request(&sim, REQUEST);
+    let event = pr_event(PrAction::Opened, gh.pull(n).await.unwrap());
+
+    // A 500 on reading the comments: the read is retried and the run completes.
+    sim.fail_next("GET", "/repos/*/issues/*/comments", 1, Fault::ServerError);
+    let (applied, _) = run(&gh, &event).await.unwrap();
+    assert_eq!(applied.writes.len(), 3, "{applied:?}");
+
+    // A 429 with Retry-After on the check run of a new head: waited for, written once.
+    sim.repo(|r| {
+        r.commit(
+            "request/fraud-distill",
+            "Tweak",
+            "ivan.novak@contoso.com",
+            &[(
+                "experiments/fraud-distill.yaml",
+                Some(&REQUEST.replace("Fraud rules distillation", "Fraud rules distillation v2")),
+            )],
+        )
+    });
+    sim.fail_next(
+        "POST",
+        "/repos/*/check-runs",
+        1,
+        Fault::TooManyRequests { retry_after: 1 },
+    );
+    let event = pr_event(PrAction::Synchronize, gh.pull(n).await.unwrap());
+    let (applied, _) = run(&gh, &event).await.unwrap();
+    assert_eq!(applied.writes.len(), 2, "{applied:?}");
+    assert_eq!(
+        sim.repo(|r| r.check_runs.len()),
+        2,
+        "one check per head commit, none twice"
+    );
+
+    // A failure between two writes: the provisioning branch is pushed, opening the PR fails.
+    sim.repo(|r| r.merge_pull(n));
+    let merged = pr_event(PrAction::Closed, gh.pull(n).await.unwrap());
+    sim.fail_next("POST", "/repos/*/pulls", 1, Fault::ServerError);
+    assert!(
+        run(&gh, &merged).await.is_err(),
+        "the run reports the failure"
+    );
+    // The next delivery converges: one provisioning PR, no duplicate.
+    let (applied, _) = run(&gh, &merged).await.unwrap();
+    assert!(
+        applied.writes.iter().any(|w| w.contains("opened #")),
+        "{applied:?}"
+    );
+    let (_, calls) = run(&gh, &merged).await.unwrap();
+    assert_eq!(calls.writes, 0);
+    let provisioning = sim.repo(|r| {
+        r.pulls
+            .values()
+            .filter(|p| p.head_ref == "adoptbot/provision/fraud-distill")
+            .count()
+    });
+    assert_eq!(provisioning, 1);
+    assert_eq!(sim.repo(|r| r.comments.len()), 1, "no duplicate comment");
+    sim.finish();
+}
