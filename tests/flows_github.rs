@@ -289,3 +289,80 @@ async fn faults_converge_without_duplicates() {
     assert_eq!(sim.repo(|r| r.comments.len()), 1, "no duplicate comment");
     sim.finish();
 }
+
+/// Runs the `adoptbot` binary as a GitHub Actions job would, against the simulator.
+async fn action(
+    sim: &GitHubSim,
+    event_name: &str,
+    payload: Option<serde_json::Value>,
+) -> (i32, String, String) {
+    let o = sim.options();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("event.json");
+    if let Some(p) = payload {
+        std::fs::write(&path, p.to_string()).unwrap();
+    }
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_adoptbot"));
+    cmd.arg("action")
+        .env("GITHUB_EVENT_NAME", event_name)
+        .env("GITHUB_EVENT_PATH", &path)
+        .env("GITHUB_TOKEN", &o.token)
+        .env("GITHUB_REPOSITORY", format!("{}/{}", o.owner, o.repo))
+        .env("GITHUB_API_URL", sim.api_url())
+        .env("ADOPTBOT_BOT_LOGIN", &o.actor);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_action_runner_handles_the_job_event() {
+    let sim = seeded().await;
+    let n = open_request(&sim, REQUEST);
+    let (head, base) = sim.repo(|r| (r.head("request/fraud-distill"), r.head("main")));
+    let o = sim.options();
+    let payload = serde_json::json!({
+        "action": "opened",
+        "number": n,
+        "pull_request": {
+            "number": n, "title": "Experiment: fraud rules distillation", "body": null, "state": "open",
+            "merged": false, "merged_at": null, "merge_commit_sha": null,
+            "user": { "login": "ivan-novak", "id": 7 },
+            "head": { "ref": "request/fraud-distill", "sha": head },
+            "base": { "ref": "main", "sha": base }
+        },
+        "repository": { "full_name": format!("{}/{}", o.owner, o.repo), "default_branch": "main" },
+        "sender": { "login": "ivan-novak", "id": 7 }
+    });
+    let (code, out, err) = action(&sim, "pull_request", Some(payload.clone())).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains(&format!("commented on #{n}")), "{out}");
+    let (code, out, _) = action(&sim, "pull_request", Some(payload)).await;
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("nothing to write"),
+        "a redelivery writes nothing: {out}"
+    );
+
+    let (code, out, err) = action(&sim, "schedule", None).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("Decommission experiment search-query-rewrite"),
+        "{out}"
+    );
+
+    let (code, _, err) = action(
+        &sim,
+        "pull_request",
+        Some(serde_json::json!({"action": "opened"})),
+    )
+    .await;
+    assert_eq!(code, 2);
+    assert!(err.contains("not what GitHub sends"), "{err}");
+    sim.finish();
+}

@@ -66,12 +66,23 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         keep: Option<PathBuf>,
     },
+    /// Handle the GitHub Actions event of this job (GITHUB_EVENT_NAME, GITHUB_EVENT_PATH,
+    /// GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL).
+    Action,
     /// Run the time-based steps now: provisioning, re-render and decommission PRs, and
-    /// expiry warnings, on a local repository (DIR, the local forge).
+    /// expiry warnings, on a local repository (DIR, the local forge) or on GitHub
+    /// (--repo OWNER/NAME, with GITHUB_TOKEN and GITHUB_API_URL).
     Reconcile {
         /// The adoption repository's git work tree; PRs live under .git/adoptbot/.
-        #[arg(value_name = "DIR")]
-        dir: PathBuf,
+        #[arg(
+            value_name = "DIR",
+            required_unless_present = "repo",
+            conflicts_with = "repo"
+        )]
+        dir: Option<PathBuf>,
+        /// The GitHub repository, `owner/name`.
+        #[arg(long, value_name = "OWNER/NAME")]
+        repo: Option<String>,
         /// Act as of this day instead of today (YYYY-MM-DD).
         #[arg(long, value_parser = parse_date)]
         now: Option<NaiveDate>,
@@ -189,7 +200,17 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
         }
         Command::Bench(args) => super::bench::run(&args),
         Command::Demo { keep } => super::demo::run(keep.as_deref()).map(|()| ExitCode::SUCCESS),
-        Command::Reconcile { dir, now } => reconcile(&dir, now.unwrap_or_else(today)),
+        Command::Reconcile { dir, repo, now } => {
+            reconcile(dir.as_deref(), repo.as_deref(), now.unwrap_or_else(today))
+        }
+        Command::Action => {
+            let applied = super::action::run(super::handler::Clock {
+                today: today(),
+                valid_at: chrono::Utc::now().timestamp(),
+            })?;
+            print_applied(&applied);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Render {
             dir,
             experiment,
@@ -289,39 +310,68 @@ fn render(
     Ok(exit(!problems.is_empty()))
 }
 
-/// `adoptbot reconcile DIR`: the default-branch steps on the local forge.
-fn reconcile(dir: &std::path::Path, today: NaiveDate) -> Result<ExitCode, String> {
+/// `adoptbot reconcile DIR|--repo OWNER/NAME`: the default-branch steps, on the local forge
+/// or on GitHub.
+fn reconcile(
+    dir: Option<&std::path::Path>,
+    repo: Option<&str>,
+    today: NaiveDate,
+) -> Result<ExitCode, String> {
+    use super::handler::{Applied, Clock, default_branch};
     use crate::forge::Forge;
-    let forge =
-        crate::forge::local::LocalForge::open(dir, "adoptbot[bot]").map_err(|e| e.to_string())?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    let mut applied = super::handler::Applied::default();
-    rt.block_on(super::handler::default_branch(
-        &forge,
-        super::handler::Clock::at(today),
-        &Default::default(),
-        None,
-        &mut applied,
-    ))
-    .map_err(|e| e.to_string())?;
+    let mut applied = Applied::default();
+    let clock = Clock::at(today);
+    let calls = match (dir, repo) {
+        (Some(dir), _) => {
+            let forge = crate::forge::local::LocalForge::open(dir, "adoptbot[bot]")
+                .map_err(|e| e.to_string())?;
+            rt.block_on(default_branch(
+                &forge,
+                clock,
+                &Default::default(),
+                None,
+                &mut applied,
+            ))
+            .map_err(|e| e.to_string())?;
+            forge.calls()
+        }
+        (None, Some(repo)) => rt.block_on(async {
+            let bot =
+                std::env::var("ADOPTBOT_BOT_LOGIN").unwrap_or_else(|_| "adoptbot[bot]".into());
+            let forge = crate::forge::github::GitHub::from_vars(&bot, |name| {
+                if name == "GITHUB_REPOSITORY" {
+                    Some(repo.to_string())
+                } else {
+                    std::env::var(name).ok()
+                }
+            })
+            .map_err(|e| e.to_string())?;
+            default_branch(&forge, clock, &Default::default(), None, &mut applied)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok::<_, String>(forge.calls())
+        })?,
+        (None, None) => return Err("name a directory, or --repo OWNER/NAME".into()),
+    };
+    print_applied(&applied);
+    println!("{} reads, {} writes", calls.reads, calls.writes);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_applied(applied: &super::handler::Applied) {
     for w in &applied.writes {
         println!("{w}");
     }
-    let calls = forge.calls();
-    println!(
-        "{} ({} reads, {} writes)",
-        if applied.writes.is_empty() {
-            "nothing to write"
-        } else {
-            "done"
-        },
-        calls.reads,
-        calls.writes
-    );
-    Ok(ExitCode::SUCCESS)
+    for n in &applied.notes {
+        println!("note: {n}");
+    }
+    if applied.writes.is_empty() {
+        println!("nothing to write");
+    }
 }
 
 fn exit(failed: bool) -> ExitCode {

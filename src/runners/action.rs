@@ -1,0 +1,64 @@
+//! `adoptbot action`: the GitHub Action runner. It reads the event GitHub Actions hands the
+//! job (`GITHUB_EVENT_NAME`, `GITHUB_EVENT_PATH`), talks to the API with `GITHUB_TOKEN` at
+//! `GITHUB_API_URL` for `GITHUB_REPOSITORY`, and feeds the one event handler. Scheduled and
+//! manual runs (`schedule`, `workflow_dispatch`) run the time-based steps.
+
+use super::handler::{Applied, Clock, default_branch, handle};
+use crate::forge::events;
+use crate::forge::github::GitHub;
+use std::collections::BTreeMap;
+
+/// The largest event payload read; GitHub caps deliveries at 25 MB.
+const MAX_EVENT_BYTES: u64 = 25 * 1024 * 1024;
+
+/// The login the Action's token acts as, unless `ADOPTBOT_BOT_LOGIN` says otherwise.
+const ACTIONS_BOT: &str = "github-actions[bot]";
+
+fn var(name: &str) -> Result<String, String> {
+    std::env::var(name).map_err(|_| {
+        format!("{name} is not set: run `adoptbot action` inside a GitHub Actions job, or set it")
+    })
+}
+
+pub fn run(clock: Clock) -> Result<Applied, String> {
+    let name = var("GITHUB_EVENT_NAME")?;
+    let bot = std::env::var("ADOPTBOT_BOT_LOGIN").unwrap_or_else(|_| ACTIONS_BOT.to_string());
+    let event = match name.as_str() {
+        "schedule" | "workflow_dispatch" => None,
+        _ => {
+            let path = var("GITHUB_EVENT_PATH")?;
+            let meta = std::fs::metadata(&path)
+                .map_err(|e| format!("cannot read the event payload {path}: {e}"))?;
+            if meta.len() > MAX_EVENT_BYTES {
+                return Err(format!(
+                    "the event payload {path} is {} bytes, more than the {MAX_EVENT_BYTES} GitHub sends",
+                    meta.len()
+                ));
+            }
+            let payload = std::fs::read(&path)
+                .map_err(|e| format!("cannot read the event payload {path}: {e}"))?;
+            Some(events::parse(&name, &payload)?)
+        }
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let forge = GitHub::from_env(&bot)
+            .map_err(|e| e.to_string())?
+            .with_commit_author("adoptbot", &format!("{bot}@users.noreply.github.com"));
+        match event {
+            Some(event) => handle(&forge, &event, clock)
+                .await
+                .map_err(|e| e.to_string()),
+            None => {
+                let mut applied = Applied::default();
+                default_branch(&forge, clock, &BTreeMap::new(), None, &mut applied)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(applied)
+            }
+        }
+    })
+}
