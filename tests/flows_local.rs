@@ -352,3 +352,95 @@ async fn a_request_is_reviewed_provisioned_warned_and_decommissioned() {
     assert!(again.writes.is_empty(), "said once: {again:?}");
     assert_eq!(forge.pull(decom.number).await.unwrap().state, PrState::Open);
 }
+
+/// Opens a request PR with `text` as `experiments/<id>.yaml` and handles it.
+async fn request_pr(forge: &LocalForge, id: &str, text: &str) -> (u64, Applied) {
+    let (_, main_sha) = forge.default_branch().await.unwrap();
+    let branch = format!("request/{id}");
+    let change = [FileChange {
+        path: format!("experiments/{id}.yaml"),
+        content: Some(text.to_string()),
+    }];
+    forge
+        .commit_as(
+            &branch,
+            Some(&main_sha),
+            "Ivan Novak",
+            "ivan.novak@contoso.com",
+            "Request",
+            &change,
+        )
+        .unwrap();
+    let pr = forge
+        .open_pull_as("ivan-novak", &branch, "main", "Experiment", "")
+        .unwrap();
+    let (applied, _) = run(
+        forge,
+        &pr_event(PrAction::Opened, forge.pull(pr.number).await.unwrap()),
+        "2026-11-27",
+    )
+    .await;
+    (pr.number, applied)
+}
+
+#[tokio::test]
+async fn a_malformed_request_gets_a_failing_check_annotated_on_its_line() {
+    let (_tmp, forge) = repo_from_contoso();
+    let (n, applied) =
+        request_pr(&forge, "broken", "title: Broken\nteam: [fraud-analytics\n").await;
+    assert_eq!(
+        applied.writes.len(),
+        1,
+        "only the check: there is no request to comment on: {applied:?}"
+    );
+    let head = forge.pull(n).await.unwrap().head_sha;
+    let checks = forge.check_runs(&head).await.unwrap();
+    assert_eq!(
+        checks[0].conclusion,
+        Some(adoptbot::forge::Conclusion::Failure)
+    );
+    let annotated = forge.check_runs_all().unwrap().pop().unwrap().annotations;
+    assert!(
+        annotated
+            .iter()
+            .any(|a| a.path == "experiments/broken.yaml" && a.start_line == 2),
+        "{annotated:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_blueprint_and_a_request_over_its_cap_need_changes() {
+    let (_tmp, forge) = repo_from_contoso();
+    let unknown = REQUEST
+        .replace("blueprint: azure-openai", "blueprint: quantum-annealer")
+        .replace("exp-fraud-distill", "exp-unknown");
+    let (n, _) = request_pr(&forge, "unknown-bp", &unknown).await;
+    let body = &forge.comments(n).await.unwrap()[0].body;
+    assert!(body.contains("❌ | A blueprint that exists, with valid parameters | line 11: there is no blueprint `quantum-annealer`"), "{body}");
+
+    let over = REQUEST
+        .replace("cost_cap: 1500 USD", "cost_cap: 20 USD")
+        .replace("exp-fraud-distill", "exp-over");
+    let (n, _) = request_pr(&forge, "over-cap", &over).await;
+    let body = &forge.comments(n).await.unwrap()[0].body;
+    assert!(
+        body.contains(
+            "❌ | A cost cap, and the estimate within it | line 9: the estimate for 14 days is"
+        ),
+        "{body}"
+    );
+    let head = forge.pull(n).await.unwrap().head_sha;
+    assert_eq!(
+        forge.check_runs(&head).await.unwrap()[0].conclusion,
+        Some(adoptbot::forge::Conclusion::Failure)
+    );
+    // Neither is provisioned when merged.
+    forge.merge_pull(n, "akira-kimura").unwrap();
+    let (merged, _) = run(
+        &forge,
+        &pr_event(PrAction::Closed, forge.pull(n).await.unwrap()),
+        "2026-11-27",
+    )
+    .await;
+    assert!(merged.writes.is_empty(), "{merged:?}");
+}

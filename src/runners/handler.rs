@@ -348,7 +348,18 @@ async fn apply<F: Forge>(forge: &F, write: Write, applied: &mut Applied) -> Forg
             body,
         } => {
             let p = forge.create_pull(branch, base, title, body).await?;
-            format!("opened #{}: {title}", p.number)
+            // Labelled once, when opened, so that people can filter the bot's PRs by kind.
+            let kind = branch.split('/').nth(1).unwrap_or("pr");
+            forge
+                .add_labels(
+                    p.number,
+                    &["adoptbot".to_string(), format!("adoptbot:{kind}")],
+                )
+                .await?;
+            format!(
+                "opened #{}: {title} (labelled adoptbot, adoptbot:{kind})",
+                p.number
+            )
         }
         Write::UpdatePull {
             number,
