@@ -92,8 +92,16 @@ async fn run(
     gh: &GitHub,
     event: &Event,
 ) -> Result<(Applied, CallCount), adoptbot::forge::ForgeError> {
+    run_on(gh, event, "2026-11-27").await
+}
+
+async fn run_on(
+    gh: &GitHub,
+    event: &Event,
+    day: &str,
+) -> Result<(Applied, CallCount), adoptbot::forge::ForgeError> {
     let before = gh.calls();
-    let applied = handle(gh, event, Clock::at(common::date("2026-11-27"))).await?;
+    let applied = handle(gh, event, Clock::at(common::date(day))).await?;
     let after = gh.calls();
     let calls = CallCount {
         reads: after.reads - before.reads,
@@ -221,6 +229,54 @@ async fn the_request_flow_is_quiet_and_idempotent_on_github() {
             .keys()
             .any(|p| p.starts_with("infra/experiments/fraud-distill/") && p.ends_with(".bicep"))
     );
+    // The provisioning PR is merged; three days before the end the owner is warned once on
+    // the request PR, and on the last day the decommission PR opens.
+    let prov = sim
+        .repo(|r| {
+            r.pulls
+                .values()
+                .find(|p| p.head_ref == "adoptbot/provision/fraud-distill")
+                .map(|p| p.number)
+        })
+        .unwrap();
+    sim.repo(|r| r.merge_pull(prov));
+    let main = sim.repo(|r| r.head("main"));
+    let push = Event::Push {
+        after: main,
+        repo: RepoInfo {
+            full_name: "contoso/adoption".into(),
+            default_branch: "main".into(),
+        },
+        sender: User {
+            login: "akira-kimura".into(),
+            id: 9,
+        },
+    };
+    let (warned, _) = run_on(&gh, &push, "2026-12-08").await.unwrap();
+    assert!(
+        warned
+            .writes
+            .iter()
+            .any(|w| w.starts_with(&format!("commented on #{n} "))),
+        "{warned:?}"
+    );
+    let (again, calls) = run_on(&gh, &push, "2026-12-08").await.unwrap();
+    assert_eq!(calls.writes, 0, "{again:?}");
+    let (ended, _) = run_on(&gh, &push, "2026-12-11").await.unwrap();
+    assert!(
+        ended
+            .writes
+            .iter()
+            .any(|w| w.contains("Decommission experiment fraud-distill")),
+        "{ended:?}"
+    );
+    let warnings = sim.repo(|r| {
+        r.comments
+            .iter()
+            .filter(|c| c.issue == n && c.body.contains("ends on **2026-12-11**"))
+            .count()
+    });
+    assert_eq!(warnings, 1);
     sim.finish();
 }
 

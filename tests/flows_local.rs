@@ -13,33 +13,7 @@ const BOT: &str = "adoptbot[bot]";
 
 fn repo_from_contoso() -> (tempfile::TempDir, LocalForge) {
     let tmp = tempfile::tempdir().unwrap();
-    common::copy_tree(&common::contoso(), tmp.path());
-    let repo = git2::Repository::init_opts(
-        tmp.path(),
-        git2::RepositoryInitOptions::new().initial_head("main"),
-    )
-    .unwrap();
-    let mut index = repo.index().unwrap();
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = git2::Signature::new(
-        "Contoso",
-        "platform@contoso.com",
-        &git2::Time::new(1_700_000_000, 0),
-    )
-    .unwrap();
-    repo.commit(
-        Some("HEAD"),
-        &sig,
-        &sig,
-        "Contoso adoption repository",
-        &tree,
-        &[],
-    )
-    .unwrap();
+    adoptbot::runners::demo::scratch_repository(tmp.path()).unwrap();
     let forge = LocalForge::open(tmp.path(), BOT).unwrap();
     (tmp, forge)
 }
@@ -443,4 +417,86 @@ async fn an_unknown_blueprint_and_a_request_over_its_cap_need_changes() {
     )
     .await;
     assert!(merged.writes.is_empty(), "{merged:?}");
+}
+
+#[tokio::test]
+async fn a_changed_request_or_blueprint_input_opens_a_rerender_pr() {
+    let (tmp, forge) = repo_from_contoso();
+    let (_, main_sha) = forge.default_branch().await.unwrap();
+    run(&forge, &push_event(&main_sha), "2026-11-27").await;
+    let path = "experiments/care-call-summarisation.yaml";
+    let text = std::fs::read_to_string(tmp.path().join(path)).unwrap();
+    assert!(
+        text.contains("chat_capacity: 100"),
+        "the sample's parameter moved: update this test"
+    );
+    let change = [FileChange {
+        path: path.into(),
+        content: Some(text.replace("chat_capacity: 100", "chat_capacity: 120")),
+    }];
+    forge
+        .commit_as(
+            "main",
+            None,
+            "Aisha Bello",
+            "aisha.bello@contoso.com",
+            "More capacity",
+            &change,
+        )
+        .unwrap();
+    let (_, main_sha) = forge.default_branch().await.unwrap();
+    let (applied, _) = run(&forge, &push_event(&main_sha), "2026-11-27").await;
+    assert!(
+        applied
+            .writes
+            .iter()
+            .any(|w| w.contains("opened")
+                && w.contains("Re-render experiment care-call-summarisation")),
+        "{applied:?}"
+    );
+    let pr = forge
+        .pulls_by_branch_prefix("adoptbot/rerender/care-call-summarisation")
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    let files = forge.pull_files(pr.number).await.unwrap();
+    assert!(
+        !files.is_empty()
+            && files.iter().all(|f| f
+                .path
+                .starts_with("infra/experiments/care-call-summarisation/")),
+        "{files:?}"
+    );
+    let (again, calls) = run(&forge, &push_event(&main_sha), "2026-11-27").await;
+    assert!(again.writes.is_empty() && calls.writes == 0, "{again:?}");
+
+    // Closed unmerged, it stays closed until its inputs change again.
+    forge.close_pull(pr.number).unwrap();
+    let (after_close, _) = run(&forge, &push_event(&main_sha), "2026-11-27").await;
+    assert!(after_close.writes.is_empty(), "{after_close:?}");
+    let change = [FileChange {
+        path: path.into(),
+        content: Some(text.replace("chat_capacity: 100", "chat_capacity: 140")),
+    }];
+    forge
+        .commit_as(
+            "main",
+            None,
+            "Aisha Bello",
+            "aisha.bello@contoso.com",
+            "Even more capacity",
+            &change,
+        )
+        .unwrap();
+    let (_, main_sha) = forge.default_branch().await.unwrap();
+    let (reopened, _) = run(&forge, &push_event(&main_sha), "2026-11-27").await;
+    assert!(
+        reopened.writes.iter().any(|w| w
+            == &format!(
+                "reopened #{}: Re-render experiment care-call-summarisation",
+                pr.number
+            )),
+        "{reopened:?}"
+    );
 }

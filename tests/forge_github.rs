@@ -1,6 +1,7 @@
 //! The GitHub adapter against the GitHub simulator on loopback (`tests/github_sim/`): every
 //! `Forge` method, pagination, the tarball snapshot, the git data API, retries and rate
-//! limits, call counting, GitHub Enterprise Server's path prefix, and the token's secrecy.
+//! limits, call counting, GitHub Enterprise Server's path prefix, and the token's secrecy;
+//! reviews, requested reviewers and team members with their numeric ids.
 //! Also parses payloads recorded from the real api.github.com with the adapter's own types.
 
 mod github_sim;
@@ -8,7 +9,7 @@ mod github_sim;
 use adoptbot::forge::github::{GitHub, RetryPolicy, wire};
 use adoptbot::forge::{
     Annotation, AnnotationLevel, CallCount, CheckRunSpec, Conclusion, FileChange, FileStatus,
-    Forge, ForgeError, PrState,
+    Forge, ForgeError, Member, PrState, Review, ReviewState,
 };
 use github_sim::model::{File, MODE_EXECUTABLE, MODE_SYMLINK, Tree};
 use github_sim::{Fault, GitHubSim, Options};
@@ -780,6 +781,322 @@ async fn pulls_are_created_updated_reopened_reviewed_and_labelled() {
     sim.finish();
 }
 
+/// A pull request by bob from `gate` (one commit on top of `main`); returns its number and
+/// its head.
+fn gate_pull(sim: &GitHubSim) -> (u64, String) {
+    sim.repo(|r| {
+        let main = r.head("main");
+        r.branches.insert("gate".into(), main);
+        let head = r.commit(
+            "gate",
+            "Move to phase 2",
+            "bob@example.com",
+            &[("adoption.yaml", Some("organisation: Contoso\nphase: 2\n"))],
+        );
+        (r.open_pull("gate", "main", "Gate 1", "", "bob"), head)
+    })
+}
+
+fn review(id: u64, login: &str, user_id: u64, state: ReviewState, commit: &str) -> Review {
+    Review {
+        id,
+        user_login: login.into(),
+        user_id,
+        state,
+        commit_id: commit.into(),
+    }
+}
+
+#[tokio::test]
+async fn reviews_are_oldest_first_with_the_reviewers_id_state_and_commit() {
+    let (sim, _) = seeded().await;
+    let (n, first) = gate_pull(&sim);
+    let (ids, second) = sim.repo(|r| {
+        let ids = [
+            r.add_review(n, "alice", "APPROVED", &first),
+            r.add_review(n, "carol", "CHANGES_REQUESTED", &first),
+            r.add_review(n, "dave", "COMMENTED", &first),
+            r.add_review(n, "erin", "PENDING", &first),
+            r.add_review(n, "adoptbot[bot]", "PENDING", &first),
+        ];
+        let second = r.commit(
+            "gate",
+            "Fix the scorecard",
+            "bob@example.com",
+            &[("scorecards/q1.yaml", Some("ratings: {}\n"))],
+        );
+        let again = r.add_review(n, "alice", "APPROVED", &second);
+        r.dismiss_review(n, ids[1]);
+        ([ids[0], ids[1], ids[2], ids[4], again], second)
+    });
+    let uid = |login: &str| sim.repo(|r| r.user_id(login));
+    let gh = adapter(&sim);
+    let got = gh.reviews(n).await.unwrap();
+    assert_eq!(
+        got,
+        [
+            review(ids[0], "alice", uid("alice"), ReviewState::Approved, &first),
+            review(
+                ids[1],
+                "carol",
+                uid("carol"),
+                ReviewState::Dismissed,
+                &first
+            ),
+            review(ids[2], "dave", uid("dave"), ReviewState::Commented, &first),
+            review(
+                ids[3],
+                "adoptbot[bot]",
+                uid("adoptbot[bot]"),
+                ReviewState::Pending,
+                &first
+            ),
+            review(
+                ids[4],
+                "alice",
+                uid("alice"),
+                ReviewState::Approved,
+                &second
+            ),
+        ],
+        "erin's pending review is hers alone; the bot sees its own"
+    );
+    assert_ne!(uid("alice"), uid("carol"));
+    assert_eq!(gh.calls(), calls(1, 0));
+    assert_eq!(
+        sim.count(
+            "GET",
+            &format!("/repos/octo-org/adoption/pulls/{n}/reviews")
+        ),
+        1
+    );
+    assert_eq!(sim.requests()[0].query, "per_page=100");
+
+    // A renamed account keeps its id, and its reviews show the new login.
+    let alice = uid("alice");
+    sim.repo(|r| r.rename_user("alice", "alice-liddell"));
+    let got = gh.reviews(n).await.unwrap();
+    assert_eq!(
+        (got[0].user_login.as_str(), got[0].user_id),
+        ("alice-liddell", alice)
+    );
+    assert_ne!(
+        uid("alice"),
+        alice,
+        "whoever takes the old login is someone else"
+    );
+
+    let missing = gh.reviews(999).await;
+    assert!(
+        matches!(missing, Err(ForgeError::NotFound(_))),
+        "{missing:?}"
+    );
+    assert_eq!(gh.calls(), calls(3, 0), "a 404 is not retried");
+    sim.finish();
+}
+
+#[tokio::test]
+async fn reviews_follow_pages() {
+    let (sim, _) = seeded().await;
+    let (n, head) = gate_pull(&sim);
+    sim.repo(|r| {
+        for i in 0..250 {
+            let state = ["APPROVED", "CHANGES_REQUESTED", "COMMENTED"][i % 3];
+            r.add_review(n, &format!("reviewer-{i}"), state, &head);
+        }
+    });
+    let gh = adapter(&sim);
+    let got = gh.reviews(n).await.unwrap();
+    assert_eq!(got.len(), 250);
+    assert_eq!(got[0].user_login, "reviewer-0");
+    assert_eq!(got[249].user_login, "reviewer-249");
+    assert!(got.windows(2).all(|w| w[0].id < w[1].id), "oldest first");
+    assert_eq!(got[1].state, ReviewState::ChangesRequested);
+    assert_eq!(gh.calls(), calls(3, 0), "one read per 100 reviews");
+    let queries: Vec<String> = sim.requests().into_iter().map(|r| r.query).collect();
+    assert_eq!(
+        queries,
+        ["per_page=100", "per_page=100&page=2", "per_page=100&page=3"]
+    );
+    sim.finish();
+}
+
+#[tokio::test]
+async fn requested_reviewers_are_users_and_teams_still_asked() {
+    let (sim, _) = seeded().await;
+    let (n, head) = gate_pull(&sim);
+    sim.repo(|r| {
+        r.add_user("alice");
+        r.add_user("carol");
+        r.set_team("octo-org", "platform", &["dave"]);
+    });
+    let gh = adapter(&sim);
+    assert_eq!(gh.requested_reviewers(n).await.unwrap(), (vec![], vec![]));
+    gh.request_reviewers(n, &["alice".into(), "carol".into()], &["platform".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        gh.requested_reviewers(n).await.unwrap(),
+        (
+            vec!["alice".to_string(), "carol".to_string()],
+            vec!["platform".to_string()]
+        )
+    );
+    sim.repo(|r| r.add_review(n, "alice", "APPROVED", &head));
+    assert_eq!(
+        gh.requested_reviewers(n).await.unwrap(),
+        (vec!["carol".to_string()], vec!["platform".to_string()]),
+        "whoever reviewed is no longer asked"
+    );
+    assert_eq!(gh.calls(), calls(3, 1));
+    assert_eq!(
+        sim.count(
+            "GET",
+            &format!("/repos/octo-org/adoption/pulls/{n}/requested_reviewers")
+        ),
+        3
+    );
+    let missing = gh.requested_reviewers(999).await;
+    assert!(
+        matches!(missing, Err(ForgeError::NotFound(_))),
+        "{missing:?}"
+    );
+    sim.finish();
+}
+
+#[tokio::test]
+async fn team_members_follow_pages_with_their_ids() {
+    let (sim, _) = seeded().await;
+    let logins: Vec<String> = (0..230).map(|i| format!("member-{i:03}")).collect();
+    let ids = sim.repo(|r| {
+        let logins: Vec<&str> = logins.iter().map(String::as_str).collect();
+        r.set_team("octo-org", "gate-approvers", &logins)
+    });
+    sim.repo(|r| r.set_team("Other-Org", "Security", &["sam"]));
+    let gh = adapter(&sim);
+    let members = gh.team_members("octo-org", "gate-approvers").await.unwrap();
+    let want: Vec<Member> = logins
+        .iter()
+        .zip(&ids)
+        .map(|(login, id)| Member {
+            login: login.clone(),
+            id: *id,
+        })
+        .collect();
+    assert_eq!(members, want);
+    assert_eq!(gh.calls(), calls(3, 0), "one read per 100 members");
+    assert_eq!(
+        sim.count("GET", "/orgs/octo-org/teams/gate-approvers/members"),
+        3,
+        "the next pages' /organizations/{{id}}/team/{{id}} links lead back to the team"
+    );
+    let sam = sim.repo(|r| r.user_id("sam"));
+    assert_eq!(
+        gh.team_members("other-org", "security").await.unwrap(),
+        [Member {
+            login: "sam".into(),
+            id: sam
+        }],
+        "a team of another organisation, named in any case"
+    );
+    sim.repo(|r| r.set_team("octo-org", "empty", &[]));
+    assert!(
+        gh.team_members("octo-org", "empty")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    sim.finish();
+}
+
+#[tokio::test]
+async fn a_team_the_token_cannot_see_names_the_team_and_read_org() {
+    let (sim, _) = seeded().await;
+    sim.repo(|r| r.set_team("octo-org", "platform", &["alice"]));
+    let gh = adapter(&sim);
+    let err = gh.team_members("octo-org", "ghosts").await.unwrap_err();
+    let ForgeError::NotFound(message) = &err else {
+        panic!("expected NotFound, got {err:?}")
+    };
+    assert!(message.contains("`octo-org/ghosts`"), "{message}");
+    assert!(message.contains("read:org"), "{message}");
+    assert!(message.contains("404"), "{message}");
+    assert_eq!(gh.calls(), calls(1, 0), "a 404 is not retried");
+
+    // An organisation that refuses the token says the same.
+    sim.fail_next(
+        "GET",
+        "/orgs/octo-org/teams/platform/members",
+        1,
+        Fault::Status(403),
+    );
+    let err = gh.team_members("octo-org", "platform").await.unwrap_err();
+    assert!(
+        matches!(&err, ForgeError::Unauthorised(m) if m.contains("read:org") && m.contains("octo-org/platform")),
+        "{err:?}"
+    );
+    sim.finish();
+}
+
+#[test]
+fn review_states_read_both_spellings() {
+    for (rest, hook, state) in [
+        ("APPROVED", "approved", ReviewState::Approved),
+        (
+            "CHANGES_REQUESTED",
+            "changes_requested",
+            ReviewState::ChangesRequested,
+        ),
+        ("COMMENTED", "commented", ReviewState::Commented),
+        ("DISMISSED", "dismissed", ReviewState::Dismissed),
+        ("PENDING", "pending", ReviewState::Pending),
+    ] {
+        assert_eq!(ReviewState::from_github(rest), Some(state));
+        assert_eq!(ReviewState::from_github(hook), Some(state));
+        assert_eq!(state.github_name(), rest);
+        assert_eq!(serde_json::to_value(state).unwrap(), hook);
+    }
+    assert_eq!(ReviewState::from_github("LGTM"), None);
+
+    // A deleted reviewer, a collected commit and a state GitHub may add approve nothing.
+    let review: wire::Review = serde_json::from_value(serde_json::json!({
+        "id": 7, "user": null, "state": "SOMETHING_NEW", "commit_id": null,
+    }))
+    .unwrap();
+    assert_eq!(
+        review.into_forge(),
+        Review {
+            id: 7,
+            user_login: "ghost".into(),
+            user_id: 0,
+            state: ReviewState::Commented,
+            commit_id: String::new(),
+        }
+    );
+}
+
+#[test]
+fn real_review_payloads_parse() {
+    for (name, state) in [
+        ("pull_request_review.submitted.json", ReviewState::Commented),
+        ("pull_request_review.dismissed.json", ReviewState::Dismissed),
+    ] {
+        let path = format!(
+            "{}/tests/fixtures/webhooks/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let payload: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let review: wire::Review = serde_json::from_value(payload["review"].clone()).unwrap();
+        let review = review.into_forge();
+        assert_eq!(review.state, state, "{name}");
+        assert_eq!(
+            (review.user_login.as_str(), review.user_id),
+            ("Codertocat", 21031067)
+        );
+        assert_eq!(review.commit_id, "ec26c3e57ca3a959ca5aad62de7213c562f8c821");
+    }
+}
+
 #[tokio::test]
 async fn a_read_that_fails_with_500_is_retried() {
     let (sim, _) = seeded().await;
@@ -1151,6 +1468,31 @@ async fn the_simulator_is_strict() {
     pull["state"] = Value::String("merged".into());
     let problems = spec.check_response("GET", "/repos/o/r/pulls/1", 200, &pull);
     assert_eq!(problems.len(), 3, "{problems:#?}");
+    // ... and for reviews, review requests and team members.
+    let review = serde_json::json!([{ "id": "1", "user": null, "state": "APPROVED" }]);
+    let problems = spec.check_response("GET", "/repos/o/r/pulls/1/reviews", 200, &review);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("$[0].id: expected integer"))
+            && problems.iter().any(|p| p.contains("`commit_id`")),
+        "{problems:#?}"
+    );
+    let requests = serde_json::json!({ "users": [{ "login": "alice" }] });
+    let problems = spec.check_response(
+        "GET",
+        "/repos/o/r/pulls/1/requested_reviewers",
+        200,
+        &requests,
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("`teams`"))
+            && problems.iter().any(|p| p.contains("`id`")),
+        "{problems:#?}"
+    );
+    let members = serde_json::json!([{ "login": "alice" }]);
+    let problems = spec.check_response("GET", "/orgs/o/teams/t/members", 200, &members);
+    assert!(problems.iter().any(|p| p.contains("`id`")), "{problems:#?}");
     sim.finish();
 }
 

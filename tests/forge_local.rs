@@ -1,10 +1,11 @@
 //! The local forge over a real git repository in a temporary folder: every `Forge` method,
-//! the humans' part (commits, pull requests, merges), persistence, call counting and errors.
+//! the humans' part (commits, pull requests, merges, reviews, teams), persistence, call
+//! counting and errors.
 
 use adoptbot::forge::local::LocalForge;
 use adoptbot::forge::{
     CallCount, ChangedFile, CheckRunSpec, Conclusion, FileChange, FileStatus, Forge, ForgeError,
-    PrState,
+    Member, PrState, Review, ReviewState,
 };
 use std::path::Path;
 
@@ -891,4 +892,284 @@ async fn a_work_tree_with_local_changes_is_left_alone() {
     );
     let kept = std::fs::read_to_string(tmp.path().join("adoption.yaml")).unwrap();
     assert_eq!(kept, "local edit\n", "the local change is not overwritten");
+}
+
+fn reads(n: u32) -> CallCount {
+    CallCount {
+        reads: n,
+        writes: 0,
+    }
+}
+
+#[tokio::test]
+async fn reviews_record_who_reviewed_what_and_on_which_commit() {
+    let (_tmp, forge, _) = setup();
+    let number = alice_pull(&forge, "gate/2", &[put("adoption.yaml", "phase: 2\n")]);
+    let first = forge.pull(number).await.unwrap().head_sha;
+    let olivia = forge
+        .review_as("olivia", number, ReviewState::Approved, &first)
+        .unwrap();
+    let bob = forge
+        .review_as("bob", number, ReviewState::ChangesRequested, "gate/2")
+        .unwrap();
+    let carol = forge
+        .review_as("carol", number, ReviewState::Commented, &first)
+        .unwrap();
+    forge
+        .review_as("dave", number, ReviewState::Pending, &first)
+        .unwrap();
+    let own = forge
+        .review_as(BOT, number, ReviewState::Pending, &first)
+        .unwrap();
+    let by_author = forge
+        .review_as("alice", number, ReviewState::Commented, &first)
+        .unwrap();
+    assert_eq!(bob.commit_id, first, "a branch names its tip");
+    assert_eq!(
+        [olivia.user_id, bob.user_id, carol.user_id],
+        [1, 2, 3],
+        "ids in order of first sight"
+    );
+
+    // A new commit; olivia approves again; bob's change request is dismissed.
+    let second = forge
+        .commit_as(
+            "gate/2",
+            None,
+            "Alice",
+            "alice@contoso.example",
+            "Fix",
+            &[put("scorecards/q1.yaml", "ratings: {}\n")],
+        )
+        .unwrap();
+    let again = forge
+        .review_as("Olivia", number, ReviewState::Approved, &second)
+        .unwrap();
+    assert_eq!(again.user_id, olivia.user_id, "logins are case-insensitive");
+    forge.dismiss_review(number, bob.id).unwrap();
+
+    let before = forge.calls();
+    let got = forge.reviews(number).await.unwrap();
+    let dismissed = Review {
+        state: ReviewState::Dismissed,
+        ..bob.clone()
+    };
+    assert_eq!(
+        got,
+        [
+            olivia.clone(),
+            dismissed,
+            carol.clone(),
+            own,
+            by_author,
+            again.clone()
+        ],
+        "oldest first; dave's pending review is his alone, the bot sees its own"
+    );
+    assert_eq!(got[5].commit_id, second);
+    assert_eq!(got[5].user_login, "Olivia");
+    assert_eq!(forge.calls().reads - before.reads, 1);
+    assert_eq!(forge.user_id("OLIVIA").unwrap(), olivia.user_id);
+
+    // What GitHub refuses.
+    for state in [ReviewState::Approved, ReviewState::ChangesRequested] {
+        let refused = forge.review_as("alice", number, state, &second);
+        assert!(
+            matches!(&refused, Err(ForgeError::Conflict(m)) if m.contains("alice opened")),
+            "{refused:?}"
+        );
+    }
+    let refused = forge.review_as("erin", number, ReviewState::Dismissed, &second);
+    assert!(
+        matches!(&refused, Err(ForgeError::Other(m)) if m.contains("dismiss_review")),
+        "{refused:?}"
+    );
+    for (id, word) in [(carol.id, "commented"), (bob.id, "dismissed")] {
+        let refused = forge.dismiss_review(number, id);
+        assert!(
+            matches!(&refused, Err(ForgeError::Conflict(m)) if m.contains(word)),
+            "{refused:?}"
+        );
+    }
+    let missing = forge.dismiss_review(number, 99);
+    assert!(
+        matches!(&missing, Err(ForgeError::NotFound(m)) if m.contains("no review 99")),
+        "{missing:?}"
+    );
+    let unknown = forge.review_as("erin", number, ReviewState::Approved, "nope");
+    assert!(
+        matches!(unknown, Err(ForgeError::NotFound(_))),
+        "{unknown:?}"
+    );
+    let nobody = forge.review_as(" ", number, ReviewState::Approved, &second);
+    assert!(matches!(nobody, Err(ForgeError::Other(_))), "{nobody:?}");
+    let no_pull = forge.review_as("erin", 42, ReviewState::Approved, &second);
+    assert!(
+        matches!(no_pull, Err(ForgeError::NotFound(_))),
+        "{no_pull:?}"
+    );
+    assert_eq!(
+        forge.reviews(number).await.unwrap().len(),
+        6,
+        "refusals change nothing"
+    );
+
+    // A merged pull request keeps its reviews.
+    forge.merge_pull(number, "olivia").unwrap();
+    assert_eq!(forge.reviews(number).await.unwrap().len(), 6);
+}
+
+#[tokio::test]
+async fn requested_reviewers_drop_whoever_reviewed() {
+    let (_tmp, forge, _) = setup();
+    let number = alice_pull(&forge, "gate/2", &[put("adoption.yaml", "phase: 2\n")]);
+    let head = forge.pull(number).await.unwrap().head_sha;
+    assert_eq!(
+        forge.requested_reviewers(number).await.unwrap(),
+        (vec![], vec![])
+    );
+    forge
+        .request_reviewers(
+            number,
+            &strings(&["olivia", "bob"]),
+            &strings(&["platform"]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        forge.requested_reviewers(number).await.unwrap(),
+        (strings(&["bob", "olivia"]), strings(&["platform"]))
+    );
+    forge
+        .review_as("bob", number, ReviewState::Pending, &head)
+        .unwrap();
+    forge
+        .review_as("OLIVIA", number, ReviewState::Commented, &head)
+        .unwrap();
+    assert_eq!(
+        forge.requested_reviewers(number).await.unwrap(),
+        (strings(&["bob"]), strings(&["platform"])),
+        "a submitted review answers the request, a pending one does not"
+    );
+}
+
+#[tokio::test]
+async fn teams_list_their_members_by_id() {
+    let (tmp, forge, main) = setup();
+    let number = alice_pull(&forge, "gate/2", &[put("adoption.yaml", "phase: 2\n")]);
+    let olivia = forge
+        .review_as("olivia", number, ReviewState::Approved, &main)
+        .unwrap();
+    let members = forge
+        .set_team("contoso", "ai-board", &["bob", "olivia", "Bob"])
+        .unwrap();
+    let member = |login: &str, id: u64| Member {
+        login: login.into(),
+        id,
+    };
+    assert_eq!(
+        members,
+        [member("bob", 2), member("olivia", olivia.user_id)],
+        "a login is listed once, with the id it already had"
+    );
+    assert_eq!(
+        forge.team_members("Contoso", "AI-Board").await.unwrap(),
+        members
+    );
+    forge.set_team("contoso", "ai-board", &["carol"]).unwrap();
+    forge.set_team("fabrikam", "ai-board", &["dan"]).unwrap();
+    assert_eq!(
+        forge.team_members("contoso", "ai-board").await.unwrap(),
+        [member("carol", 3)],
+        "setting a team again replaces its members"
+    );
+    assert_eq!(
+        forge.team_members("fabrikam", "ai-board").await.unwrap(),
+        [member("dan", 4)]
+    );
+    let missing = forge.team_members("contoso", "nobody").await;
+    assert!(
+        matches!(&missing, Err(ForgeError::NotFound(m)) if m.contains("contoso/nobody") && m.contains("set_team")),
+        "{missing:?}"
+    );
+    for (org, slug, login) in [
+        ("contoso", "a/b", "x"),
+        ("", "t", "x"),
+        ("contoso", "t", ""),
+    ] {
+        let bad = forge.set_team(org, slug, &[login]);
+        assert!(matches!(bad, Err(ForgeError::Other(_))), "{bad:?}");
+    }
+    assert_eq!(
+        forge.calls(),
+        reads(4),
+        "every read counts, a failed one too"
+    );
+
+    // Teams, reviews and ids persist.
+    drop(forge);
+    let forge = LocalForge::open(tmp.path(), BOT).unwrap();
+    assert_eq!(
+        forge.team_members("contoso", "ai-board").await.unwrap(),
+        [member("carol", 3)]
+    );
+    assert_eq!(forge.reviews(number).await.unwrap(), [olivia]);
+    assert_eq!(forge.user_id("erin").unwrap(), 5);
+}
+
+#[tokio::test]
+async fn a_record_file_from_before_reviews_still_reads() {
+    let (tmp, forge, main) = setup();
+    let number = alice_pull(&forge, "gate/2", &[put("adoption.yaml", "phase: 2\n")]);
+    forge
+        .request_reviewers(number, &strings(&["olivia"]), &[])
+        .await
+        .unwrap();
+    drop(forge);
+    let state_file = tmp.path().join(".git/adoptbot/state.json");
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&state_file).unwrap()).unwrap();
+    for field in ["next_review_id", "reviews", "teams", "user_ids"] {
+        assert!(
+            json.as_object_mut().unwrap().remove(field).is_some(),
+            "{field}"
+        );
+    }
+    std::fs::write(&state_file, serde_json::to_vec(&json).unwrap()).unwrap();
+
+    let forge = LocalForge::open(tmp.path(), BOT).unwrap();
+    assert!(forge.reviews(number).await.unwrap().is_empty());
+    assert_eq!(
+        forge.requested_reviewers(number).await.unwrap(),
+        (strings(&["olivia"]), vec![])
+    );
+    let review = forge
+        .review_as("olivia", number, ReviewState::Approved, &main)
+        .unwrap();
+    assert_eq!((review.id, review.user_id), (1, 1));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&state_file).unwrap()).unwrap();
+    assert_eq!(json["version"], 1, "no new version");
+    assert_eq!(json["reviews"][0]["state"], "approved");
+    assert_eq!(json["reviews"][0]["number"], number);
+    assert_eq!(json["user_ids"]["olivia"], 1);
+}
+
+#[tokio::test]
+async fn reviews_of_what_is_not_a_pull_request_are_not_found() {
+    let (_tmp, forge, _) = setup();
+    let issue = forge.open_issue_as("olivia", "Dashboard", "").unwrap();
+    for number in [issue, 7] {
+        let reviews = forge.reviews(number).await;
+        assert!(
+            matches!(&reviews, Err(ForgeError::NotFound(m)) if m.contains(&format!("#{number}"))),
+            "{reviews:?}"
+        );
+        let requested = forge.requested_reviewers(number).await;
+        assert!(
+            matches!(requested, Err(ForgeError::NotFound(_))),
+            "{requested:?}"
+        );
+    }
+    assert_eq!(forge.calls(), reads(4));
 }

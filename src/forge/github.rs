@@ -23,7 +23,7 @@ pub mod wire;
 
 use super::{
     CallCount, ChangedFile, CheckRun, CheckRunSpec, Comment, Commit, FileChange, Forge, ForgeError,
-    ForgeResult, PullRequest, Sha,
+    ForgeResult, Member, PullRequest, Review, Sha,
 };
 use crate::load::Snapshot;
 use http::{HeaderMap, Method, StatusCode};
@@ -600,6 +600,9 @@ fn check_run_body(spec: &CheckRunSpec) -> Value {
 /// | `branch_commits` | `GET /compare/{base}...{branch}` | 1 read per 100 commits |
 /// | `comments` | `GET /issues/{n}/comments` | 1 read per 100 comments |
 /// | `check_runs` | `GET /commits/{sha}/check-runs` | 1 read per 100 check runs |
+/// | `reviews` | `GET /pulls/{n}/reviews` | 1 read per 100 reviews |
+/// | `requested_reviewers` | `GET /pulls/{n}/requested_reviewers` | 1 read |
+/// | `team_members` | `GET /orgs/{org}/teams/{slug}/members` | 1 read per 100 members |
 /// | `create_comment` | `POST /issues/{n}/comments` | 1 write |
 /// | `update_comment` | `PATCH /issues/comments/{id}` | 1 write |
 /// | `create_check_run` | `POST /check-runs`, then `PATCH /check-runs/{id}` per 50 annotations beyond the first 50 | 1 write + 1 per further 50 annotations |
@@ -722,6 +725,49 @@ impl Forge for GitHub {
             )
             .await?;
         Ok(runs.into_iter().map(wire::CheckRun::into_forge).collect())
+    }
+
+    async fn reviews(&self, number: u64) -> ForgeResult<Vec<Review>> {
+        let reviews: Vec<wire::Review> = self
+            .pages(&format!("{}/pulls/{number}/reviews", self.repo_path), array)
+            .await?;
+        Ok(reviews.into_iter().map(wire::Review::into_forge).collect())
+    }
+
+    async fn requested_reviewers(&self, number: u64) -> ForgeResult<(Vec<String>, Vec<String>)> {
+        let requests: wire::ReviewRequests = self
+            .get(&format!(
+                "{}/pulls/{number}/requested_reviewers",
+                self.repo_path
+            ))
+            .await?;
+        Ok((
+            requests.users.into_iter().map(|u| u.login).collect(),
+            requests.teams.into_iter().map(|t| t.slug).collect(),
+        ))
+    }
+
+    /// A 404 or a 403 that is not a rate limit names the team and the permission it takes:
+    /// GitHub hides a team from a token that may not read the organisation's teams.
+    async fn team_members(&self, org: &str, team_slug: &str) -> ForgeResult<Vec<Member>> {
+        let path = format!(
+            "/orgs/{}/teams/{}/members",
+            enc(org, false),
+            enc(team_slug, false)
+        );
+        let hint = |m: String| {
+            format!(
+                "the team `{org}/{team_slug}` does not exist or the token cannot see it; check \
+                 the team's slug, and give the token the `read:org` scope (a GitHub App: the \
+                 organization permission Members: read) ({m})"
+            )
+        };
+        let members: Vec<wire::Account> = self.pages(&path, array).await.map_err(|e| match e {
+            ForgeError::NotFound(m) => ForgeError::NotFound(hint(m)),
+            ForgeError::Unauthorised(m) => ForgeError::Unauthorised(hint(m)),
+            other => other,
+        })?;
+        Ok(members.into_iter().map(wire::Account::into_forge).collect())
     }
 
     async fn create_comment(&self, issue: u64, body: &str) -> ForgeResult<Comment> {

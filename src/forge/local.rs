@@ -1,14 +1,19 @@
 //! The local forge: a git repository where pull requests are branches plus records kept under
 //! `.git/adoptbot/`. The embedded default, with no network.
 //!
-//! Branches and commits are git's own. Issues, pull requests, comments, check runs, labels
-//! and requested reviewers are records in `<gitdir>/adoptbot/state.json` (see [`State`]),
+//! Branches and commits are git's own. Issues, pull requests, comments, check runs, labels,
+//! requested reviewers, reviews, teams and people's numeric ids are records in
+//! `<gitdir>/adoptbot/state.json` (see [`State`]),
 //! read before every call and replaced atomically after every write. An open pull request
 //! shows its branches as they are now; a closed or merged one keeps the SHAs it had.
 //!
 //! Besides the [`Forge`] trait, the forge plays the humans' part for demos and tests:
-//! [`LocalForge::commit_as`], [`LocalForge::open_pull_as`], [`LocalForge::merge_pull`] and
-//! the like. Those are not API calls of the bot and are not counted.
+//! [`LocalForge::commit_as`], [`LocalForge::open_pull_as`], [`LocalForge::merge_pull`],
+//! [`LocalForge::review_as`], [`LocalForge::set_team`] and the like. Those are not API calls
+//! of the bot and are not counted.
+//!
+//! People are known by login, and each login gets a numeric id the first time the records
+//! name it (1, 2, 3, ... in order), kept in the records so that it never changes.
 //!
 //! Commits are dated a minute after their latest parent, so the same steps give the same
 //! SHAs on every run.
@@ -16,11 +21,14 @@
 mod repo;
 mod state;
 
-pub use state::{CheckRunRecord, CommentRecord, IssueRecord, PullRecord, STATE_VERSION, State};
+pub use state::{
+    CheckRunRecord, CommentRecord, IssueRecord, PullRecord, ReviewRecord, STATE_VERSION, State,
+    TeamRecord,
+};
 
 use super::{
     CallCount, ChangedFile, CheckRun, CheckRunSpec, Comment, Commit, FileChange, Forge, ForgeError,
-    ForgeResult, PrState, PullRequest, Sha,
+    ForgeResult, Member, PrState, PullRequest, Review, ReviewState, Sha,
 };
 use crate::load::Snapshot;
 use repo::{git_err, require_branch, resolve_commit};
@@ -191,6 +199,131 @@ impl LocalForge {
             rec.pull.state = PrState::Closed;
             Ok(())
         })
+    }
+
+    /// A person reviews a pull request on `commit_id` (a SHA or a branch), as GitHub lets
+    /// them: the author may comment on their own pull request but not approve it or request
+    /// changes, and a review is submitted in any state but `Dismissed` (see
+    /// [`LocalForge::dismiss_review`]). A submitted review takes the reviewer off the
+    /// requested reviewers. A closed or merged pull request can still be reviewed.
+    pub fn review_as(
+        &self,
+        login: &str,
+        number: u64,
+        state: ReviewState,
+        commit_id: &str,
+    ) -> ForgeResult<Review> {
+        check_login(login)?;
+        self.update(|repo, records| {
+            let commit_id = resolve_commit(repo, commit_id)?.id().to_string();
+            let rec = records.pull_mut(number)?;
+            let verb = match state {
+                ReviewState::Approved => Some("approve"),
+                ReviewState::ChangesRequested => Some("request changes on"),
+                _ => None,
+            };
+            if let Some(verb) = verb.filter(|_| rec.pull.author.eq_ignore_ascii_case(login)) {
+                return Err(ForgeError::Conflict(format!(
+                    "{login} opened pull request #{number} and cannot {verb} it; review as \
+                     someone else"
+                )));
+            }
+            if state == ReviewState::Dismissed {
+                return Err(ForgeError::Other(
+                    "a review is not submitted as dismissed; submit it, then dismiss it with \
+                     `dismiss_review`"
+                        .into(),
+                ));
+            }
+            if state != ReviewState::Pending {
+                rec.requested_reviewers
+                    .retain(|u| !u.eq_ignore_ascii_case(login));
+            }
+            let review = Review {
+                id: records.take_review_id(),
+                user_login: login.to_owned(),
+                user_id: records.user_id(login),
+                state,
+                commit_id,
+            };
+            records.reviews.push(ReviewRecord {
+                number,
+                review: review.clone(),
+            });
+            Ok(review)
+        })
+    }
+
+    /// Someone dismisses review `review_id` of pull request `number`: it stays, in the state
+    /// `Dismissed`. Only an approval or a change request can be dismissed, as on GitHub.
+    pub fn dismiss_review(&self, number: u64, review_id: u64) -> ForgeResult<()> {
+        self.update(|_, records| {
+            records.pull_mut(number)?;
+            let rec = records
+                .reviews
+                .iter_mut()
+                .find(|r| r.number == number && r.review.id == review_id)
+                .ok_or_else(|| {
+                    ForgeError::NotFound(format!(
+                        "pull request #{number} has no review {review_id}"
+                    ))
+                })?;
+            match rec.review.state {
+                ReviewState::Approved | ReviewState::ChangesRequested => {
+                    rec.review.state = ReviewState::Dismissed;
+                    Ok(())
+                }
+                other => Err(ForgeError::Conflict(format!(
+                    "review {review_id} of pull request #{number} is {}; only an approval or a \
+                     change request can be dismissed",
+                    other.github_name().to_ascii_lowercase().replace('_', " ")
+                ))),
+            }
+        })
+    }
+
+    /// Creates the team `slug` of the organisation `org`, or replaces its members, with
+    /// `logins`. Returns the members with their ids.
+    pub fn set_team(&self, org: &str, slug: &str, logins: &[&str]) -> ForgeResult<Vec<Member>> {
+        let valid = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        };
+        if !valid(org) || !valid(slug) {
+            return Err(ForgeError::Other(format!(
+                "`{org}/{slug}` is not a team; write the organisation and the team's slug with \
+                 letters, digits, `-`, `_` and `.`"
+            )));
+        }
+        logins.iter().try_for_each(|l| check_login(l))?;
+        self.update(|_, records| {
+            let mut members: Vec<String> = Vec::new();
+            for login in logins {
+                if !members.iter().any(|m| m.eq_ignore_ascii_case(login)) {
+                    records.user_id(login);
+                    members.push((*login).to_owned());
+                }
+            }
+            let found = records
+                .teams
+                .iter_mut()
+                .find(|t| t.org.eq_ignore_ascii_case(org) && t.slug.eq_ignore_ascii_case(slug));
+            match found {
+                Some(team) => team.members = members,
+                None => records.teams.push(TeamRecord {
+                    org: org.to_owned(),
+                    slug: slug.to_owned(),
+                    members,
+                }),
+            }
+            Ok(records.team_members(org, slug).unwrap_or_default())
+        })
+    }
+
+    /// The numeric id of `login`, given now if the records never named it.
+    pub fn user_id(&self, login: &str) -> ForgeResult<u64> {
+        self.update(|_, records| Ok(records.user_id(login)))
     }
 
     // ----- Reading everything back, for printing. Not counted. -----
@@ -446,6 +579,15 @@ fn add_comment(state: &mut State, author: &str, issue: u64, body: &str) -> Forge
     Ok(comment)
 }
 
+fn check_login(login: &str) -> ForgeResult<()> {
+    if login.is_empty() || login.chars().any(|c| c.is_whitespace() || c == '/') {
+        return Err(ForgeError::Other(format!(
+            "`{login}` is not a login; give a GitHub user name, such as `olivia`"
+        )));
+    }
+    Ok(())
+}
+
 fn no_comment(id: u64) -> ForgeError {
     ForgeError::NotFound(format!("there is no comment {id}"))
 }
@@ -558,6 +700,50 @@ impl Forge for LocalForge {
                 .filter(|c| c.run.head_sha == sha)
                 .map(|c| c.run.clone())
                 .collect())
+        })
+    }
+
+    /// Pending reviews show to their author only, as on GitHub: here, the bot's own.
+    async fn reviews(&self, number: u64) -> ForgeResult<Vec<Review>> {
+        self.count_read();
+        self.query(|_, state| {
+            if state.pull(number).is_none() {
+                return Err(state::no_pull(number, state.has_issue(number)));
+            }
+            Ok(state
+                .reviews
+                .iter()
+                .filter(|r| r.number == number)
+                .map(|r| &r.review)
+                .filter(|r| {
+                    r.state != ReviewState::Pending
+                        || r.user_login.eq_ignore_ascii_case(&self.bot_login)
+                })
+                .cloned()
+                .collect())
+        })
+    }
+
+    async fn requested_reviewers(&self, number: u64) -> ForgeResult<(Vec<String>, Vec<String>)> {
+        self.count_read();
+        self.query(|_, state| match state.pull(number) {
+            Some(rec) => Ok((
+                rec.requested_reviewers.iter().cloned().collect(),
+                rec.requested_teams.iter().cloned().collect(),
+            )),
+            None => Err(state::no_pull(number, state.has_issue(number))),
+        })
+    }
+
+    async fn team_members(&self, org: &str, team_slug: &str) -> ForgeResult<Vec<Member>> {
+        self.count_read();
+        self.query(|_, state| {
+            state.team_members(org, team_slug).ok_or_else(|| {
+                ForgeError::NotFound(format!(
+                    "there is no team `{org}/{team_slug}` in the local forge; create it with \
+                     `LocalForge::set_team`"
+                ))
+            })
         })
     }
 

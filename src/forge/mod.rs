@@ -123,6 +123,71 @@ pub struct Commit {
     pub author_email: String,
 }
 
+/// A review of a pull request, as the forge shows it to the bot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    pub id: u64,
+    /// The reviewer's login now (a renamed account shows its new login on old reviews).
+    /// A deleted account shows as `ghost`, with `user_id` 0.
+    pub user_login: String,
+    /// The reviewer's numeric id, which survives a rename: match people by it, not by login.
+    pub user_id: u64,
+    pub state: ReviewState,
+    /// The commit the review was given on; empty if GitHub no longer knows it (the commit was
+    /// garbage-collected), so that it never equals a head.
+    pub commit_id: Sha,
+}
+
+/// What a review says. Serialised in snake case (`changes_requested`), as webhook payloads
+/// write it; the REST API writes it in capitals (`CHANGES_REQUESTED`), see
+/// [`ReviewState::from_github`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewState {
+    Approved,
+    ChangesRequested,
+    Commented,
+    /// An approval or a change request that someone dismissed: it no longer counts.
+    Dismissed,
+    /// Started and not submitted yet. GitHub shows a pending review only to its author.
+    Pending,
+}
+
+impl ReviewState {
+    /// GitHub's word for a state in either spelling, `APPROVED` (REST) or `approved`
+    /// (webhooks); `None` for a word it does not know.
+    pub fn from_github(word: &str) -> Option<ReviewState> {
+        const ALL: [ReviewState; 5] = [
+            ReviewState::Approved,
+            ReviewState::ChangesRequested,
+            ReviewState::Commented,
+            ReviewState::Dismissed,
+            ReviewState::Pending,
+        ];
+        ALL.into_iter()
+            .find(|s| s.github_name().eq_ignore_ascii_case(word.trim()))
+    }
+
+    /// The REST API's word: `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED`,
+    /// `PENDING`.
+    pub fn github_name(self) -> &'static str {
+        match self {
+            ReviewState::Approved => "APPROVED",
+            ReviewState::ChangesRequested => "CHANGES_REQUESTED",
+            ReviewState::Commented => "COMMENTED",
+            ReviewState::Dismissed => "DISMISSED",
+            ReviewState::Pending => "PENDING",
+        }
+    }
+}
+
+/// A member of a team: the login now, and the numeric id that identifies the person.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Member {
+    pub login: String,
+    pub id: u64,
+}
+
 /// One file of a commit the bot makes: new content, or `None` to delete it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct FileChange {
@@ -184,6 +249,24 @@ pub trait Forge {
     fn comments(&self, issue: u64) -> impl Future<Output = ForgeResult<Vec<Comment>>> + Send;
     /// The check runs on a commit.
     fn check_runs(&self, sha: &str) -> impl Future<Output = ForgeResult<Vec<CheckRun>>> + Send;
+    /// Every review of a pull request, oldest first, in every state: a person's latest review
+    /// is the last of theirs. Pending reviews of others are not shown (GitHub shows a pending
+    /// review to its author only).
+    fn reviews(&self, number: u64) -> impl Future<Output = ForgeResult<Vec<Review>>> + Send;
+    /// Whose review a pull request still waits for: `(user logins, team slugs)`. A person
+    /// leaves the list once they review.
+    fn requested_reviewers(
+        &self,
+        number: u64,
+    ) -> impl Future<Output = ForgeResult<(Vec<String>, Vec<String>)>> + Send;
+    /// Every member of the team `team_slug` of the organisation `org` (with the members of
+    /// its child teams, as GitHub lists them), with their numeric ids. A team the forge does
+    /// not know, or cannot show, is [`ForgeError::NotFound`].
+    fn team_members(
+        &self,
+        org: &str,
+        team_slug: &str,
+    ) -> impl Future<Output = ForgeResult<Vec<Member>>> + Send;
 
     fn create_comment(
         &self,

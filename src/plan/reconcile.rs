@@ -240,8 +240,9 @@ pub fn pull(
         .filter(|p| p.head_branch == branch)
         .max_by_key(|p| p.number);
     let same = |p: &PullRequest| p.body.contains(&format!("fingerprint={fp} -->"));
-    match latest {
-        None => PullPlan::Writes(vec![
+    // No PR on the branch yet, or only merged ones: a new PR.
+    let open = |body: String| {
+        PullPlan::Writes(vec![
             push(),
             Write::CreatePull {
                 branch: branch.clone(),
@@ -249,20 +250,15 @@ pub fn pull(
                 title: desired.title.clone(),
                 body,
             },
-        ]),
+        ])
+    };
+    match latest {
+        None => open(body),
         Some(p) if p.state == PrState::Open && branch_commits.iter().any(|c| !is_bot_commit(c)) => {
             PullPlan::HumanEdited { number: p.number }
         }
         Some(p) if same(p) => PullPlan::UpToDate,
-        Some(p) if p.state == PrState::Merged => PullPlan::Writes(vec![
-            push(),
-            Write::CreatePull {
-                branch: branch.clone(),
-                base: desired.base_branch.clone(),
-                title: desired.title.clone(),
-                body,
-            },
-        ]),
+        Some(p) if p.state == PrState::Merged => open(body),
         Some(p) => PullPlan::Writes(vec![
             push(),
             Write::UpdatePull {

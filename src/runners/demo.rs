@@ -50,8 +50,8 @@ fn write_tree(dir: &Dir, root: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// A git repository holding the sample on `main`, one commit.
-fn scratch(root: &Path) -> Result<(), String> {
+/// Writes the embedded sample into `root` as a git repository with one commit on `main`.
+pub fn scratch_repository(root: &Path) -> Result<(), String> {
     write_tree(&CONTOSO, root)
         .map_err(|e| format!("cannot write the sample to {}: {e}", root.display()))?;
     let git = |e: git2::Error| format!("git: {}", e.message());
@@ -172,6 +172,17 @@ fn show(
     Ok(())
 }
 
+/// Delivers one event to the handler on `date` and shows what the bot wrote.
+async fn deliver(
+    forge: &LocalForge,
+    event: &Event,
+    date: &str,
+    seen: &mut (usize, usize, usize),
+) -> ForgeResult<()> {
+    let applied = handle(forge, event, Clock::at(day(date))).await?;
+    show(forge, &applied, seen)
+}
+
 pub fn run(keep: Option<&Path>) -> Result<(), String> {
     let tmp;
     let root = match keep {
@@ -189,7 +200,7 @@ pub fn run(keep: Option<&Path>) -> Result<(), String> {
             tmp.clone()
         }
     };
-    scratch(&root)?;
+    scratch_repository(&root)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -225,8 +236,7 @@ async fn play(root: &Path) -> ForgeResult<()> {
         repo: repo_info(),
         sender: user("adoptbot"),
     };
-    let applied = handle(&forge, &push(&main), Clock::at(day("2026-11-27"))).await?;
-    show(&forge, &applied, &mut seen)?;
+    deliver(&forge, &push(&main), "2026-11-27", &mut seen).await?;
 
     step(
         "2026-11-27",
@@ -257,22 +267,22 @@ async fn play(root: &Path) -> ForgeResult<()> {
         repo: repo_info(),
         sender: user("ivan-novak"),
     };
-    let applied = handle(
+    deliver(
         &forge,
         &event(PrAction::Opened, forge.pull(pr.number).await?),
-        Clock::at(day("2026-11-27")),
+        "2026-11-27",
+        &mut seen,
     )
     .await?;
-    show(&forge, &applied, &mut seen)?;
 
     step("2026-11-27", "the same event is delivered again");
-    let applied = handle(
+    deliver(
         &forge,
         &event(PrAction::Opened, forge.pull(pr.number).await?),
-        Clock::at(day("2026-11-27")),
+        "2026-11-27",
+        &mut seen,
     )
     .await?;
-    show(&forge, &applied, &mut seen)?;
 
     step(
         "2026-11-27",
@@ -290,26 +300,26 @@ async fn play(root: &Path) -> ForgeResult<()> {
         "Use a standard time box",
         &files,
     )?;
-    let applied = handle(
+    deliver(
         &forge,
         &event(PrAction::Synchronize, forge.pull(pr.number).await?),
-        Clock::at(day("2026-11-27")),
+        "2026-11-27",
+        &mut seen,
     )
     .await?;
-    show(&forge, &applied, &mut seen)?;
 
     step(
         "2026-11-27",
         "@akira-kimura, the team's lead, merges the request",
     );
     forge.merge_pull(pr.number, "akira-kimura")?;
-    let applied = handle(
+    deliver(
         &forge,
         &event(PrAction::Closed, forge.pull(pr.number).await?),
-        Clock::at(day("2026-11-27")),
+        "2026-11-27",
+        &mut seen,
     )
     .await?;
-    show(&forge, &applied, &mut seen)?;
 
     step("2026-11-28", "the platform team merges the provisioning PR");
     let prov = forge
@@ -319,8 +329,7 @@ async fn play(root: &Path) -> ForgeResult<()> {
         forge.merge_pull(p.number, "akira-kimura")?;
     }
     let (_, main) = forge.default_branch().await?;
-    let applied = handle(&forge, &push(&main), Clock::at(day("2026-11-28"))).await?;
-    show(&forge, &applied, &mut seen)?;
+    deliver(&forge, &push(&main), "2026-11-28", &mut seen).await?;
 
     for (date, what) in [
         (
@@ -334,16 +343,14 @@ async fn play(root: &Path) -> ForgeResult<()> {
         ),
     ] {
         step(date, what);
-        let applied = handle(&forge, &push(&main), Clock::at(day(date))).await?;
-        show(&forge, &applied, &mut seen)?;
+        deliver(&forge, &push(&main), date, &mut seen).await?;
     }
 
     step(
         "2026-12-11",
         "the same run again: nothing changed, nothing is written",
     );
-    let applied = handle(&forge, &push(&main), Clock::at(day("2026-12-11"))).await?;
-    show(&forge, &applied, &mut seen)?;
+    deliver(&forge, &push(&main), "2026-12-11", &mut seen).await?;
 
     let calls = forge.calls();
     println!(

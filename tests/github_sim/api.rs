@@ -2,7 +2,9 @@
 //! matching example of GitHub's OpenAPI description and takes the model's values, so it has
 //! every field GitHub sends; `mod.rs` then checks it against the schema.
 
-use super::model::{File, MODE_EXECUTABLE, MODE_FILE, MODE_SYMLINK, Pull, Repo, Tree};
+use super::model::{
+    File, MODE_EXECUTABLE, MODE_FILE, MODE_SYMLINK, Pull, Repo, Tree, id_of, team_id,
+};
 use super::openapi::spec;
 use serde_json::{Value, json};
 
@@ -20,10 +22,14 @@ pub type Outcome = Result<Answer, String>;
 pub struct Ctx<'a> {
     pub repo: &'a mut Repo,
     pub method: &'a str,
-    /// The path after `/repos/{owner}/{repo}/`, percent-decoded and split.
+    /// The path after `/repos/{owner}/{repo}/` (or after `/orgs/` for an organisation's
+    /// endpoints), percent-decoded and split.
     pub rest: Vec<String>,
-    /// The same, as sent, for `Link` headers.
+    /// The same, as sent, for messages.
     pub raw_rest: String,
+    /// The path `Link` headers point to, without the API base: GitHub's
+    /// `/repositories/{id}/...` for a repository's lists.
+    pub link_path: String,
     pub query: &'a [(String, String)],
     pub body: Option<&'a Value>,
     /// `http://127.0.0.1:port` plus the API prefix.
@@ -94,6 +100,8 @@ pub fn route(ctx: &mut Ctx) -> Outcome {
         ("PATCH", ["pulls", n]) => update_pull(ctx, n),
         ("GET", ["pulls", n, "files"]) => pull_files(ctx, n),
         ("POST", ["pulls", n, "requested_reviewers"]) => request_reviewers(ctx, n),
+        ("GET", ["pulls", n, "requested_reviewers"]) => requested_reviewers(ctx, n),
+        ("GET", ["pulls", n, "reviews"]) => list_reviews(ctx, n),
         ("GET", ["compare", r @ ..]) if !r.is_empty() => compare(ctx, &r.join("/")),
         ("GET", ["issues", n, "comments"]) => list_comments(ctx, n),
         ("POST", ["issues", n, "comments"]) => create_comment(ctx, n),
@@ -107,6 +115,19 @@ pub fn route(ctx: &mut Ctx) -> Outcome {
             ctx.method,
             ctx.repo.full_name(),
             ctx.raw_rest
+        )),
+    }
+}
+
+/// Dispatches a request to `/orgs/...`; `ctx.rest` is the path after `/orgs/`.
+pub fn route_org(ctx: &mut Ctx) -> Outcome {
+    let owned = ctx.rest.clone();
+    let rest: Vec<&str> = owned.iter().map(String::as_str).collect();
+    match (ctx.method, rest.as_slice()) {
+        ("GET", [org, "teams", slug, "members"]) => team_members(ctx, org, slug),
+        _ => Err(format!(
+            "{} /orgs/{}: no such endpoint in the simulator",
+            ctx.method, ctx.raw_rest
         )),
     }
 }
@@ -183,10 +204,9 @@ impl Ctx<'_> {
                 .collect();
             q.push(format!("page={p}"));
             format!(
-                "<{}/repositories/{}/{}?{}>; rel=\"{rel}\"",
+                "<{}{}?{}>; rel=\"{rel}\"",
                 self.api_base,
-                self.repo.id,
-                self.raw_rest,
+                self.link_path,
                 q.join("&")
             )
         };
@@ -234,20 +254,19 @@ fn first_item(example: &str) -> Value {
     spec().example(example)[0].clone()
 }
 
-fn id_of(login: &str) -> u64 {
-    login
-        .bytes()
-        .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64))
-        % 100_000_000
+/// A user (`simple-user`) with the id the model gives `login`.
+pub fn user(repo: &Repo, login: &str) -> Value {
+    user_with_id(login, repo.user_id(login))
 }
 
-pub fn user(login: &str) -> Value {
+fn user_with_id(login: &str, id: u64) -> Value {
     let template = spec().example("issue-comment")["user"].clone();
     merge(
         template,
         json!({
             "login": login,
-            "id": id_of(login),
+            "id": id,
+            "node_id": format!("U_sim{id}"),
             "url": format!("https://api.github.com/users/{login}"),
             "html_url": format!("https://github.com/{login}"),
             "type": if login.ends_with("[bot]") { "Bot" } else { "User" },
@@ -263,7 +282,7 @@ fn repository(repo: &Repo) -> Value {
             "id": repo.id,
             "name": repo.name,
             "full_name": full,
-            "owner": user(&repo.owner),
+            "owner": user(repo, &repo.owner),
             "default_branch": repo.default_branch,
             "url": format!("https://api.github.com/repos/{full}"),
             "html_url": format!("https://github.com/{full}"),
@@ -292,7 +311,7 @@ fn pull_repo(repo: &Repo, full_name: &str) -> Value {
             "id": if full_name == repo.full_name() { repo.id } else { id_of(full_name) },
             "name": name,
             "full_name": full_name,
-            "owner": user(owner),
+            "owner": user(repo, owner),
             "default_branch": repo.default_branch,
             "url": format!("https://api.github.com/repos/{full_name}"),
             "html_url": format!("https://github.com/{full_name}"),
@@ -313,12 +332,28 @@ fn label(repo: &Repo, name: &str) -> Value {
     )
 }
 
-fn team(slug: &str) -> Value {
-    let template = spec().example("pull-request")["requested_teams"][0].clone();
+/// A team of the repository's owner (`team-simple`, or `team` when `full`).
+fn team(repo: &Repo, slug: &str, full: bool) -> Value {
+    let template = if full {
+        spec().example("simple-pull-request-review-request")["teams"][0].clone()
+    } else {
+        spec().example("pull-request")["requested_teams"][0].clone()
+    };
+    let id = team_id(&repo.owner, slug);
     merge(
         template,
-        // The published example lacks `parent` and `type`, which the schema requires.
-        json!({ "id": id_of(slug), "name": slug, "slug": slug, "parent": null, "type": "organization" }),
+        // The published examples lack `parent` and `type`, which the schemas require.
+        json!({
+            "id": id,
+            "name": slug,
+            "slug": slug,
+            "url": format!("https://api.github.com/teams/{id}"),
+            "html_url": format!("https://github.com/orgs/{}/teams/{slug}", repo.owner),
+            "members_url": format!("https://api.github.com/teams/{id}/members{{/member}}"),
+            "repositories_url": format!("https://api.github.com/teams/{id}/repos"),
+            "parent": null,
+            "type": "organization",
+        }),
     )
 }
 
@@ -353,7 +388,7 @@ pub fn pull_json(repo: &Repo, pull: &Pull, simple: bool) -> Value {
             "state": if pull.open { "open" } else { "closed" },
             "locked": false,
             "title": pull.title,
-            "user": user(&pull.author),
+            "user": user(repo, &pull.author),
             "body": pull.body,
             "milestone": null,
             "active_lock_reason": null,
@@ -371,29 +406,37 @@ pub fn pull_json(repo: &Repo, pull: &Pull, simple: bool) -> Value {
                 "label": format!("{head_owner}:{}", pull.head_ref),
                 "ref": pull.head_ref,
                 "sha": head_sha,
-                "user": user(&head_owner),
+                "user": user(repo, &head_owner),
                 "repo": pull_repo(repo, &head_repo),
             },
             "base": {
                 "label": format!("{}:{}", repo.owner, pull.base_ref),
                 "ref": pull.base_ref,
                 "sha": base_sha,
-                "user": user(&repo.owner),
+                "user": user(repo, &repo.owner),
                 "repo": pull_repo(repo, &full),
             },
         }),
     );
     // Lists are replaced whole, not merged.
     v["labels"] = Value::Array(labels);
-    v["requested_reviewers"] = pull.requested_reviewers.iter().map(|u| user(u)).collect();
-    v["requested_teams"] = pull.requested_teams.iter().map(|t| team(t)).collect();
+    v["requested_reviewers"] = pull
+        .requested_reviewers
+        .iter()
+        .map(|u| user(repo, u))
+        .collect();
+    v["requested_teams"] = pull
+        .requested_teams
+        .iter()
+        .map(|t| team(repo, t, false))
+        .collect();
     if !simple {
         let merged = pull.merged_at.is_some();
         v = merge(
             v,
             json!({
                 "merged": merged,
-                "merged_by": if merged { user("merger") } else { Value::Null },
+                "merged_by": if merged { user(repo, "merger") } else { Value::Null },
                 "mergeable": if pull.open { json!(true) } else { Value::Null },
                 "mergeable_state": if pull.open { "clean" } else { "unknown" },
                 "rebaseable": null,
@@ -929,6 +972,107 @@ fn request_reviewers(ctx: &mut Ctx, n: &str) -> Outcome {
     Ok(answer(201, pull_json(ctx.repo, &ctx.repo.pulls[&n], true)))
 }
 
+/// `GET /pulls/{n}/requested_reviewers`: who is still asked, users and teams.
+fn requested_reviewers(ctx: &mut Ctx, n: &str) -> Outcome {
+    ctx.allow_query(&[])?;
+    let Some(pull) = number(n).and_then(|n| ctx.repo.pulls.get(&n)) else {
+        return Ok(error(404, "Not Found"));
+    };
+    let users: Vec<Value> = pull
+        .requested_reviewers
+        .iter()
+        .map(|u| user(ctx.repo, u))
+        .collect();
+    let teams: Vec<Value> = pull
+        .requested_teams
+        .iter()
+        .map(|t| team(ctx.repo, t, true))
+        .collect();
+    Ok(answer(200, json!({ "users": users, "teams": teams })))
+}
+
+fn review_json(repo: &Repo, review: &super::model::Review) -> Value {
+    let full = repo.full_name();
+    let n = review.pull;
+    let html = format!(
+        "https://github.com/{full}/pull/{n}#pullrequestreview-{}",
+        review.id
+    );
+    let pull_url = format!("https://api.github.com/repos/{full}/pulls/{n}");
+    let login = repo
+        .login_of(review.user_id)
+        .expect("a reviewer is a registered account");
+    let mut v = merge(
+        first_item("pull-request-review-items"),
+        json!({
+            "id": review.id,
+            "node_id": format!("PRR_sim{}", review.id),
+            "user": user_with_id(&login, review.user_id),
+            "body": review.body,
+            "state": review.state,
+            "html_url": html,
+            "pull_request_url": pull_url,
+            "_links": { "html": { "href": html }, "pull_request": { "href": pull_url } },
+            "submitted_at": review.submitted_at,
+            "commit_id": review.commit_id,
+            "author_association": "MEMBER",
+        }),
+    );
+    // A pending review has not been submitted: GitHub leaves the time out.
+    if review.submitted_at.is_none() {
+        v.as_object_mut().expect("object").remove("submitted_at");
+    }
+    v
+}
+
+/// `GET /pulls/{n}/reviews`: oldest first; a pending review only to its author.
+fn list_reviews(ctx: &mut Ctx, n: &str) -> Outcome {
+    ctx.allow_query(&["per_page", "page"])?;
+    let Some(n) = number(n).filter(|n| ctx.repo.pulls.contains_key(n)) else {
+        return Ok(error(404, "Not Found"));
+    };
+    let actor = ctx.repo.user_id(&ctx.actor);
+    let items = ctx
+        .repo
+        .reviews
+        .iter()
+        .filter(|r| r.pull == n && (r.state != "PENDING" || r.user_id == actor))
+        .map(|r| review_json(ctx.repo, r))
+        .collect();
+    ctx.paged(items, Value::Array)
+}
+
+/// `GET /orgs/{org}/teams/{slug}/members`: 404 for a team that does not exist, and pages
+/// whose `Link` points to `/organizations/{org_id}/team/{team_id}/members`, as GitHub's do.
+fn team_members(ctx: &mut Ctx, org: &str, slug: &str) -> Outcome {
+    ctx.allow_query(&["per_page", "page"])?;
+    let Some(key) = ctx.repo.team_key(org, slug) else {
+        return Ok(error(404, "Not Found"));
+    };
+    ctx.link_path = format!(
+        "/organizations/{}/team/{}/members",
+        super::model::org_id(&key.0),
+        team_id(&key.0, &key.1)
+    );
+    let template = first_item("team-member-items");
+    let items = ctx.repo.team_members[&key]
+        .iter()
+        .map(|id| {
+            let login = ctx
+                .repo
+                .login_of(*id)
+                .expect("a member is a registered account");
+            let mut v = merge(template.clone(), user_with_id(&login, *id));
+            // Present only where the organisation has the feature; leave them out.
+            let o = v.as_object_mut().expect("object");
+            o.remove("role");
+            o.remove("inherited");
+            v
+        })
+        .collect();
+    ctx.paged(items, Value::Array)
+}
+
 fn compare(ctx: &mut Ctx, basehead: &str) -> Outcome {
     ctx.allow_query(&["per_page", "page"])?;
     let Some((base, head)) = basehead.split_once("...") else {
@@ -984,7 +1128,7 @@ fn comment_json(ctx: &Ctx, id: u64) -> Value {
             "html_url": format!("https://github.com/{full}/issues/{}#issuecomment-{}", c.issue, c.id),
             "issue_url": format!("https://api.github.com/repos/{full}/issues/{}", c.issue),
             "body": c.body,
-            "user": user(&c.author),
+            "user": user(ctx.repo, &c.author),
             "created_at": c.created_at,
             "updated_at": c.updated_at,
             "author_association": "MEMBER",

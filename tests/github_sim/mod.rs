@@ -13,6 +13,9 @@
 //! - **Faults**: [`GitHubSim::fail_next`] makes the next N requests matching a method and a
 //!   path pattern answer 500, 429 with `Retry-After`, a 403 secondary or primary rate limit,
 //!   or any status, before the model sees them (so a refused write did not happen).
+//! - Reviews (pending ones shown to their author only), review requests, and the teams of
+//!   any organisation (`/orgs/{org}/teams/{slug}/members`, paged through GitHub's
+//!   `/organizations/{id}/team/{id}/members` links), with people's numeric ids.
 //! - Real tarballs (gzip, `owner-repo-sha/` top folder, served through a 302 to a
 //!   codeload-like URL), real git object ids, and writes that change the model.
 //! - An API path prefix, to act as GitHub Enterprise Server (`/api/v3`).
@@ -430,6 +433,8 @@ fn serve(
         }
         _ => path.to_string(),
     };
+    // ... and /organizations/{org_id}/team/{team_id}/members for a team's members.
+    let path = team_link_path(&st.repo, &path).unwrap_or(path);
     if auth != Some(format!("Bearer {}", st.options.token).as_str()) {
         st.failures
             .push(format!("{method} {path}: no or wrong Authorization header"));
@@ -452,7 +457,10 @@ fn serve(
         }
     }
     let prefix = format!("/repos/{}/", st.repo.full_name());
-    let rest_raw = if path.eq_ignore_ascii_case(prefix.trim_end_matches('/')) {
+    let org_rest = path.strip_prefix("/orgs/").map(String::from);
+    let rest_raw = if org_rest.is_some() {
+        org_rest.clone()
+    } else if path.eq_ignore_ascii_case(prefix.trim_end_matches('/')) {
         Some(String::new())
     } else if path.len() > prefix.len() && path[..prefix.len()].eq_ignore_ascii_case(&prefix) {
         Some(path[prefix.len()..].to_string())
@@ -471,6 +479,7 @@ fn serve(
         } else {
             rest_raw.split('/').map(pct_decode).collect()
         },
+        link_path: format!("/repositories/{}/{rest_raw}", st.repo.id),
         raw_rest: rest_raw,
         query: &query,
         body,
@@ -479,7 +488,12 @@ fn serve(
         actor: st.options.actor.clone(),
         repo: &mut st.repo,
     };
-    let mut answer = match api::route(&mut ctx) {
+    let routed = if org_rest.is_some() {
+        api::route_org(&mut ctx)
+    } else {
+        api::route(&mut ctx)
+    };
+    let mut answer = match routed {
         Ok(a) => a,
         Err(why) => {
             st.failures.push(why);
@@ -503,6 +517,18 @@ fn serve(
     );
     st.failures.extend(problems);
     (path, answer, false, None)
+}
+
+/// `/organizations/{org_id}/team/{team_id}/members`, as GitHub's `Link` headers write a
+/// team's members, to `/orgs/{org}/teams/{slug}/members`.
+fn team_link_path(repo: &Repo, path: &str) -> Option<String> {
+    let rest = path.strip_prefix("/organizations/")?;
+    let (org_id, rest) = rest.split_once("/team/")?;
+    let (team_id, tail) = rest.split_once('/')?;
+    let (org, slug) = repo.team_members.keys().find(|(o, s)| {
+        model::org_id(o).to_string() == org_id && model::team_id(o, s).to_string() == team_id
+    })?;
+    Some(format!("/orgs/{org}/teams/{slug}/{tail}"))
 }
 
 /// The token a tarball URL carries, as codeload's do.

@@ -1,6 +1,12 @@
 //! The simulated repository: git objects (commits with flat trees of files), branches, pull
-//! requests, issue comments, check runs, labels and requested reviewers. Plain data; the
-//! HTTP side (`api.rs`) reads and changes it, and tests seed it directly.
+//! requests, issue comments, check runs, labels, requested reviewers, reviews, and the
+//! accounts and teams of its organisation. Plain data; the HTTP side (`api.rs`) reads and
+//! changes it, and tests seed it directly.
+//!
+//! People have numeric ids, as on GitHub: a login seen anywhere has a stable id (a hash of
+//! it) unless [`Repo::add_user`] registered it; a registered account keeps its id across
+//! [`Repo::rename_user`], and reviews and team memberships refer to it by id, so they show the
+//! new login.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
@@ -84,6 +90,45 @@ pub struct CheckRun {
     pub completed_at: Option<String>,
 }
 
+/// A review of a pull request. `state` is GitHub's word: `APPROVED`, `CHANGES_REQUESTED`,
+/// `COMMENTED`, `DISMISSED` or `PENDING`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Review {
+    pub id: u64,
+    pub pull: u64,
+    pub user_id: u64,
+    pub state: String,
+    /// `None` once the commit was garbage-collected.
+    pub commit_id: Option<String>,
+    pub body: String,
+    /// `None` while pending.
+    pub submitted_at: Option<String>,
+}
+
+/// The review states [`Repo::add_review`] takes.
+pub const REVIEW_STATES: [&str; 4] = ["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "PENDING"];
+
+/// A stable id for a name: logins, labels, repositories and teams not registered otherwise.
+pub fn id_of(name: &str) -> u64 {
+    name.bytes()
+        .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64))
+        % 100_000_000
+}
+
+/// The id of a team, as GitHub shows it and puts it in `Link` headers.
+pub fn team_id(org: &str, slug: &str) -> u64 {
+    id_of(&format!(
+        "team:{}/{}",
+        org.to_ascii_lowercase(),
+        slug.to_ascii_lowercase()
+    ))
+}
+
+/// The id of an organisation.
+pub fn org_id(org: &str) -> u64 {
+    id_of(&format!("org:{}", org.to_ascii_lowercase()))
+}
+
 /// One repository on the simulated GitHub.
 #[derive(Debug, Clone)]
 pub struct Repo {
@@ -103,6 +148,12 @@ pub struct Repo {
     /// Users and teams that exist, for review requests.
     pub users: BTreeSet<String>,
     pub teams: BTreeSet<String>,
+    /// Registered accounts: login to numeric id (see [`Repo::add_user`]).
+    pub accounts: BTreeMap<String, u64>,
+    /// Every review, in submission order.
+    pub reviews: Vec<Review>,
+    /// Teams of any organisation, `(org, slug)` to the ids of their members.
+    pub team_members: BTreeMap<(String, String), Vec<u64>>,
     next_number: u64,
     next_id: u64,
     clock: u64,
@@ -132,6 +183,9 @@ impl Repo {
             labels: BTreeMap::new(),
             users: BTreeSet::new(),
             teams: BTreeSet::new(),
+            accounts: BTreeMap::new(),
+            reviews: Vec::new(),
+            team_members: BTreeMap::new(),
             next_number: 1,
             next_id: 1000,
             clock: 0,
@@ -490,6 +544,139 @@ impl Repo {
             completed_at: conclusion.map(|_| now),
         });
         id
+    }
+
+    /// The id of `login`: its account's, or else a stable hash of it.
+    pub fn user_id(&self, login: &str) -> u64 {
+        if let Some((_, id)) = self.account(login) {
+            return id;
+        }
+        // Not an account's: a renamed account's old login is someone else.
+        let mut id = id_of(login);
+        while self.login_of(id).is_some() {
+            id += 1;
+        }
+        id
+    }
+
+    /// The registered account of `login` (case-insensitive): its login as spelled, its id.
+    pub fn account(&self, login: &str) -> Option<(String, u64)> {
+        self.accounts
+            .iter()
+            .find(|(l, _)| l.eq_ignore_ascii_case(login))
+            .map(|(l, id)| (l.clone(), *id))
+    }
+
+    /// The login of the account with this id.
+    pub fn login_of(&self, id: u64) -> Option<String> {
+        self.accounts
+            .iter()
+            .find(|(_, i)| **i == id)
+            .map(|(l, _)| l.clone())
+    }
+
+    /// Registers an account (a collaborator, so that reviews can be requested from it) and
+    /// returns its id; an account already registered keeps its id.
+    pub fn add_user(&mut self, login: &str) -> u64 {
+        let id = self.user_id(login);
+        if self.account(login).is_some() {
+            return id;
+        }
+        self.accounts.insert(login.into(), id);
+        self.users.insert(login.into());
+        id
+    }
+
+    /// Renames an account: same id, new login. Its reviews and team memberships follow.
+    pub fn rename_user(&mut self, old: &str, new: &str) {
+        let (spelled, id) = self
+            .account(old)
+            .unwrap_or_else(|| panic!("no account {old}; add_user it first"));
+        assert!(self.account(new).is_none(), "{new} is taken");
+        self.accounts.remove(&spelled);
+        self.accounts.insert(new.into(), id);
+        self.users.remove(&spelled);
+        self.users.insert(new.into());
+    }
+
+    /// `login` reviews pull request `number` on `commit_id` in `state` (one of
+    /// [`REVIEW_STATES`]; use [`Repo::dismiss_review`] to dismiss). Registers the account. A
+    /// submitted review takes the reviewer off the requested reviewers, as GitHub does.
+    /// Returns the review's id.
+    pub fn add_review(&mut self, number: u64, login: &str, state: &str, commit_id: &str) -> u64 {
+        assert!(
+            self.pulls.contains_key(&number),
+            "no pull request #{number}"
+        );
+        assert!(
+            REVIEW_STATES.contains(&state),
+            "review state {state} is not one of {REVIEW_STATES:?}"
+        );
+        assert!(
+            self.commits.contains_key(commit_id),
+            "no commit {commit_id} to review"
+        );
+        let author = self.pulls[&number].author.clone();
+        assert!(
+            !(author.eq_ignore_ascii_case(login)
+                && matches!(state, "APPROVED" | "CHANGES_REQUESTED")),
+            "GitHub refuses a review of {state} by the author of #{number}"
+        );
+        let user_id = self.add_user(login);
+        let id = self.next_id();
+        let submitted_at = (state != "PENDING").then(|| self.now());
+        if submitted_at.is_some() {
+            let pull = self.pulls.get_mut(&number).expect("pull");
+            pull.requested_reviewers
+                .retain(|u| !u.eq_ignore_ascii_case(login));
+        }
+        self.reviews.push(Review {
+            id,
+            pull: number,
+            user_id,
+            state: state.into(),
+            commit_id: Some(commit_id.into()),
+            body: format!("{} by {login}", state.to_ascii_lowercase()),
+            submitted_at,
+        });
+        id
+    }
+
+    /// Dismisses an approval or a change request; it stays, as `DISMISSED`.
+    pub fn dismiss_review(&mut self, number: u64, review_id: u64) {
+        let review = self
+            .reviews
+            .iter_mut()
+            .find(|r| r.pull == number && r.id == review_id)
+            .unwrap_or_else(|| panic!("pull request #{number} has no review {review_id}"));
+        assert!(
+            matches!(review.state.as_str(), "APPROVED" | "CHANGES_REQUESTED"),
+            "GitHub refuses to dismiss a review that is {}",
+            review.state
+        );
+        review.state = "DISMISSED".into();
+    }
+
+    /// Creates or replaces the team `org/slug` with the accounts `logins` (registered if
+    /// new). A team of the repository's owner can be asked for reviews. Returns the ids.
+    pub fn set_team(&mut self, org: &str, slug: &str, logins: &[&str]) -> Vec<u64> {
+        let ids: Vec<u64> = logins.iter().map(|l| self.add_user(l)).collect();
+        let key = self
+            .team_key(org, slug)
+            .unwrap_or_else(|| (org.into(), slug.into()));
+        self.team_members.insert(key, ids.clone());
+        if org.eq_ignore_ascii_case(&self.owner) {
+            self.teams.insert(slug.into());
+        }
+        ids
+    }
+
+    /// The key of the team `org/slug` (both case-insensitive).
+    pub fn team_key(&self, org: &str, slug: &str) -> Option<(String, String)> {
+        self.team_members
+            .keys()
+            .find(|(o, s)| o.eq_ignore_ascii_case(org) && s.eq_ignore_ascii_case(slug))
+            .cloned()
     }
 
     /// The files `head` changes relative to `base` (added, removed, modified; a removal and

@@ -3,8 +3,8 @@
 //! tests can check them against payloads recorded from the real api.github.com.
 
 use crate::forge::{
-    ChangedFile, CheckRun as ForgeCheckRun, Comment, Commit, Conclusion, FileStatus, PrState,
-    PullRequest as ForgePull,
+    ChangedFile, CheckRun as ForgeCheckRun, Comment, Commit, Conclusion, FileStatus, Member,
+    PrState, PullRequest as ForgePull, Review as ForgeReview, ReviewState,
 };
 use serde::Deserialize;
 
@@ -263,6 +263,67 @@ pub fn conclusion_name(c: Conclusion) -> &'static str {
         Conclusion::Neutral => "neutral",
         Conclusion::ActionRequired => "action_required",
     }
+}
+
+/// A user with their numeric id (`simple-user`, `team-member`): the id identifies a person
+/// across renames, the login does not.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Account {
+    pub login: String,
+    pub id: u64,
+}
+
+impl Account {
+    pub fn into_forge(self) -> Member {
+        Member {
+            login: self.login,
+            id: self.id,
+        }
+    }
+}
+
+/// A pull request review (`pull-request-review`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Review {
+    pub id: u64,
+    /// Null for a deleted account.
+    pub user: Option<Account>,
+    /// `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED`, `PENDING` (lower case in
+    /// webhook payloads).
+    pub state: String,
+    /// Null when the commit was garbage-collected.
+    pub commit_id: Option<String>,
+}
+
+impl Review {
+    /// The forge's view. A deleted account is `ghost` with id 0; a state GitHub may add later
+    /// reads as a comment, which approves nothing and blocks nothing.
+    pub fn into_forge(self) -> ForgeReview {
+        let (user_login, user_id) = match self.user {
+            Some(a) => (a.login, a.id),
+            None => (GHOST.to_string(), 0),
+        };
+        ForgeReview {
+            id: self.id,
+            user_login,
+            user_id,
+            state: ReviewState::from_github(&self.state).unwrap_or(ReviewState::Commented),
+            commit_id: self.commit_id.unwrap_or_default(),
+        }
+    }
+}
+
+/// `GET /pulls/{n}/requested_reviewers` (`pull-request-review-request`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReviewRequests {
+    pub users: Vec<User>,
+    pub teams: Vec<TeamRef>,
+}
+
+/// A team, by its slug (`team`, `team-simple`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct TeamRef {
+    pub slug: String,
 }
 
 /// A label (`label`).

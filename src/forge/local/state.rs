@@ -1,14 +1,18 @@
 //! The records the local forge keeps beside the git objects, in `<gitdir>/adoptbot/state.json`:
-//! issues, pull requests, comments and check runs, with the counters that number them. The
+//! issues, pull requests, comments, check runs, reviews, teams and the numeric ids of the
+//! people named in them, with the counters that number them. The
 //! file is read before every call and replaced atomically (a temporary file, then a rename)
 //! after every write, so a crash leaves either the old records or the new ones.
 
-use crate::forge::{Annotation, CheckRun, Comment, ForgeError, ForgeResult, PullRequest};
+use crate::forge::{
+    Annotation, CheckRun, Comment, ForgeError, ForgeResult, Member, PullRequest, Review,
+};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// The version of the record format this build reads and writes.
+/// The version of the record format this build reads and writes. Fields added since version 1
+/// (reviews, teams, user ids) default to empty, so older files read as they are.
 pub const STATE_VERSION: u32 = 1;
 
 /// Everything the local forge records. Lists are kept in creation order.
@@ -19,6 +23,8 @@ pub struct State {
     pub next_number: u64,
     pub next_comment_id: u64,
     pub next_check_run_id: u64,
+    #[serde(default = "first_id")]
+    pub next_review_id: u64,
     #[serde(default)]
     pub issues: Vec<IssueRecord>,
     #[serde(default)]
@@ -27,6 +33,18 @@ pub struct State {
     pub comments: Vec<CommentRecord>,
     #[serde(default)]
     pub check_runs: Vec<CheckRunRecord>,
+    #[serde(default)]
+    pub reviews: Vec<ReviewRecord>,
+    #[serde(default)]
+    pub teams: Vec<TeamRecord>,
+    /// The numeric id of every person the records name, by lower-case login (logins are
+    /// case-insensitive). Ids are handed out in order from 1 and never change.
+    #[serde(default)]
+    pub user_ids: BTreeMap<String, u64>,
+}
+
+fn first_id() -> u64 {
+    1
 }
 
 impl Default for State {
@@ -36,10 +54,14 @@ impl Default for State {
             next_number: 1,
             next_comment_id: 1,
             next_check_run_id: 1,
+            next_review_id: 1,
             issues: Vec::new(),
             pulls: Vec::new(),
             comments: Vec::new(),
             check_runs: Vec::new(),
+            reviews: Vec::new(),
+            teams: Vec::new(),
+            user_ids: BTreeMap::new(),
         }
     }
 }
@@ -88,6 +110,24 @@ pub struct CheckRunRecord {
     pub annotations: Vec<Annotation>,
 }
 
+/// A review of a pull request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewRecord {
+    /// The number of the pull request it is on.
+    pub number: u64,
+    #[serde(flatten)]
+    pub review: Review,
+}
+
+/// A team of an organisation and its members' logins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamRecord {
+    pub org: String,
+    pub slug: String,
+    #[serde(default)]
+    pub members: Vec<String>,
+}
+
 impl State {
     /// Takes the next issue or pull request number.
     pub fn take_number(&mut self) -> u64 {
@@ -104,6 +144,39 @@ impl State {
     pub fn take_check_run_id(&mut self) -> u64 {
         let used = self.check_runs.iter().map(|c| c.run.id);
         take(&mut self.next_check_run_id, used)
+    }
+
+    pub fn take_review_id(&mut self) -> u64 {
+        let used = self.reviews.iter().map(|r| r.review.id);
+        take(&mut self.next_review_id, used)
+    }
+
+    /// The numeric id of `login`, given on first sight.
+    pub fn user_id(&mut self, login: &str) -> u64 {
+        let key = login.to_ascii_lowercase();
+        if let Some(id) = self.user_ids.get(&key) {
+            return *id;
+        }
+        let id = self.user_ids.values().max().map_or(1, |m| m + 1);
+        self.user_ids.insert(key, id);
+        id
+    }
+
+    /// A team, by organisation and slug (both case-insensitive), with its members' ids.
+    pub fn team_members(&self, org: &str, slug: &str) -> Option<Vec<Member>> {
+        let team = self
+            .teams
+            .iter()
+            .find(|t| t.org.eq_ignore_ascii_case(org) && t.slug.eq_ignore_ascii_case(slug))?;
+        let members = team.members.iter().map(|login| Member {
+            login: login.clone(),
+            id: self
+                .user_ids
+                .get(&login.to_ascii_lowercase())
+                .copied()
+                .unwrap_or_default(),
+        });
+        Some(members.collect())
     }
 
     /// Whether an issue or a pull request has this number.
