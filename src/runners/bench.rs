@@ -156,6 +156,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
     let mut bare = Vec::new();
     let mut full = Vec::new();
     let mut problems = 0;
+    let mut mem_load = Vec::new();
     let mut mem_bare = Vec::new();
     let mut mem_full = Vec::new();
     let mut read = Vec::new();
@@ -166,6 +167,9 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
         let t = Instant::now();
         std::hint::black_box(bare_parse_snapshot(&snap));
         mem_bare.push(t.elapsed());
+        let t = Instant::now();
+        std::hint::black_box(crate::load::load(&snap));
+        mem_load.push(t.elapsed());
         let t = Instant::now();
         std::hint::black_box(crate::analyse(&snap, today).map_err(|d| format!("{d:?}"))?);
         mem_full.push(t.elapsed());
@@ -209,6 +213,10 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
     println!(
         "in memory, untyped parse:  {:>8.1} ms",
         median(mem_bare).as_secs_f64() * 1e3
+    );
+    println!(
+        "in memory, load only:      {:>8.1} ms",
+        median(mem_load).as_secs_f64() * 1e3
     );
     println!(
         "in memory, load + evaluate:{:>8.1} ms",
