@@ -422,3 +422,153 @@ async fn the_action_runner_handles_the_job_event() {
     assert!(err.contains("not what GitHub sends"), "{err}");
     sim.finish();
 }
+
+/// Opens a request PR for `id` with `text` and handles its `opened` event.
+async fn request_on_github(sim: &GitHubSim, gh: &GitHub, id: &str, text: &str) -> (u64, Applied) {
+    let branch = format!("request/{id}");
+    let path = format!("experiments/{id}.yaml");
+    let n = sim.repo(|r| {
+        let base = r.head("main");
+        r.branches.insert(branch.clone(), base);
+        r.commit(
+            &branch,
+            "Request",
+            "ivan.novak@contoso.com",
+            &[(path.as_str(), Some(text))],
+        );
+        r.open_pull(&branch, "main", "Experiment", "", "ivan-novak")
+    });
+    let (applied, calls) = run(gh, &pr_event(PrAction::Opened, gh.pull(n).await.unwrap()))
+        .await
+        .unwrap();
+    assert!(calls.reads <= 6, "{calls:?}");
+    (n, applied)
+}
+
+#[tokio::test]
+async fn malformed_unknown_blueprint_and_over_cap_requests_on_github() {
+    let sim = seeded().await;
+    let gh = adapter(&sim);
+    let (n, applied) = request_on_github(
+        &sim,
+        &gh,
+        "broken",
+        "title: Broken\nteam: [fraud-analytics\n",
+    )
+    .await;
+    assert_eq!(applied.writes.len(), 1, "only the check: {applied:?}");
+    let check = sim
+        .repo(|r| {
+            r.check_runs
+                .iter()
+                .rev()
+                .find(|c| c.name == "adoptbot/experiment")
+                .cloned()
+        })
+        .unwrap();
+    assert_eq!(check.conclusion.as_deref(), Some("failure"));
+    assert!(
+        check
+            .annotations
+            .iter()
+            .any(|a| a["path"] == "experiments/broken.yaml" && a["start_line"] == 2),
+        "{:?}",
+        check.annotations
+    );
+    assert!(sim.repo(|r| r.comments.iter().all(|c| c.issue != n)));
+
+    let unknown = REQUEST
+        .replace("blueprint: azure-openai", "blueprint: quantum-annealer")
+        .replace("exp-fraud-distill", "exp-unknown");
+    let (n, _) = request_on_github(&sim, &gh, "unknown-bp", &unknown).await;
+    let body = sim
+        .repo(|r| {
+            r.comments
+                .iter()
+                .find(|c| c.issue == n)
+                .map(|c| c.body.clone())
+        })
+        .unwrap();
+    assert!(
+        body.contains("there is no blueprint `quantum-annealer`"),
+        "{body}"
+    );
+
+    let over = REQUEST
+        .replace("cost_cap: 1500 USD", "cost_cap: 20 USD")
+        .replace("exp-fraud-distill", "exp-over");
+    let (n, _) = request_on_github(&sim, &gh, "over-cap", &over).await;
+    let body = sim
+        .repo(|r| {
+            r.comments
+                .iter()
+                .find(|c| c.issue == n)
+                .map(|c| c.body.clone())
+        })
+        .unwrap();
+    assert!(
+        body.contains("❌ | A cost cap, and the estimate within it"),
+        "{body}"
+    );
+    sim.finish();
+}
+
+#[tokio::test]
+async fn a_changed_request_opens_a_rerender_pr_on_github() {
+    let sim = seeded().await;
+    let gh = adapter(&sim);
+    let path = "experiments/care-call-summarisation.yaml";
+    let text = std::fs::read_to_string(common::contoso().join(path)).unwrap();
+    let main = sim.repo(|r| {
+        r.commit(
+            "main",
+            "More capacity",
+            "aisha.bello@contoso.com",
+            &[(
+                path,
+                Some(&text.replace("chat_capacity: 100", "chat_capacity: 120")),
+            )],
+        )
+    });
+    let push = Event::Push {
+        after: main,
+        repo: RepoInfo {
+            full_name: "contoso/adoption".into(),
+            default_branch: "main".into(),
+        },
+        sender: User {
+            login: "aisha-bello".into(),
+            id: 3,
+        },
+    };
+    let (applied, _) = run(&gh, &push).await.unwrap();
+    assert!(
+        applied
+            .writes
+            .iter()
+            .any(|w| w.contains("Re-render experiment care-call-summarisation")),
+        "{applied:?}"
+    );
+    let (again, calls) = run(&gh, &push).await.unwrap();
+    assert_eq!(calls.writes, 0, "{again:?}");
+    let files = sim
+        .repo(|r| {
+            r.tree_of(&r.head("adoptbot/rerender/care-call-summarisation"))
+                .cloned()
+        })
+        .unwrap();
+    let main_files = sim.repo(|r| r.tree_of(&r.head("main")).cloned()).unwrap();
+    let changed: Vec<_> = files
+        .iter()
+        .filter(|(p, f)| main_files.get(*p) != Some(f))
+        .map(|(p, _)| p.clone())
+        .collect();
+    assert!(
+        !changed.is_empty()
+            && changed
+                .iter()
+                .all(|p| p.starts_with("infra/experiments/care-call-summarisation/")),
+        "{changed:?}"
+    );
+    sim.finish();
+}
