@@ -1,6 +1,7 @@
 //! Evaluate: pure functions from (repository, framework, today) to findings. No I/O, no
 //! clock: `today` is passed in.
 
+pub mod approval;
 pub mod experiment;
 pub mod gate;
 pub mod readiness;

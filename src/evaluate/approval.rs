@@ -1,0 +1,420 @@
+//! Decision gates approved by review: which step a gate request takes, whether it also
+//! changes the rules it is judged by, and whether every approver role has a valid approval.
+//! Pure. Fail closed: anything that cannot be shown to be a valid approval does not count.
+//!
+//! An approval counts only if it is the reviewer's latest review (comments aside), it was
+//! given on the current head commit, the reviewer is not the author, and the reviewer holds
+//! the role, matched by numeric user id. A reviewer whose latest review requests changes or
+//! was dismissed counts against the role.
+
+use crate::forge::{Review, ReviewState};
+use crate::load::Snapshot;
+use crate::model::{Adoption, Id, Phase};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a change of `phase` in `adoption.yaml` asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Step {
+    /// One phase forward, through the exit gate of `from`.
+    Advance { from: Phase, to: Phase },
+    /// One phase back, with the stated reason, judged by the gate between them.
+    Rollback {
+        from: Phase,
+        to: Phase,
+        reason: String,
+    },
+    /// Anything else: the message says why.
+    Invalid { reason: String },
+}
+
+/// The line of a PR body that states why a rollback is wanted.
+pub const ROLLBACK_REASON: &str = "Rollback reason:";
+
+/// The reason stated in a PR body, if any.
+pub fn rollback_reason(body: &str) -> Option<String> {
+    body.lines()
+        .find_map(|l| l.trim().strip_prefix(ROLLBACK_REASON))
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty())
+}
+
+/// Classifies the phase change from `base` to `head`.
+pub fn step(base: Phase, head: Phase, pr_body: &str) -> Step {
+    let (b, h) = (i16::from(base.number()), i16::from(head.number()));
+    match h - b {
+        1 => Step::Advance {
+            from: base,
+            to: head,
+        },
+        -1 => match rollback_reason(pr_body) {
+            Some(reason) => Step::Rollback {
+                from: base,
+                to: head,
+                reason,
+            },
+            None => Step::Invalid {
+                reason: format!(
+                    "a rollback from phase {base} to phase {head} needs a reason: add a line `{ROLLBACK_REASON} ...` to the PR description"
+                ),
+            },
+        },
+        0 => Step::Invalid {
+            reason: "the phase does not change".into(),
+        },
+        d => Step::Invalid {
+            reason: format!(
+                "the phase moves {} phases, from {base} to {head}; gates are passed one at a time",
+                d.abs()
+            ),
+        },
+    }
+}
+
+/// Everything in the head that changes the rules the gate is judged by: the framework
+/// overrides (`phases/`) and the roles in `adoption.yaml`. Rule changes go in their own PR.
+pub fn rule_changes(
+    base: &Snapshot,
+    head: &Snapshot,
+    base_adoption: &Adoption,
+    head_adoption: &Adoption,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let phases = |s: &Snapshot| -> BTreeMap<String, Vec<u8>> {
+        s.paths
+            .iter()
+            .filter(|p| p.starts_with("phases/"))
+            .map(|p| (p.clone(), s.contents.get(p).cloned().unwrap_or_default()))
+            .collect()
+    };
+    let (b, h) = (phases(base), phases(head));
+    for path in b.keys().chain(h.keys()).collect::<BTreeSet<_>>() {
+        match (b.get(path), h.get(path)) {
+            (Some(x), Some(y)) if x == y => {}
+            (None, Some(_)) => out.push(format!("{path} is added")),
+            (Some(_), None) => out.push(format!("{path} is removed")),
+            _ => out.push(format!("{path} is changed")),
+        }
+    }
+    let roles = |a: &Adoption| {
+        serde_json::to_value(
+            a.roles
+                .iter()
+                .map(|(k, v)| (k.clone(), (v.users.clone(), v.teams.clone())))
+                .collect::<BTreeMap<_, _>>(),
+        )
+        .unwrap_or_default()
+    };
+    if roles(base_adoption) != roles(head_adoption) {
+        out.push("adoption.yaml: `roles` is changed".into());
+    }
+    out
+}
+
+/// How one approver role stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoleApproval {
+    pub role: Id,
+    /// Logins whose approval counts.
+    pub approved_by: Vec<String>,
+    /// Why other reviews of the role's members do not count, or count against it.
+    pub notes: Vec<String>,
+    /// A member's latest review requests changes or was dismissed.
+    pub blocked: bool,
+    pub met: bool,
+}
+
+/// The reviewer's latest review that decides: approvals, change requests and dismissals;
+/// comments and pending reviews neither approve nor withdraw.
+fn latest_by_reviewer(reviews: &[Review]) -> BTreeMap<u64, &Review> {
+    let mut latest = BTreeMap::new();
+    let mut ordered: Vec<&Review> = reviews.iter().collect();
+    ordered.sort_by_key(|r| r.id);
+    for r in ordered {
+        if matches!(
+            r.state,
+            ReviewState::Approved | ReviewState::ChangesRequested | ReviewState::Dismissed
+        ) {
+            latest.insert(r.user_id, r);
+        }
+    }
+    latest
+}
+
+/// Judges every approver role. `holders` maps each role to its members' numeric ids (with
+/// their logins, for messages), resolved from `adoption.yaml` by the runner; a role absent
+/// from it has no members.
+pub fn approvals(
+    roles: &[Id],
+    holders: &BTreeMap<Id, BTreeMap<u64, String>>,
+    author_id: u64,
+    head_sha: &str,
+    reviews: &[Review],
+) -> Vec<RoleApproval> {
+    let latest = latest_by_reviewer(reviews);
+    roles
+        .iter()
+        .map(|role| {
+            let members = holders.get(role);
+            let mut approved_by = Vec::new();
+            let mut notes = Vec::new();
+            let mut blocked = false;
+            for (uid, r) in &latest {
+                let Some(login) = members.and_then(|m| m.get(uid)) else {
+                    continue;
+                };
+                match r.state {
+                    ReviewState::Approved if *uid == author_id => {
+                        notes.push(format!("@{login} opened this PR and cannot approve it"))
+                    }
+                    ReviewState::Approved if r.commit_id != head_sha => notes.push(format!(
+                        "@{login} approved an earlier commit ({}); approve the current head",
+                        short(&r.commit_id)
+                    )),
+                    ReviewState::Approved => approved_by.push(login.clone()),
+                    ReviewState::ChangesRequested => {
+                        blocked = true;
+                        notes.push(format!("@{login} requested changes"));
+                    }
+                    ReviewState::Dismissed => {
+                        blocked = true;
+                        notes.push(format!("@{login}'s review was dismissed"));
+                    }
+                    ReviewState::Commented | ReviewState::Pending => {}
+                }
+            }
+            if members.is_none_or(|m| m.is_empty()) {
+                notes.push("nobody holds this role".into());
+            }
+            let met = !approved_by.is_empty() && !blocked;
+            RoleApproval {
+                role: role.clone(),
+                approved_by,
+                notes,
+                blocked,
+                met,
+            }
+        })
+        .collect()
+}
+
+/// Reviews from people who hold none of the roles: shown, never counted.
+pub fn outsiders(holders: &BTreeMap<Id, BTreeMap<u64, String>>, reviews: &[Review]) -> Vec<String> {
+    let members: BTreeSet<u64> = holders.values().flat_map(|m| m.keys().copied()).collect();
+    let mut out: Vec<String> = latest_by_reviewer(reviews)
+        .values()
+        .filter(|r| r.state == ReviewState::Approved && !members.contains(&r.user_id))
+        .map(|r| r.user_login.clone())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(7)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(s: &str) -> Id {
+        s.parse().unwrap()
+    }
+
+    fn review(id: u64, user: u64, login: &str, state: ReviewState, commit: &str) -> Review {
+        Review {
+            id,
+            user_login: login.into(),
+            user_id: user,
+            state,
+            commit_id: commit.into(),
+        }
+    }
+
+    fn holders() -> BTreeMap<Id, BTreeMap<u64, String>> {
+        let mut h = BTreeMap::new();
+        h.insert(
+            id("infrastructure-lead"),
+            BTreeMap::from([(10, "alice".to_string())]),
+        );
+        h.insert(
+            id("security-lead"),
+            BTreeMap::from([(20, "carol".to_string()), (21, "dave".to_string())]),
+        );
+        h
+    }
+
+    fn roles() -> Vec<Id> {
+        vec![id("infrastructure-lead"), id("security-lead")]
+    }
+
+    const AUTHOR: u64 = 99;
+
+    #[test]
+    fn the_happy_path_needs_every_role_on_the_head() {
+        let r = vec![
+            review(1, 10, "alice", ReviewState::Approved, "head"),
+            review(2, 20, "carol", ReviewState::Approved, "head"),
+        ];
+        let a = approvals(&roles(), &holders(), AUTHOR, "head", &r);
+        assert!(a.iter().all(|x| x.met), "{a:?}");
+        let only_one = approvals(&roles(), &holders(), AUTHOR, "head", &r[..1]);
+        assert_eq!(
+            only_one.iter().map(|x| x.met).collect::<Vec<_>>(),
+            vec![true, false]
+        );
+    }
+
+    #[test]
+    fn the_author_cannot_approve_their_own_pr() {
+        let r = vec![
+            review(1, 10, "alice", ReviewState::Approved, "head"),
+            review(2, 20, "carol", ReviewState::Approved, "head"),
+        ];
+        let a = approvals(&roles(), &holders(), 10, "head", &r);
+        assert!(
+            !a[0].met && a[0].notes[0].contains("cannot approve"),
+            "{a:?}"
+        );
+    }
+
+    #[test]
+    fn an_approval_before_the_last_push_does_not_count() {
+        let r = vec![
+            review(1, 10, "alice", ReviewState::Approved, "old"),
+            review(2, 20, "carol", ReviewState::Approved, "head"),
+        ];
+        let a = approvals(&roles(), &holders(), AUTHOR, "head", &r);
+        assert!(
+            !a[0].met && a[0].notes[0].contains("earlier commit"),
+            "{a:?}"
+        );
+    }
+
+    #[test]
+    fn a_non_member_does_not_count_even_with_a_role_holders_login() {
+        // `alice` renamed; someone else took the login: ids decide.
+        let r = vec![
+            review(1, 55, "alice", ReviewState::Approved, "head"),
+            review(2, 20, "carol", ReviewState::Approved, "head"),
+        ];
+        let a = approvals(&roles(), &holders(), AUTHOR, "head", &r);
+        assert!(!a[0].met, "{a:?}");
+        assert_eq!(outsiders(&holders(), &r), vec!["alice".to_string()]);
+    }
+
+    #[test]
+    fn changes_requested_after_an_approval_and_dismissals_count_against_the_role() {
+        let r = vec![
+            review(1, 10, "alice", ReviewState::Approved, "head"),
+            review(2, 10, "alice", ReviewState::ChangesRequested, "head"),
+            review(3, 20, "carol", ReviewState::Approved, "head"),
+        ];
+        let a = approvals(&roles(), &holders(), AUTHOR, "head", &r);
+        assert!(!a[0].met && a[0].blocked, "{a:?}");
+        let d = vec![
+            review(1, 10, "alice", ReviewState::Dismissed, "head"),
+            review(3, 20, "carol", ReviewState::Approved, "head"),
+            review(4, 21, "dave", ReviewState::ChangesRequested, "head"),
+        ];
+        let a = approvals(&roles(), &holders(), AUTHOR, "head", &d);
+        assert!(
+            !a[0].met && a[0].blocked && !a[1].met && a[1].blocked,
+            "one approval and one change request in a role: blocked: {a:?}"
+        );
+    }
+
+    #[test]
+    fn a_comment_after_an_approval_does_not_withdraw_it() {
+        let r = vec![
+            review(1, 10, "alice", ReviewState::Approved, "head"),
+            review(2, 10, "alice", ReviewState::Commented, "head"),
+            review(3, 20, "carol", ReviewState::Approved, "head"),
+        ];
+        assert!(
+            approvals(&roles(), &holders(), AUTHOR, "head", &r)
+                .iter()
+                .all(|x| x.met)
+        );
+    }
+
+    #[test]
+    fn a_membership_removed_after_approval_no_longer_counts() {
+        let r = vec![
+            review(1, 10, "alice", ReviewState::Approved, "head"),
+            review(2, 20, "carol", ReviewState::Approved, "head"),
+        ];
+        let mut h = holders();
+        h.get_mut(&id("security-lead")).unwrap().remove(&20);
+        let a = approvals(&roles(), &h, AUTHOR, "head", &r);
+        assert!(!a[1].met, "{a:?}");
+        h.remove(&id("security-lead"));
+        let a = approvals(&roles(), &h, AUTHOR, "head", &r);
+        assert!(a[1].notes.iter().any(|n| n == "nobody holds this role"));
+    }
+
+    fn snap(files: &[(&str, &str)]) -> Snapshot {
+        let mut s = Snapshot::default();
+        for (p, t) in files {
+            s.add(p.to_string(), t.len() as u64, || Ok(t.as_bytes().to_vec()));
+        }
+        s
+    }
+
+    fn adoption(roles: &str) -> Adoption {
+        serde_saphyr::from_str(&format!("organisation: X\nphase: 4\nroles:\n{roles}")).unwrap()
+    }
+
+    #[test]
+    fn rules_and_roles_changed_in_the_same_pr_are_named() {
+        let a = adoption("  infrastructure-lead: { users: [alice] }\n");
+        let base = snap(&[("phases/overrides.yaml", "policies: {}\n")]);
+        assert!(rule_changes(&base, &base, &a, &a).is_empty());
+        let head = snap(&[
+            ("phases/overrides.yaml", "gates: {}\n"),
+            ("phases/extra.yaml", "x\n"),
+        ]);
+        let b = adoption("  infrastructure-lead: { users: [alice, mallory] }\n");
+        assert_eq!(
+            rule_changes(&base, &head, &a, &b),
+            vec![
+                "phases/extra.yaml is added",
+                "phases/overrides.yaml is changed",
+                "adoption.yaml: `roles` is changed"
+            ]
+        );
+    }
+
+    #[test]
+    fn steps_are_one_phase_at_a_time_and_rollbacks_need_a_reason() {
+        use Phase::*;
+        assert_eq!(
+            step(Experimentation, ScaleAndGovernance, ""),
+            Step::Advance {
+                from: Experimentation,
+                to: ScaleAndGovernance
+            }
+        );
+        assert!(
+            matches!(step(Enablement, Experimentation, ""), Step::Invalid { reason } if reason.contains("moves 2 phases"))
+        );
+        assert!(
+            matches!(step(Experimentation, InfrastructurePreparation, "oops"), Step::Invalid { reason } if reason.contains("needs a reason"))
+        );
+        assert_eq!(
+            step(
+                Experimentation,
+                InfrastructurePreparation,
+                "Context.\nRollback reason: templates fail checkov\n"
+            ),
+            Step::Rollback {
+                from: Experimentation,
+                to: InfrastructurePreparation,
+                reason: "templates fail checkov".into()
+            }
+        );
+    }
+}
