@@ -157,6 +157,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
     let mut full = Vec::new();
     let mut problems = 0;
     let mut mem_load = Vec::new();
+    let mut catalogue = Vec::new();
     let mut mem_bare = Vec::new();
     let mut mem_full = Vec::new();
     let mut read = Vec::new();
@@ -168,8 +169,11 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
         std::hint::black_box(bare_parse_snapshot(&snap));
         mem_bare.push(t.elapsed());
         let t = Instant::now();
-        std::hint::black_box(crate::load::load(&snap));
+        let loaded = crate::load::load(&snap);
         mem_load.push(t.elapsed());
+        let t = Instant::now();
+        std::hint::black_box(crate::blueprint_facts(&loaded.repo));
+        catalogue.push(t.elapsed());
         let t = Instant::now();
         std::hint::black_box(crate::analyse(&snap, today).map_err(|d| format!("{d:?}"))?);
         mem_full.push(t.elapsed());
@@ -217,6 +221,10 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
     println!(
         "in memory, load only:      {:>8.1} ms",
         median(mem_load).as_secs_f64() * 1e3
+    );
+    println!(
+        "blueprint catalogue:       {:>8.1} ms",
+        median(catalogue).as_secs_f64() * 1e3
     );
     println!(
         "in memory, load + evaluate:{:>8.1} ms",
