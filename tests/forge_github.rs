@@ -1,7 +1,7 @@
 //! The GitHub adapter against the GitHub simulator on loopback (`tests/github_sim/`): every
 //! `Forge` method, pagination, the tarball snapshot, the git data API, retries and rate
 //! limits, call counting, GitHub Enterprise Server's path prefix, and the token's secrecy;
-//! reviews, requested reviewers and team members with their numeric ids.
+//! reviews, requested reviewers, team members and users with their numeric ids.
 //! Also parses payloads recorded from the real api.github.com with the adapter's own types.
 
 mod github_sim;
@@ -1038,6 +1038,114 @@ async fn a_team_the_token_cannot_see_names_the_team_and_read_org() {
     sim.finish();
 }
 
+#[tokio::test]
+async fn users_are_found_by_login_with_the_ids_reviews_and_teams_show() {
+    let (sim, _) = seeded().await;
+    let (n, head) = gate_pull(&sim);
+    let (alice, bot) = sim.repo(|r| {
+        r.set_team("octo-org", "gate-approvers", &["alice", "carol"]);
+        r.add_review(n, "alice", "APPROVED", &head);
+        r.users.insert("dave".into());
+        (r.user_id("alice"), r.add_user("renovate[bot]"))
+    });
+    let gh = adapter(&sim);
+    let member = |login: &str, id: u64| Member {
+        login: login.into(),
+        id,
+    };
+    assert_eq!(gh.user("alice").await.unwrap(), member("alice", alice));
+    assert_eq!(
+        gh.user("ALICE").await.unwrap(),
+        member("alice", alice),
+        "any case; the login as the account spells it"
+    );
+    assert_eq!(gh.reviews(n).await.unwrap()[0].user_id, alice);
+    let team = gh.team_members("octo-org", "gate-approvers").await.unwrap();
+    assert_eq!(gh.user("carol").await.unwrap(), team[1]);
+    let dave = sim.repo(|r| r.user_id("dave"));
+    assert_eq!(
+        gh.user("dave").await.unwrap(),
+        member("dave", dave),
+        "a collaborator"
+    );
+    assert_eq!(
+        gh.user("renovate[bot]").await.unwrap(),
+        member("renovate[bot]", bot)
+    );
+    assert_eq!(gh.calls(), calls(7, 0), "one read per user");
+    assert_eq!(sim.count("GET", "/users/*"), 5);
+    assert_eq!(
+        sim.count("GET", "/users/renovate%5Bbot%5D"),
+        1,
+        "the login is percent-encoded"
+    );
+    sim.finish();
+}
+
+#[tokio::test]
+async fn an_unknown_user_is_not_found_and_names_the_login() {
+    let (sim, _) = seeded().await;
+    let gh = adapter(&sim);
+    let err = gh.user("nobody-here").await.unwrap_err();
+    let ForgeError::NotFound(message) = &err else {
+        panic!("expected NotFound, got {err:?}")
+    };
+    assert!(message.contains("`nobody-here`"), "{message}");
+    assert!(message.contains("404"), "{message}");
+    assert_eq!(gh.calls(), calls(1, 0), "a 404 is not retried");
+    assert_eq!(sim.count("GET", "/users/nobody-here"), 1);
+
+    // An empty login is not asked for: `GET /users/` would list everyone.
+    let err = gh.user("").await.unwrap_err();
+    assert!(matches!(&err, ForgeError::NotFound(_)), "{err:?}");
+    assert_eq!(gh.calls(), calls(1, 0));
+
+    // A 5xx is retried like any read.
+    sim.repo(|r| r.add_user("alice"));
+    sim.fail_next("GET", "/users/alice", 1, Fault::ServerError);
+    assert_eq!(gh.user("alice").await.unwrap().login, "alice");
+    assert_eq!(gh.calls(), calls(3, 0));
+    sim.finish();
+}
+
+#[tokio::test]
+async fn a_renamed_user_keeps_its_id_under_the_new_login() {
+    let (sim, _) = seeded().await;
+    let (n, head) = gate_pull(&sim);
+    let alice = sim.repo(|r| {
+        r.set_team("octo-org", "gate-approvers", &["alice"]);
+        r.add_review(n, "alice", "APPROVED", &head);
+        r.user_id("alice")
+    });
+    let gh = adapter(&sim);
+    assert_eq!(gh.user("alice").await.unwrap().id, alice);
+    sim.repo(|r| r.rename_user("alice", "alice-liddell"));
+    let renamed = gh.user("alice-liddell").await.unwrap();
+    assert_eq!(
+        renamed,
+        Member {
+            login: "alice-liddell".into(),
+            id: alice
+        }
+    );
+    assert_eq!(gh.reviews(n).await.unwrap()[0].user_id, renamed.id);
+    assert_eq!(
+        gh.team_members("octo-org", "gate-approvers").await.unwrap(),
+        [renamed]
+    );
+    let old = gh.user("alice").await;
+    assert!(
+        matches!(&old, Err(ForgeError::NotFound(m)) if m.contains("`alice`")),
+        "the old login finds nobody: {old:?}"
+    );
+    // Whoever takes the old login is someone else.
+    let newcomer = sim.repo(|r| r.add_user("alice"));
+    assert_ne!(newcomer, alice);
+    assert_eq!(gh.user("alice").await.unwrap().id, newcomer);
+    assert_eq!(gh.calls(), calls(6, 0));
+    sim.finish();
+}
+
 #[test]
 fn review_states_read_both_spellings() {
     for (rest, hook, state) in [
@@ -1493,7 +1601,31 @@ async fn the_simulator_is_strict() {
     let members = serde_json::json!([{ "login": "alice" }]);
     let problems = spec.check_response("GET", "/orgs/o/teams/t/members", 200, &members);
     assert!(problems.iter().any(|p| p.contains("`id`")), "{problems:#?}");
+    // ... and for a user, whose answer is a `public-user` and nothing else.
+    let user = sim.repo(|r| {
+        r.add_user("alice");
+        github_sim::api::public_user(r, "alice").unwrap()
+    });
+    assert!(
+        spec.check_response("GET", "/users/alice", 200, &user)
+            .is_empty()
+    );
+    for broken in [
+        serde_json::json!({ "login": "alice", "id": 1 }),
+        merge_json(&user, serde_json::json!({ "id": "1" })),
+        merge_json(
+            &user,
+            serde_json::json!({ "starred_at": "2024-05-01T00:00:00Z" }),
+        ),
+    ] {
+        let problems = spec.check_response("GET", "/users/alice", 200, &broken);
+        assert!(!problems.is_empty(), "{broken}");
+    }
     sim.finish();
+}
+
+fn merge_json(base: &Value, over: Value) -> Value {
+    github_sim::api::merge(base.clone(), over)
 }
 
 fn recorded(name: &str) -> Vec<Value> {

@@ -108,6 +108,7 @@ fn the_futures_can_cross_threads() {
     let (_tmp, forge, main) = setup();
     send(forge.snapshot(&main));
     send(forge.pull(1));
+    send(forge.user("olivia"));
     send(forge.commit_to_branch("b", &main, "m", &[]));
 }
 
@@ -1172,4 +1173,58 @@ async fn reviews_of_what_is_not_a_pull_request_are_not_found() {
         );
     }
     assert_eq!(forge.calls(), reads(4));
+}
+
+#[tokio::test]
+async fn users_have_the_ids_reviews_and_teams_give_them() {
+    let (tmp, forge, main) = setup();
+    let number = alice_pull(&forge, "gate/2", &[put("adoption.yaml", "phase: 2\n")]);
+    let olivia = forge
+        .review_as("olivia", number, ReviewState::Approved, &main)
+        .unwrap();
+    let team = forge.set_team("contoso", "ai-board", &["bob"]).unwrap();
+    let member = |login: &str, id: u64| Member {
+        login: login.into(),
+        id,
+    };
+    assert_eq!(
+        forge.user("olivia").await.unwrap(),
+        member("olivia", olivia.user_id)
+    );
+    assert_eq!(
+        forge.user("Olivia").await.unwrap(),
+        member("Olivia", olivia.user_id),
+        "ids ignore case; the login comes back as given"
+    );
+    assert_eq!(forge.user("bob").await.unwrap(), team[0]);
+
+    // No account list: an unknown login gets the next id now, and keeps it.
+    let erin = forge.user("erin").await.unwrap();
+    assert_eq!(erin, member("erin", 3));
+    assert_eq!(forge.user("erin").await.unwrap(), erin);
+    let review = forge
+        .review_as("erin", number, ReviewState::Approved, &main)
+        .unwrap();
+    assert_eq!(review.user_id, erin.id);
+    assert_eq!(forge.user_id("erin").unwrap(), erin.id);
+
+    // What cannot be a login is nobody.
+    for bad in ["", "two words", "a/b"] {
+        let got = forge.user(bad).await;
+        assert!(
+            matches!(&got, Err(ForgeError::NotFound(m)) if m.contains("not a login")),
+            "{got:?}"
+        );
+    }
+    assert_eq!(
+        forge.calls(),
+        reads(8),
+        "one read per user, a failed one too"
+    );
+
+    // The ids persist.
+    drop(forge);
+    let forge = LocalForge::open(tmp.path(), BOT).unwrap();
+    assert_eq!(forge.user("ERIN").await.unwrap().id, erin.id);
+    assert_eq!(forge.user("frank").await.unwrap().id, 4);
 }

@@ -603,6 +603,7 @@ fn check_run_body(spec: &CheckRunSpec) -> Value {
 /// | `reviews` | `GET /pulls/{n}/reviews` | 1 read per 100 reviews |
 /// | `requested_reviewers` | `GET /pulls/{n}/requested_reviewers` | 1 read |
 /// | `team_members` | `GET /orgs/{org}/teams/{slug}/members` | 1 read per 100 members |
+/// | `user` | `GET /users/{login}` | 1 read (none for an empty login) |
 /// | `create_comment` | `POST /issues/{n}/comments` | 1 write |
 /// | `update_comment` | `PATCH /issues/comments/{id}` | 1 write |
 /// | `create_check_run` | `POST /check-runs`, then `PATCH /check-runs/{id}` per 50 annotations beyond the first 50 | 1 write + 1 per further 50 annotations |
@@ -768,6 +769,26 @@ impl Forge for GitHub {
             other => other,
         })?;
         Ok(members.into_iter().map(wire::Account::into_forge).collect())
+    }
+
+    /// GitHub answers with the login as the account spells it. An empty login is not asked
+    /// for (`GET /users/` would be another endpoint): it is [`ForgeError::NotFound`] at once.
+    async fn user(&self, login: &str) -> ForgeResult<Member> {
+        let missing = |m: &str| {
+            ForgeError::NotFound(format!(
+                "there is no GitHub account `{login}`; check the login (a renamed account is \
+                 found by its new login only) ({m})"
+            ))
+        };
+        if login.trim().is_empty() {
+            return Err(missing("an empty login"));
+        }
+        let path = format!("/users/{}", enc(login, false));
+        let account: wire::Account = self.get(&path).await.map_err(|e| match e {
+            ForgeError::NotFound(m) => missing(&m),
+            other => other,
+        })?;
+        Ok(account.into_forge())
     }
 
     async fn create_comment(&self, issue: u64, body: &str) -> ForgeResult<Comment> {

@@ -13,7 +13,8 @@
 //! of the bot and are not counted.
 //!
 //! People are known by login, and each login gets a numeric id the first time the records
-//! name it (1, 2, 3, ... in order), kept in the records so that it never changes.
+//! name it (1, 2, 3, ... in order), kept in the records so that it never changes. There is no
+//! list of accounts: [`Forge::user`] knows every login, giving an unknown one its id then.
 //!
 //! Commits are dated a minute after their latest parent, so the same steps give the same
 //! SHAs on every run.
@@ -743,6 +744,22 @@ impl Forge for LocalForge {
                     "there is no team `{org}/{team_slug}` in the local forge; create it with \
                      `LocalForge::set_team`"
                 ))
+            })
+        })
+    }
+
+    /// The local forge keeps no list of accounts: every login is someone, and a login the
+    /// records never named gets its id now, the next in order, as a review or a team would
+    /// give it (so this read may add to the records). It is never [`ForgeError::NotFound`],
+    /// except for what cannot be a login (empty, or with a space or a `/`). The login comes
+    /// back as given; ids ignore case.
+    async fn user(&self, login: &str) -> ForgeResult<Member> {
+        self.count_read();
+        check_login(login).map_err(|e| ForgeError::NotFound(e.to_string()))?;
+        self.update(|_, records| {
+            Ok(Member {
+                login: login.to_owned(),
+                id: records.user_id(login),
             })
         })
     }

@@ -267,6 +267,11 @@ pub trait Forge {
         org: &str,
         team_slug: &str,
     ) -> impl Future<Output = ForgeResult<Vec<Member>>> + Send;
+    /// The account of `login` (any case) with its numeric id, so that people named by login
+    /// (approval roles, say) can be matched by id against reviews and team members. The login
+    /// comes back as the forge spells it; a renamed account is found by its new login only.
+    /// A login the forge does not know is [`ForgeError::NotFound`], naming it.
+    fn user(&self, login: &str) -> impl Future<Output = ForgeResult<Member>> + Send;
 
     fn create_comment(
         &self,

@@ -55,7 +55,11 @@ pub async fn handle<F: Forge>(forge: &F, event: &Event, clock: Clock) -> ForgeRe
             pull,
             ..
         } if pull.state == PrState::Open && !pull.head_branch.starts_with("adoptbot/") => {
-            request_pr(forge, pull, clock, &mut applied).await?
+            let files = forge.pull_files(pull.number).await?;
+            if touches_rules(&files) {
+                gate_pr(forge, pull, clock, &mut applied).await?;
+            }
+            request_pr(forge, pull, &files, clock, &mut applied).await?
         }
         Event::PullRequest {
             action: PrAction::Closed,
@@ -84,9 +88,22 @@ pub async fn handle<F: Forge>(forge: &F, event: &Event, clock: Clock) -> ForgeRe
         Event::Push { .. } => {
             default_branch(forge, clock, &BTreeMap::new(), None, &mut applied).await?
         }
-        Event::Review { .. } | Event::IssueComment { .. } => applied
+        Event::Review { pull, .. } if pull.state == PrState::Open => {
+            let files = forge.pull_files(pull.number).await?;
+            if touches_rules(&files) {
+                // The event's copy of the PR may be older than its head: read it again.
+                let current = forge.pull(pull.number).await?;
+                gate_pr(forge, &current, clock, &mut applied).await?
+            } else {
+                applied
+                    .notes
+                    .push(format!("#{} is not a gate request", pull.number));
+            }
+        }
+        Event::Review { .. } => applied
             .notes
-            .push("reviews and comments are not acted on yet".into()),
+            .push("a review of a closed pull request".into()),
+        Event::IssueComment { .. } => applied.notes.push("comments are not acted on yet".into()),
         Event::Ignored { event, reason } => {
             applied.notes.push(format!("ignored `{event}`: {reason}"))
         }
@@ -94,15 +111,179 @@ pub async fn handle<F: Forge>(forge: &F, event: &Event, clock: Clock) -> ForgeRe
     Ok(applied)
 }
 
-/// A PR that adds or changes experiment requests: one comment per request, one check, and
-/// review requests to the team's leads. Four reads, whatever the size of the repository.
-async fn request_pr<F: Forge>(
+/// Whether a PR changes what the gates judge by: the phase in `adoption.yaml`, the roles,
+/// or the framework overrides.
+fn touches_rules(files: &[crate::forge::ChangedFile]) -> bool {
+    files
+        .iter()
+        .any(|f| f.path == "adoption.yaml" || f.path.starts_with("phases/"))
+}
+
+/// A gate request: a PR that changes the phase (or the rules). Rules, roles and phases are
+/// read at the base commit, deliverables at the head. One checklist comment, one check
+/// `adoptbot/gate (<base>)`, and review requests to the roles still missing.
+async fn gate_pr<F: Forge>(
     forge: &F,
     pull: &PullRequest,
     clock: Clock,
     applied: &mut Applied,
 ) -> ForgeResult<()> {
-    let files = forge.pull_files(pull.number).await?;
+    use crate::evaluate::approval::{self, Step};
+    let base_snap = forge.snapshot(&pull.base_sha).await?;
+    let head_snap = forge.snapshot(&pull.head_sha).await?;
+    let base = crate::analyse(&base_snap, clock.today)
+        .map_err(|d| ForgeError::Other(report::text::diagnostics(&d)))?;
+    let head = crate::analyse(&head_snap, clock.today)
+        .map_err(|d| ForgeError::Other(report::text::diagnostics(&d)))?;
+    let (Some(base_adoption), Some(head_adoption)) = (
+        base.loaded.repo.adoption.as_ref(),
+        head.loaded.repo.adoption.as_ref(),
+    ) else {
+        applied.notes.push(format!(
+            "#{}: adoption.yaml could not be read at the base or the head",
+            pull.number
+        ));
+        return Ok(());
+    };
+    let rule_changes = approval::rule_changes(&base_snap, &head_snap, base_adoption, head_adoption);
+    let step = approval::step(
+        base_adoption.phase.value,
+        head_adoption.phase.value,
+        &pull.body,
+    );
+    // The gate that judges: for an advance, the exit gate of the phase left; for a rollback,
+    // the gate between the two phases; for a rules-only PR, the current phase's exit gate.
+    let gate_phase = match &step {
+        Step::Advance { from, .. } => Some(*from),
+        Step::Rollback { to, .. } => Some(*to),
+        Step::Invalid { .. }
+            if !rule_changes.is_empty()
+                && base_adoption.phase.value == head_adoption.phase.value =>
+        {
+            Some(base_adoption.phase.value)
+        }
+        Step::Invalid { .. } => None,
+    };
+    let gate = gate_phase.and_then(|p| base.framework.exit_gate(p).map(|g| (p, g.clone())));
+    let deliverables = match (&step, &gate) {
+        (Step::Advance { .. }, Some((p, g))) => {
+            let facts = crate::blueprint_facts(&head.loaded.repo);
+            let input = crate::evaluate::Input {
+                repo: &head.loaded.repo,
+                framework: &base.framework,
+                today: clock.today,
+                blueprints: &facts,
+            };
+            crate::evaluate::gate::checklist(&input, *p, g).deliverables
+        }
+        _ => Vec::new(),
+    };
+    let roles: Vec<Id> = gate
+        .as_ref()
+        .map(|(_, g)| g.approvers.clone())
+        .unwrap_or_default();
+    // Role holders by numeric id, from the base's adoption.yaml.
+    let mut holders: BTreeMap<Id, BTreeMap<u64, String>> = BTreeMap::new();
+    for role in &roles {
+        let Some(h) = base_adoption.roles.get(role) else {
+            continue;
+        };
+        let entry = holders.entry(role.clone()).or_default();
+        for login in &h.users {
+            match forge.user(login.as_str()).await {
+                Ok(m) => {
+                    entry.insert(m.id, m.login);
+                }
+                Err(ForgeError::NotFound(_)) => applied
+                    .notes
+                    .push(format!("role `{role}`: no account `{login}`")),
+                Err(e) => return Err(e),
+            }
+        }
+        for team in &h.teams {
+            for m in forge.team_members(&team.org, &team.slug).await? {
+                entry.insert(m.id, m.login);
+            }
+        }
+    }
+    let author_id = forge.user(&pull.author).await.map(|m| m.id).unwrap_or(0);
+    let reviews = forge.reviews(pull.number).await?;
+    let role_results = approval::approvals(&roles, &holders, author_id, &pull.head_sha, &reviews);
+    let outsiders = approval::outsiders(&holders, &reviews);
+    let view = report::gate::GateView {
+        base_branch: &pull.base_branch,
+        head_sha: &pull.head_sha,
+        step: &step,
+        gate: gate.as_ref().map(|(_, g)| g.id.as_str()),
+        rule_changes: &rule_changes,
+        deliverables: &deliverables,
+        roles: &role_results,
+        outsiders: &outsiders,
+    };
+    let comments = forge.comments(pull.number).await?;
+    let desired = DesiredComment {
+        issue: pull.number,
+        key: format!("gate/{}", pull.base_branch),
+        body: report::gate::comment(&view),
+        valid_at: clock.valid_at,
+    };
+    if let Some(write) = reconcile::comment(&desired, &comments, forge.bot_login()) {
+        apply(forge, write, applied).await?;
+    }
+    let checks = forge.check_runs(&pull.head_sha).await?;
+    if let Some(write) = reconcile::check(&report::gate::check(&view), &checks) {
+        apply(forge, write, applied).await?;
+    }
+    // Ask the roles still missing, once each.
+    let (asked_users, asked_teams) = forge.requested_reviewers(pull.number).await?;
+    let mut users = Vec::new();
+    let mut teams = Vec::new();
+    for r in role_results
+        .iter()
+        .filter(|r| !r.met && r.approved_by.is_empty())
+    {
+        if let Some(h) = base_adoption.roles.get(&r.role) {
+            users.extend(h.users.iter().map(|u| u.to_string()).filter(|u| {
+                !u.eq_ignore_ascii_case(&pull.author)
+                    && !asked_users.iter().any(|a| a.eq_ignore_ascii_case(u))
+            }));
+            teams.extend(
+                h.teams
+                    .iter()
+                    .map(|t| t.slug.clone())
+                    .filter(|t| !asked_teams.iter().any(|a| a.eq_ignore_ascii_case(t))),
+            );
+        }
+    }
+    users.sort();
+    users.dedup();
+    teams.sort();
+    teams.dedup();
+    if !users.is_empty() || !teams.is_empty() {
+        forge.request_reviewers(pull.number, &users, &teams).await?;
+        let who: Vec<String> = users
+            .iter()
+            .map(|u| format!("@{u}"))
+            .chain(teams.iter().map(|t| format!("team {t}")))
+            .collect();
+        applied.writes.push(format!(
+            "requested reviews on #{} from {}",
+            pull.number,
+            who.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+/// A PR that adds or changes experiment requests: one comment per request, one check, and
+/// review requests to the team's leads. Four reads, whatever the size of the repository.
+async fn request_pr<F: Forge>(
+    forge: &F,
+    pull: &PullRequest,
+    files: &[crate::forge::ChangedFile],
+    clock: Clock,
+    applied: &mut Applied,
+) -> ForgeResult<()> {
     let ids: Vec<Id> = files
         .iter()
         .filter(|f| f.status != FileStatus::Removed)

@@ -23,7 +23,7 @@ pub struct Ctx<'a> {
     pub repo: &'a mut Repo,
     pub method: &'a str,
     /// The path after `/repos/{owner}/{repo}/` (or after `/orgs/` for an organisation's
-    /// endpoints), percent-decoded and split.
+    /// endpoints, `/users/` for a user's), percent-decoded and split.
     pub rest: Vec<String>,
     /// The same, as sent, for messages.
     pub raw_rest: String,
@@ -127,6 +127,19 @@ pub fn route_org(ctx: &mut Ctx) -> Outcome {
         ("GET", [org, "teams", slug, "members"]) => team_members(ctx, org, slug),
         _ => Err(format!(
             "{} /orgs/{}: no such endpoint in the simulator",
+            ctx.method, ctx.raw_rest
+        )),
+    }
+}
+
+/// Dispatches a request to `/users/...`; `ctx.rest` is the path after `/users/`.
+pub fn route_users(ctx: &mut Ctx) -> Outcome {
+    let owned = ctx.rest.clone();
+    let rest: Vec<&str> = owned.iter().map(String::as_str).collect();
+    match (ctx.method, rest.as_slice()) {
+        ("GET", [login]) if !login.is_empty() => get_user(ctx, login),
+        _ => Err(format!(
+            "{} /users/{}: no such endpoint in the simulator",
             ctx.method, ctx.raw_rest
         )),
     }
@@ -1071,6 +1084,51 @@ fn team_members(ctx: &mut Ctx, org: &str, slug: &str) -> Outcome {
         })
         .collect();
     ctx.paged(items, Value::Array)
+}
+
+/// `GET /users/{username}`: a user the model knows, 404 for anyone else.
+fn get_user(ctx: &mut Ctx, login: &str) -> Outcome {
+    ctx.allow_query(&[])?;
+    Ok(match public_user(ctx.repo, login) {
+        Some(user) => answer(200, user),
+        None => error(404, "Not Found"),
+    })
+}
+
+/// The `public-user` GitHub shows for `login`, when the model knows it ([`Repo::find_user`]):
+/// its login as spelled, its id.
+pub fn public_user(repo: &Repo, login: &str) -> Option<Value> {
+    let (login, id) = repo.find_user(login)?;
+    let api = format!("https://api.github.com/users/{login}");
+    Some(merge(
+        spec().example("public-user-default-response"),
+        json!({
+            "login": login,
+            "id": id,
+            "node_id": format!("U_sim{id}"),
+            "avatar_url": format!("https://avatars.githubusercontent.com/u/{id}?v=4"),
+            "url": api,
+            "html_url": format!("https://github.com/{login}"),
+            "followers_url": format!("{api}/followers"),
+            "following_url": format!("{api}/following{{/other_user}}"),
+            "gists_url": format!("{api}/gists{{/gist_id}}"),
+            "starred_url": format!("{api}/starred{{/owner}}{{/repo}}"),
+            "subscriptions_url": format!("{api}/subscriptions"),
+            "organizations_url": format!("{api}/orgs"),
+            "repos_url": format!("{api}/repos"),
+            "events_url": format!("{api}/events{{/privacy}}"),
+            "received_events_url": format!("{api}/received_events"),
+            "type": if login.ends_with("[bot]") { "Bot" } else { "User" },
+            "name": login,
+            "company": null,
+            "blog": "",
+            "location": null,
+            "email": null,
+            "hireable": null,
+            "bio": null,
+            "twitter_username": null,
+        }),
+    ))
 }
 
 fn compare(ctx: &mut Ctx, basehead: &str) -> Outcome {

@@ -15,7 +15,9 @@
 //!   or any status, before the model sees them (so a refused write did not happen).
 //! - Reviews (pending ones shown to their author only), review requests, and the teams of
 //!   any organisation (`/orgs/{org}/teams/{slug}/members`, paged through GitHub's
-//!   `/organizations/{id}/team/{id}/members` links), with people's numeric ids.
+//!   `/organizations/{id}/team/{id}/members` links), with people's numeric ids, and
+//!   `/users/{username}` for the model's users (404 for anyone else, or a renamed account's
+//!   old login).
 //! - Real tarballs (gzip, `owner-repo-sha/` top folder, served through a 302 to a
 //!   codeload-like URL), real git object ids, and writes that change the model.
 //! - An API path prefix, to act as GitHub Enterprise Server (`/api/v3`).
@@ -373,6 +375,16 @@ async fn handle(State(state): State<Shared>, request: Request) -> Response {
     response.body(body).expect("response")
 }
 
+/// Which endpoints a request is for.
+enum Scope {
+    /// `/repos/{owner}/{repo}/...` of the simulated repository.
+    Repo,
+    /// `/orgs/...`.
+    Org,
+    /// `/users/...`.
+    Users,
+}
+
 /// Serves one request: returns the path as logged, the answer, whether a fault gave it, and
 /// the bytes of a tarball.
 fn serve(
@@ -457,9 +469,18 @@ fn serve(
         }
     }
     let prefix = format!("/repos/{}/", st.repo.full_name());
-    let org_rest = path.strip_prefix("/orgs/").map(String::from);
-    let rest_raw = if org_rest.is_some() {
-        org_rest.clone()
+    let scope = if path.starts_with("/orgs/") {
+        Scope::Org
+    } else if path.starts_with("/users/") {
+        Scope::Users
+    } else {
+        Scope::Repo
+    };
+    let rest_raw = if let Some(rest) = path
+        .strip_prefix("/orgs/")
+        .or_else(|| path.strip_prefix("/users/"))
+    {
+        Some(rest.to_string())
     } else if path.eq_ignore_ascii_case(prefix.trim_end_matches('/')) {
         Some(String::new())
     } else if path.len() > prefix.len() && path[..prefix.len()].eq_ignore_ascii_case(&prefix) {
@@ -488,10 +509,10 @@ fn serve(
         actor: st.options.actor.clone(),
         repo: &mut st.repo,
     };
-    let routed = if org_rest.is_some() {
-        api::route_org(&mut ctx)
-    } else {
-        api::route(&mut ctx)
+    let routed = match scope {
+        Scope::Repo => api::route(&mut ctx),
+        Scope::Org => api::route_org(&mut ctx),
+        Scope::Users => api::route_users(&mut ctx),
     };
     let mut answer = match routed {
         Ok(a) => a,

@@ -567,6 +567,16 @@ impl Repo {
             .map(|(l, id)| (l.clone(), *id))
     }
 
+    /// The user `login` names (case-insensitive), as `GET /users/{username}` finds it: a
+    /// registered account, or a collaborator in [`Repo::users`]. Its login as spelled and its
+    /// id ([`Repo::user_id`]). A renamed account's old login finds nobody.
+    pub fn find_user(&self, login: &str) -> Option<(String, u64)> {
+        self.account(login).or_else(|| {
+            let spelled = self.users.iter().find(|u| u.eq_ignore_ascii_case(login))?;
+            Some((spelled.clone(), self.user_id(spelled)))
+        })
+    }
+
     /// The login of the account with this id.
     pub fn login_of(&self, id: u64) -> Option<String> {
         self.accounts

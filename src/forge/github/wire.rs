@@ -265,8 +265,8 @@ pub fn conclusion_name(c: Conclusion) -> &'static str {
     }
 }
 
-/// A user with their numeric id (`simple-user`, `team-member`): the id identifies a person
-/// across renames, the login does not.
+/// A user with their numeric id (`simple-user`, `team-member`, and `public-user` from
+/// `GET /users/{username}`): the id identifies a person across renames, the login does not.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Account {
     pub login: String,

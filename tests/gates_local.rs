@@ -1,0 +1,302 @@
+//! Decision gates approved by review, end to end on the local forge: the happy path of gate
+//! 4-5 with exactly the framework's roles, and attacks that must fail closed.
+
+mod common;
+
+use adoptbot::forge::events::{Event, PrAction, RepoInfo, ReviewAction, User};
+use adoptbot::forge::local::LocalForge;
+use adoptbot::forge::{Conclusion, FileChange, Forge, PullRequest, ReviewState};
+use adoptbot::runners::handler::{Applied, Clock, handle};
+
+const BOT: &str = "adoptbot[bot]";
+
+fn setup() -> (tempfile::TempDir, LocalForge) {
+    let tmp = tempfile::tempdir().unwrap();
+    adoptbot::runners::demo::scratch_repository(tmp.path()).unwrap();
+    let forge = LocalForge::open(tmp.path(), BOT).unwrap();
+    forge
+        .set_team(
+            "contoso",
+            "security-architecture",
+            &["priya-raman", "lena-fischer"],
+        )
+        .unwrap();
+    forge
+        .set_team("contoso", "compliance", &["tom-okafor"])
+        .unwrap();
+    (tmp, forge)
+}
+
+fn pr_event(action: PrAction, pull: PullRequest) -> Event {
+    Event::PullRequest {
+        action,
+        pull,
+        repo: RepoInfo {
+            full_name: "contoso/adoption".into(),
+            default_branch: "main".into(),
+        },
+        sender: User {
+            login: "akira-kimura".into(),
+            id: 1,
+        },
+    }
+}
+
+async fn on(forge: &LocalForge, event: &Event) -> Applied {
+    handle(forge, event, Clock::at(common::date("2026-11-27")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn review(forge: &LocalForge, n: u64, who: &str, state: ReviewState) -> Applied {
+    let pull = forge.pull(n).await.unwrap();
+    let r = forge.review_as(who, n, state, &pull.head_sha).unwrap();
+    let event = Event::Review {
+        action: ReviewAction::Submitted,
+        review: adoptbot::forge::events::Review {
+            id: r.id,
+            user: User {
+                login: who.into(),
+                id: r.user_id,
+            },
+            state: state.github_name().to_lowercase(),
+            commit_id: pull.head_sha.clone(),
+        },
+        pull,
+        repo: RepoInfo {
+            full_name: "contoso/adoption".into(),
+            default_branch: "main".into(),
+        },
+        sender: User {
+            login: who.into(),
+            id: r.user_id,
+        },
+    };
+    on(forge, &event).await
+}
+
+/// The phase moved to 5 and the missing cost review added: gate 4-5's deliverables hold.
+fn gate_change(tmp: &std::path::Path, phase: &str) -> Vec<FileChange> {
+    let adoption = std::fs::read_to_string(tmp.join("adoption.yaml"))
+        .unwrap()
+        .replace("phase: experimentation", &format!("phase: {phase}"));
+    let uc = std::fs::read_to_string(tmp.join("use-cases/search-semantic-ranking.yaml")).unwrap()
+        + "cost_review: { reviewed_by: sofia-lindqvist, reviewed_on: 2026-11-20 }\n";
+    vec![
+        FileChange {
+            path: "adoption.yaml".into(),
+            content: Some(adoption),
+        },
+        FileChange {
+            path: "use-cases/search-semantic-ranking.yaml".into(),
+            content: Some(uc),
+        },
+    ]
+}
+
+async fn open_gate(
+    forge: &LocalForge,
+    tmp: &std::path::Path,
+    branch: &str,
+    changes: &[FileChange],
+) -> u64 {
+    let (_, main) = forge.default_branch().await.unwrap();
+    forge
+        .commit_as(
+            branch,
+            Some(&main),
+            "Akira Kimura",
+            "akira.kimura@contoso.com",
+            "Advance to phase 5",
+            changes,
+        )
+        .unwrap();
+    let _ = tmp;
+    let pr = forge
+        .open_pull_as(
+            "akira-kimura",
+            branch,
+            "main",
+            "Gate 4-5: scale and governance",
+            "",
+        )
+        .unwrap();
+    on(
+        forge,
+        &pr_event(PrAction::Opened, forge.pull(pr.number).await.unwrap()),
+    )
+    .await;
+    pr.number
+}
+
+async fn gate_check(forge: &LocalForge, n: u64) -> (Option<Conclusion>, String) {
+    let head = forge.pull(n).await.unwrap().head_sha;
+    let run = forge
+        .check_runs(&head)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == "adoptbot/gate (main)")
+        .expect("the gate check");
+    (run.conclusion, run.title)
+}
+
+#[tokio::test]
+async fn gate_four_to_five_passes_with_exactly_its_roles_and_fails_closed_otherwise() {
+    let (tmp, forge) = setup();
+    let n = open_gate(
+        &forge,
+        tmp.path(),
+        "gate/phase-5",
+        &gate_change(tmp.path(), "scale-and-governance"),
+    )
+    .await;
+    let (c, title) = gate_check(&forge, n).await;
+    assert_eq!(c, Some(Conclusion::Failure));
+    assert!(
+        title.contains("waiting for infrastructure-lead, business-sponsor, security-lead"),
+        "{title}"
+    );
+    let comments = forge.comments(n).await.unwrap();
+    assert_eq!(comments.len(), 1);
+    assert!(
+        comments[0]
+            .body
+            .contains("✅ | At least 2 validated use cases"),
+        "{}",
+        comments[0].body
+    );
+    let (users, _teams) = forge.requested_reviewers(n).await.unwrap();
+    assert!(
+        users.contains(&"maria-hernandez".to_string())
+            && users.contains(&"sofia-lindqvist".to_string()),
+        "{users:?}"
+    );
+    let replay = on(
+        &forge,
+        &pr_event(PrAction::Opened, forge.pull(n).await.unwrap()),
+    )
+    .await;
+    assert!(replay.writes.is_empty(), "{replay:?}");
+
+    // A non-member's approval is shown and never counted.
+    review(&forge, n, "mallory", ReviewState::Approved).await;
+    review(&forge, n, "maria-hernandez", ReviewState::Approved).await;
+    review(&forge, n, "sofia-lindqvist", ReviewState::Approved).await;
+    let (c, title) = gate_check(&forge, n).await;
+    assert_eq!(c, Some(Conclusion::Failure), "{title}");
+    assert!(
+        forge.comments(n).await.unwrap()[0]
+            .body
+            .contains("Not counted (no role): @mallory")
+    );
+
+    // A team member approves for security-lead: every role has approved the head.
+    review(&forge, n, "lena-fischer", ReviewState::Approved).await;
+    assert_eq!(gate_check(&forge, n).await.0, Some(Conclusion::Success));
+    assert_eq!(
+        forge.comments(n).await.unwrap().len(),
+        1,
+        "one checklist comment, updated in place"
+    );
+
+    // The team membership is removed after the approval: it no longer counts.
+    forge
+        .set_team("contoso", "security-architecture", &["priya-raman"])
+        .unwrap();
+    review(&forge, n, "sofia-lindqvist", ReviewState::Commented).await;
+    assert_eq!(gate_check(&forge, n).await.0, Some(Conclusion::Failure));
+    review(&forge, n, "priya-raman", ReviewState::Approved).await;
+    assert_eq!(gate_check(&forge, n).await.0, Some(Conclusion::Success));
+
+    // An approval followed by "request changes" from the same person counts against the role.
+    review(&forge, n, "maria-hernandez", ReviewState::ChangesRequested).await;
+    assert_eq!(gate_check(&forge, n).await.0, Some(Conclusion::Failure));
+    review(&forge, n, "maria-hernandez", ReviewState::Approved).await;
+    assert_eq!(gate_check(&forge, n).await.0, Some(Conclusion::Success));
+
+    // A dismissed approval counts against the role.
+    let reviews = forge.reviews(n).await.unwrap();
+    let last = reviews
+        .iter()
+        .rev()
+        .find(|r| r.user_login == "maria-hernandez")
+        .unwrap();
+    forge.dismiss_review(n, last.id).unwrap();
+    review(&forge, n, "sofia-lindqvist", ReviewState::Commented).await;
+    assert_eq!(gate_check(&forge, n).await.0, Some(Conclusion::Failure));
+    review(&forge, n, "maria-hernandez", ReviewState::Approved).await;
+    assert_eq!(gate_check(&forge, n).await.0, Some(Conclusion::Success));
+
+    // The deliverables are removed after approval: the new head has no approvals, and the
+    // deliverable fails.
+    let uc =
+        std::fs::read_to_string(tmp.path().join("use-cases/search-semantic-ranking.yaml")).unwrap();
+    forge
+        .commit_as(
+            "gate/phase-5",
+            None,
+            "Akira Kimura",
+            "akira.kimura@contoso.com",
+            "Drop the review",
+            &[FileChange {
+                path: "use-cases/search-semantic-ranking.yaml".into(),
+                content: Some(uc),
+            }],
+        )
+        .unwrap();
+    on(
+        &forge,
+        &pr_event(PrAction::Synchronize, forge.pull(n).await.unwrap()),
+    )
+    .await;
+    let (c, title) = gate_check(&forge, n).await;
+    assert_eq!(c, Some(Conclusion::Failure));
+    assert!(
+        title.contains("1 deliverable missing") && title.contains("waiting for"),
+        "{title}"
+    );
+    assert!(
+        forge.comments(n).await.unwrap()[0]
+            .body
+            .contains("approved an earlier commit")
+    );
+}
+
+#[tokio::test]
+async fn a_two_phase_jump_and_rules_changed_in_the_same_pr_fail() {
+    let (tmp, forge) = setup();
+    let n = open_gate(
+        &forge,
+        tmp.path(),
+        "gate/jump",
+        &gate_change(tmp.path(), "continuous-adoption"),
+    )
+    .await;
+    let (c, title) = gate_check(&forge, n).await;
+    assert_eq!(c, Some(Conclusion::Failure));
+    assert!(title.contains("moves 2 phases"), "{title}");
+
+    let mut changes = gate_change(tmp.path(), "scale-and-governance");
+    changes[0].content = Some(changes[0].content.clone().unwrap().replace(
+        "users: [sofia-lindqvist]",
+        "users: [sofia-lindqvist, akira-kimura]",
+    ));
+    changes.push(FileChange {
+        path: "phases/overrides.yaml".into(),
+        content: Some(
+            "gates:\n  \"4-5\":\n    validated-use-cases:\n      use-cases-validated: { min: 1 }\n"
+                .into(),
+        ),
+    });
+    let n = open_gate(&forge, tmp.path(), "gate/rules", &changes).await;
+    let (c, title) = gate_check(&forge, n).await;
+    assert_eq!(c, Some(Conclusion::Failure));
+    assert!(title.contains("changes the rules"), "{title}");
+    let body = &forge.comments(n).await.unwrap()[0].body;
+    assert!(
+        body.contains("phases/overrides.yaml is added")
+            && body.contains("adoption.yaml: `roles` is changed"),
+        "{body}"
+    );
+}
