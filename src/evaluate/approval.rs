@@ -144,11 +144,12 @@ fn latest_by_reviewer(reviews: &[Review]) -> BTreeMap<u64, &Review> {
 
 /// Judges every approver role. `holders` maps each role to its members' numeric ids (with
 /// their logins, for messages), resolved from `adoption.yaml` by the runner; a role absent
-/// from it has no members.
+/// from it has no members. The author is known by id and login: either one matching keeps
+/// their own approval out, so an author whose id could not be resolved still cannot approve.
 pub fn approvals(
     roles: &[Id],
     holders: &BTreeMap<Id, BTreeMap<u64, String>>,
-    author_id: u64,
+    author: (u64, &str),
     head_sha: &str,
     reviews: &[Review],
 ) -> Vec<RoleApproval> {
@@ -165,7 +166,9 @@ pub fn approvals(
                     continue;
                 };
                 match r.state {
-                    ReviewState::Approved if *uid == author_id => {
+                    ReviewState::Approved
+                        if *uid == author.0 || r.user_login.eq_ignore_ascii_case(author.1) =>
+                    {
                         notes.push(format!("@{login} opened this PR and cannot approve it"))
                     }
                     ReviewState::Approved if r.commit_id != head_sha => notes.push(format!(
@@ -259,13 +262,20 @@ mod tests {
             review(1, 10, "alice", ReviewState::Approved, "head"),
             review(2, 20, "carol", ReviewState::Approved, "head"),
         ];
-        let a = approvals(&roles(), &holders(), AUTHOR, "head", &r);
+        let a = approvals(&roles(), &holders(), (AUTHOR, "akira"), "head", &r);
         assert!(a.iter().all(|x| x.met), "{a:?}");
-        let only_one = approvals(&roles(), &holders(), AUTHOR, "head", &r[..1]);
+        let only_one = approvals(&roles(), &holders(), (AUTHOR, "akira"), "head", &r[..1]);
         assert_eq!(
             only_one.iter().map(|x| x.met).collect::<Vec<_>>(),
             vec![true, false]
         );
+    }
+
+    #[test]
+    fn an_author_whose_id_is_unknown_is_still_refused_by_login() {
+        let r = vec![review(1, 10, "alice", ReviewState::Approved, "head")];
+        let a = approvals(&roles(), &holders(), (0, "Alice"), "head", &r);
+        assert!(!a[0].met, "{a:?}");
     }
 
     #[test]
@@ -274,7 +284,7 @@ mod tests {
             review(1, 10, "alice", ReviewState::Approved, "head"),
             review(2, 20, "carol", ReviewState::Approved, "head"),
         ];
-        let a = approvals(&roles(), &holders(), 10, "head", &r);
+        let a = approvals(&roles(), &holders(), (10, "alice"), "head", &r);
         assert!(
             !a[0].met && a[0].notes[0].contains("cannot approve"),
             "{a:?}"
@@ -287,7 +297,7 @@ mod tests {
             review(1, 10, "alice", ReviewState::Approved, "old"),
             review(2, 20, "carol", ReviewState::Approved, "head"),
         ];
-        let a = approvals(&roles(), &holders(), AUTHOR, "head", &r);
+        let a = approvals(&roles(), &holders(), (AUTHOR, "akira"), "head", &r);
         assert!(
             !a[0].met && a[0].notes[0].contains("earlier commit"),
             "{a:?}"
@@ -301,7 +311,7 @@ mod tests {
             review(1, 55, "alice", ReviewState::Approved, "head"),
             review(2, 20, "carol", ReviewState::Approved, "head"),
         ];
-        let a = approvals(&roles(), &holders(), AUTHOR, "head", &r);
+        let a = approvals(&roles(), &holders(), (AUTHOR, "akira"), "head", &r);
         assert!(!a[0].met, "{a:?}");
         assert_eq!(outsiders(&holders(), &r), vec!["alice".to_string()]);
     }
@@ -313,14 +323,14 @@ mod tests {
             review(2, 10, "alice", ReviewState::ChangesRequested, "head"),
             review(3, 20, "carol", ReviewState::Approved, "head"),
         ];
-        let a = approvals(&roles(), &holders(), AUTHOR, "head", &r);
+        let a = approvals(&roles(), &holders(), (AUTHOR, "akira"), "head", &r);
         assert!(!a[0].met && a[0].blocked, "{a:?}");
         let d = vec![
             review(1, 10, "alice", ReviewState::Dismissed, "head"),
             review(3, 20, "carol", ReviewState::Approved, "head"),
             review(4, 21, "dave", ReviewState::ChangesRequested, "head"),
         ];
-        let a = approvals(&roles(), &holders(), AUTHOR, "head", &d);
+        let a = approvals(&roles(), &holders(), (AUTHOR, "akira"), "head", &d);
         assert!(
             !a[0].met && a[0].blocked && !a[1].met && a[1].blocked,
             "one approval and one change request in a role: blocked: {a:?}"
@@ -335,7 +345,7 @@ mod tests {
             review(3, 20, "carol", ReviewState::Approved, "head"),
         ];
         assert!(
-            approvals(&roles(), &holders(), AUTHOR, "head", &r)
+            approvals(&roles(), &holders(), (AUTHOR, "akira"), "head", &r)
                 .iter()
                 .all(|x| x.met)
         );
@@ -349,10 +359,10 @@ mod tests {
         ];
         let mut h = holders();
         h.get_mut(&id("security-lead")).unwrap().remove(&20);
-        let a = approvals(&roles(), &h, AUTHOR, "head", &r);
+        let a = approvals(&roles(), &h, (AUTHOR, "akira"), "head", &r);
         assert!(!a[1].met, "{a:?}");
         h.remove(&id("security-lead"));
-        let a = approvals(&roles(), &h, AUTHOR, "head", &r);
+        let a = approvals(&roles(), &h, (AUTHOR, "akira"), "head", &r);
         assert!(a[1].notes.iter().any(|n| n == "nobody holds this role"));
     }
 

@@ -208,7 +208,13 @@ async fn gate_pr<F: Forge>(
     }
     let author_id = forge.user(&pull.author).await.map(|m| m.id).unwrap_or(0);
     let reviews = forge.reviews(pull.number).await?;
-    let role_results = approval::approvals(&roles, &holders, author_id, &pull.head_sha, &reviews);
+    let role_results = approval::approvals(
+        &roles,
+        &holders,
+        (author_id, &pull.author),
+        &pull.head_sha,
+        &reviews,
+    );
     let outsiders = approval::outsiders(&holders, &reviews);
     let view = report::gate::GateView {
         base_branch: &pull.base_branch,
@@ -260,7 +266,15 @@ async fn gate_pr<F: Forge>(
     teams.sort();
     teams.dedup();
     if !users.is_empty() || !teams.is_empty() {
-        forge.request_reviewers(pull.number, &users, &teams).await?;
+        // A refused request (a team outside the repository's organisation, say) must not stop
+        // the verdict, which is already written: note it and go on.
+        if let Err(e) = forge.request_reviewers(pull.number, &users, &teams).await {
+            applied.notes.push(format!(
+                "could not request reviews on #{}: {e}",
+                pull.number
+            ));
+            return Ok(());
+        }
         let who: Vec<String> = users
             .iter()
             .map(|u| format!("@{u}"))
