@@ -7,48 +7,16 @@ mod common;
 mod github_sim;
 
 use adoptbot::forge::events::{Event, PrAction, RepoInfo, User};
-use adoptbot::forge::github::{GitHub, RetryPolicy};
+use adoptbot::forge::github::GitHub;
 use adoptbot::forge::{CallCount, Forge};
 use adoptbot::runners::handler::{Applied, Clock, handle};
 use github_sim::{Fault, GitHubSim};
-use secrecy::SecretString;
-use std::time::Duration;
 
 const REQUEST: &str = "title: Fraud rules distillation\nteam: fraud-analytics\nowner: ivan-novak\nhypothesis: A distilled model catches 95% of what the rules catch.\nsuccess_criteria:\n  - { metric: recall_vs_rules, comparator: \">=\", target: 0.95 }\nnext_step: Shadow-run it next to the rules engine.\ntime_box: 2w\ncost_cap: 1500 USD\ncost_tag: exp-fraud-distill\nblueprint: azure-openai\nparameters:\n  location: swedencentral\n  chat_model: gpt-4o-mini\n  expected_monthly_token_spend_usd: 300\n  address_space: 10.63.8.0/24\n  endpoint_subnet: 10.63.8.0/27\n";
 
-fn contoso_files() -> Vec<(String, String)> {
-    fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<(String, String)>) {
-        for e in std::fs::read_dir(dir).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, root, out);
-            } else {
-                out.push((
-                    p.strip_prefix(root).unwrap().to_string_lossy().into_owned(),
-                    std::fs::read_to_string(&p).unwrap(),
-                ));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(&common::contoso(), &common::contoso(), &mut out);
-    out
-}
-
 async fn seeded() -> GitHubSim {
-    let sim = GitHubSim::start().await;
-    let files = contoso_files();
+    let sim = GitHubSim::contoso().await;
     sim.repo(|r| {
-        let changes: Vec<(&str, Option<&str>)> = files
-            .iter()
-            .map(|(p, c)| (p.as_str(), Some(c.as_str())))
-            .collect();
-        r.commit(
-            "main",
-            "Contoso adoption repository",
-            "platform@contoso.com",
-            &changes,
-        );
         for u in ["rahul-mehta", "ivan-novak", "akira-kimura"] {
             r.users.insert(u.to_string());
         }
@@ -57,20 +25,7 @@ async fn seeded() -> GitHubSim {
 }
 
 fn adapter(sim: &GitHubSim) -> GitHub {
-    let o = sim.options();
-    GitHub::new(
-        &sim.api_url(),
-        SecretString::from(o.token),
-        &o.owner,
-        &o.repo,
-        &o.actor,
-    )
-    .expect("adapter")
-    .with_retry_policy(RetryPolicy {
-        read_attempts: 3,
-        backoff: Duration::from_millis(10),
-        max_wait: Duration::from_secs(2),
-    })
+    sim.adapter()
 }
 
 fn pr_event(action: PrAction, pull: adoptbot::forge::PullRequest) -> Event {

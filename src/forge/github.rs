@@ -23,7 +23,7 @@ pub mod wire;
 
 use super::{
     CallCount, ChangedFile, CheckRun, CheckRunSpec, Comment, Commit, FileChange, Forge, ForgeError,
-    ForgeResult, Member, PullRequest, Review, Sha,
+    ForgeResult, Member, Permission, PullRequest, Review, Sha,
 };
 use crate::load::Snapshot;
 use http::{HeaderMap, Method, StatusCode};
@@ -789,6 +789,23 @@ impl Forge for GitHub {
             other => other,
         })?;
         Ok(account.into_forge())
+    }
+
+    async fn permission(&self, login: &str) -> ForgeResult<Permission> {
+        if login.trim().is_empty() {
+            return Ok(Permission::None);
+        }
+        let path = format!(
+            "{}/collaborators/{}/permission",
+            self.repo_path,
+            enc(login, false)
+        );
+        match self.get::<wire::CollaboratorPermission>(&path).await {
+            Ok(p) => Ok(p.into_forge()),
+            // Not an account, or not one GitHub shows this token: no access.
+            Err(ForgeError::NotFound(_)) => Ok(Permission::None),
+            Err(e) => Err(e),
+        }
     }
 
     async fn create_comment(&self, issue: u64, body: &str) -> ForgeResult<Comment> {

@@ -29,7 +29,7 @@ pub use state::{
 
 use super::{
     CallCount, ChangedFile, CheckRun, CheckRunSpec, Comment, Commit, FileChange, Forge, ForgeError,
-    ForgeResult, Member, PrState, PullRequest, Review, ReviewState, Sha,
+    ForgeResult, Member, Permission, PrState, PullRequest, Review, ReviewState, Sha,
 };
 use crate::load::Snapshot;
 use repo::{git_err, require_branch, resolve_commit};
@@ -319,6 +319,18 @@ impl LocalForge {
                 }),
             }
             Ok(records.team_members(org, slug).unwrap_or_default())
+        })
+    }
+
+    /// Gives `login` a role in the repository (anyone not given one may only read).
+    pub fn set_permission(&self, login: &str, permission: Permission) -> ForgeResult<()> {
+        check_login(login)?;
+        self.update(|_, records| {
+            records.user_id(login);
+            records
+                .permissions
+                .insert(login.to_ascii_lowercase(), permission);
+            Ok(())
         })
     }
 
@@ -761,6 +773,20 @@ impl Forge for LocalForge {
                 login: login.to_owned(),
                 id: records.user_id(login),
             })
+        })
+    }
+
+    async fn permission(&self, login: &str) -> ForgeResult<Permission> {
+        self.count_read();
+        if check_login(login).is_err() {
+            return Ok(Permission::None);
+        }
+        self.query(|_, state| {
+            Ok(state
+                .permissions
+                .get(&login.to_ascii_lowercase())
+                .copied()
+                .unwrap_or(Permission::Read))
         })
     }
 

@@ -188,6 +188,38 @@ pub struct Member {
     pub id: u64,
 }
 
+/// What a person may do in the repository, as GitHub's roles name it (highest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Permission {
+    None,
+    Read,
+    Triage,
+    Write,
+    Maintain,
+    Admin,
+}
+
+impl Permission {
+    /// GitHub's `role_name` (or legacy `permission`) word; a custom role or an unknown word is
+    /// read as the least, so that nothing unknown is trusted.
+    pub fn from_github(word: &str) -> Permission {
+        match word.to_ascii_lowercase().as_str() {
+            "admin" => Permission::Admin,
+            "maintain" => Permission::Maintain,
+            "write" | "push" => Permission::Write,
+            "triage" => Permission::Triage,
+            "read" | "pull" => Permission::Read,
+            _ => Permission::None,
+        }
+    }
+
+    /// Whether this lets a person push to the repository: write, maintain or admin.
+    pub fn can_write(self) -> bool {
+        self >= Permission::Write
+    }
+}
+
 /// One file of a commit the bot makes: new content, or `None` to delete it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct FileChange {
@@ -272,6 +304,9 @@ pub trait Forge {
     /// comes back as the forge spells it; a renamed account is found by its new login only.
     /// A login the forge does not know is [`ForgeError::NotFound`], naming it.
     fn user(&self, login: &str) -> impl Future<Output = ForgeResult<Member>> + Send;
+    /// What `login` may do in the repository. Someone who is not a collaborator, or not an
+    /// account at all, is [`Permission::None`] or [`Permission::Read`], never an error.
+    fn permission(&self, login: &str) -> impl Future<Output = ForgeResult<Permission>> + Send;
 
     fn create_comment(
         &self,

@@ -2,6 +2,7 @@
 //! that a later run recognises its own work: checks by name, comments by a hidden marker,
 //! PRs by their branch `adoptbot/<kind>/<id>`.
 
+pub mod command;
 pub mod desired;
 pub mod reconcile;
 pub mod yaml_edit;

@@ -134,6 +134,15 @@ pub fn parse_marker(body: &str) -> Option<(String, String, i64)> {
     Some((key, fp?, at?))
 }
 
+/// The bot's comment keyed `key`, if there is one. Only the bot's own comments count: a
+/// person who copies a marker into their comment changes nothing.
+pub fn find_marked<'a>(existing: &'a [Comment], bot: &str, key: &str) -> Option<&'a Comment> {
+    existing
+        .iter()
+        .filter(|c| c.author == bot)
+        .find(|c| parse_marker(&c.body).is_some_and(|(k, _, _)| k == key))
+}
+
 /// The write that brings the bot's comment for `desired.key` up to date, if any.
 pub fn comment(desired: &DesiredComment, existing: &[Comment], bot: &str) -> Option<Write> {
     let body = format!(
@@ -268,6 +277,33 @@ pub fn pull(
                 reopen: p.state == PrState::Closed,
             },
         ]),
+    }
+}
+
+/// Plans a bot pull request as [`pull`] does, except that a person's commits on its branch
+/// do not stop the bot: it renders the branch again over them. Only for an explicit request
+/// by someone with write access (`/adoptbot rerender`).
+pub fn pull_over_edits(
+    desired: &DesiredPull,
+    existing: &[PullRequest],
+    branch_commits: &[Commit],
+) -> PullPlan {
+    match pull(desired, existing, branch_commits) {
+        PullPlan::HumanEdited { number } => {
+            // As if the PR were out of date: the branch is pushed again and the PR updated.
+            let stale: Vec<PullRequest> = existing
+                .iter()
+                .cloned()
+                .map(|mut p| {
+                    if p.number == number {
+                        p.body.clear();
+                    }
+                    p
+                })
+                .collect();
+            pull(desired, &stale, &[])
+        }
+        other => other,
     }
 }
 
@@ -473,8 +509,31 @@ mod tests {
             author_email: "alice@contoso.com".into(),
         };
         assert_eq!(
-            pull(&changed, &[pr(3, PrState::Open, body)], &[human]),
+            pull(&changed, &[pr(3, PrState::Open, body)], std::slice::from_ref(&human)),
             PullPlan::HumanEdited { number: 3 }
+        );
+        // Asked to render over the person's commits: even an unchanged PR is pushed again.
+        let PullPlan::Writes(w) = pull_over_edits(&d, &[pr(3, PrState::Open, body)], &[human])
+        else {
+            panic!("writes")
+        };
+        assert!(
+            matches!(
+                &w[..],
+                [
+                    Write::PushBranch { .. },
+                    Write::UpdatePull {
+                        number: 3,
+                        reopen: false,
+                        ..
+                    }
+                ]
+            ),
+            "{w:?}"
+        );
+        assert_eq!(
+            pull_over_edits(&d, &[pr(3, PrState::Open, body)], &[]),
+            PullPlan::UpToDate
         );
     }
 }

@@ -28,9 +28,118 @@ pub fn set_top_level(text: &str, key: &str, value: &str) -> String {
     out
 }
 
+/// Appends `item` (a block-sequence entry, written with its `-` at column 2) to the top-level
+/// list `key`, keeping every other line. The list may be absent, empty (`key: []`) or a
+/// block list at any indentation; a flow list with items is not edited (`None`).
+pub fn append_list_item(text: &str, key: &str, item: &str) -> Option<String> {
+    let prefix = format!("{key}:");
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let at = lines.iter().position(|l| {
+        l.starts_with(&prefix)
+            && l[prefix.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| c == ' ' || c == '\n' || c == '\r')
+    });
+    let mut out = String::with_capacity(text.len() + item.len() + key.len() + 4);
+    let Some(at) = at else {
+        out.push_str(text);
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str(&format!("{key}:\n{item}"));
+        return Some(out);
+    };
+    let value = lines[at][prefix.len()..]
+        .split(" #")
+        .next()
+        .unwrap_or_default()
+        .trim();
+    let reindent = |indent: usize| -> String {
+        item.lines()
+            .map(|l| {
+                format!(
+                    "{}{}\n",
+                    " ".repeat(indent),
+                    l.strip_prefix("  ").unwrap_or(l)
+                )
+            })
+            .collect()
+    };
+    match value {
+        "" => {}
+        "[]" => {
+            for (i, l) in lines.iter().enumerate() {
+                if i == at {
+                    out.push_str(&format!("{key}:\n{item}"));
+                } else {
+                    out.push_str(l);
+                }
+            }
+            return Some(out);
+        }
+        _ => return None,
+    }
+    // The block: indented lines, column-0 `-` items, blank lines and comments after the key.
+    let mut last = at;
+    let mut indent = None;
+    for (i, l) in lines.iter().enumerate().skip(at + 1) {
+        let t = l.trim_start();
+        if t.trim().is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if l.starts_with(' ') || l.starts_with("- ") || l.trim_end() == "-" {
+            if indent.is_none() && t.starts_with('-') {
+                indent = Some(l.len() - t.len());
+            }
+            last = i;
+        } else {
+            break;
+        }
+    }
+    for (i, l) in lines.iter().enumerate() {
+        out.push_str(l);
+        if i == last {
+            if !l.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push_str(&reindent(indent.unwrap_or(2)));
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::set_top_level;
+    use super::{append_list_item, set_top_level};
+
+    #[test]
+    fn appends_to_a_list_in_every_form_it_is_written() {
+        let item = "  - duration: 2w\n    reason: \"late\"\n";
+        assert_eq!(
+            append_list_item("a: 1\n", "renewals", item).unwrap(),
+            "a: 1\nrenewals:\n  - duration: 2w\n    reason: \"late\"\n"
+        );
+        assert_eq!(
+            append_list_item("renewals: [] # none yet\nb: 2\n", "renewals", item).unwrap(),
+            "renewals:\n  - duration: 2w\n    reason: \"late\"\nb: 2\n"
+        );
+        let t =
+            "renewals:\n  - duration: 4w\n    reason: >-\n      slow\n\n# next\ncost_cap: 1 USD\n";
+        assert_eq!(
+            append_list_item(t, "renewals", item).unwrap(),
+            "renewals:\n  - duration: 4w\n    reason: >-\n      slow\n  - duration: 2w\n    reason: \"late\"\n\n# next\ncost_cap: 1 USD\n"
+        );
+        let t = "renewals:\n- duration: 4w\n  reason: x\nz: 1";
+        assert_eq!(
+            append_list_item(t, "renewals", item).unwrap(),
+            "renewals:\n- duration: 4w\n  reason: x\n- duration: 2w\n  reason: \"late\"\nz: 1"
+        );
+        assert_eq!(
+            append_list_item("renewals: [{duration: 2w}]\n", "renewals", item),
+            None
+        );
+    }
 
     #[test]
     fn replaces_or_appends_and_keeps_comments() {

@@ -3,9 +3,10 @@
 //! plain data to the pure core, and applies the writes the core plans, in order. A failure
 //! part-way leaves nothing the next run does not converge: every write is keyed.
 
-use crate::forge::events::{Event, PrAction};
+use crate::forge::events::{CommentInfo, Event, PrAction};
 use crate::forge::{FileStatus, Forge, ForgeError, ForgeResult, PrState, PullRequest};
 use crate::model::{Flavour, Id};
+use crate::plan::command::{self, Command};
 use crate::plan::desired::{self, Branch};
 use crate::plan::reconcile::{self, DesiredComment, PullPlan, Write};
 use crate::report;
@@ -103,12 +104,284 @@ pub async fn handle<F: Forge>(forge: &F, event: &Event, clock: Clock) -> ForgeRe
         Event::Review { .. } => applied
             .notes
             .push("a review of a closed pull request".into()),
-        Event::IssueComment { .. } => applied.notes.push("comments are not acted on yet".into()),
+        Event::IssueComment {
+            issue,
+            on_pull,
+            comment,
+            sender,
+            ..
+        } => {
+            let bot = forge.bot_login();
+            if sender.login.eq_ignore_ascii_case(bot)
+                || comment.user.login.eq_ignore_ascii_case(bot)
+            {
+                applied.notes.push("a comment of adoptbot's own".into());
+            } else if let Some(parsed) = command::parse(&comment.body) {
+                slash_command(
+                    forge,
+                    *issue,
+                    *on_pull,
+                    comment,
+                    parsed,
+                    clock,
+                    &mut applied,
+                )
+                .await?
+            } else {
+                applied
+                    .notes
+                    .push(format!("comment {} holds no command", comment.id));
+            }
+        }
         Event::Ignored { event, reason } => {
             applied.notes.push(format!("ignored `{event}`: {reason}"))
         }
     }
     Ok(applied)
+}
+
+/// A slash command in a comment. Honoured only from people with write access; anyone else
+/// gets one polite refusal per pull request, whatever they try. Answers are keyed by the
+/// asking comment, so a replayed event finds its answer and does nothing.
+async fn slash_command<F: Forge>(
+    forge: &F,
+    issue: u64,
+    on_pull: bool,
+    comment: &CommentInfo,
+    parsed: Result<Command, String>,
+    clock: Clock,
+    applied: &mut Applied,
+) -> ForgeResult<()> {
+    let who = comment.user.login.as_str();
+    let permission = forge.permission(who).await?;
+    let comments = forge.comments(issue).await?;
+    let bot = forge.bot_login();
+    let reply_key = format!("command/{}", comment.id);
+    if reconcile::find_marked(&comments, bot, &reply_key).is_some() {
+        applied
+            .notes
+            .push(format!("comment {} was answered already", comment.id));
+        return Ok(());
+    }
+    if !permission.can_write() {
+        let refusal = DesiredComment {
+            issue,
+            key: format!("refusal/{}", who.to_ascii_lowercase()),
+            body: format!(
+                "@{who}: thank you. adoptbot takes `/adoptbot` commands only from people with write access to this repository, so it has not acted on yours. Anyone with write access can run it for you."
+            ),
+            valid_at: clock.valid_at,
+        };
+        match reconcile::comment(&refusal, &comments, bot) {
+            Some(w) => {
+                apply(forge, w, applied).await?;
+            }
+            None => applied
+                .notes
+                .push(format!("@{who} was told once already; no second refusal")),
+        }
+        return Ok(());
+    }
+    let reply = |body: String| DesiredComment {
+        issue,
+        key: reply_key.clone(),
+        body: format!("@{who}: {body}"),
+        valid_at: clock.valid_at,
+    };
+    let answer = |body: String| reconcile::comment(&reply(body), &comments, bot);
+    let command = match parsed {
+        Ok(c) => c,
+        Err(message) => {
+            if let Some(w) = answer(message) {
+                apply(forge, w, applied).await?;
+            }
+            return Ok(());
+        }
+    };
+    if !on_pull {
+        if let Some(w) = answer(format!(
+            "`/adoptbot {}` works in pull requests only.",
+            command.name()
+        )) {
+            apply(forge, w, applied).await?;
+        }
+        return Ok(());
+    }
+    let pull = forge.pull(issue).await?;
+    match command {
+        Command::Recheck if pull.head_branch.starts_with("adoptbot/") => {
+            let (requests, ids) = experiments_of(forge, &pull).await?;
+            default_branch_with(forge, clock, &requests, Some(&ids), false, applied).await?
+        }
+        Command::Recheck if pull.state == PrState::Open => {
+            let files = forge.pull_files(pull.number).await?;
+            if touches_rules(&files) {
+                gate_pr(forge, &pull, clock, applied).await?;
+            }
+            request_pr(forge, &pull, &files, clock, applied).await?
+        }
+        Command::Recheck => {
+            if let Some(w) = answer(format!(
+                "#{} is closed, so there is nothing to check again.",
+                pull.number
+            )) {
+                apply(forge, w, applied).await?;
+            }
+        }
+        Command::Rerender => {
+            let (requests, ids) = experiments_of(forge, &pull).await?;
+            if ids.is_empty() {
+                if let Some(w) = answer(format!(
+                    "#{} concerns no experiment, so there is nothing to render.",
+                    pull.number
+                )) {
+                    apply(forge, w, applied).await?;
+                }
+            } else {
+                default_branch_with(forge, clock, &requests, Some(&ids), true, applied).await?
+            }
+        }
+        Command::Renew {
+            duration,
+            experiment,
+            reason,
+        } => {
+            let ids = match experiment {
+                Some(id) => vec![id],
+                None => experiments_of(forge, &pull).await?.1,
+            };
+            let [id] = &ids[..] else {
+                let listed: Vec<String> = ids.iter().map(|i| format!("`{i}`")).collect();
+                let message = if ids.is_empty() {
+                    format!(
+                        "#{} concerns no experiment: name it, as in `/adoptbot renew {duration} <experiment>`.",
+                        pull.number
+                    )
+                } else {
+                    format!(
+                        "#{} concerns {}: name the one to renew, as in `/adoptbot renew {duration} {}`.",
+                        pull.number,
+                        listed.join(", "),
+                        ids[0]
+                    )
+                };
+                if let Some(w) = answer(message) {
+                    apply(forge, w, applied).await?;
+                }
+                return Ok(());
+            };
+            let (name, sha) = forge.default_branch().await?;
+            let snapshot = forge.snapshot(&sha).await?;
+            let analysis = crate::analyse(&snapshot, clock.today)
+                .map_err(|d| ForgeError::Other(report::text::diagnostics(&d)))?;
+            let text = analysis
+                .loaded
+                .repo
+                .experiments
+                .get(id)
+                .and_then(|d| snapshot.contents.get(&d.path))
+                .map(|b| String::from_utf8_lossy(b).into_owned());
+            let asked = command::Asked {
+                by: who,
+                issue,
+                comment_id: comment.id,
+            };
+            let want = match command::renewal(
+                &analysis,
+                text.as_deref(),
+                (&name, &sha),
+                id,
+                duration,
+                reason.as_deref(),
+                asked,
+            ) {
+                Ok(want) => want,
+                Err(message) => {
+                    if let Some(w) = answer(message) {
+                        apply(forge, w, applied).await?;
+                    }
+                    return Ok(());
+                }
+            };
+            let branch = want.branch();
+            let mine: Vec<PullRequest> = forge
+                .pulls_by_branch_prefix(&branch)
+                .await?
+                .into_iter()
+                .filter(|p| p.head_branch == branch)
+                .collect();
+            let mut number = mine.first().map(|p| p.number);
+            if number.is_none()
+                && let PullPlan::Writes(writes) = reconcile::pull(&want, &mine, &[])
+            {
+                for w in writes {
+                    if let Some(n) = apply(forge, w, applied).await? {
+                        number = Some(n);
+                    }
+                }
+                let team = analysis.loaded.repo.experiments[id].team.value.clone();
+                let leads: Vec<String> = analysis
+                    .loaded
+                    .repo
+                    .teams
+                    .get(&team)
+                    .map(|t| t.leads.value.iter().map(|l| l.to_string()).collect())
+                    .unwrap_or_default();
+                if let (Some(n), false) = (number, leads.is_empty()) {
+                    if let Err(e) = forge.request_reviewers(n, &leads, &[]).await {
+                        applied
+                            .notes
+                            .push(format!("could not request reviews on #{n}: {e}"));
+                    } else {
+                        applied.writes.push(format!(
+                            "requested reviews on #{n} from {}",
+                            leads
+                                .iter()
+                                .map(|l| format!("@{l}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ));
+                    }
+                }
+            }
+            let message = match number {
+                Some(n) => format!(
+                    "#{n} renews `{id}` by {duration}. It takes effect when a lead of its team approves and merges it."
+                ),
+                None => format!("adoptbot could not open the renewal of `{id}`."),
+            };
+            if let Some(w) = answer(message) {
+                apply(forge, w, applied).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The experiments a pull request concerns: the one of a bot PR (by its branch), or the
+/// requests a person's PR adds or changes, with the PR that asked for each.
+async fn experiments_of<F: Forge>(
+    forge: &F,
+    pull: &PullRequest,
+) -> ForgeResult<(BTreeMap<Id, u64>, Vec<Id>)> {
+    if let Some(rest) = pull.head_branch.strip_prefix("adoptbot/") {
+        let (kind, id) = rest.split_once('/').unwrap_or((rest, ""));
+        // Renewal branches end with the asking comment's id.
+        let id = match kind {
+            "renew" => id.rsplit_once('-').map(|(i, _)| i).unwrap_or(id),
+            _ => id,
+        };
+        return Ok((BTreeMap::new(), id.parse::<Id>().into_iter().collect()));
+    }
+    let files = forge.pull_files(pull.number).await?;
+    let requests: BTreeMap<Id, u64> = files
+        .iter()
+        .filter(|f| f.status != FileStatus::Removed)
+        .filter_map(|f| is_request(&f.path))
+        .map(|id| (id, pull.number))
+        .collect();
+    let ids = requests.keys().cloned().collect();
+    Ok((requests, ids))
 }
 
 /// Whether a PR changes what the gates judge by: the phase in `adoption.yaml`, the roles,
@@ -392,6 +665,19 @@ pub async fn default_branch<F: Forge>(
     only: Option<&[Id]>,
     applied: &mut Applied,
 ) -> ForgeResult<()> {
+    default_branch_with(forge, clock, request_prs, only, false, applied).await
+}
+
+/// [`default_branch`]; with `over_edits`, bot PRs a person committed to are rendered again
+/// over those commits (`/adoptbot rerender`), and the PR says whose commits were replaced.
+async fn default_branch_with<F: Forge>(
+    forge: &F,
+    clock: Clock,
+    request_prs: &BTreeMap<Id, u64>,
+    only: Option<&[Id]>,
+    over_edits: bool,
+    applied: &mut Applied,
+) -> ForgeResult<()> {
     let (name, sha) = forge.default_branch().await?;
     let snapshot = forge.snapshot(&sha).await?;
     let analysis = crate::analyse(&snapshot, clock.today)
@@ -451,15 +737,47 @@ pub async fn default_branch<F: Forge>(
             .collect();
         // Who committed to the branch matters only when the bot would change it.
         let mut plan = reconcile::pull(&want, &mine, &[]);
-        if plan != PullPlan::UpToDate && mine.iter().any(|p| p.state == PrState::Open) {
+        let mut replaced = Vec::new();
+        if (plan != PullPlan::UpToDate || over_edits)
+            && mine.iter().any(|p| p.state == PrState::Open)
+        {
             let commits = forge.branch_commits(&name, &branch_name).await?;
-            plan = reconcile::pull(&want, &mine, &commits);
+            plan = if over_edits {
+                replaced = commits
+                    .iter()
+                    .filter(|c| !reconcile::is_bot_commit(c))
+                    .map(|c| format!("`{}` ({})", short(&c.sha), c.author_email))
+                    .collect();
+                reconcile::pull_over_edits(&want, &mine, &commits)
+            } else {
+                reconcile::pull(&want, &mine, &commits)
+            };
         }
         match plan {
             PullPlan::UpToDate => {}
             PullPlan::Writes(writes) => {
+                let number = writes.iter().find_map(|w| match w {
+                    Write::UpdatePull { number, .. } => Some(*number),
+                    _ => None,
+                });
                 for w in writes {
                     apply(forge, w, applied).await?;
+                }
+                // The person's commits left the branch: say which, so that nothing is lost.
+                if let (Some(number), false) = (number, replaced.is_empty()) {
+                    let notice = DesiredComment {
+                        issue: number,
+                        key: format!("human-edit/{branch_name}"),
+                        body: format!(
+                            "At the request of someone with write access (`/adoptbot rerender`), adoptbot rendered `{branch_name}` again from its blueprint. The commits it replaced stay reachable by their SHAs: {}.",
+                            replaced.join(", ")
+                        ),
+                        valid_at: clock.valid_at,
+                    };
+                    let comments = forge.comments(number).await?;
+                    if let Some(w) = reconcile::comment(&notice, &comments, forge.bot_login()) {
+                        apply(forge, w, applied).await?;
+                    }
                 }
             }
             PullPlan::HumanEdited { number } => {
@@ -490,8 +808,13 @@ pub async fn default_branch<F: Forge>(
     Ok(())
 }
 
-/// Applies one write and records it.
-async fn apply<F: Forge>(forge: &F, write: Write, applied: &mut Applied) -> ForgeResult<()> {
+/// Applies one write and records it. Returns the number of a pull request it opened.
+async fn apply<F: Forge>(
+    forge: &F,
+    write: Write,
+    applied: &mut Applied,
+) -> ForgeResult<Option<u64>> {
+    let mut opened = None;
     let what = match &write {
         Write::CreateComment { issue, body } => {
             let c = forge.create_comment(*issue, body).await?;
@@ -543,6 +866,7 @@ async fn apply<F: Forge>(forge: &F, write: Write, applied: &mut Applied) -> Forg
             body,
         } => {
             let p = forge.create_pull(branch, base, title, body).await?;
+            opened = Some(p.number);
             // Labelled once, when opened, so that people can filter the bot's PRs by kind.
             let kind = branch.split('/').nth(1).unwrap_or("pr");
             forge
@@ -571,7 +895,7 @@ async fn apply<F: Forge>(forge: &F, write: Write, applied: &mut Applied) -> Forg
         }
     };
     applied.writes.push(what);
-    Ok(())
+    Ok(opened)
 }
 
 fn short(sha: &str) -> &str {

@@ -102,6 +102,7 @@ pub fn route(ctx: &mut Ctx) -> Outcome {
         ("POST", ["pulls", n, "requested_reviewers"]) => request_reviewers(ctx, n),
         ("GET", ["pulls", n, "requested_reviewers"]) => requested_reviewers(ctx, n),
         ("GET", ["pulls", n, "reviews"]) => list_reviews(ctx, n),
+        ("GET", ["collaborators", login, "permission"]) => permission(ctx, login),
         ("GET", ["compare", r @ ..]) if !r.is_empty() => compare(ctx, &r.join("/")),
         ("GET", ["issues", n, "comments"]) => list_comments(ctx, n),
         ("POST", ["issues", n, "comments"]) => create_comment(ctx, n),
@@ -1084,6 +1085,42 @@ fn team_members(ctx: &mut Ctx, org: &str, slug: &str) -> Outcome {
         })
         .collect();
     ctx.paged(items, Value::Array)
+}
+
+/// `GET /repos/{o}/{r}/collaborators/{username}/permission`: the role given with
+/// [`Repo::set_role`], `read` for any other account the model knows, 404 for an unknown login.
+fn permission(ctx: &mut Ctx, login: &str) -> Outcome {
+    ctx.allow_query(&[])?;
+    let Some((spelled, id)) = ctx.repo.find_user(login) else {
+        return Ok(error(404, "Not Found"));
+    };
+    let (role_name, permission) = ctx
+        .repo
+        .roles
+        .get(&login.to_ascii_lowercase())
+        .cloned()
+        .unwrap_or_else(|| ("read".into(), "read".into()));
+    let example =
+        spec().example("repository-collaborator-permission-response-if-user-has-admin-permissions");
+    let rank = ["read", "triage", "write", "maintain", "admin"];
+    let level = rank
+        .iter()
+        .position(|r| *r == role_name)
+        .or_else(|| rank.iter().position(|r| *r == permission))
+        .unwrap_or(0);
+    let mut user = merge(example["user"].clone(), user_with_id(&spelled, id));
+    user["role_name"] = json!(role_name);
+    user["permissions"] = json!({
+        "pull": true,
+        "triage": level >= 1,
+        "push": level >= 2,
+        "maintain": level >= 3,
+        "admin": level >= 4,
+    });
+    Ok(answer(
+        200,
+        json!({ "permission": permission, "role_name": role_name, "user": user }),
+    ))
 }
 
 /// `GET /users/{username}`: a user the model knows, 404 for anyone else.

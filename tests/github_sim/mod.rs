@@ -155,6 +155,66 @@ impl GitHubSim {
         }
     }
 
+    /// A simulator whose `main` holds the example organisation `examples/contoso`.
+    pub async fn contoso() -> GitHubSim {
+        fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<(String, String)>) {
+            for e in std::fs::read_dir(dir).expect("read examples").flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, root, out);
+                } else {
+                    out.push((
+                        p.strip_prefix(root)
+                            .expect("under root")
+                            .to_string_lossy()
+                            .into_owned(),
+                        std::fs::read_to_string(&p).expect("a text file"),
+                    ));
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/contoso");
+        let mut files = Vec::new();
+        walk(&root, &root, &mut files);
+        let sim = GitHubSim::start().await;
+        sim.repo(|r| {
+            let changes: Vec<(&str, Option<&str>)> = files
+                .iter()
+                .map(|(p, c)| (p.as_str(), Some(c.as_str())))
+                .collect();
+            r.commit(
+                "main",
+                "Contoso adoption repository",
+                "platform@contoso.com",
+                &changes,
+            );
+        });
+        sim
+    }
+
+    /// The real GitHub adapter, pointed at this simulator, with short retry waits.
+    pub fn adapter(&self) -> adoptbot::forge::github::GitHub {
+        let o = self.options();
+        adoptbot::forge::github::GitHub::new(
+            &self.api_url(),
+            secrecy::SecretString::from(o.token),
+            &o.owner,
+            &o.repo,
+            &o.actor,
+        )
+        .expect("adapter")
+        .with_retry_policy(adoptbot::forge::github::RetryPolicy {
+            read_attempts: 3,
+            backoff: std::time::Duration::from_millis(10),
+            max_wait: std::time::Duration::from_secs(2),
+        })
+    }
+
+    /// The number of writes (POST, PATCH, PUT, DELETE) logged so far.
+    pub fn writes(&self) -> usize {
+        self.requests().iter().filter(|r| r.method != "GET").count()
+    }
+
     fn lock(&self) -> MutexGuard<'_, SimState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -154,6 +154,9 @@ pub struct Repo {
     pub reviews: Vec<Review>,
     /// Teams of any organisation, `(org, slug)` to the ids of their members.
     pub team_members: BTreeMap<(String, String), Vec<u64>>,
+    /// Repository roles by lower-case login (`admin`, `maintain`, `write`, `triage`, `read`
+    /// or a custom role with its base); anyone else reads, as on a public repository.
+    pub roles: BTreeMap<String, (String, String)>,
     next_number: u64,
     next_id: u64,
     clock: u64,
@@ -186,6 +189,7 @@ impl Repo {
             accounts: BTreeMap::new(),
             reviews: Vec::new(),
             team_members: BTreeMap::new(),
+            roles: BTreeMap::new(),
             next_number: 1,
             next_id: 1000,
             clock: 0,
@@ -595,6 +599,27 @@ impl Repo {
         self.accounts.insert(login.into(), id);
         self.users.insert(login.into());
         id
+    }
+
+    /// Gives `login` a repository role: `role_name` as GitHub names it, and `permission`, its
+    /// legacy base (`admin`, `write`, `read`; `maintain` shows as `write`, `triage` as `read`).
+    pub fn set_role(&mut self, login: &str, role_name: &str) {
+        let base = match role_name {
+            "admin" => "admin",
+            "maintain" | "write" => "write",
+            "triage" | "read" => "read",
+            other => panic!("{other}: use set_custom_role for a custom role"),
+        };
+        self.set_custom_role(login, role_name, base);
+    }
+
+    /// A custom role with its base permission.
+    pub fn set_custom_role(&mut self, login: &str, role_name: &str, permission: &str) {
+        self.add_user(login);
+        self.roles.insert(
+            login.to_ascii_lowercase(),
+            (role_name.to_owned(), permission.to_owned()),
+        );
     }
 
     /// Renames an account: same id, new login. Its reviews and team memberships follow.

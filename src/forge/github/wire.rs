@@ -4,7 +4,7 @@
 
 use crate::forge::{
     ChangedFile, CheckRun as ForgeCheckRun, Comment, Commit, Conclusion, FileStatus, Member,
-    PrState, PullRequest as ForgePull, Review as ForgeReview, ReviewState,
+    Permission, PrState, PullRequest as ForgePull, Review as ForgeReview, ReviewState,
 };
 use serde::Deserialize;
 
@@ -271,6 +271,26 @@ pub fn conclusion_name(c: Conclusion) -> &'static str {
 pub struct Account {
     pub login: String,
     pub id: u64,
+}
+
+/// `GET /repos/{owner}/{repo}/collaborators/{username}/permission`.
+#[derive(Debug, Deserialize)]
+pub struct CollaboratorPermission {
+    /// The legacy base role: `admin`, `write`, `read` or `none`.
+    pub permission: String,
+    /// The role's name, custom roles included.
+    #[serde(default)]
+    pub role_name: Option<String>,
+}
+
+impl CollaboratorPermission {
+    /// The role by name when GitHub names a base role; a custom role counts as its base.
+    pub fn into_forge(self) -> Permission {
+        match self.role_name.as_deref().map(Permission::from_github) {
+            Some(p) if p != Permission::None => p,
+            _ => Permission::from_github(&self.permission),
+        }
+    }
 }
 
 impl Account {

@@ -41,6 +41,9 @@ pub struct State {
     /// case-insensitive). Ids are handed out in order from 1 and never change.
     #[serde(default)]
     pub user_ids: BTreeMap<String, u64>,
+    /// What people may do in the repository, by lower-case login; anyone else may read.
+    #[serde(default)]
+    pub permissions: BTreeMap<String, crate::forge::Permission>,
 }
 
 fn first_id() -> u64 {
@@ -62,6 +65,7 @@ impl Default for State {
             reviews: Vec::new(),
             teams: Vec::new(),
             user_ids: BTreeMap::new(),
+            permissions: BTreeMap::new(),
         }
     }
 }

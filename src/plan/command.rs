@@ -1,0 +1,268 @@
+//! Slash commands in pull request comments, as plain data: `/adoptbot recheck`,
+//! `/adoptbot renew <duration> [experiment]` and `/adoptbot rerender`. The runner checks who
+//! asked (write access only) before it acts on any of them; this module only reads the
+//! comment and plans the renewal PR.
+
+use crate::Analysis;
+use crate::forge::{FileChange, Sha};
+use crate::model::{ExperimentStatus, Id, Span};
+use crate::plan::reconcile::DesiredPull;
+use chrono::NaiveDate;
+
+/// What a comment asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Evaluate the pull request again.
+    Recheck,
+    /// Extend an experiment's time box by `duration`, through a renewal PR.
+    Renew {
+        duration: Span,
+        experiment: Option<Id>,
+        /// The comment's text after the command line, if any.
+        reason: Option<String>,
+    },
+    /// Render the bot PRs of the experiments this PR concerns again, even over a person's
+    /// commits.
+    Rerender,
+}
+
+impl Command {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Recheck => "recheck",
+            Command::Renew { .. } => "renew",
+            Command::Rerender => "rerender",
+        }
+    }
+}
+
+pub const USAGE: &str = "`/adoptbot recheck`, `/adoptbot renew 2w` (or `4w`, optionally followed by the experiment's id) or `/adoptbot rerender`";
+
+/// The command in a comment: the first line that starts with `/adoptbot`, outside fenced
+/// code blocks and quotes. `None` when there is none; an error, for people, when the line
+/// is not a command adoptbot knows.
+pub fn parse(body: &str) -> Option<Result<Command, String>> {
+    let mut fenced = false;
+    let lines: Vec<&str> = body.lines().collect();
+    for (i, raw) in lines.iter().enumerate() {
+        let line = raw.trim();
+        if line.starts_with("```") || line.starts_with("~~~") {
+            fenced = !fenced;
+            continue;
+        }
+        if fenced {
+            continue;
+        }
+        let Some(rest) = line.strip_prefix("/adoptbot") else {
+            continue;
+        };
+        if !(rest.is_empty() || rest.starts_with(char::is_whitespace)) {
+            continue;
+        }
+        let words: Vec<&str> = rest.split_whitespace().collect();
+        let after = lines[i + 1..].join("\n").trim().to_owned();
+        return Some(command(&words, after));
+    }
+    None
+}
+
+fn command(words: &[&str], after: String) -> Result<Command, String> {
+    match words {
+        [] => Err(format!("`/adoptbot` needs a command: {USAGE}.")),
+        ["recheck"] => Ok(Command::Recheck),
+        ["rerender"] => Ok(Command::Rerender),
+        ["renew", duration, rest @ ..] => {
+            let duration: Span = duration.parse().map_err(|e| {
+                format!("`/adoptbot renew {duration}`: {e}; write the duration as `2w` or `4w`.")
+            })?;
+            let experiment = match rest {
+                [] => None,
+                [id] => Some(id.parse::<Id>().map_err(|e| {
+                    format!("`/adoptbot renew {duration} {id}`: {e}; name the experiment by its file name under `experiments/`.")
+                })?),
+                _ => {
+                    return Err(format!(
+                        "`/adoptbot renew` takes a duration and, optionally, an experiment: write the reason on the lines below the command, e.g. `/adoptbot renew {duration}` then the reason."
+                    ));
+                }
+            };
+            Ok(Command::Renew {
+                duration,
+                experiment,
+                reason: (!after.is_empty()).then_some(after),
+            })
+        }
+        ["renew"] => Err(format!(
+            "`/adoptbot renew` needs a duration, such as `/adoptbot renew 2w`: {USAGE}."
+        )),
+        [other, ..] => Err(format!(
+            "`/adoptbot {other}` is not a command adoptbot knows. Use {USAGE}."
+        )),
+    }
+}
+
+/// Where a renewal is asked for, for the PR's body and the record.
+#[derive(Debug, Clone, Copy)]
+pub struct Asked<'a> {
+    pub by: &'a str,
+    pub issue: u64,
+    pub comment_id: u64,
+}
+
+/// The renewal PR for experiment `id`, planned against the default branch as `analysis`
+/// shows it; or why it cannot be renewed, for people. One PR per asking comment: its branch
+/// is `adoptbot/renew/<id>-<comment id>`, so asking again is a new PR and replaying the same
+/// comment is not.
+pub fn renewal(
+    analysis: &Analysis,
+    text: Option<&str>,
+    base: (&str, &Sha),
+    id: &Id,
+    duration: Span,
+    reason: Option<&str>,
+    asked: Asked,
+) -> Result<DesiredPull, String> {
+    let policies = &analysis.framework.policies;
+    let repo = &analysis.loaded.repo;
+    let Some(doc) = repo.experiments.get(id) else {
+        return Err(format!(
+            "there is no experiment `{id}` on `{}`; name one of `experiments/*.yaml`.",
+            base.0
+        ));
+    };
+    let e = &doc.value;
+    if !policies.time_boxes.contains(&duration) {
+        let allowed: Vec<String> = policies.time_boxes.iter().map(|s| s.to_string()).collect();
+        return Err(format!(
+            "a renewal of `{duration}` is not a standard time box; use {}.",
+            allowed.join(" or ")
+        ));
+    }
+    if e.status.value != ExperimentStatus::Active {
+        return Err(format!(
+            "experiment `{id}` is `{}`, and only an active experiment is renewed.",
+            status_word(e.status.value)
+        ));
+    }
+    let used = e.renewals.len() as u32;
+    if used >= policies.max_renewals {
+        return Err(format!(
+            "experiment `{id}` has had {used} renewals, and the framework allows {}. Record the go/no-go decision under `outcome:` instead, or propose it as a use case.",
+            policies.max_renewals
+        ));
+    }
+    let Some(text) = text else {
+        return Err(format!("`{}` could not be read on `{}`.", doc.path, base.0));
+    };
+    let reason = reason
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("Asked for by @{} in #{}.", asked.by, asked.issue));
+    let item = format!(
+        "  - duration: {duration}\n    reason: {}\n",
+        serde_json::to_string(&reason).unwrap_or_else(|_| "\"\"".into())
+    );
+    let cannot = || {
+        format!(
+            "adoptbot could not add the renewal to `{}`: write `renewals:` as a block list (one `- duration:` entry per line) and ask again.",
+            doc.path
+        )
+    };
+    let edited = super::yaml_edit::append_list_item(text, "renewals", &item).ok_or_else(cannot)?;
+    // The edit must read back as the same request with one more renewal.
+    match crate::load::yaml::parse::<crate::model::Experiment>(&doc.path, &edited, "experiment") {
+        Ok(back) if back.renewals.len() as u32 == used + 1 => {}
+        _ => return Err(cannot()),
+    }
+    let until = e
+        .started_on
+        .as_ref()
+        .and_then(|s| {
+            s.value.checked_add_days(chrono::Days::new(u64::from(
+                e.granted_days() + duration.in_days(),
+            )))
+        })
+        .map(|d: NaiveDate| format!(" It may then run until **{d}**."))
+        .unwrap_or_default();
+    let body = format!(
+        "Renews experiment `{id}` by {duration} (renewal {} of the {} the framework allows), as @{} asked in #{}.{until}\n\nReason:\n\n> {}\n\nA lead of team `{}` approves the renewal by reviewing this PR; nothing changes until it is merged.",
+        used + 1,
+        policies.max_renewals,
+        asked.by,
+        asked.issue,
+        reason.replace('\n', "\n> "),
+        e.team.value,
+    );
+    Ok(DesiredPull {
+        kind: "renew".into(),
+        id: format!("{id}-{}", asked.comment_id),
+        base_branch: base.0.to_owned(),
+        base_sha: base.1.clone(),
+        title: format!("Renew experiment {id} by {duration}"),
+        body,
+        files: vec![FileChange {
+            path: doc.path.clone(),
+            content: Some(edited),
+        }],
+    })
+}
+
+fn status_word(s: ExperimentStatus) -> &'static str {
+    match s {
+        ExperimentStatus::Requested => "requested",
+        ExperimentStatus::Active => "active",
+        ExperimentStatus::Expired => "expired",
+        ExperimentStatus::Completed => "completed",
+        ExperimentStatus::Cancelled => "cancelled",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_first_command_line_outside_code_and_quotes() {
+        assert_eq!(parse("thanks!"), None);
+        assert_eq!(parse("/adoptbot recheck"), Some(Ok(Command::Recheck)));
+        assert_eq!(
+            parse("LGTM\n  /adoptbot rerender  \n"),
+            Some(Ok(Command::Rerender))
+        );
+        assert_eq!(parse("```\n/adoptbot recheck\n```"), None);
+        assert_eq!(parse("> /adoptbot recheck"), None);
+        assert_eq!(parse("/adoptbotx recheck"), None);
+        let Some(Ok(Command::Renew {
+            duration,
+            experiment,
+            reason,
+        })) = parse("/adoptbot renew 2w search-rerank\nThe A100s came late.")
+        else {
+            panic!("a renewal")
+        };
+        assert_eq!(duration.in_days(), 14);
+        assert_eq!(experiment.unwrap().as_str(), "search-rerank");
+        assert_eq!(reason.as_deref(), Some("The A100s came late."));
+        let Some(Ok(Command::Renew {
+            experiment, reason, ..
+        })) = parse("/adoptbot renew 4w")
+        else {
+            panic!("a renewal")
+        };
+        assert!(experiment.is_none() && reason.is_none());
+    }
+
+    #[test]
+    fn says_what_is_wrong_with_a_command() {
+        let e = parse("/adoptbot deploy").unwrap().unwrap_err();
+        assert!(e.contains("`/adoptbot deploy` is not a command"), "{e}");
+        assert!(parse("/adoptbot").unwrap().is_err());
+        let e = parse("/adoptbot renew").unwrap().unwrap_err();
+        assert!(e.contains("needs a duration"), "{e}");
+        let e = parse("/adoptbot renew forever").unwrap().unwrap_err();
+        assert!(e.contains("`2w` or `4w`"), "{e}");
+        let e = parse("/adoptbot renew 2w the GPUs came late")
+            .unwrap()
+            .unwrap_err();
+        assert!(e.contains("write the reason on the lines below"), "{e}");
+    }
+}
