@@ -826,3 +826,46 @@ async fn a_team_membership_removed_after_approval_no_longer_counts() {
     );
     gh.sim.finish();
 }
+
+#[tokio::test]
+async fn rule_changes_in_their_own_pr_pass_with_every_role_of_the_current_gate() {
+    // What the comment of a request that also changes the rules asks for: the rules in
+    // their own PR, approved by every approver role of the current gate (4-5).
+    let fx = gates::gate("4-5");
+    let gh = Gh::start().await;
+    let overrides = (
+        "phases/overrides.yaml".to_string(),
+        "gates:\n  \"4-5\":\n    validated-use-cases:\n      use-cases-validated: { min: 3 }\n"
+            .to_string(),
+    );
+    let n = gh
+        .open("rules/stricter", "main", &[overrides], AUTHOR)
+        .await;
+    assert_eq!(
+        gh.check(n, "main"),
+        ("failure".into(), waiting_for(fx.roles))
+    );
+    let body = gh.comment(n, "main");
+    assert!(
+        body.starts_with("### adoptbot: gate 4-5 does not pass yet")
+            && body.contains("This PR changes the rules the gates are judged by")
+            && body.contains("- phases/overrides.yaml is added")
+            && !body.contains("#### Deliverables"),
+        "{body}"
+    );
+    gh.approve_all(n, &fx.roles[..2]).await;
+    assert_eq!(
+        gh.check(n, "main"),
+        ("failure".into(), waiting_for(&fx.roles[2..]))
+    );
+    gh.approve_all(n, &fx.roles[2..]).await;
+    assert_eq!(
+        gh.check(n, "main"),
+        (
+            "success".into(),
+            "every role of gate 4-5 approved the rule change".into()
+        )
+    );
+    insta::assert_snapshot!("rule_change_passes", gh.comment(n, "main"));
+    gh.sim.finish();
+}
