@@ -1,5 +1,6 @@
-//! Decision gates approved by review, end to end on the local forge: the happy path of gate
-//! 4-5 with exactly the framework's roles, and attacks that must fail closed.
+//! Decision gates approved by review, end to end on the local forge: the happy path of every
+//! gate with exactly the framework's roles, and attacks that must fail closed. Every event is
+//! handled twice; the second time must write nothing.
 
 mod common;
 
@@ -7,6 +8,7 @@ use adoptbot::forge::events::{Event, PrAction, RepoInfo, ReviewAction, User};
 use adoptbot::forge::local::LocalForge;
 use adoptbot::forge::{Conclusion, FileChange, Forge, PullRequest, ReviewState};
 use adoptbot::runners::handler::{Applied, Clock, handle};
+use common::gates::{self, AUTHOR, HOLDERS};
 
 const BOT: &str = "adoptbot[bot]";
 
@@ -42,10 +44,20 @@ fn pr_event(action: PrAction, pull: PullRequest) -> Event {
     }
 }
 
+/// Handles `event`, then delivers it again: the replay must write nothing.
 async fn on(forge: &LocalForge, event: &Event) -> Applied {
-    handle(forge, event, Clock::at(common::date("2026-11-27")))
+    let clock = Clock::at(common::date("2026-11-27"));
+    let applied = handle(forge, event, clock)
         .await
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let replay = handle(forge, event, clock)
+        .await
+        .unwrap_or_else(|e| panic!("replay: {e}"));
+    assert!(
+        replay.writes.is_empty(),
+        "a replay writes nothing: {replay:?}"
+    );
+    applied
 }
 
 async fn review(forge: &LocalForge, n: u64, who: &str, state: ReviewState) -> Applied {
@@ -300,4 +312,137 @@ async fn a_two_phase_jump_and_rules_changed_in_the_same_pr_fail() {
             && body.contains("adoption.yaml: `roles` is changed"),
         "{body}"
     );
+}
+
+fn file_changes(files: &[(String, String)]) -> Vec<FileChange> {
+    files
+        .iter()
+        .map(|(p, c)| FileChange {
+            path: p.clone(),
+            content: Some(c.clone()),
+        })
+        .collect()
+}
+
+fn waiting_for(roles: &[&str]) -> String {
+    format!("waiting for {}", roles.join(", "))
+}
+
+/// Gate `gate` on the local forge: `main` put in the gate's "from" phase, the request opened
+/// by someone who holds no role; it passes once exactly the roles of the decision matrix
+/// approved the head, not before, and not with any other role's approval.
+async fn happy_path(gate: &str) {
+    let fx = gates::gate(gate);
+    let (_tmp, forge) = setup();
+    if !fx.base.is_empty() {
+        forge
+            .commit_as(
+                "main",
+                None,
+                "Contoso platform team",
+                "platform@contoso.com",
+                &format!("Contoso is in phase {}", fx.from),
+                &file_changes(&fx.base),
+            )
+            .unwrap();
+    }
+    let (_, main) = forge.default_branch().await.unwrap();
+    let branch = format!("gate/{gate}");
+    forge
+        .commit_as(
+            &branch,
+            Some(&main),
+            "Elena Rossi",
+            "elena.rossi@contoso.com",
+            &format!("Move the adoption to phase {}", fx.to),
+            &file_changes(&fx.head),
+        )
+        .unwrap();
+    let n = forge
+        .open_pull_as(AUTHOR, &branch, "main", &format!("Gate {gate}"), "")
+        .unwrap()
+        .number;
+    on(
+        &forge,
+        &pr_event(PrAction::Opened, forge.pull(n).await.unwrap()),
+    )
+    .await;
+    let (c, title) = gate_check(&forge, n).await;
+    assert_eq!(c, Some(Conclusion::Failure));
+    assert_eq!(title, waiting_for(fx.roles));
+    let body = forge.comments(n).await.unwrap()[0].body.clone();
+    let deliverables = body.split("#### Approvals").next().unwrap();
+    assert!(
+        body.starts_with(&format!("### adoptbot: gate {gate} does not pass yet"))
+            && deliverables.contains("| ✅ |")
+            && !deliverables.contains("| ❌ |")
+            && !deliverables.contains("| ❔ |"),
+        "{body}"
+    );
+
+    // The holders of every other role approve: none of them counts for this gate.
+    for (role, login) in HOLDERS {
+        if !fx.roles.contains(&role) && !fx.roles.iter().any(|r| gates::holder(r) == login) {
+            review(&forge, n, login, ReviewState::Approved).await;
+        }
+    }
+    assert_eq!(
+        gate_check(&forge, n).await,
+        (Some(Conclusion::Failure), waiting_for(fx.roles))
+    );
+    // The gate's roles, one at a time: it fails while one is missing.
+    for (i, role) in fx.roles.iter().enumerate() {
+        review(&forge, n, gates::holder(role), ReviewState::Approved).await;
+        let (c, title) = gate_check(&forge, n).await;
+        if i + 1 < fx.roles.len() {
+            assert_eq!(
+                (c, title),
+                (Some(Conclusion::Failure), waiting_for(&fx.roles[i + 1..]))
+            );
+        } else {
+            assert_eq!(c, Some(Conclusion::Success), "{title}");
+        }
+    }
+    assert!(
+        forge.comments(n).await.unwrap()[0]
+            .body
+            .starts_with(&format!("### adoptbot: gate {gate} passes"))
+    );
+    // Each role is needed: with its approval withdrawn, the gate fails and names it.
+    for role in fx.roles {
+        let who = gates::holder(role);
+        review(&forge, n, who, ReviewState::ChangesRequested).await;
+        assert_eq!(
+            gate_check(&forge, n).await,
+            (Some(Conclusion::Failure), waiting_for(&[role]))
+        );
+        review(&forge, n, who, ReviewState::Approved).await;
+        assert_eq!(gate_check(&forge, n).await.0, Some(Conclusion::Success));
+    }
+    assert_eq!(forge.comments(n).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn gate_1_2_passes_with_the_infrastructure_and_security_leads() {
+    happy_path("1-2").await;
+}
+
+#[tokio::test]
+async fn gate_2_3_passes_with_the_infrastructure_lead_and_the_management_sponsor() {
+    happy_path("2-3").await;
+}
+
+#[tokio::test]
+async fn gate_3_4_passes_with_the_platform_team_lead() {
+    happy_path("3-4").await;
+}
+
+#[tokio::test]
+async fn gate_4_5_passes_with_the_infrastructure_lead_business_sponsor_and_security_lead() {
+    happy_path("4-5").await;
+}
+
+#[tokio::test]
+async fn gate_5_6_passes_with_the_infrastructure_lead_and_compliance() {
+    happy_path("5-6").await;
 }

@@ -11,6 +11,9 @@ pub struct GateView<'a> {
     pub base_branch: &'a str,
     pub head_sha: &'a str,
     pub step: &'a Step,
+    /// The gate that judges: for an advance, the exit gate of the phase left; for a
+    /// rollback, the gate between the two phases; for a PR that changes only the rules (the
+    /// phase stays), the current phase's exit gate. `None` for any other invalid step.
     pub gate: Option<&'a str>,
     pub rule_changes: &'a [String],
     pub deliverables: &'a [DeliverableResult],
@@ -20,17 +23,29 @@ pub struct GateView<'a> {
 }
 
 impl GateView<'_> {
+    /// A PR that changes the rules and leaves the phase as it is: the rule change in its own
+    /// PR, judged by the approvals of every role of the current phase's exit gate alone.
+    pub fn rules_only(&self) -> bool {
+        matches!(self.step, Step::Invalid { .. })
+            && self.gate.is_some()
+            && !self.rule_changes.is_empty()
+    }
+
+    fn roles_met(&self) -> bool {
+        !self.roles.is_empty() && self.roles.iter().all(|r| r.met)
+    }
+
     /// The gate passes: a valid step, no rule changed, every deliverable holds (for an
-    /// advance), and every role has a valid approval.
+    /// advance), and every role has a valid approval. A rules-only PR passes when every role
+    /// has a valid approval.
     pub fn passed(&self) -> bool {
+        if self.rules_only() {
+            return self.roles_met();
+        }
         let step_ok = matches!(self.step, Step::Advance { .. } | Step::Rollback { .. });
         let deliverables_ok = matches!(self.step, Step::Rollback { .. })
             || self.deliverables.iter().all(|d| d.status == Status::Pass);
-        step_ok
-            && self.rule_changes.is_empty()
-            && deliverables_ok
-            && !self.roles.is_empty()
-            && self.roles.iter().all(|r| r.met)
+        step_ok && self.rule_changes.is_empty() && deliverables_ok && self.roles_met()
     }
 
     pub fn check_name(&self) -> String {
@@ -62,13 +77,27 @@ pub fn comment(v: &GateView) -> String {
         "### adoptbot: gate {} {verdict}\n",
         v.gate.unwrap_or("request")
     );
-    let _ = writeln!(
-        out,
-        "This PR moves the adoption {what}. Rules and roles are read from `{}`; deliverables from this PR's head `{}`.\n",
-        v.base_branch,
-        &v.head_sha[..v.head_sha.len().min(7)]
-    );
-    if !v.rule_changes.is_empty() {
+    let head = &v.head_sha[..v.head_sha.len().min(7)];
+    if v.rules_only() {
+        let _ = writeln!(
+            out,
+            "This PR changes the rules the gates are judged by and leaves the phase as it is, so every approver role of gate {}, the current phase's exit gate, must approve it. Roles are read from `{}`; this PR's head is `{head}`.\n",
+            v.gate.unwrap_or("request"),
+            v.base_branch,
+        );
+        out.push_str("#### Rule changes\n\n");
+        for c in v.rule_changes {
+            let _ = writeln!(out, "- {c}");
+        }
+        out.push('\n');
+    } else {
+        let _ = writeln!(
+            out,
+            "This PR moves the adoption {what}. Rules and roles are read from `{}`; deliverables from this PR's head `{head}`.\n",
+            v.base_branch,
+        );
+    }
+    if !v.rule_changes.is_empty() && !v.rules_only() {
         out.push_str("❌ **This PR also changes the rules it is judged by.** Put rule changes in their own PR, approved by every approver role of the current gate:\n");
         for c in v.rule_changes {
             let _ = writeln!(out, "- {c}");
@@ -152,8 +181,15 @@ pub fn check(v: &GateView) -> CheckRunSpec {
         .iter()
         .filter(|d| d.status != Status::Pass)
         .count();
-    let title = if v.passed() {
+    let title = if v.passed() && v.rules_only() {
+        format!(
+            "every role of gate {} approved the rule change",
+            v.gate.unwrap_or("request")
+        )
+    } else if v.passed() {
         "every deliverable holds and every role approved".to_string()
+    } else if v.rules_only() {
+        format!("waiting for {}", missing.join(", "))
     } else if let Step::Invalid { reason } = v.step {
         reason.clone()
     } else if !v.rule_changes.is_empty() {

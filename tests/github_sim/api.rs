@@ -832,14 +832,30 @@ fn update_pull(ctx: &mut Ctx, n: &str) -> Outcome {
     let title = ctx.str_field("title")?;
     let body = ctx.str_field("body")?;
     let state = ctx.str_field("state")?;
-    if let Some(b) = ctx.str_field("base")? {
-        return Err(format!(
-            "PATCH pulls/{n}: changing the base to {b} is not simulated"
-        ));
+    let base = ctx.str_field("base")?;
+    let pull = ctx.repo.pulls[&n].clone();
+    // Retargeting: the base must be a branch of this repository, and only an open pull
+    // request can be retargeted. Reviews stay, as on GitHub (unless branch protection
+    // dismisses stale reviews, which is not simulated).
+    if let Some(b) = &base {
+        if !ctx.repo.branches.contains_key(b) {
+            return Ok(invalid(
+                "PullRequest",
+                &format!("Proposed base branch '{b}' was not found"),
+            ));
+        }
+        if !pull.open {
+            return Ok(invalid(
+                "PullRequest",
+                "Cannot change the base branch of a closed pull request.",
+            ));
+        }
     }
     let now = ctx.repo.now();
-    let pull = ctx.repo.pulls[&n].clone();
     let mut updated = pull.clone();
+    if let Some(b) = base {
+        updated.base_ref = b;
+    }
     match state.as_deref() {
         Some("open") if !pull.open => {
             if pull.merged_at.is_some() {

@@ -18,6 +18,8 @@
 //!   `/organizations/{id}/team/{id}/members` links), with people's numeric ids, and
 //!   `/users/{username}` for the model's users (404 for anyone else, or a renamed account's
 //!   old login).
+//! - Pull requests retargeted to another branch (`PATCH /pulls/{n}` with `base`); reviews
+//!   stay, as on GitHub.
 //! - Real tarballs (gzip, `owner-repo-sha/` top folder, served through a 302 to a
 //!   codeload-like URL), real git object ids, and writes that change the model.
 //! - An API path prefix, to act as GitHub Enterprise Server (`/api/v3`).

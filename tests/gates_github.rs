@@ -1,0 +1,871 @@
+//! Decision gates approved by review, against the GitHub simulator on loopback, through the
+//! real octocrab-based adapter and the one event handler: the happy path of every gate with
+//! exactly the roles of the framework's decision matrix, and the attacks, each of which must
+//! fail closed with a check `adoptbot/gate (main)` that says why. Every event is delivered
+//! twice; the second delivery must write nothing.
+
+mod common;
+mod github_sim;
+
+use adoptbot::forge::events::{self, Event, PrAction, RepoInfo, ReviewAction, User};
+use adoptbot::forge::github::{GitHub, RetryPolicy};
+use adoptbot::forge::{Forge, PullRequest};
+use adoptbot::runners::handler::{Applied, Clock, handle};
+use common::gates::{self, AUTHOR, GateFixture, HOLDERS, TEAMS};
+use github_sim::{GitHubSim, Options, Recorded};
+use secrecy::SecretString;
+use std::time::Duration;
+
+const TODAY: &str = "2026-11-27";
+
+fn contoso_files() -> Vec<(String, String)> {
+    fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, root, out);
+            } else {
+                out.push((
+                    p.strip_prefix(root).unwrap().to_string_lossy().into_owned(),
+                    std::fs::read_to_string(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&common::contoso(), &common::contoso(), &mut out);
+    out
+}
+
+fn changes(files: &[(String, String)]) -> Vec<(&str, Option<&str>)> {
+    files
+        .iter()
+        .map(|(p, c)| (p.as_str(), Some(c.as_str())))
+        .collect()
+}
+
+/// A simulated `contoso/adoption` with the example on `main`, every role holder a
+/// collaborator, and the organisation's teams that hold roles.
+struct Gh {
+    sim: GitHubSim,
+    gh: GitHub,
+}
+
+impl Gh {
+    async fn start() -> Gh {
+        let sim = GitHubSim::start_with(Options {
+            owner: "contoso".into(),
+            ..Options::default()
+        })
+        .await;
+        let files = contoso_files();
+        sim.repo(|r| {
+            r.commit(
+                "main",
+                "Contoso adoption repository",
+                "platform@contoso.com",
+                &changes(&files),
+            );
+            for (_, login) in HOLDERS {
+                r.add_user(login);
+            }
+            r.add_user(AUTHOR);
+            for (slug, members) in TEAMS {
+                r.set_team("contoso", slug, members);
+            }
+        });
+        let o = sim.options();
+        let gh = GitHub::new(
+            &sim.api_url(),
+            SecretString::from(o.token),
+            &o.owner,
+            &o.repo,
+            &o.actor,
+        )
+        .expect("adapter")
+        .with_retry_policy(RetryPolicy {
+            read_attempts: 3,
+            backoff: Duration::from_millis(10),
+            max_wait: Duration::from_secs(2),
+        });
+        Gh { sim, gh }
+    }
+
+    /// Handles `event`, then delivers it again: the replay must write nothing, neither in
+    /// what the handler reports nor in what reached GitHub.
+    async fn on(&self, event: &Event) -> Applied {
+        let clock = Clock::at(common::date(TODAY));
+        let applied = handle(&self.gh, event, clock)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let before = self.sim.requests().len();
+        let replay = handle(&self.gh, event, clock)
+            .await
+            .unwrap_or_else(|e| panic!("replay: {e}"));
+        assert!(
+            replay.writes.is_empty(),
+            "a replay writes nothing: {replay:?}"
+        );
+        let written: Vec<Recorded> = self.sim.requests()[before..]
+            .iter()
+            .filter(|r| r.method != "GET")
+            .cloned()
+            .collect();
+        assert!(
+            written.is_empty(),
+            "a replay sends no write to GitHub: {written:?}"
+        );
+        applied
+    }
+
+    async fn pull(&self, n: u64) -> PullRequest {
+        self.gh.pull(n).await.unwrap()
+    }
+
+    async fn pr_event(&self, action: PrAction, n: u64) -> Event {
+        Event::PullRequest {
+            action,
+            pull: self.pull(n).await,
+            repo: repo_info(),
+            sender: User {
+                login: AUTHOR.into(),
+                id: self.sim.repo(|r| r.user_id(AUTHOR)),
+            },
+        }
+    }
+
+    /// Commits `base` on `main` (the gate's "from" phase), then opens the gate request from
+    /// `branch` with `head`, as `author`, and handles `opened`.
+    async fn open(
+        &self,
+        branch: &str,
+        base_branch: &str,
+        head: &[(String, String)],
+        author: &str,
+    ) -> u64 {
+        let n = self.sim.repo(|r| {
+            let base = r.head(base_branch);
+            r.branches.insert(branch.into(), base);
+            r.commit(
+                branch,
+                "Move the adoption to the next phase",
+                &format!("{author}@contoso.com"),
+                &changes(head),
+            );
+            r.open_pull(branch, base_branch, "Gate request", "", author)
+        });
+        self.on(&self.pr_event(PrAction::Opened, n).await).await;
+        n
+    }
+
+    /// Puts `main` in the gate's "from" phase and opens its request as [`AUTHOR`].
+    async fn open_gate(&self, fx: &GateFixture, branch: &str) -> u64 {
+        if !fx.base.is_empty() {
+            self.sim.repo(|r| {
+                r.commit(
+                    "main",
+                    &format!("Contoso is in phase {}", fx.from),
+                    "platform@contoso.com",
+                    &changes(&fx.base),
+                )
+            });
+        }
+        self.open(branch, "main", &fx.head, AUTHOR).await
+    }
+
+    /// `who` reviews the current head of #`n`; the event is handled (twice).
+    async fn review(&self, n: u64, who: &str, state: &str) -> Applied {
+        let head = self.pull(n).await.head_sha;
+        let id = self.sim.repo(|r| r.add_review(n, who, state, &head));
+        self.review_event(n, id, ReviewAction::Submitted).await
+    }
+
+    async fn review_event(&self, n: u64, id: u64, action: ReviewAction) -> Applied {
+        let (login, user_id, state, commit) = self.sim.repo(|r| {
+            let rv = r.reviews.iter().find(|x| x.id == id).unwrap().clone();
+            (
+                r.login_of(rv.user_id).unwrap(),
+                rv.user_id,
+                rv.state.to_lowercase(),
+                rv.commit_id.unwrap(),
+            )
+        });
+        let user = User {
+            login: login.clone(),
+            id: user_id,
+        };
+        let event = Event::Review {
+            action,
+            review: events::Review {
+                id,
+                user: user.clone(),
+                state,
+                commit_id: commit,
+            },
+            pull: self.pull(n).await,
+            repo: repo_info(),
+            sender: user,
+        };
+        self.on(&event).await
+    }
+
+    /// The latest review of `who` on #`n`.
+    fn review_id(&self, n: u64, who: &str) -> u64 {
+        self.sim.repo(|r| {
+            let id = r.user_id(who);
+            r.reviews
+                .iter()
+                .rev()
+                .find(|x| x.pull == n && x.user_id == id)
+                .map(|x| x.id)
+                .unwrap()
+        })
+    }
+
+    /// Someone pushes `files` to the head branch of #`n`; `synchronize` is handled.
+    async fn push(&self, n: u64, files: &[(String, String)]) {
+        let branch = self.sim.repo(|r| r.pulls[&n].head_ref.clone());
+        self.sim.repo(|r| {
+            r.commit(
+                &branch,
+                "Another change",
+                "elena-rossi@contoso.com",
+                &changes(files),
+            )
+        });
+        self.on(&self.pr_event(PrAction::Synchronize, n).await)
+            .await;
+    }
+
+    /// The check `adoptbot/gate (<base>)` on the current head of #`n`: conclusion and title.
+    fn check(&self, n: u64, base: &str) -> (String, String) {
+        let name = format!("adoptbot/gate ({base})");
+        self.sim
+            .repo(|r| {
+                let head = r.pull_head(&r.pulls[&n]);
+                let runs: Vec<_> = r
+                    .check_runs
+                    .iter()
+                    .filter(|c| c.name == name && c.head_sha == head)
+                    .collect();
+                assert!(runs.len() <= 1, "one check per name and head: {runs:?}");
+                runs.first().map(|c| {
+                    (
+                        c.conclusion.clone().unwrap_or_default(),
+                        c.title.clone().unwrap_or_default(),
+                    )
+                })
+            })
+            .unwrap_or_else(|| panic!("no check {name} on the head of #{n}"))
+    }
+
+    /// The gate comment of #`n` for the base `base`; one per base.
+    fn comment(&self, n: u64, base: &str) -> String {
+        let key = format!("<!-- adoptbot:gate/{base} ");
+        let bodies: Vec<String> = self.sim.repo(|r| {
+            r.comments
+                .iter()
+                .filter(|c| c.issue == n && c.body.contains(&key))
+                .map(|c| c.body.clone())
+                .collect()
+        });
+        assert_eq!(bodies.len(), 1, "one gate comment per base: {bodies:?}");
+        bodies.into_iter().next().unwrap()
+    }
+
+    fn requested(&self, n: u64) -> (Vec<String>, Vec<String>) {
+        self.sim.repo(|r| {
+            (
+                r.pulls[&n].requested_reviewers.clone(),
+                r.pulls[&n].requested_teams.clone(),
+            )
+        })
+    }
+
+    /// Every role of `roles` approves the head, one after the other.
+    async fn approve_all(&self, n: u64, roles: &[&str]) {
+        for role in roles {
+            self.review(n, gates::holder(role), "APPROVED").await;
+        }
+    }
+}
+
+fn repo_info() -> RepoInfo {
+    RepoInfo {
+        full_name: "contoso/adoption".into(),
+        default_branch: "main".into(),
+    }
+}
+
+fn waiting_for(roles: &[&str]) -> String {
+    format!("waiting for {}", roles.join(", "))
+}
+
+const PASSED: &str = "every deliverable holds and every role approved";
+
+/// The deliverables part of a gate comment: every row passes.
+fn assert_deliverables_hold(body: &str) {
+    let (deliverables, _) = body
+        .split_once("#### Approvals")
+        .expect("an approvals section");
+    let (_, rows) = deliverables
+        .split_once("#### Deliverables")
+        .expect("a deliverables section");
+    assert!(
+        rows.contains("| ✅ |") && !rows.contains("| ❌ |") && !rows.contains("| ❔ |"),
+        "{body}"
+    );
+}
+
+/// Gate `gate` on GitHub: the request is judged by the base's rules and the head's
+/// deliverables; it passes once exactly the roles of the decision matrix approved, not
+/// before, and not with any other role's approval; each of its roles is needed.
+async fn happy_path(gate: &str) {
+    let fx = gates::gate(gate);
+    let gh = Gh::start().await;
+    let n = gh.open_gate(&fx, &format!("gate/{gate}")).await;
+    let (conclusion, title) = gh.check(n, "main");
+    assert_eq!(conclusion, "failure");
+    assert_eq!(title, waiting_for(fx.roles));
+    let body = gh.comment(n, "main");
+    assert!(
+        body.starts_with(&format!("### adoptbot: gate {} does not pass yet", fx.gate)),
+        "{body}"
+    );
+    assert_deliverables_hold(&body);
+    // The roles are asked for reviews: their users, and their teams.
+    let (users, teams) = gh.requested(n);
+    for role in fx.roles {
+        assert!(
+            users.contains(&gates::holder(role).to_string()),
+            "{users:?}"
+        );
+    }
+    for (role, team) in [
+        ("security-lead", "security-architecture"),
+        ("compliance", "compliance"),
+    ] {
+        assert_eq!(
+            teams.contains(&team.to_string()),
+            fx.roles.contains(&role),
+            "{teams:?}"
+        );
+    }
+
+    // The holders of every other role approve: none of them counts for this gate.
+    for (role, login) in HOLDERS {
+        if !fx.roles.contains(&role) && !fx.roles.iter().any(|r| gates::holder(r) == login) {
+            gh.review(n, login, "APPROVED").await;
+        }
+    }
+    assert_eq!(
+        gh.check(n, "main"),
+        ("failure".into(), waiting_for(fx.roles))
+    );
+
+    // The gate's roles, one at a time: it fails while one is missing.
+    for (i, role) in fx.roles.iter().enumerate() {
+        gh.review(n, gates::holder(role), "APPROVED").await;
+        let (conclusion, title) = gh.check(n, "main");
+        if i + 1 < fx.roles.len() {
+            assert_eq!(conclusion, "failure");
+            assert_eq!(title, waiting_for(&fx.roles[i + 1..]));
+        } else {
+            assert_eq!((conclusion.as_str(), title.as_str()), ("success", PASSED));
+        }
+    }
+    let body = gh.comment(n, "main");
+    assert!(
+        body.starts_with(&format!("### adoptbot: gate {} passes", fx.gate)),
+        "{body}"
+    );
+    insta::assert_snapshot!(format!("gate_{}_passes", gate.replace('-', "_")), body);
+
+    // Each role is needed: with its approval withdrawn, the gate fails and names it.
+    for role in fx.roles {
+        let who = gates::holder(role);
+        gh.review(n, who, "CHANGES_REQUESTED").await;
+        assert_eq!(
+            gh.check(n, "main"),
+            ("failure".into(), waiting_for(&[role]))
+        );
+        assert!(
+            gh.comment(n, "main")
+                .contains(&format!("@{who} requested changes")),
+        );
+        gh.review(n, who, "APPROVED").await;
+        assert_eq!(gh.check(n, "main").0, "success");
+    }
+    assert_eq!(
+        gh.sim
+            .repo(|r| r.comments.iter().filter(|c| c.issue == n).count()),
+        1,
+        "one checklist comment, updated in place"
+    );
+    gh.sim.finish();
+}
+
+#[tokio::test]
+async fn gate_1_2_passes_with_the_infrastructure_and_security_leads() {
+    happy_path("1-2").await;
+}
+
+#[tokio::test]
+async fn gate_2_3_passes_with_the_infrastructure_lead_and_the_management_sponsor() {
+    happy_path("2-3").await;
+}
+
+#[tokio::test]
+async fn gate_3_4_passes_with_the_platform_team_lead() {
+    happy_path("3-4").await;
+}
+
+#[tokio::test]
+async fn gate_4_5_passes_with_the_infrastructure_lead_business_sponsor_and_security_lead() {
+    happy_path("4-5").await;
+}
+
+#[tokio::test]
+async fn gate_5_6_passes_with_the_infrastructure_lead_and_compliance() {
+    happy_path("5-6").await;
+}
+
+#[tokio::test]
+async fn the_author_cannot_approve_their_own_gate_request() {
+    // The platform team lead, the only holder of gate 3-4's role, asks for it.
+    let fx = gates::gate("3-4");
+    let gh = Gh::start().await;
+    gh.sim.repo(|r| {
+        r.commit(
+            "main",
+            "Contoso is in phase 3",
+            "platform@contoso.com",
+            &changes(&fx.base),
+        )
+    });
+    let n = gh.open("gate/3-4", "main", &fx.head, "akira-kimura").await;
+    let (users, _) = gh.requested(n);
+    assert!(
+        !users.contains(&"akira-kimura".to_string()),
+        "the author is not asked: {users:?}"
+    );
+    // GitHub refuses an author's approval; should one reach the review list all the same
+    // (an older GitHub Enterprise Server, an API that lets it through), it must not count.
+    let head = gh.pull(n).await.head_sha;
+    let id = gh.sim.repo(|r| {
+        let id = r.next_id();
+        let user_id = r.user_id("akira-kimura");
+        let submitted_at = Some(r.now());
+        r.reviews.push(github_sim::model::Review {
+            id,
+            pull: n,
+            user_id,
+            state: "APPROVED".into(),
+            commit_id: Some(head.clone()),
+            body: "lgtm".into(),
+            submitted_at,
+        });
+        id
+    });
+    gh.review_event(n, id, ReviewAction::Submitted).await;
+    assert_eq!(
+        gh.check(n, "main"),
+        ("failure".into(), waiting_for(&["platform-team-lead"]))
+    );
+    assert!(
+        gh.comment(n, "main").contains(
+            "| ❌ | platform-team-lead | - | @akira-kimura opened this PR and cannot approve it |"
+        ),
+        "{}",
+        gh.comment(n, "main")
+    );
+    gh.sim.finish();
+}
+
+#[tokio::test]
+async fn an_approval_before_the_last_push_does_not_count() {
+    let fx = gates::gate("4-5");
+    let gh = Gh::start().await;
+    let n = gh.open_gate(&fx, "gate/4-5").await;
+    gh.approve_all(n, fx.roles).await;
+    assert_eq!(gh.check(n, "main").0, "success");
+    let approved = gh.pull(n).await.head_sha;
+
+    // A push after the approvals, however small: they were given to another commit.
+    let readme = gates::read("README.md") + "\nPhase 5 starts in December.\n";
+    gh.push(n, &[("README.md".into(), readme)]).await;
+    assert_eq!(
+        gh.check(n, "main"),
+        ("failure".into(), waiting_for(fx.roles))
+    );
+    let body = gh.comment(n, "main");
+    assert!(
+        body.contains(&format!(
+            "@maria-hernandez approved an earlier commit ({}); approve the current head",
+            &approved[..7]
+        )),
+        "{body}"
+    );
+    // The roles are asked again.
+    let (users, _) = gh.requested(n);
+    assert!(users.contains(&"maria-hernandez".to_string()), "{users:?}");
+    gh.sim.finish();
+}
+
+#[tokio::test]
+async fn an_approval_from_a_non_member_of_the_role_does_not_count() {
+    let fx = gates::gate("4-5");
+    let gh = Gh::start().await;
+    let n = gh.open_gate(&fx, "gate/4-5").await;
+    gh.review(n, "mallory", "APPROVED").await;
+    // The business sponsor approves too, but holds no security role.
+    gh.approve_all(n, &["infrastructure-lead", "business-sponsor"])
+        .await;
+    assert_eq!(
+        gh.check(n, "main"),
+        ("failure".into(), waiting_for(&["security-lead"]))
+    );
+    let body = gh.comment(n, "main");
+    assert!(body.contains("| ❌ | security-lead | - |"), "{body}");
+    assert!(body.contains("Not counted (no role): @mallory."), "{body}");
+    gh.sim.finish();
+}
+
+#[tokio::test]
+async fn an_approval_followed_by_a_change_request_counts_against_the_role() {
+    let fx = gates::gate("4-5");
+    let gh = Gh::start().await;
+    let n = gh.open_gate(&fx, "gate/4-5").await;
+    gh.approve_all(n, fx.roles).await;
+    gh.review(n, "lena-fischer", "APPROVED").await;
+    assert_eq!(gh.check(n, "main").0, "success");
+    // Another member of the security lead role asks for changes: the role's approval by
+    // priya-raman no longer carries it.
+    gh.review(n, "lena-fischer", "CHANGES_REQUESTED").await;
+    assert_eq!(
+        gh.check(n, "main"),
+        ("failure".into(), waiting_for(&["security-lead"]))
+    );
+    let body = gh.comment(n, "main");
+    assert!(
+        body.contains("| ❌ | security-lead | @priya-raman | @lena-fischer requested changes |"),
+        "{body}"
+    );
+    gh.sim.finish();
+}
+
+#[tokio::test]
+async fn a_dismissed_approval_counts_against_the_role() {
+    let fx = gates::gate("4-5");
+    let gh = Gh::start().await;
+    let n = gh.open_gate(&fx, "gate/4-5").await;
+    gh.approve_all(n, fx.roles).await;
+    assert_eq!(gh.check(n, "main").0, "success");
+    let id = gh.review_id(n, "sofia-lindqvist");
+    gh.sim.repo(|r| r.dismiss_review(n, id));
+    gh.review_event(n, id, ReviewAction::Dismissed).await;
+    assert_eq!(
+        gh.check(n, "main"),
+        ("failure".into(), waiting_for(&["business-sponsor"]))
+    );
+    assert!(
+        gh.comment(n, "main")
+            .contains("@sofia-lindqvist's review was dismissed")
+    );
+    gh.sim.finish();
+}
+
+#[tokio::test]
+async fn rules_or_roles_changed_in_the_same_pr_fail() {
+    let fx = gates::gate("4-5");
+    let gh = Gh::start().await;
+    // A lower threshold for the gate, in the gate request itself.
+    let mut head = fx.head.clone();
+    head.push((
+        "phases/overrides.yaml".into(),
+        "gates:\n  \"4-5\":\n    validated-use-cases:\n      use-cases-validated: { min: 1 }\n"
+            .into(),
+    ));
+    let n = gh.open("gate/lenient", "main", &head, AUTHOR).await;
+    gh.approve_all(n, fx.roles).await;
+    assert_eq!(
+        gh.check(n, "main"),
+        ("failure".into(), "the PR also changes the rules".into())
+    );
+    let body = gh.comment(n, "main");
+    assert!(
+        body.contains("This PR also changes the rules it is judged by")
+            && body.contains("- phases/overrides.yaml is added"),
+        "{body}"
+    );
+
+    // The author makes themselves a security lead in the same PR.
+    let mut head = fx.head.clone();
+    head[0].1 = head[0].1.replace(
+        "    users: [priya-raman]\n",
+        &format!("    users: [priya-raman, {AUTHOR}]\n"),
+    );
+    let n = gh.open("gate/roles", "main", &head, AUTHOR).await;
+    gh.approve_all(n, fx.roles).await;
+    assert_eq!(
+        gh.check(n, "main"),
+        ("failure".into(), "the PR also changes the rules".into())
+    );
+    let body = gh.comment(n, "main");
+    assert!(
+        body.contains("- adoption.yaml: `roles` is changed"),
+        "{body}"
+    );
+    gh.sim.finish();
+}
+
+#[tokio::test]
+async fn a_two_phase_jump_fails() {
+    let fx = gates::gate("4-5");
+    let gh = Gh::start().await;
+    let mut head = fx.head.clone();
+    head[0].1 = head[0].1.replace(
+        "\nphase: scale-and-governance\n",
+        "\nphase: continuous-adoption\n",
+    );
+    let n = gh.open("gate/jump", "main", &head, AUTHOR).await;
+    gh.approve_all(
+        n,
+        &[
+            "infrastructure-lead",
+            "business-sponsor",
+            "security-lead",
+            "compliance",
+        ],
+    )
+    .await;
+    let (conclusion, title) = gh.check(n, "main");
+    assert_eq!(conclusion, "failure");
+    assert!(
+        title.contains("moves 2 phases") && title.contains("gates are passed one at a time"),
+        "{title}"
+    );
+    assert!(
+        gh.comment(n, "main")
+            .starts_with("### adoptbot: gate request does not pass yet")
+    );
+    gh.sim.finish();
+}
+
+/// Retargets #`n` to `base` as a person would (PATCH the pull request), and handles the
+/// `edited` event, which carries the new base and its head commit.
+async fn retarget(gh: &Gh, n: u64, base: &str) {
+    let o = gh.sim.options();
+    let client = octocrab::Octocrab::builder()
+        .base_uri(gh.sim.api_url())
+        .unwrap()
+        .personal_token(SecretString::from(o.token))
+        .build()
+        .unwrap();
+    let updated = client
+        .pulls(&o.owner, &o.repo)
+        .update(n)
+        .base(base)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(updated.base.ref_field, base);
+    let event = gh.pr_event(PrAction::Edited, n).await;
+    let Event::PullRequest { pull, .. } = &event else {
+        unreachable!()
+    };
+    assert_eq!(
+        (pull.base_branch.as_str(), pull.base_sha.as_str()),
+        (base, gh.sim.repo(|r| r.head(base)).as_str())
+    );
+    gh.on(&event).await;
+}
+
+#[tokio::test]
+async fn a_gate_request_retargeted_from_release_is_a_two_phase_jump_on_main() {
+    // `release` is in phase 5; the request takes it to 6 with gate 5-6's deliverables.
+    let fx = gates::gate("5-6");
+    let gh = Gh::start().await;
+    let release_phase = gates::gate("4-5").head[0].clone();
+    gh.sim.repo(|r| {
+        let main = r.head("main");
+        r.branches.insert("release".into(), main);
+        r.commit(
+            "release",
+            "Release train in phase 5",
+            "platform@contoso.com",
+            &changes(&[release_phase]),
+        )
+    });
+    let n = gh.open("gate/5-6", "release", &fx.head, AUTHOR).await;
+    gh.approve_all(n, fx.roles).await;
+    assert_eq!(
+        gh.check(n, "release"),
+        ("success".into(), PASSED.to_string())
+    );
+
+    retarget(&gh, n, "main").await;
+    let (conclusion, title) = gh.check(n, "main");
+    assert_eq!(conclusion, "failure");
+    assert!(title.contains("moves 2 phases"), "{title}");
+    // The passing check stays under release's name: the check main requires is a new one.
+    assert_eq!(gh.check(n, "release").0, "success");
+    let body = gh.comment(n, "main");
+    assert!(
+        body.contains("Rules and roles are read from `main`")
+            && body.contains("refused: the phase moves 2 phases"),
+        "{body}"
+    );
+    gh.sim.finish();
+}
+
+#[tokio::test]
+async fn a_gate_request_retargeted_from_a_lenient_release_fails_on_main() {
+    // `release` lowered gate 4-5's threshold to one validated use case; the request keeps
+    // only one of them.
+    let fx = gates::gate("4-5");
+    let gh = Gh::start().await;
+    gh.sim.repo(|r| {
+        let main = r.head("main");
+        r.branches.insert("release".into(), main);
+        r.commit(
+            "release",
+            "One validated use case is enough for the release train",
+            "platform@contoso.com",
+            &[(
+                "phases/overrides.yaml",
+                Some("gates:\n  \"4-5\":\n    validated-use-cases:\n      use-cases-validated: { min: 1 }\n"),
+            )],
+        )
+    });
+    let mut head = fx.head.clone();
+    head.retain(|(p, _)| p == "adoption.yaml");
+    let n = gh.open("gate/4-5", "release", &head, AUTHOR).await;
+    gh.sim.repo(|r| {
+        r.commit(
+            "gate/4-5",
+            "Drop the use case whose costs were not reviewed",
+            "elena-rossi@contoso.com",
+            &[("use-cases/search-semantic-ranking.yaml", None)],
+        )
+    });
+    gh.on(&gh.pr_event(PrAction::Synchronize, n).await).await;
+    gh.approve_all(n, fx.roles).await;
+    assert_eq!(
+        gh.check(n, "release"),
+        ("success".into(), PASSED.to_string())
+    );
+
+    retarget(&gh, n, "main").await;
+    // Against main, the release's override is part of the change, and main's own threshold
+    // is not met.
+    assert_eq!(
+        gh.check(n, "main"),
+        ("failure".into(), "the PR also changes the rules".into())
+    );
+    let body = gh.comment(n, "main");
+    assert!(
+        body.contains("- phases/overrides.yaml is added")
+            && body.contains("| ❌ | At least 2 validated use cases"),
+        "{body}"
+    );
+    gh.sim.finish();
+}
+
+#[tokio::test]
+async fn deliverables_removed_after_approval_fail() {
+    let fx = gates::gate("4-5");
+    let gh = Gh::start().await;
+    let n = gh.open_gate(&fx, "gate/4-5").await;
+    gh.approve_all(n, fx.roles).await;
+    assert_eq!(gh.check(n, "main").0, "success");
+    // The cost review is taken out again, and every role approves the new head.
+    let path = "use-cases/search-semantic-ranking.yaml";
+    gh.push(n, &[(path.into(), gates::read(path))]).await;
+    gh.approve_all(n, fx.roles).await;
+    assert_eq!(
+        gh.check(n, "main"),
+        ("failure".into(), "1 deliverable missing".into())
+    );
+    let body = gh.comment(n, "main");
+    assert!(
+        body.contains(
+            "| ❌ | Costs reviewed | `use-cases/`: 1 of 2 validated use cases cost-reviewed"
+        ),
+        "{body}"
+    );
+    gh.sim.finish();
+}
+
+#[tokio::test]
+async fn a_team_membership_removed_after_approval_no_longer_counts() {
+    let fx = gates::gate("4-5");
+    let gh = Gh::start().await;
+    let n = gh.open_gate(&fx, "gate/4-5").await;
+    // A member of the security architecture team approves for the security lead role.
+    gh.approve_all(n, &["infrastructure-lead", "business-sponsor"])
+        .await;
+    gh.review(n, "lena-fischer", "APPROVED").await;
+    assert_eq!(gh.check(n, "main").0, "success");
+    assert!(
+        gh.comment(n, "main")
+            .contains("| ✅ | security-lead | @lena-fischer |")
+    );
+
+    // She leaves the team; the next event sees it.
+    gh.sim
+        .repo(|r| r.set_team("contoso", "security-architecture", &["priya-raman"]));
+    gh.review(n, "sofia-lindqvist", "COMMENTED").await;
+    assert_eq!(
+        gh.check(n, "main"),
+        ("failure".into(), waiting_for(&["security-lead"]))
+    );
+    assert!(
+        gh.comment(n, "main")
+            .contains("Not counted (no role): @lena-fischer."),
+    );
+    gh.sim.finish();
+}
+
+#[tokio::test]
+async fn rule_changes_in_their_own_pr_pass_with_every_role_of_the_current_gate() {
+    // What the comment of a request that also changes the rules asks for: the rules in
+    // their own PR, approved by every approver role of the current gate (4-5).
+    let fx = gates::gate("4-5");
+    let gh = Gh::start().await;
+    let overrides = (
+        "phases/overrides.yaml".to_string(),
+        "gates:\n  \"4-5\":\n    validated-use-cases:\n      use-cases-validated: { min: 3 }\n"
+            .to_string(),
+    );
+    let n = gh
+        .open("rules/stricter", "main", &[overrides], AUTHOR)
+        .await;
+    assert_eq!(
+        gh.check(n, "main"),
+        ("failure".into(), waiting_for(fx.roles))
+    );
+    let body = gh.comment(n, "main");
+    assert!(
+        body.starts_with("### adoptbot: gate 4-5 does not pass yet")
+            && body.contains("This PR changes the rules the gates are judged by")
+            && body.contains("- phases/overrides.yaml is added")
+            && !body.contains("#### Deliverables"),
+        "{body}"
+    );
+    gh.approve_all(n, &fx.roles[..2]).await;
+    assert_eq!(
+        gh.check(n, "main"),
+        ("failure".into(), waiting_for(&fx.roles[2..]))
+    );
+    gh.approve_all(n, &fx.roles[2..]).await;
+    assert_eq!(
+        gh.check(n, "main"),
+        (
+            "success".into(),
+            "every role of gate 4-5 approved the rule change".into()
+        )
+    );
+    insta::assert_snapshot!("rule_change_passes", gh.comment(n, "main"));
+    gh.sim.finish();
+}
