@@ -8,34 +8,13 @@ mod common;
 mod github_sim;
 
 use adoptbot::forge::events::{self, Event, PrAction, RepoInfo, ReviewAction, User};
-use adoptbot::forge::github::{GitHub, RetryPolicy};
+use adoptbot::forge::github::GitHub;
 use adoptbot::forge::{Forge, PullRequest};
 use adoptbot::runners::handler::{Applied, Clock, handle};
 use common::gates::{self, AUTHOR, GateFixture, HOLDERS, TEAMS};
 use github_sim::{GitHubSim, Options, Recorded};
-use secrecy::SecretString;
-use std::time::Duration;
 
 const TODAY: &str = "2026-11-27";
-
-fn contoso_files() -> Vec<(String, String)> {
-    fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<(String, String)>) {
-        for e in std::fs::read_dir(dir).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, root, out);
-            } else {
-                out.push((
-                    p.strip_prefix(root).unwrap().to_string_lossy().into_owned(),
-                    std::fs::read_to_string(&p).unwrap(),
-                ));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(&common::contoso(), &common::contoso(), &mut out);
-    out
-}
 
 fn changes(files: &[(String, String)]) -> Vec<(&str, Option<&str>)> {
     files
@@ -53,19 +32,12 @@ struct Gh {
 
 impl Gh {
     async fn start() -> Gh {
-        let sim = GitHubSim::start_with(Options {
+        let sim = GitHubSim::contoso_with(Options {
             owner: "contoso".into(),
             ..Options::default()
         })
         .await;
-        let files = contoso_files();
         sim.repo(|r| {
-            r.commit(
-                "main",
-                "Contoso adoption repository",
-                "platform@contoso.com",
-                &changes(&files),
-            );
             for (_, login) in HOLDERS {
                 r.add_user(login);
             }
@@ -74,20 +46,7 @@ impl Gh {
                 r.set_team("contoso", slug, members);
             }
         });
-        let o = sim.options();
-        let gh = GitHub::new(
-            &sim.api_url(),
-            SecretString::from(o.token),
-            &o.owner,
-            &o.repo,
-            &o.actor,
-        )
-        .expect("adapter")
-        .with_retry_policy(RetryPolicy {
-            read_attempts: 3,
-            backoff: Duration::from_millis(10),
-            max_wait: Duration::from_secs(2),
-        });
+        let gh = sim.adapter();
         Gh { sim, gh }
     }
 
@@ -402,7 +361,55 @@ async fn happy_path(gate: &str) {
         1,
         "one checklist comment, updated in place"
     );
+
+    // Merged: the verdict at the merge goes on the audit branch, once (`on` replays it).
+    let head = gh.pull(n).await.head_sha;
+    gh.sim.repo(|r| r.merge_pull(n));
+    let merged = gh.on(&gh.pr_event(PrAction::Closed, n).await).await;
+    assert!(
+        merged
+            .writes
+            .iter()
+            .any(|w| w.contains("to `adoptbot/audit`")),
+        "{merged:?}"
+    );
+    let record = audit_record(&gh, n);
+    assert!(
+        record.passed
+            && record.kind == "advance"
+            && record.gate.as_deref() == Some(fx.gate)
+            && record.head_sha == head
+            && record.merge_sha.is_some(),
+        "{record:?}"
+    );
+    let roles: Vec<&str> = record.roles.iter().map(|r| r.role.as_str()).collect();
+    assert_eq!(roles, fx.roles);
+    for role in &record.roles {
+        let a = &role.approvals;
+        assert!(
+            role.met
+                && a.len() == 1
+                && a[0].login == gates::holder(&role.role)
+                && a[0].commit == head
+                && a[0].submitted_at.is_some(),
+            "{role:?}"
+        );
+    }
+    assert!(record.deliverables.iter().all(|d| d.status == "pass"));
     gh.sim.finish();
+}
+
+/// The audit record of pull request `n` on the `adoptbot/audit` branch.
+fn audit_record(gh: &Gh, n: u64) -> adoptbot::model::audit::GateRecord {
+    gh.sim.repo(|r| {
+        let head = r.head("adoptbot/audit");
+        let tree = r.tree_of(&head).expect("the audit branch");
+        let (_, file) = tree
+            .iter()
+            .find(|(p, _)| p.starts_with("audit/gates/") && p.contains(&format!("-pr{n}-")))
+            .expect("the record");
+        serde_json::from_slice(&file.content).expect("a record")
+    })
 }
 
 #[tokio::test]
@@ -474,7 +481,7 @@ async fn the_author_cannot_approve_their_own_gate_request() {
     );
     assert!(
         gh.comment(n, "main").contains(
-            "| ❌ | platform-team-lead | - | @akira-kimura opened this PR and cannot approve it |"
+            "| ❌ | platform-team-lead | - | @akira-kimura opened this PR and cannot approve it; only @akira-kimura, who opened this PR, holds this role: another holder must approve"
         ),
         "{}",
         gh.comment(n, "main")
@@ -616,6 +623,20 @@ async fn rules_or_roles_changed_in_the_same_pr_fail() {
         body.contains("- adoption.yaml: `roles` is changed"),
         "{body}"
     );
+
+    // An admin merges it all the same: the audit trail records a gate that did not pass.
+    gh.sim.repo(|r| r.merge_pull(n));
+    gh.on(&gh.pr_event(PrAction::Closed, n).await).await;
+    let record = audit_record(&gh, n);
+    assert!(
+        !record.passed
+            && record.verdict == "the PR also changes the rules"
+            && record
+                .rule_changes
+                .iter()
+                .any(|c| c == "adoption.yaml: `roles` is changed"),
+        "{record:?}"
+    );
     gh.sim.finish();
 }
 
@@ -659,7 +680,7 @@ async fn retarget(gh: &Gh, n: u64, base: &str) {
     let client = octocrab::Octocrab::builder()
         .base_uri(gh.sim.api_url())
         .unwrap()
-        .personal_token(SecretString::from(o.token))
+        .personal_token(secrecy::SecretString::from(o.token))
         .build()
         .unwrap();
     let updated = client
@@ -710,6 +731,13 @@ async fn a_gate_request_retargeted_from_release_is_a_two_phase_jump_on_main() {
     assert!(title.contains("moves 2 phases"), "{title}");
     // The passing check stays under release's name: the check main requires is a new one.
     assert_eq!(gh.check(n, "release").0, "success");
+    // release's checklist says it no longer applies, in place.
+    let old = gh.comment(n, "release");
+    assert!(
+        old.starts_with("### adoptbot: this checklist no longer applies")
+            && old.contains("only the check `adoptbot/gate (main)` counts"),
+        "{old}"
+    );
     let body = gh.comment(n, "main");
     assert!(
         body.contains("Rules and roles are read from `main`")

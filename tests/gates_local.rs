@@ -333,7 +333,7 @@ fn waiting_for(roles: &[&str]) -> String {
 /// approved the head, not before, and not with any other role's approval.
 async fn happy_path(gate: &str) {
     let fx = gates::gate(gate);
-    let (_tmp, forge) = setup();
+    let (tmp, forge) = setup();
     if !fx.base.is_empty() {
         forge
             .commit_as(
@@ -420,6 +420,69 @@ async fn happy_path(gate: &str) {
         assert_eq!(gate_check(&forge, n).await.0, Some(Conclusion::Success));
     }
     assert_eq!(forge.comments(n).await.unwrap().len(), 1);
+
+    // Merged: the verdict goes on the audit trail, once (`on` replays the event).
+    let head = forge.pull(n).await.unwrap().head_sha;
+    forge.merge_pull(n, gates::holder(fx.roles[0])).unwrap();
+    let merged = on(
+        &forge,
+        &pr_event(PrAction::Closed, forge.pull(n).await.unwrap()),
+    )
+    .await;
+    assert!(
+        merged
+            .writes
+            .iter()
+            .any(|w| w.contains("to `adoptbot/audit`")),
+        "{merged:?}"
+    );
+    let history = adoptbot::load::history::read(tmp.path(), "main").unwrap();
+    assert_eq!(history.records.len(), 1, "{:?}", history.problems);
+    let r = &history.records[0];
+    assert!(
+        r.passed && r.gate.as_deref() == Some(gate) && r.kind == "advance",
+        "{r:?}"
+    );
+    assert_eq!(
+        (r.head_sha.as_str(), r.author.as_str()),
+        (head.as_str(), AUTHOR)
+    );
+    assert_eq!(r.roles.len(), fx.roles.len());
+    for role in &r.roles {
+        let holder = gates::holder(&role.role);
+        assert!(
+            role.met
+                && role.approvals.len() == 1
+                && role.approvals[0].login == holder
+                && role.approvals[0].commit == head
+                && role.approvals[0].review_id > 0
+                && role.approvals[0].submitted_at.is_some(),
+            "{role:?}"
+        );
+    }
+    assert!(
+        r.deliverables
+            .iter()
+            .all(|d| d.status == "pass" && !d.evidence.is_empty()),
+        "{:?}",
+        r.deliverables
+    );
+    // The trail: the merge matched with its record; a phase set by a direct push is flagged.
+    let trail = adoptbot::report::audit::trail(&history.changes, &history.records);
+    let merge = trail.last().unwrap();
+    assert!(
+        merge
+            .change
+            .as_ref()
+            .is_some_and(|c| Some(&c.commit) == r.merge_sha.as_ref())
+            && merge.findings.is_empty(),
+        "{trail:#?}"
+    );
+    assert_eq!(
+        trail.iter().filter(|e| !e.findings.is_empty()).count(),
+        usize::from(!fx.base.is_empty()),
+        "{trail:#?}"
+    );
 }
 
 #[tokio::test]
@@ -445,4 +508,83 @@ async fn gate_4_5_passes_with_the_infrastructure_lead_business_sponsor_and_secur
 #[tokio::test]
 async fn gate_5_6_passes_with_the_infrastructure_lead_and_compliance() {
     happy_path("5-6").await;
+}
+
+#[tokio::test]
+async fn adoptbot_audit_prints_the_policy_and_the_evidence_and_flags_a_bypass() {
+    let (tmp, forge) = setup();
+    let n = open_gate(
+        &forge,
+        tmp.path(),
+        "gate/phase-5",
+        &gate_change(tmp.path(), "scale-and-governance"),
+    )
+    .await;
+    for who in ["maria-hernandez", "sofia-lindqvist", "lena-fischer"] {
+        review(&forge, n, who, ReviewState::Approved).await;
+    }
+    assert_eq!(gate_check(&forge, n).await.0, Some(Conclusion::Success));
+    forge.merge_pull(n, "maria-hernandez").unwrap();
+    on(
+        &forge,
+        &pr_event(PrAction::Closed, forge.pull(n).await.unwrap()),
+    )
+    .await;
+    let audit = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_adoptbot"))
+            .arg("audit")
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let dir = tmp.path().to_str().unwrap();
+    let (code, text) = audit(&[dir]);
+    assert_eq!(code, Some(0), "{text}");
+    for line in [
+        "phase 4 (experimentation) -> 5 (scale-and-governance)",
+        &format!(
+            "gate 4-5: advance #{n} \"Gate 4-5: scale and governance\" by @akira-kimura: PASSED"
+        ),
+        "policy: rules read at",
+        "[pass] At least 2 validated use cases",
+        "role security-lead approved: @lena-fischer (id",
+        "1 entries, 0 to look at.",
+    ] {
+        assert!(text.contains(line), "missing `{line}` in:\n{text}");
+    }
+    let (code, json) = audit(&["--git", dir, "--rev", "main", "--format", "json"]);
+    assert_eq!(code, Some(0));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["entries"][0]["record"]["passed"], true, "{json}");
+
+    // Someone pushes a phase change straight to main: the trail flags it, and exits 1.
+    let adoption = std::fs::read_to_string(tmp.path().join("adoption.yaml"))
+        .unwrap()
+        .replace("phase: experimentation", "phase: continuous-adoption")
+        .replace("phase: scale-and-governance", "phase: continuous-adoption");
+    forge
+        .commit_as(
+            "main",
+            None,
+            "Mallory",
+            "mallory@contoso.com",
+            "Skip ahead",
+            &[FileChange {
+                path: "adoption.yaml".into(),
+                content: Some(adoption),
+            }],
+        )
+        .unwrap();
+    let (code, text) = audit(&[dir, "--rev", "main"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("phase 5 (scale-and-governance) -> 6 (continuous-adoption)")
+            && text.contains("! no gate record")
+            && text.contains("2 entries, 1 to look at."),
+        "{text}"
+    );
 }

@@ -142,13 +142,49 @@ fn latest_by_reviewer(reviews: &[Review]) -> BTreeMap<u64, &Review> {
     latest
 }
 
-/// Judges every approver role. `holders` maps each role to its members' numeric ids (with
-/// their logins, for messages), resolved from `adoption.yaml` by the runner; a role absent
-/// from it has no members. The author is known by id and login: either one matching keeps
-/// their own approval out, so an author whose id could not be resolved still cannot approve.
+/// Who holds a role: the members of its teams, by numeric id (team membership is by
+/// account), and the people `adoption.yaml` names by login, matched against a reviewer's
+/// current login (which is what resolving the login at the time of the run gives, without
+/// a call per person).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Holders {
+    pub ids: BTreeMap<u64, String>,
+    pub logins: Vec<String>,
+}
+
+impl Holders {
+    /// The holder's login if the reviewer `(id, login)` holds the role.
+    fn holds(&self, id: u64, login: &str) -> Option<String> {
+        self.ids.get(&id).cloned().or_else(|| {
+            self.logins
+                .iter()
+                .any(|l| l.eq_ignore_ascii_case(login))
+                .then(|| login.to_owned())
+        })
+    }
+
+    fn is_empty(&self) -> bool {
+        self.ids.is_empty() && self.logins.is_empty()
+    }
+
+    /// Every holder is the author.
+    fn only(&self, author: (u64, &str)) -> bool {
+        !self.is_empty()
+            && self
+                .ids
+                .iter()
+                .all(|(id, l)| *id == author.0 || l.eq_ignore_ascii_case(author.1))
+            && self.logins.iter().all(|l| l.eq_ignore_ascii_case(author.1))
+    }
+}
+
+/// Judges every approver role. `holders` maps each role to who holds it, from the base's
+/// `adoption.yaml`; a role absent from it has no members. The author is known by id and
+/// login: either one matching keeps their own approval out, so an author whose id could not
+/// be resolved still cannot approve.
 pub fn approvals(
     roles: &[Id],
-    holders: &BTreeMap<Id, BTreeMap<u64, String>>,
+    holders: &BTreeMap<Id, Holders>,
     author: (u64, &str),
     head_sha: &str,
     reviews: &[Review],
@@ -162,7 +198,7 @@ pub fn approvals(
             let mut notes = Vec::new();
             let mut blocked = false;
             for (uid, r) in &latest {
-                let Some(login) = members.and_then(|m| m.get(uid)) else {
+                let Some(login) = members.and_then(|m| m.holds(*uid, &r.user_login)) else {
                     continue;
                 };
                 match r.state {
@@ -187,8 +223,14 @@ pub fn approvals(
                     ReviewState::Commented | ReviewState::Pending => {}
                 }
             }
-            if members.is_none_or(|m| m.is_empty()) {
-                notes.push("nobody holds this role".into());
+            match members {
+                None => notes.push("nobody holds this role".into()),
+                Some(m) if m.is_empty() => notes.push("nobody holds this role".into()),
+                Some(m) if m.only(author) => notes.push(format!(
+                    "only @{}, who opened this PR, holds this role: another holder must approve (add one in a separate PR that changes the roles)",
+                    author.1
+                )),
+                Some(_) => {}
             }
             let met = !approved_by.is_empty() && !blocked;
             RoleApproval {
@@ -203,11 +245,15 @@ pub fn approvals(
 }
 
 /// Reviews from people who hold none of the roles: shown, never counted.
-pub fn outsiders(holders: &BTreeMap<Id, BTreeMap<u64, String>>, reviews: &[Review]) -> Vec<String> {
-    let members: BTreeSet<u64> = holders.values().flat_map(|m| m.keys().copied()).collect();
+pub fn outsiders(holders: &BTreeMap<Id, Holders>, reviews: &[Review]) -> Vec<String> {
     let mut out: Vec<String> = latest_by_reviewer(reviews)
         .values()
-        .filter(|r| r.state == ReviewState::Approved && !members.contains(&r.user_id))
+        .filter(|r| {
+            r.state == ReviewState::Approved
+                && holders
+                    .values()
+                    .all(|h| h.holds(r.user_id, &r.user_login).is_none())
+        })
         .map(|r| r.user_login.clone())
         .collect();
     out.sort();
@@ -234,19 +280,21 @@ mod tests {
             user_id: user,
             state,
             commit_id: commit.into(),
+            submitted_at: None,
         }
     }
 
-    fn holders() -> BTreeMap<Id, BTreeMap<u64, String>> {
+    fn team(members: &[(u64, &str)]) -> Holders {
+        Holders {
+            ids: members.iter().map(|(i, l)| (*i, l.to_string())).collect(),
+            logins: Vec::new(),
+        }
+    }
+
+    fn holders() -> BTreeMap<Id, Holders> {
         let mut h = BTreeMap::new();
-        h.insert(
-            id("infrastructure-lead"),
-            BTreeMap::from([(10, "alice".to_string())]),
-        );
-        h.insert(
-            id("security-lead"),
-            BTreeMap::from([(20, "carol".to_string()), (21, "dave".to_string())]),
-        );
+        h.insert(id("infrastructure-lead"), team(&[(10, "alice")]));
+        h.insert(id("security-lead"), team(&[(20, "carol"), (21, "dave")]));
         h
     }
 
@@ -358,7 +406,7 @@ mod tests {
             review(2, 20, "carol", ReviewState::Approved, "head"),
         ];
         let mut h = holders();
-        h.get_mut(&id("security-lead")).unwrap().remove(&20);
+        h.get_mut(&id("security-lead")).unwrap().ids.remove(&20);
         let a = approvals(&roles(), &h, (AUTHOR, "akira"), "head", &r);
         assert!(!a[1].met, "{a:?}");
         h.remove(&id("security-lead"));

@@ -113,6 +113,15 @@ struct RawPull {
     user: User,
     head: RawRef,
     base: RawRef,
+    #[serde(default)]
+    requested_reviewers: Option<Vec<User>>,
+    #[serde(default)]
+    requested_teams: Option<Vec<RawTeam>>,
+}
+
+#[derive(Deserialize)]
+struct RawTeam {
+    slug: String,
 }
 
 impl RawPull {
@@ -129,11 +138,24 @@ impl RawPull {
             body: self.body.unwrap_or_default(),
             state,
             author: self.user.login,
+            author_id: self.user.id,
             head_branch: self.head.branch,
             head_sha: self.head.sha,
             base_branch: self.base.branch,
             base_sha: self.base.sha,
             merge_sha: if merged { self.merge_commit_sha } else { None },
+            requested_users: self
+                .requested_reviewers
+                .unwrap_or_default()
+                .into_iter()
+                .map(|u| u.login)
+                .collect(),
+            requested_teams: self
+                .requested_teams
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| t.slug)
+                .collect(),
         }
     }
 }

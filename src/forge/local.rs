@@ -196,7 +196,8 @@ impl LocalForge {
                 return Ok(());
             }
             ensure_open(&rec.pull, "closed")?;
-            rec.pull = live(repo, rec.pull.clone());
+            let now = live(repo, rec);
+            rec.pull = now;
             rec.pull.state = PrState::Closed;
             Ok(())
         })
@@ -246,6 +247,8 @@ impl LocalForge {
                 user_id: records.user_id(login),
                 state,
                 commit_id,
+                submitted_at: (state != ReviewState::Pending)
+                    .then(|| chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
             };
             records.reviews.push(ReviewRecord {
                 number,
@@ -346,7 +349,8 @@ impl LocalForge {
         self.query(|repo, state| {
             let mut state = state.clone();
             for rec in &mut state.pulls {
-                rec.pull = live(repo, rec.pull.clone());
+                let now = live(repo, rec);
+                rec.pull = now;
             }
             Ok(state)
         })
@@ -414,7 +418,7 @@ impl LocalForge {
 
     fn pull_now(&self, number: u64) -> ForgeResult<PullRequest> {
         self.query(|repo, state| match state.pull(number) {
-            Some(rec) => Ok(live(repo, rec.pull.clone())),
+            Some(rec) => Ok(with_author_id(live(repo, rec), state)),
             None => Err(state::no_pull(number, state.has_issue(number))),
         })
     }
@@ -422,7 +426,21 @@ impl LocalForge {
 
 /// An open pull request with the SHAs its branches point to now; others as recorded. A
 /// branch that was deleted keeps its last SHA.
-fn live(repo: &git2::Repository, mut pr: PullRequest) -> PullRequest {
+/// The author's numeric id, once the records have given them one (0 until then; the author
+/// is known by login too).
+fn with_author_id(mut pr: PullRequest, state: &State) -> PullRequest {
+    pr.author_id = state
+        .user_ids
+        .get(&pr.author.to_ascii_lowercase())
+        .copied()
+        .unwrap_or(0);
+    pr
+}
+
+fn live(repo: &git2::Repository, rec: &PullRecord) -> PullRequest {
+    let mut pr = rec.pull.clone();
+    pr.requested_users = rec.requested_reviewers.iter().cloned().collect();
+    pr.requested_teams = rec.requested_teams.iter().cloned().collect();
     if pr.state == PrState::Open {
         for (branch, sha) in [
             (&pr.head_branch, &mut pr.head_sha),
@@ -546,11 +564,14 @@ fn open_pull(
         body: body.to_owned(),
         state: PrState::Open,
         author: author.to_owned(),
+        author_id: 0,
         head_branch: head_branch.to_owned(),
         head_sha: head.to_string(),
         base_branch: base_branch.to_owned(),
         base_sha: base.to_string(),
         merge_sha: None,
+        requested_users: Vec::new(),
+        requested_teams: Vec::new(),
     };
     state.pulls.push(PullRecord {
         pull: pull.clone(),
@@ -674,7 +695,7 @@ impl Forge for LocalForge {
                 .pulls
                 .iter()
                 .filter(|p| p.pull.head_branch.starts_with(prefix))
-                .map(|p| live(repo, p.pull.clone()))
+                .map(|p| with_author_id(live(repo, p), state))
                 .collect())
         })
     }

@@ -31,12 +31,21 @@ pub struct PullRequest {
     pub state: PrState,
     /// The login of whoever opened it.
     pub author: String,
+    /// Their numeric id (0 when the forge does not say).
+    #[serde(default)]
+    pub author_id: u64,
     pub head_branch: String,
     pub head_sha: Sha,
     pub base_branch: String,
     pub base_sha: Sha,
     /// The merge commit, once merged.
     pub merge_sha: Option<Sha>,
+    /// Whose review it waits for, as the forge showed the pull request: user logins and
+    /// team slugs. A person leaves the list once they review.
+    #[serde(skip)]
+    pub requested_users: Vec<String>,
+    #[serde(skip)]
+    pub requested_teams: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,6 +145,9 @@ pub struct Review {
     /// The commit the review was given on; empty if GitHub no longer knows it (the commit was
     /// garbage-collected), so that it never equals a head.
     pub commit_id: Sha,
+    /// When it was submitted (RFC 3339), if the forge says; `None` while pending.
+    #[serde(default)]
+    pub submitted_at: Option<String>,
 }
 
 /// What a review says. Serialised in snake case (`changes_requested`), as webhook payloads

@@ -5,6 +5,7 @@
 pub mod dir;
 pub mod framework;
 pub mod git;
+pub mod history;
 pub mod snapshot;
 pub mod yaml;
 

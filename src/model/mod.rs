@@ -2,6 +2,7 @@
 //! as data, and diagnostics. No I/O here.
 
 pub mod adoption;
+pub mod audit;
 pub mod diagnostic;
 pub mod experiment;
 pub mod framework;

@@ -446,6 +446,9 @@ mod tests {
             base_branch: "main".into(),
             base_sha: "b".into(),
             merge_sha: None,
+            author_id: 0,
+            requested_users: Vec::new(),
+            requested_teams: Vec::new(),
         }
     }
 
@@ -509,7 +512,11 @@ mod tests {
             author_email: "alice@contoso.com".into(),
         };
         assert_eq!(
-            pull(&changed, &[pr(3, PrState::Open, body)], std::slice::from_ref(&human)),
+            pull(
+                &changed,
+                &[pr(3, PrState::Open, body)],
+                std::slice::from_ref(&human)
+            ),
             PullPlan::HumanEdited { number: 3 }
         );
         // Asked to render over the person's commits: even an unchanged PR is pushed again.

@@ -1,6 +1,7 @@
 //! Report: findings, diagnostics and plans for people (aligned text) and for scripts
 //! (JSON in a stable, documented shape: docs/plan-json.md).
 
+pub mod audit;
 pub mod gate;
 pub mod json;
 pub mod request;

@@ -98,6 +98,26 @@ pub enum Command {
     },
     /// Measure loading and evaluation on a generated repository against a bare parse.
     Bench(super::bench::BenchArgs),
+    /// Print the audit trail of decision gates from git history: every phase change on REV's
+    /// history with the gate record that approved it (policy, approvals, evidence), and what
+    /// an auditor should look at. Exit 1 when something needs looking at.
+    Audit {
+        /// A clone of the adoption repository.
+        #[arg(
+            value_name = "DIR",
+            required_unless_present = "git",
+            conflicts_with = "git"
+        )]
+        dir: Option<PathBuf>,
+        /// A git repository (bare or not) to read instead.
+        #[arg(long, value_name = "REPO")]
+        git: Option<PathBuf>,
+        /// The branch whose history is audited.
+        #[arg(long, value_name = "REV", default_value = "HEAD")]
+        rev: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -138,6 +158,38 @@ pub fn main() -> ExitCode {
 /// repository are reported and give exit 1.
 pub fn run(command: Command) -> Result<ExitCode, String> {
     match command {
+        Command::Audit {
+            dir,
+            git,
+            rev,
+            format,
+        } => {
+            let path = git
+                .or(dir)
+                .ok_or("name a clone of the adoption repository, or --git REPO")?;
+            let history = crate::load::history::read(&path, &rev)?;
+            let entries = report::audit::trail(&history.changes, &history.records);
+            match format {
+                Format::Text => {
+                    print!(
+                        "{}",
+                        report::audit::text(&entries, &format!("{} at {rev}", path.display()))
+                    );
+                    for p in &history.problems {
+                        println!("note: {p}");
+                    }
+                }
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "entries": entries,
+                        "problems": history.problems,
+                    }))
+                    .map_err(|e| e.to_string())?
+                ),
+            }
+            Ok(exit(entries.iter().any(|e| !e.findings.is_empty())))
+        }
         Command::Validate {
             source,
             format,

@@ -68,6 +68,9 @@ pub async fn handle<F: Forge>(forge: &F, event: &Event, clock: Clock) -> ForgeRe
             ..
         } if pull.state == PrState::Merged && !pull.head_branch.starts_with("adoptbot/") => {
             let files = forge.pull_files(pull.number).await?;
+            if touches_rules(&files) {
+                gate_merged(forge, pull, clock, &mut applied).await?;
+            }
             let requests: BTreeMap<Id, u64> = files
                 .iter()
                 .filter(|f| f.status != FileStatus::Removed)
@@ -392,16 +395,48 @@ fn touches_rules(files: &[crate::forge::ChangedFile]) -> bool {
         .any(|f| f.path == "adoption.yaml" || f.path.starts_with("phases/"))
 }
 
-/// A gate request: a PR that changes the phase (or the rules). Rules, roles and phases are
-/// read at the base commit, deliverables at the head. One checklist comment, one check
-/// `adoptbot/gate (<base>)`, and review requests to the roles still missing.
-async fn gate_pr<F: Forge>(
+/// A gate request judged: everything the verdict rests on, read through the forge.
+struct Judged {
+    step: crate::evaluate::approval::Step,
+    /// The phases at the base and at the head.
+    phases: (crate::model::Phase, crate::model::Phase),
+    gate: Option<String>,
+    rule_changes: Vec<String>,
+    deliverables: Vec<crate::evaluate::DeliverableResult>,
+    roles: Vec<crate::evaluate::approval::RoleApproval>,
+    outsiders: Vec<String>,
+    reviews: Vec<crate::forge::Review>,
+    /// Who holds each role, as `adoption.yaml` names them at the base: (users, team slugs).
+    askable: BTreeMap<Id, (Vec<String>, Vec<String>)>,
+}
+
+impl Judged {
+    fn view<'a>(&'a self, pull: &'a PullRequest) -> report::gate::GateView<'a> {
+        report::gate::GateView {
+            base_branch: &pull.base_branch,
+            head_sha: &pull.head_sha,
+            step: &self.step,
+            gate: self.gate.as_deref(),
+            rule_changes: &self.rule_changes,
+            deliverables: &self.deliverables,
+            roles: &self.roles,
+            outsiders: &self.outsiders,
+        }
+    }
+}
+
+/// Judges a PR that touches `adoption.yaml` or `phases/`. Rules, roles and phases are read at
+/// the base commit, deliverables at the head. `None` when it is not a gate request: the
+/// phase and the rules stay as they are (or `adoption.yaml` cannot be read; a note says so).
+/// Reads: two snapshots, the members of each role team, and the reviews. People named by
+/// login are matched against the reviewer's current login, so they cost no call.
+async fn judge_gate<F: Forge>(
     forge: &F,
     pull: &PullRequest,
     clock: Clock,
     applied: &mut Applied,
-) -> ForgeResult<()> {
-    use crate::evaluate::approval::{self, Step};
+) -> ForgeResult<Option<Judged>> {
+    use crate::evaluate::approval::{self, Holders, Step};
     let base_snap = forge.snapshot(&pull.base_sha).await?;
     let head_snap = forge.snapshot(&pull.head_sha).await?;
     let base = crate::analyse(&base_snap, clock.today)
@@ -416,24 +451,26 @@ async fn gate_pr<F: Forge>(
             "#{}: adoption.yaml could not be read at the base or the head",
             pull.number
         ));
-        return Ok(());
+        return Ok(None);
     };
     let rule_changes = approval::rule_changes(&base_snap, &head_snap, base_adoption, head_adoption);
-    let step = approval::step(
-        base_adoption.phase.value,
-        head_adoption.phase.value,
-        &pull.body,
-    );
+    let (from, to) = (base_adoption.phase.value, head_adoption.phase.value);
+    if from == to && rule_changes.is_empty() {
+        return Ok(None);
+    }
+    let step = approval::step(from, to, &pull.body);
     // The gate that judges: for an advance, the exit gate of the phase left; for a rollback,
-    // the gate between the two phases; for a rules-only PR, the current phase's exit gate.
+    // the gate between the two phases; for a rules-only PR, the current phase's exit gate
+    // (in the last phase, which has none, the gate that entered it).
     let gate_phase = match &step {
         Step::Advance { from, .. } => Some(*from),
         Step::Rollback { to, .. } => Some(*to),
-        Step::Invalid { .. }
-            if !rule_changes.is_empty()
-                && base_adoption.phase.value == head_adoption.phase.value =>
-        {
-            Some(base_adoption.phase.value)
+        Step::Invalid { .. } if !rule_changes.is_empty() && from == to => {
+            if base.framework.exit_gate(from).is_some() {
+                Some(from)
+            } else {
+                crate::model::Phase::from_number(from.number().saturating_sub(1))
+            }
         }
         Step::Invalid { .. } => None,
     };
@@ -455,82 +492,166 @@ async fn gate_pr<F: Forge>(
         .as_ref()
         .map(|(_, g)| g.approvers.clone())
         .unwrap_or_default();
-    // Role holders by numeric id, from the base's adoption.yaml.
-    let mut holders: BTreeMap<Id, BTreeMap<u64, String>> = BTreeMap::new();
+    let mut holders: BTreeMap<Id, Holders> = BTreeMap::new();
+    let mut askable = BTreeMap::new();
     for role in &roles {
         let Some(h) = base_adoption.roles.get(role) else {
             continue;
         };
         let entry = holders.entry(role.clone()).or_default();
-        for login in &h.users {
-            match forge.user(login.as_str()).await {
-                Ok(m) => {
-                    entry.insert(m.id, m.login);
-                }
-                Err(ForgeError::NotFound(_)) => applied
-                    .notes
-                    .push(format!("role `{role}`: no account `{login}`")),
-                Err(e) => return Err(e),
-            }
-        }
+        entry.logins = h.users.iter().map(|u| u.to_string()).collect();
         for team in &h.teams {
             for m in forge.team_members(&team.org, &team.slug).await? {
-                entry.insert(m.id, m.login);
+                entry.ids.insert(m.id, m.login);
             }
         }
+        askable.insert(
+            role.clone(),
+            (
+                entry.logins.clone(),
+                h.teams.iter().map(|t| t.slug.clone()).collect(),
+            ),
+        );
     }
-    let author_id = forge.user(&pull.author).await.map(|m| m.id).unwrap_or(0);
     let reviews = forge.reviews(pull.number).await?;
     let role_results = approval::approvals(
         &roles,
         &holders,
-        (author_id, &pull.author),
+        (pull.author_id, &pull.author),
         &pull.head_sha,
         &reviews,
     );
     let outsiders = approval::outsiders(&holders, &reviews);
-    let view = report::gate::GateView {
-        base_branch: &pull.base_branch,
-        head_sha: &pull.head_sha,
-        step: &step,
-        gate: gate.as_ref().map(|(_, g)| g.id.as_str()),
-        rule_changes: &rule_changes,
-        deliverables: &deliverables,
-        roles: &role_results,
-        outsiders: &outsiders,
-    };
+    Ok(Some(Judged {
+        step,
+        phases: (from, to),
+        gate: gate.map(|(_, g)| g.id),
+        rule_changes,
+        deliverables,
+        roles: role_results,
+        outsiders,
+        reviews,
+        askable,
+    }))
+}
+
+/// A gate request: one checklist comment, one check `adoptbot/gate (<base>)`, and review
+/// requests to the roles still missing. A PR that touches `adoption.yaml` without changing
+/// the phase or the rules is not a gate request: its gate check passes and says so, and a
+/// checklist left from an earlier head says it no longer applies.
+async fn gate_pr<F: Forge>(
+    forge: &F,
+    pull: &PullRequest,
+    clock: Clock,
+    applied: &mut Applied,
+) -> ForgeResult<()> {
+    let judged = judge_gate(forge, pull, clock, applied).await?;
+    let key = format!("gate/{}", pull.base_branch);
     let comments = forge.comments(pull.number).await?;
+    let bot = forge.bot_login();
+    // A checklist for another base (the PR was retargeted) no longer applies: say so in place.
+    for c in comments.iter().filter(|c| c.author == bot) {
+        let Some((k, _, _)) = reconcile::parse_marker(&c.body) else {
+            continue;
+        };
+        let Some(old_base) = k.strip_prefix("gate/") else {
+            continue;
+        };
+        if k == key {
+            continue;
+        }
+        let stale = DesiredComment {
+            issue: pull.number,
+            key: k.clone(),
+            body: format!(
+                "### adoptbot: this checklist no longer applies\n\nIt judged this PR against `{old_base}`; the PR now targets `{}`, and only the check `adoptbot/gate ({})` counts.",
+                pull.base_branch, pull.base_branch
+            ),
+            valid_at: clock.valid_at,
+        };
+        if let Some(w) = reconcile::comment(&stale, &comments, bot) {
+            apply(forge, w, applied).await?;
+        }
+    }
+    let checks = forge.check_runs(&pull.head_sha).await?;
+    let Some(judged) = judged else {
+        let spec = crate::forge::CheckRunSpec {
+            name: format!("adoptbot/gate ({})", pull.base_branch),
+            head_sha: pull.head_sha.clone(),
+            conclusion: crate::forge::Conclusion::Success,
+            title: "not a gate request: the phase and the rules stay as they are".into(),
+            summary: "This PR changes `adoption.yaml` or `phases/` without changing the phase, the roles or the rules the gates are judged by.".into(),
+            annotations: Vec::new(),
+        };
+        if reconcile::find_marked(&comments, bot, &key).is_some() {
+            let moot = DesiredComment {
+                issue: pull.number,
+                key: key.clone(),
+                body: "### adoptbot: no longer a gate request\n\nThis PR no longer changes the phase or the rules, so no gate judges it.".into(),
+                valid_at: clock.valid_at,
+            };
+            if let Some(w) = reconcile::comment(&moot, &comments, bot) {
+                apply(forge, w, applied).await?;
+            }
+        }
+        if let Some(w) = reconcile::check(&spec, &checks) {
+            apply(forge, w, applied).await?;
+        }
+        return Ok(());
+    };
+    let view = judged.view(pull);
     let desired = DesiredComment {
         issue: pull.number,
-        key: format!("gate/{}", pull.base_branch),
+        key,
         body: report::gate::comment(&view),
         valid_at: clock.valid_at,
     };
-    if let Some(write) = reconcile::comment(&desired, &comments, forge.bot_login()) {
+    if let Some(write) = reconcile::comment(&desired, &comments, bot) {
         apply(forge, write, applied).await?;
     }
-    let checks = forge.check_runs(&pull.head_sha).await?;
     if let Some(write) = reconcile::check(&report::gate::check(&view), &checks) {
         apply(forge, write, applied).await?;
     }
-    // Ask the roles still missing, once each.
-    let (asked_users, asked_teams) = forge.requested_reviewers(pull.number).await?;
+    // Ask the roles still missing, once per head commit: not the author, not anyone already
+    // asked (the pull request lists them) or who has reviewed this head already. Someone
+    // whose approval went to an earlier commit is asked again.
+    let reviewed = |login: &str| {
+        judged
+            .reviews
+            .iter()
+            .any(|r| r.user_login.eq_ignore_ascii_case(login) && r.commit_id == pull.head_sha)
+    };
     let mut users = Vec::new();
     let mut teams = Vec::new();
-    for r in role_results
+    for r in judged
+        .roles
         .iter()
         .filter(|r| !r.met && r.approved_by.is_empty())
     {
-        if let Some(h) = base_adoption.roles.get(&r.role) {
-            users.extend(h.users.iter().map(|u| u.to_string()).filter(|u| {
-                !u.eq_ignore_ascii_case(&pull.author)
-                    && !asked_users.iter().any(|a| a.eq_ignore_ascii_case(u))
-            }));
-            teams.extend(
-                h.teams
+        if let Some((role_users, role_teams)) = judged.askable.get(&r.role) {
+            users.extend(
+                role_users
                     .iter()
-                    .map(|t| t.slug.clone())
-                    .filter(|t| !asked_teams.iter().any(|a| a.eq_ignore_ascii_case(t))),
+                    .filter(|u| {
+                        !u.eq_ignore_ascii_case(&pull.author)
+                            && !reviewed(u)
+                            && !pull
+                                .requested_users
+                                .iter()
+                                .any(|a| a.eq_ignore_ascii_case(u))
+                    })
+                    .cloned(),
+            );
+            teams.extend(
+                role_teams
+                    .iter()
+                    .filter(|t| {
+                        !pull
+                            .requested_teams
+                            .iter()
+                            .any(|a| a.eq_ignore_ascii_case(t))
+                    })
+                    .cloned(),
             );
         }
     }
@@ -538,6 +659,13 @@ async fn gate_pr<F: Forge>(
     users.dedup();
     teams.sort();
     teams.dedup();
+    if !users.is_empty() || !teams.is_empty() {
+        // The event's copy of the pull request may be older than the requests already made
+        // (a replayed delivery): ask the forge before asking anyone.
+        let (asked_users, asked_teams) = forge.requested_reviewers(pull.number).await?;
+        users.retain(|u| !asked_users.iter().any(|a| a.eq_ignore_ascii_case(u)));
+        teams.retain(|t| !asked_teams.iter().any(|a| a.eq_ignore_ascii_case(t)));
+    }
     if !users.is_empty() || !teams.is_empty() {
         // A refused request (a team outside the repository's organisation, say) must not stop
         // the verdict, which is already written: note it and go on.
@@ -559,6 +687,87 @@ async fn gate_pr<F: Forge>(
             who.join(", ")
         ));
     }
+    Ok(())
+}
+
+/// A gate request merged: its verdict at the merge goes on the audit branch, once. A merge
+/// the gate did not pass is recorded too, so that the trail shows it.
+async fn gate_merged<F: Forge>(
+    forge: &F,
+    pull: &PullRequest,
+    clock: Clock,
+    applied: &mut Applied,
+) -> ForgeResult<()> {
+    use report::audit;
+    let recorded: Vec<crate::forge::Commit> =
+        match forge.branch_commits(&pull.base_branch, audit::BRANCH).await {
+            Ok(c) => c,
+            Err(ForgeError::NotFound(_)) => Vec::new(),
+            Err(e) => return Err(e),
+        };
+    let key = audit::key(pull.number);
+    let trailer = format!("{} {key}", audit::TRAILER);
+    if recorded
+        .iter()
+        .any(|c| c.message.lines().any(|l| l.trim() == trailer))
+    {
+        applied
+            .notes
+            .push(format!("#{} is on the audit trail already", pull.number));
+        return Ok(());
+    }
+    let Some(judged) = judge_gate(forge, pull, clock, applied).await? else {
+        applied.notes.push(format!(
+            "#{} changed neither the phase nor the rules: nothing to record",
+            pull.number
+        ));
+        return Ok(());
+    };
+    let at = chrono::DateTime::from_timestamp(clock.valid_at, 0)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default();
+    let record = audit::record(
+        &judged.view(pull),
+        pull,
+        &judged.reviews,
+        judged.phases,
+        &at,
+    );
+    let Some(parent) = recorded
+        .last()
+        .map(|c| c.sha.clone())
+        .or_else(|| pull.merge_sha.clone())
+    else {
+        applied.notes.push(format!(
+            "#{} has no merge commit to start the audit branch from",
+            pull.number
+        ));
+        return Ok(());
+    };
+    let body = serde_json::to_string_pretty(&record)
+        .map_err(|e| ForgeError::Other(format!("could not write the audit record: {e}")))?;
+    let message = format!(
+        "Gate {} record for #{} ({})\n\n{trailer}\n{} {}",
+        record.gate.as_deref().unwrap_or("request"),
+        pull.number,
+        if record.passed {
+            "passed"
+        } else {
+            "merged without passing"
+        },
+        reconcile::TRAILER,
+        key
+    );
+    let write = Write::PushBranch {
+        branch: audit::BRANCH.into(),
+        parent,
+        message,
+        files: vec![crate::forge::FileChange {
+            path: audit::path(&record),
+            content: Some(body + "\n"),
+        }],
+    };
+    apply(forge, write, applied).await?;
     Ok(())
 }
 

@@ -375,7 +375,11 @@ pub fn pull_json(repo: &Repo, pull: &Pull, simple: bool) -> Value {
     let full = repo.full_name();
     let n = pull.number;
     let head_sha = repo.pull_head(pull);
-    let base_sha = repo.resolve(&pull.base_ref).unwrap_or_default();
+    let base_sha = pull
+        .closed_base_sha
+        .clone()
+        .or_else(|| repo.resolve(&pull.base_ref))
+        .unwrap_or_default();
     let head_repo = pull.fork.clone().unwrap_or_else(|| full.clone());
     let head_owner = head_repo.split('/').next().unwrap_or_default().to_string();
     let template = if simple {
@@ -867,6 +871,7 @@ fn update_pull(ctx: &mut Ctx, n: &str) -> Outcome {
             match ctx.repo.branches.get(&pull.head_ref) {
                 Some(_) if pull.fork.is_none() => {
                     updated.open = true;
+                    updated.closed_base_sha = None;
                     updated.closed_at = None;
                 }
                 _ => {

@@ -159,6 +159,11 @@ impl GitHubSim {
 
     /// A simulator whose `main` holds the example organisation `examples/contoso`.
     pub async fn contoso() -> GitHubSim {
+        GitHubSim::contoso_with(Options::default()).await
+    }
+
+    /// [`GitHubSim::contoso`] with other options.
+    pub async fn contoso_with(options: Options) -> GitHubSim {
         fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<(String, String)>) {
             for e in std::fs::read_dir(dir).expect("read examples").flatten() {
                 let p = e.path();
@@ -178,7 +183,7 @@ impl GitHubSim {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/contoso");
         let mut files = Vec::new();
         walk(&root, &root, &mut files);
-        let sim = GitHubSim::start().await;
+        let sim = GitHubSim::start_with(options).await;
         sim.repo(|r| {
             let changes: Vec<(&str, Option<&str>)> = files
                 .iter()

@@ -63,6 +63,9 @@ pub struct Pull {
     pub updated_at: String,
     pub requested_reviewers: Vec<String>,
     pub requested_teams: Vec<String>,
+    /// The base's commit when the pull request was closed or merged: GitHub stops moving
+    /// `base.sha` then (for a merge, the base just before it).
+    pub closed_base_sha: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -432,6 +435,7 @@ impl Repo {
                 updated_at: now,
                 requested_reviewers: Vec::new(),
                 requested_teams: Vec::new(),
+                closed_base_sha: None,
             },
         );
         number
@@ -471,7 +475,7 @@ impl Repo {
         let tree = self.commits[&head].tree.clone();
         let merge = self.put_commit(
             tree,
-            vec![base, head.clone()],
+            vec![base.clone(), head.clone()],
             &format!("Merge pull request #{number}"),
             "GitHub",
             "noreply@github.com",
@@ -484,16 +488,19 @@ impl Repo {
         p.merged_at = Some(now.clone());
         p.closed_at = Some(now);
         p.merge_commit_sha = Some(merge.clone());
+        p.closed_base_sha = Some(base);
         merge
     }
 
     pub fn close_pull(&mut self, number: u64) {
         let now = self.now();
         let head = self.pull_head(&self.pulls[&number]);
+        let base = self.resolve(&self.pulls[&number].base_ref);
         let p = self.pulls.get_mut(&number).expect("pull");
         p.open = false;
         p.head_sha = head;
         p.closed_at = Some(now);
+        p.closed_base_sha = base;
     }
 
     /// Opens a plain issue.

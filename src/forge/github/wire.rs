@@ -14,6 +14,14 @@ pub const GHOST: &str = "ghost";
 #[derive(Debug, Clone, Deserialize)]
 pub struct User {
     pub login: String,
+    #[serde(default)]
+    pub id: u64,
+}
+
+/// A team as a review request names it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TeamSlug {
+    pub slug: String,
 }
 
 /// `GET /repos/{owner}/{repo}` (the `full-repository` schema).
@@ -66,6 +74,10 @@ pub struct PullRequest {
     pub base: PullRef,
     pub merged_at: Option<String>,
     pub merge_commit_sha: Option<String>,
+    #[serde(default)]
+    pub requested_reviewers: Option<Vec<User>>,
+    #[serde(default)]
+    pub requested_teams: Option<Vec<TeamSlug>>,
 }
 
 /// One end of a pull request.
@@ -99,6 +111,7 @@ impl PullRequest {
             title: self.title,
             body: self.body.unwrap_or_default(),
             state,
+            author_id: self.user.as_ref().map(|u| u.id).unwrap_or(0),
             author: login_of(self.user),
             head_branch: self.head.name,
             head_sha: self.head.sha,
@@ -106,6 +119,18 @@ impl PullRequest {
             base_sha: self.base.sha,
             // GitHub also fills `merge_commit_sha` with a test merge while a pull is open.
             merge_sha: if merged { self.merge_commit_sha } else { None },
+            requested_users: self
+                .requested_reviewers
+                .unwrap_or_default()
+                .into_iter()
+                .map(|u| u.login)
+                .collect(),
+            requested_teams: self
+                .requested_teams
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| t.slug)
+                .collect(),
         }
     }
 
@@ -313,6 +338,8 @@ pub struct Review {
     pub state: String,
     /// Null when the commit was garbage-collected.
     pub commit_id: Option<String>,
+    #[serde(default)]
+    pub submitted_at: Option<String>,
 }
 
 impl Review {
@@ -329,6 +356,7 @@ impl Review {
             user_id,
             state: ReviewState::from_github(&self.state).unwrap_or(ReviewState::Commented),
             commit_id: self.commit_id.unwrap_or_default(),
+            submitted_at: self.submitted_at,
         }
     }
 }
