@@ -126,6 +126,7 @@ fn plan_json_is_stable_and_documented() {
         "stale",
         "inventory",
         "training",
+        "rollback",
     ] {
         assert!(
             v["findings"].get(key).is_some(),
@@ -139,8 +140,25 @@ fn plan_json_is_stable_and_documented() {
             "experiments[].{key} is not documented"
         );
     }
+    let rollback = &v["findings"]["rollback"];
+    assert_eq!(rollback["gate"], "3-4");
+    for key in rollback.as_object().unwrap().keys() {
+        assert!(
+            doc.contains(&format!("\"{key}\"")),
+            "rollback.{key} is not documented"
+        );
+    }
+    for key in rollback["criteria"][0].as_object().unwrap().keys() {
+        assert!(
+            doc.contains(&format!("\"{key}\"")),
+            "rollback.criteria[].{key} is not documented"
+        );
+    }
     for a in v["actions"].as_array().unwrap() {
-        assert!(["check", "comment", "pull-request"].contains(&a["kind"].as_str().unwrap()));
+        assert!(
+            ["check", "comment", "pull-request", "recommendation"]
+                .contains(&a["kind"].as_str().unwrap())
+        );
     }
 }
 

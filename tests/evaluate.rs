@@ -3,7 +3,7 @@
 
 mod common;
 
-use adoptbot::evaluate::{Lifecycle, Status};
+use adoptbot::evaluate::{Lifecycle, RollbackStatus, Status};
 use adoptbot::model::*;
 use common::{date, experiment, minimal, snapshot_of};
 
@@ -795,4 +795,157 @@ fn an_estimate_above_the_team_budget_left_is_a_warning() {
         .map(|d| (d.place.file.as_str(), d.severity))
         .collect();
     assert_eq!(w, vec![("experiments/b.yaml", Severity::Warning)]);
+}
+
+fn rollback(a: &adoptbot::Analysis) -> Vec<(String, RollbackStatus)> {
+    a.evaluation
+        .rollback
+        .as_ref()
+        .expect("rollback criteria")
+        .criteria
+        .iter()
+        .map(|c| (c.id.to_string(), c.status))
+        .collect()
+}
+
+#[test]
+fn contoso_rollback_criteria_on_the_reference_day() {
+    let a = adoptbot::analyse(
+        &adoptbot::load::dir::read_dir(&common::contoso()).unwrap(),
+        common::contoso_today(),
+    )
+    .unwrap();
+    let r = a.evaluation.rollback.as_ref().unwrap();
+    assert_eq!(
+        (r.gate.as_str(), r.phase, r.to, r.entered_on),
+        (
+            "3-4",
+            Phase::Experimentation,
+            Phase::InfrastructurePreparation,
+            None
+        )
+    );
+    assert_eq!(
+        rollback(&a),
+        vec![
+            ("templates-fail".into(), RollbackStatus::Clear),
+            ("monitoring-gaps".into(), RollbackStatus::NeedsCloud),
+        ]
+    );
+    assert!(!r.triggered);
+    assert!(r.criteria.iter().all(|c| c.cloud.is_some()));
+    let plan = adoptbot::plan::plan(&a.evaluation);
+    assert!(
+        !plan.iter().any(|x| x.key().starts_with("recommendation:")),
+        "{plan:?}"
+    );
+}
+
+/// Phase 5, entered through gate 4-5, with a use case in production at `actual` a month
+/// against an estimate of 9000 USD.
+fn in_production(actual: &str, overrides: Option<&str>) -> Vec<(String, String)> {
+    let adoption = "organisation: Test\nphase: scale-and-governance\nphase_entered_on: 2026-10-01\nroles:\n  infrastructure-lead: { users: [alice] }\n  compliance: { users: [frank] }\n  business-sponsor: { users: [bob] }\n  security-lead: { users: [carol] }\n";
+    let uc = format!("{USE_CASE}actual_monthly_cost: {actual}\n");
+    let mut files = with(
+        minimal(),
+        &[("adoption.yaml", adoption), ("use-cases/chat.yaml", &uc)],
+    );
+    if let Some(o) = overrides {
+        files.push(("phases/overrides.yaml".into(), o.into()));
+    }
+    files
+}
+
+#[test]
+fn a_cost_overrun_is_a_rollback_the_plan_recommends_without_opening_a_pr() {
+    let a = analyse(&in_production("14000 USD", None), "2026-11-20");
+    assert_eq!(
+        rollback(&a),
+        vec![("cost-overrun".into(), RollbackStatus::Triggered)]
+    );
+    let plan = adoptbot::plan::plan(&a.evaluation);
+    let rec: Vec<_> = plan
+        .iter()
+        .filter_map(|x| match x {
+            adoptbot::plan::Action::Recommendation {
+                topic,
+                title,
+                reason,
+            } => Some((topic.as_str(), title.as_str(), reason.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rec.len(), 1, "{plan:?}");
+    assert_eq!(rec[0].0, "rollback");
+    assert_eq!(rec[0].1, "Roll back to phase 4 (Experimentation)");
+    assert!(
+        rec[0].2.contains("`phase: experimentation`"),
+        "{}",
+        rec[0].2
+    );
+    assert!(
+        rec[0].2.contains("`Rollback reason: Use cases exceed cost projections by more than 50% (use-cases/chat.yaml:6: T: 14000 USD/month actual, 9000 USD/month estimated (1.56x))`"),
+        "{}",
+        rec[0].2
+    );
+    assert!(
+        !plan
+            .iter()
+            .any(|x| matches!(x, adoptbot::plan::Action::PullRequest { .. })),
+        "a rollback is for people to request: {plan:?}"
+    );
+    let dashboard = plan
+        .iter()
+        .find(|x| x.key() == "dashboard:dashboard")
+        .unwrap();
+    assert!(
+        format!("{dashboard:?}").contains("gate 4-5 rollback criteria triggered: cost-overrun"),
+        "{dashboard:?}"
+    );
+
+    let text = adoptbot::report::text::plan(&a.evaluation, &plan);
+    for needle in [
+        "Rollback criteria of gate 4-5, entered 2026-10-01, back to phase 4 if triggered: 1 triggered, 0 clear, 0 unknown, 0 needs cloud\n",
+        "  TRIGGERED  cost-overrun  Use cases exceed cost projections by more than 50%\n",
+        "                           use-cases/chat.yaml:6: T: 14000 USD/month actual, 9000 USD/month estimated (1.56x) (needs <= 1.5x the estimate)\n",
+        "  recommended  rollback           Roll back to phase 4 (Experimentation): ",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+
+    let a = analyse(&in_production("13000 USD", None), "2026-11-20");
+    assert_eq!(
+        rollback(&a),
+        vec![("cost-overrun".into(), RollbackStatus::Clear)]
+    );
+}
+
+#[test]
+fn an_override_changes_a_rollback_threshold() {
+    let stricter =
+        "rollback:\n  4-5:\n    cost-overrun:\n      use-case-cost-overrun: { max_ratio: 1.3 }\n";
+    let a = analyse(&in_production("13000 USD", Some(stricter)), "2026-11-20");
+    assert!(codes(&a).is_empty(), "{:?}", codes(&a));
+    assert_eq!(
+        rollback(&a),
+        vec![("cost-overrun".into(), RollbackStatus::Triggered)]
+    );
+    let c = &a.evaluation.rollback.as_ref().unwrap().criteria[0];
+    assert_eq!(
+        c.evidence[0].threshold.as_deref(),
+        Some("<= 1.3x the estimate")
+    );
+}
+
+#[test]
+fn a_phase_entered_in_the_future_is_a_warning_at_its_line() {
+    let a = analyse(&in_production("100 USD", None), "2026-09-01");
+    let d: Vec<_> = a
+        .evaluation
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "date-in-future")
+        .map(|d| (d.place.file.as_str(), d.place.line, d.is_error()))
+        .collect();
+    assert_eq!(d, vec![("adoption.yaml", 3, false)]);
 }

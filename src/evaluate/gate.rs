@@ -90,7 +90,7 @@ pub fn checklist(input: &Input, from: Phase, gate: &GateDef) -> GateChecklist {
     }
 }
 
-fn ev(
+pub(super) fn ev(
     file: impl Into<String>,
     line: u32,
     value: impl Into<String>,
@@ -591,19 +591,19 @@ pub fn run(input: &Input, check: &Check) -> (Status, Vec<Evidence>) {
             let threshold = Some(format!(
                 "passed, no open findings, within {max_age_days} days"
             ));
-            match a.compliance_audits.iter().max_by_key(|x| x.date) {
+            match a.compliance_audits.iter().max_by_key(|x| x.date.value) {
                 None => (
                     Status::Fail,
                     vec![ev(&a.path, 1, "no compliance audit", threshold)],
                 ),
                 Some(x) => {
-                    let age = days_between(x.date, today);
+                    let age = days_between(x.date.value, today);
                     let ok = x.result == AuditResult::Passed
                         && x.findings == 0
                         && (0..=i64::from(*max_age_days)).contains(&age);
                     let value = format!(
                         "{} by {}: {}, {} open findings",
-                        x.date,
+                        x.date.value,
                         x.auditor,
                         if x.result == AuditResult::Passed {
                             "passed"

@@ -6,6 +6,7 @@ pub mod experiment;
 pub mod gate;
 pub mod readiness;
 pub mod references;
+pub mod rollback;
 pub mod staleness;
 
 use crate::model::*;
@@ -17,6 +18,7 @@ use std::collections::BTreeSet;
 pub use experiment::{ExperimentState, Lifecycle};
 pub use gate::{DeliverableResult, Evidence, GateChecklist, Status};
 pub use readiness::Readiness;
+pub use rollback::{CriterionResult, RollbackCriteria, RollbackStatus};
 pub use staleness::{InventoryCoverage, Stale, TeamTraining};
 
 /// What evaluation knows about blueprints: the catalogue (built-in plus the organisation's
@@ -52,6 +54,9 @@ pub struct Evaluation {
     pub readiness: Option<Readiness>,
     /// The checklist of the current phase's exit gate.
     pub gate: Option<GateChecklist>,
+    /// The rollback criteria of the current phase: those of the gate it was entered
+    /// through. `None` in Phase 1.
+    pub rollback: Option<RollbackCriteria>,
     pub experiments: Vec<ExperimentState>,
     pub stale: Vec<Stale>,
     pub inventory: InventoryCoverage,
@@ -75,6 +80,7 @@ pub fn evaluate(input: &Input) -> Evaluation {
             .exit_gate(p)
             .map(|g| gate::checklist(input, p, g))
     });
+    let rollback = rollback::current(input);
     diagnostics.extend(input.blueprints.problems.iter().cloned());
     diagnostics.sort();
     diagnostics.dedup();
@@ -84,6 +90,7 @@ pub fn evaluate(input: &Input) -> Evaluation {
         phase,
         readiness,
         gate,
+        rollback,
         experiments,
         stale: staleness::stale(repo, &input.framework.policies, input.today),
         inventory: staleness::inventory(repo, input.today),

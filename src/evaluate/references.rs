@@ -9,6 +9,21 @@ pub fn check(input: &Input, diags: &mut Vec<Diagnostic>) {
     let repo = input.repo;
     if let Some(a) = &repo.adoption {
         adoption(a, input.framework, diags);
+        if let Some(d) = &a.phase_entered_on
+            && d.value > input.today
+        {
+            diags.push(
+                Diagnostic::warning(
+                    a.at(d),
+                    "date-in-future",
+                    format!(
+                        "phase_entered_on is {}, after today ({})",
+                        d.value, input.today
+                    ),
+                )
+                .with_hint("write the day the gate request into this phase merged"),
+            );
+        }
     }
     for (id, team) in &repo.teams {
         team_doc(id, team, diags);

@@ -14,6 +14,10 @@ pub struct Adoption {
     pub organisation: String,
     /// The phase the organisation is in now. Changing it in a PR is a gate request.
     pub phase: Located<Phase>,
+    /// The day the organisation entered `phase`: the day its gate request merged. Rollback
+    /// criteria about what happened after the gate (shadow AI found since) count from it.
+    #[serde(default)]
+    pub phase_entered_on: Option<Located<NaiveDate>>,
     /// The IaC language that provisioning PRs are rendered in.
     #[serde(default)]
     pub iac_flavour: Flavour,
@@ -192,7 +196,7 @@ pub struct Monitoring {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ComplianceAudit {
-    pub date: NaiveDate,
+    pub date: Located<NaiveDate>,
     pub auditor: String,
     pub result: AuditResult,
     /// Open findings from the audit.

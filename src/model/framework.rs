@@ -112,7 +112,9 @@ pub struct RollbackDef {
     pub trigger: Trigger,
 }
 
-/// What sets off a rollback criterion.
+/// What sets off a rollback criterion. Each trigger is implemented in Rust
+/// (`evaluate::rollback`); its thresholds are data. A trigger is judged from the repository
+/// as far as its files tell, and names the cloud signal that decides the rest.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Trigger {
@@ -121,9 +123,11 @@ pub enum Trigger {
     ShadowAiAfterGate,
     /// A team in which nobody is rated at least `min` in every skill dimension.
     TeamSkillsBelow { min: u8 },
-    /// A blueprint in use fails validation.
+    /// A blueprint fails validation (the repository), or a deployment of one fails (the
+    /// cloud).
     BlueprintsInvalid,
-    /// A declared workload without monitoring in the cloud.
+    /// Monitoring without a workspace, an action group or alert rules (the repository), or a
+    /// declared workload without monitoring (the cloud).
     MonitoringGaps,
     /// A use case in production costs more than `max_ratio` times its estimate.
     UseCaseCostOverrun { max_ratio: f64 },
@@ -134,9 +138,42 @@ pub enum Trigger {
 }
 
 impl Trigger {
-    /// Whether this criterion can only be judged from cloud signals.
-    pub fn needs_cloud(&self) -> bool {
-        matches!(self, Trigger::MonitoringGaps)
+    pub fn name(&self) -> &'static str {
+        match self {
+            Trigger::ShadowAiAfterGate => "shadow-ai-after-gate",
+            Trigger::TeamSkillsBelow { .. } => "team-skills-below",
+            Trigger::BlueprintsInvalid => "blueprints-invalid",
+            Trigger::MonitoringGaps => "monitoring-gaps",
+            Trigger::UseCaseCostOverrun { .. } => "use-case-cost-overrun",
+            Trigger::SloViolations => "slo-violations",
+            Trigger::ComplianceFindings => "compliance-findings",
+        }
+    }
+
+    /// The cloud signal that decides the criterion where the repository cannot: read by the
+    /// scheduled report. `None` when the repository decides it whole.
+    pub fn cloud_signal(&self) -> Option<&'static str> {
+        match self {
+            Trigger::ShadowAiAfterGate => Some(
+                "Azure Resource Graph: AI and GPU resources that neither infra/ nor the inventory declares",
+            ),
+            Trigger::TeamSkillsBelow { .. } => None,
+            Trigger::BlueprintsInvalid => {
+                Some("Activity Log: failed deployments of the rendered templates")
+            }
+            Trigger::MonitoringGaps => Some(
+                "Azure Monitor: diagnostic settings and GPU, latency and token metrics of every declared workload",
+            ),
+            Trigger::UseCaseCostOverrun { .. } => {
+                Some("Cost Management: monthly actual cost per use case, by cost tag")
+            }
+            Trigger::SloViolations => Some(
+                "Azure Monitor: availability, p99 latency, throughput and errors of each endpoint",
+            ),
+            Trigger::ComplianceFindings => {
+                Some("Azure Policy: compliance state of the AI subscriptions")
+            }
+        }
     }
 }
 
@@ -179,6 +216,13 @@ impl Framework {
     /// The exit gate of `phase`, if it has one.
     pub fn exit_gate(&self, phase: Phase) -> Option<&GateDef> {
         self.phase(phase)?.exit_gate.as_ref()
+    }
+
+    /// The gate `phase` was entered through: the exit gate of the phase before, with that
+    /// phase, where a rollback returns to. Phase 1 has none.
+    pub fn entry_gate(&self, phase: Phase) -> Option<(Phase, &GateDef)> {
+        let before = phase.previous()?;
+        Some((before, self.exit_gate(before)?))
     }
 
     pub fn gates(&self) -> impl Iterator<Item = (Phase, &GateDef)> {

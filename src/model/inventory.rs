@@ -1,7 +1,7 @@
 //! `inventory/shadow-ai.yaml`: the shadow-AI inventory, what was found outside the governed
 //! path, where, and what is being done about it.
 
-use super::{Id, Login};
+use super::{Id, Located, Login};
 use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -32,7 +32,7 @@ pub struct ShadowFinding {
     /// The team responsible, when known.
     #[serde(default)]
     pub team: Option<Id>,
-    pub found_on: NaiveDate,
+    pub found_on: Located<NaiveDate>,
     pub status: ShadowStatus,
     /// The Azure resource id, for findings that are Azure resources.
     #[serde(default)]

@@ -62,6 +62,10 @@ impl Phase {
         Phase::from_number(self.number() + 1)
     }
 
+    pub fn previous(self) -> Option<Phase> {
+        Phase::from_number(self.number().checked_sub(1)?)
+    }
+
     pub fn from_slug(s: &str) -> Option<Phase> {
         Phase::ALL.into_iter().find(|p| p.slug() == s)
     }

@@ -7,7 +7,8 @@ pub mod desired;
 pub mod reconcile;
 pub mod yaml_edit;
 
-use crate::evaluate::{Evaluation, Lifecycle, Status};
+use crate::evaluate::approval::ROLLBACK_REASON;
+use crate::evaluate::{Evaluation, Lifecycle, RollbackStatus, Status};
 use crate::model::Severity;
 use serde::Serialize;
 
@@ -31,6 +32,12 @@ pub enum Action {
     /// A pull request, keyed by its branch.
     PullRequest {
         branch: String,
+        title: String,
+        reason: String,
+    },
+    /// Advice for people that the bot shows and does not act on, keyed by its topic.
+    Recommendation {
+        topic: String,
         title: String,
         reason: String,
     },
@@ -70,6 +77,7 @@ impl Action {
                 ..
             } => format!("comment:{id}:{marker}"),
             Action::PullRequest { branch, .. } => format!("pr:{branch}"),
+            Action::Recommendation { topic, .. } => format!("recommendation:{topic}"),
         }
     }
 }
@@ -156,6 +164,29 @@ pub fn plan(ev: &Evaluation) -> Vec<Action> {
             g.gate,
             g.deliverables.len()
         ));
+    }
+    if let Some(r) = &ev.rollback
+        && let Some(reason) = r.rollback_reason()
+    {
+        let ids: Vec<&str> = r
+            .criteria
+            .iter()
+            .filter(|c| c.status == RollbackStatus::Triggered)
+            .map(|c| c.id.as_str())
+            .collect();
+        parts.push(format!(
+            "gate {} rollback criteria triggered: {}",
+            r.gate,
+            ids.join(", ")
+        ));
+        actions.push(Action::Recommendation {
+            topic: "rollback".into(),
+            title: format!("Roll back to phase {}", r.to),
+            reason: format!(
+                "open a gate request PR that sets `phase: {}` in adoption.yaml, with the line `{ROLLBACK_REASON} {reason}` in its description",
+                r.to.slug()
+            ),
+        });
     }
     if let Some(r) = &ev.readiness
         && !r.focus.is_empty()

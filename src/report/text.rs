@@ -1,7 +1,8 @@
 //! Terminal output: aligned, readable, and in the order a person acts on it.
 
 use super::table::Table;
-use crate::evaluate::{Evaluation, Lifecycle, Status};
+use crate::evaluate::rollback::place;
+use crate::evaluate::{Evaluation, Lifecycle, RollbackCriteria, RollbackStatus, Status};
 use crate::model::{Diagnostic, Severity};
 use crate::plan::{Action, Target};
 use std::fmt::Write;
@@ -15,6 +16,66 @@ pub fn diagnostics(diags: &[Diagnostic]) -> String {
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let _ = writeln!(out, "{}", crate::plan::tally(errors, diags.len() - errors));
     out
+}
+
+/// The rollback criteria of the current phase, each with its evidence. A triggered
+/// criterion is in capitals, like an expired experiment; the plan's actions say what to do.
+pub fn rollback(out: &mut String, r: &RollbackCriteria) {
+    let counts: Vec<String> = [
+        RollbackStatus::Triggered,
+        RollbackStatus::Clear,
+        RollbackStatus::Unknown,
+        RollbackStatus::NeedsCloud,
+    ]
+    .into_iter()
+    .map(|s| format!("{} {}", r.count(s), s.as_str().replace('-', " ")))
+    .collect();
+    let entered = r
+        .entered_on
+        .map(|d| format!(", entered {d}"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "Rollback criteria of gate {}{entered}, back to phase {} if triggered: {}",
+        r.gate,
+        r.to.number(),
+        counts.join(", ")
+    );
+    let mut t = Table::new();
+    for c in &r.criteria {
+        let status = match c.status {
+            RollbackStatus::Triggered => "TRIGGERED",
+            RollbackStatus::Clear => "clear",
+            RollbackStatus::Unknown => "unknown",
+            RollbackStatus::NeedsCloud => "needs cloud",
+        };
+        t.row([status.to_string(), c.id.to_string(), c.description.clone()]);
+        let mut lines: Vec<String> = c
+            .evidence
+            .iter()
+            .map(|e| {
+                let threshold = e
+                    .threshold
+                    .as_ref()
+                    .map(|t| format!(" (needs {t})"))
+                    .unwrap_or_default();
+                format!("{}: {}{threshold}", place(e), e.value)
+            })
+            .collect();
+        if let Some(h) = &c.hint {
+            lines.push(format!("hint: {h}"));
+        }
+        match (c.status, c.cloud) {
+            (RollbackStatus::NeedsCloud, Some(s)) => lines.push(format!("waits for {s}")),
+            (_, Some(s)) => lines.push(format!("the cloud part waits for {s}")),
+            _ => {}
+        }
+        for l in lines {
+            t.row([String::new(), String::new(), l]);
+        }
+    }
+    out.push_str(&t.render(2));
+    out.push('\n');
 }
 
 pub fn plan(ev: &Evaluation, actions: &[Action]) -> String {
@@ -110,6 +171,10 @@ pub fn plan(ev: &Evaluation, actions: &[Action]) -> String {
             })
             .collect();
         let _ = writeln!(out, "  approvers: {}\n", roles.join(", "));
+    }
+
+    if let Some(r) = &ev.rollback {
+        rollback(&mut out, r);
     }
 
     if let Some(r) = &ev.readiness {
@@ -247,6 +312,15 @@ pub fn plan(ev: &Evaluation, actions: &[Action]) -> String {
             } => t.row([
                 "pull request".to_string(),
                 branch.clone(),
+                format!("{title}: {reason}"),
+            ]),
+            Action::Recommendation {
+                topic,
+                title,
+                reason,
+            } => t.row([
+                "recommended".to_string(),
+                topic.clone(),
                 format!("{title}: {reason}"),
             ]),
             Action::Comment {
