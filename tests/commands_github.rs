@@ -118,6 +118,7 @@ async fn a_command_from_someone_without_write_access_gets_one_polite_refusal() {
         "{}",
         said[0]
     );
+    insta::assert_snapshot!("command_refusal", common::stable(&said[0]));
     assert_eq!(
         sim.count("POST", "/repos/*/check-runs"),
         0,
@@ -280,6 +281,11 @@ async fn renew_opens_one_renewal_pr_within_the_allowed_renewals() {
         )),
         "{said:#?}"
     );
+    insta::assert_snapshot!(
+        "renewal_pr_body",
+        common::stable(pr.body.as_deref().unwrap_or_default())
+    );
+    insta::assert_snapshot!("renewal_answer", common::stable(said.last().unwrap()));
     assert!(applied.writes.len() >= 3, "{applied:?}");
     replay_writes_nothing(&sim, &gh, &asked).await;
 

@@ -9,7 +9,7 @@ mod github_sim;
 
 use adoptbot::forge::events::{self, Event, PrAction, RepoInfo, ReviewAction, User};
 use adoptbot::forge::github::GitHub;
-use adoptbot::forge::{Forge, PullRequest};
+use adoptbot::forge::{CallCount, Forge, PullRequest};
 use adoptbot::runners::handler::{Applied, Clock, handle};
 use common::gates::{self, AUTHOR, GateFixture, HOLDERS, TEAMS};
 use github_sim::{GitHubSim, Options, Recorded};
@@ -28,6 +28,8 @@ fn changes(files: &[(String, String)]) -> Vec<(&str, Option<&str>)> {
 struct Gh {
     sim: GitHubSim,
     gh: GitHub,
+    /// The calls of every event handled: the first delivery's and the replay's.
+    calls: std::sync::Mutex<Vec<(CallCount, CallCount)>>,
 }
 
 impl Gh {
@@ -47,20 +49,35 @@ impl Gh {
             }
         });
         let gh = sim.adapter();
-        Gh { sim, gh }
+        Gh {
+            sim,
+            gh,
+            calls: Default::default(),
+        }
     }
 
     /// Handles `event`, then delivers it again: the replay must write nothing, neither in
     /// what the handler reports nor in what reached GitHub.
     async fn on(&self, event: &Event) -> Applied {
         let clock = Clock::at(common::date(TODAY));
+        let since = |c: CallCount| {
+            let now = self.gh.calls();
+            CallCount {
+                reads: now.reads - c.reads,
+                writes: now.writes - c.writes,
+            }
+        };
+        let start = self.gh.calls();
         let applied = handle(&self.gh, event, clock)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
+        let first = since(start);
         let before = self.sim.requests().len();
+        let start = self.gh.calls();
         let replay = handle(&self.gh, event, clock)
             .await
             .unwrap_or_else(|e| panic!("replay: {e}"));
+        self.calls.lock().unwrap().push((first, since(start)));
         assert!(
             replay.writes.is_empty(),
             "a replay writes nothing: {replay:?}"
@@ -338,7 +355,10 @@ async fn happy_path(gate: &str) {
         body.starts_with(&format!("### adoptbot: gate {} passes", fx.gate)),
         "{body}"
     );
-    insta::assert_snapshot!(format!("gate_{}_passes", gate.replace('-', "_")), body);
+    insta::assert_snapshot!(
+        format!("gate_{}_passes", gate.replace('-', "_")),
+        common::stable(&body)
+    );
 
     // Each role is needed: with its approval withdrawn, the gate fails and names it.
     for role in fx.roles {
@@ -894,6 +914,36 @@ async fn rule_changes_in_their_own_pr_pass_with_every_role_of_the_current_gate()
             "every role of gate 4-5 approved the rule change".into()
         )
     );
-    insta::assert_snapshot!("rule_change_passes", gh.comment(n, "main"));
+    insta::assert_snapshot!("rule_change_passes", common::stable(&gh.comment(n, "main")));
+    gh.sim.finish();
+}
+
+#[tokio::test]
+async fn a_gate_request_costs_few_calls_and_a_replay_writes_nothing() {
+    let fx = gates::gate("4-5");
+    let gh = Gh::start().await;
+    let n = gh.open_gate(&fx, "gate/4-5").await;
+    gh.approve_all(n, fx.roles).await;
+    gh.sim.repo(|r| r.merge_pull(n));
+    gh.on(&gh.pr_event(PrAction::Closed, n).await).await;
+    let calls = gh.calls.lock().unwrap().clone();
+    let table: Vec<String> = calls
+        .iter()
+        .map(|(a, b)| format!("{}r/{}w then {}r/{}w", a.reads, a.writes, b.reads, b.writes))
+        .collect();
+    eprintln!("gate 4-5 calls per event: {table:#?}");
+    // Opened: the files, two snapshots, the role team's members, the reviews, the comments,
+    // the checks and the requested reviewers; the comment, the check and the review request.
+    let (opened, replay) = calls[0];
+    assert!(opened.reads <= 8 && opened.writes == 3, "{table:#?}");
+    assert!(replay.reads <= 8 && replay.writes == 0, "{table:#?}");
+    // A review: the files and the pull request again, then the judgement.
+    for (review, replay) in &calls[1..calls.len() - 1] {
+        assert!(review.reads <= 9 && review.writes <= 2, "{table:#?}");
+        assert_eq!(replay.writes, 0, "{table:#?}");
+    }
+    // Merged: the audit branch, the judgement, one record (git data API: 1 read, 4 writes).
+    let (merged, replay) = calls[calls.len() - 1];
+    assert!(merged.writes == 4 && replay.writes == 0, "{table:#?}");
     gh.sim.finish();
 }

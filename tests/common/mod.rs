@@ -78,3 +78,30 @@ pub fn snapshot_of(files: &[(String, String)]) -> Snapshot {
         .collect();
     snapshot(&owned)
 }
+
+/// A bot comment with its commit SHAs (in backticks) and its marker's fingerprint replaced,
+/// for snapshots that must not change whenever the example repository does.
+#[allow(dead_code)]
+pub fn stable(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut parts = body.split('`');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for part in parts {
+        out.push('`');
+        let is_sha = (7..=40).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_hexdigit());
+        out.push_str(if is_sha { "<sha>" } else { part });
+    }
+    match out.find("fingerprint=") {
+        Some(at) => {
+            let start = at + "fingerprint=".len();
+            let end = out[start..]
+                .find(|c: char| !c.is_ascii_hexdigit())
+                .map_or(out.len(), |e| start + e);
+            out.replace_range(start..end, "<fingerprint>");
+            out
+        }
+        None => out,
+    }
+}
