@@ -552,7 +552,7 @@ async fn adoptbot_audit_prints_the_policy_and_the_evidence_and_flags_a_bypass() 
         "policy: rules read at",
         "[pass] At least 2 validated use cases",
         "role security-lead approved: @lena-fischer (id",
-        "1 entries, 0 to look at.",
+        "1 entry, 0 to look at.",
     ] {
         assert!(text.contains(line), "missing `{line}` in:\n{text}");
     }

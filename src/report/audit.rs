@@ -294,7 +294,11 @@ pub fn text(entries: &[Entry], source: &str) -> String {
         out.push('\n');
     }
     let flagged = entries.iter().filter(|e| !e.findings.is_empty()).count();
-    let _ = writeln!(out, "{} entries, {} to look at.", entries.len(), flagged);
+    let _ = writeln!(
+        out,
+        "{}, {flagged} to look at.",
+        crate::plan::count(entries.len(), "entry", "entries")
+    );
     out
 }
 

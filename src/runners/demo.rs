@@ -5,7 +5,7 @@
 use super::handler::{Applied, Clock, handle};
 use crate::forge::events::{Event, PrAction, RepoInfo, User};
 use crate::forge::local::LocalForge;
-use crate::forge::{FileChange, Forge, ForgeResult};
+use crate::forge::{FileChange, Forge, ForgeError, ForgeResult};
 use chrono::NaiveDate;
 use include_dir::{Dir, include_dir};
 use std::path::Path;
@@ -183,6 +183,144 @@ async fn deliver(
     show(forge, &applied, seen)
 }
 
+/// The gate from phase 4 to phase 5: the request, a refused command, the three roles'
+/// approvals, the merge, and the audit trail it leaves.
+async fn gate_request(
+    forge: &LocalForge,
+    seen: &mut (usize, usize, usize),
+    root: &Path,
+) -> ForgeResult<()> {
+    let step = |date: &str, what: &str| println!("== {date}  {what}");
+    let date = "2026-12-14";
+    forge.set_team(
+        "contoso",
+        "security-architecture",
+        &["priya-raman", "lena-fischer"],
+    )?;
+    let (_, main) = forge.default_branch().await?;
+    let snap = forge.snapshot(&main).await?;
+    let text = |p: &str| {
+        snap.contents
+            .get(p)
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default()
+    };
+    let use_case = "use-cases/search-semantic-ranking.yaml";
+    let files = [
+        FileChange {
+            path: "adoption.yaml".into(),
+            content: Some(
+                text("adoption.yaml")
+                    .replace("phase: experimentation", "phase: scale-and-governance"),
+            ),
+        },
+        FileChange {
+            path: use_case.into(),
+            content: Some(
+                text(use_case)
+                    + "cost_review: { reviewed_by: sofia-lindqvist, reviewed_on: 2026-12-10 }\n",
+            ),
+        },
+    ];
+    step(
+        date,
+        "@akira-kimura opens the gate request to phase 5, with the missing cost review",
+    );
+    forge.commit_as(
+        "gate/phase-5",
+        Some(&main),
+        "Akira Kimura",
+        "akira.kimura@contoso.com",
+        "Advance to phase 5: scale and governance",
+        &files,
+    )?;
+    let pr = forge.open_pull_as(
+        "akira-kimura",
+        "gate/phase-5",
+        "main",
+        "Gate 4-5: scale and governance",
+        "Two use cases are validated with production estimates and reviewed costs.",
+    )?;
+    let event = |action, pull| Event::PullRequest {
+        action,
+        pull,
+        repo: repo_info(),
+        sender: user("akira-kimura"),
+    };
+    deliver(
+        forge,
+        &event(PrAction::Opened, forge.pull(pr.number).await?),
+        date,
+        seen,
+    )
+    .await?;
+
+    step(
+        date,
+        "@mallory, who may only read, comments `/adoptbot recheck`",
+    );
+    let comment = |who: &str, body: &str| Event::IssueComment {
+        issue: pr.number,
+        on_pull: true,
+        comment: crate::forge::events::CommentInfo {
+            id: 9000 + body.len() as u64,
+            user: user(who),
+            body: body.into(),
+        },
+        repo: repo_info(),
+        sender: user(who),
+    };
+    deliver(forge, &comment("mallory", "/adoptbot recheck"), date, seen).await?;
+    step(date, "@mallory tries again: no second refusal");
+    deliver(forge, &comment("mallory", "/adoptbot rerender"), date, seen).await?;
+
+    for who in ["maria-hernandez", "sofia-lindqvist", "lena-fischer"] {
+        step(date, &format!("@{who} approves"));
+        let pull = forge.pull(pr.number).await?;
+        let r = forge.review_as(
+            who,
+            pr.number,
+            crate::forge::ReviewState::Approved,
+            &pull.head_sha,
+        )?;
+        let review = Event::Review {
+            action: crate::forge::events::ReviewAction::Submitted,
+            review: crate::forge::events::Review {
+                id: r.id,
+                user: user(who),
+                state: "approved".into(),
+                commit_id: pull.head_sha.clone(),
+            },
+            pull,
+            repo: repo_info(),
+            sender: user(who),
+        };
+        deliver(forge, &review, date, seen).await?;
+    }
+
+    step(
+        date,
+        "@maria-hernandez merges the gate request: the verdict goes on the audit trail",
+    );
+    forge.merge_pull(pr.number, "maria-hernandez")?;
+    deliver(
+        forge,
+        &event(PrAction::Closed, forge.pull(pr.number).await?),
+        date,
+        seen,
+    )
+    .await?;
+
+    step(date, "`adoptbot audit`: what an auditor is shown");
+    let history = crate::load::history::read(root, "main").map_err(ForgeError::Other)?;
+    let entries = crate::report::audit::trail(&history.changes, &history.records);
+    for line in crate::report::audit::text(&entries, "main").lines() {
+        println!("  {line}");
+    }
+    println!();
+    Ok(())
+}
+
 pub fn run(keep: Option<&Path>) -> Result<(), String> {
     let tmp;
     let root = match keep {
@@ -351,6 +489,8 @@ async fn play(root: &Path) -> ForgeResult<()> {
         "the same run again: nothing changed, nothing is written",
     );
     deliver(&forge, &push(&main), "2026-12-11", &mut seen).await?;
+
+    gate_request(&forge, &mut seen, root).await?;
 
     let calls = forge.calls();
     println!(
