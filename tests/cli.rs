@@ -384,14 +384,28 @@ fn the_demo_tells_the_whole_story_offline() {
         "@ivan-novak: the time box of experiment `fraud-distill` ends on **2026-12-11**",
         "opened #11: Decommission experiment fraud-distill",
         "nothing changed, nothing is written\n  bot: nothing to write",
+        "check `adoptbot/gate (main)` on",
+        "waiting for infrastructure-lead, business-sponsor, security-lead",
+        "only from people with write access",
+        "no second refusal\n  bot: nothing to write",
+        "bot: pushed 1 file to `adoptbot/audit`",
+        "gate 4-5: advance #12 \"Gate 4-5: scale and governance\" by @akira-kimura: PASSED",
+        "1 entry, 0 to look at.",
     ] {
         assert!(
             out.contains(needle),
             "missing {needle:?} in the demo:\n{out}"
         );
     }
+    // Four comments in the whole story (the request's, the expiry warning, the gate's
+    // checklist, one refusal), each posted once and then updated in place.
+    let posted: Vec<&str> = out
+        .lines()
+        .filter(|l| l.trim_start().starts_with("bot: commented on"))
+        .collect();
+    assert_eq!(posted.len(), 4, "{posted:#?}");
     assert!(
-        !out.contains("comment 3"),
-        "no comment is ever posted twice"
+        out.contains("bot: updated check `adoptbot/gate (main)`") && out.contains(": success"),
+        "{out}"
     );
 }
