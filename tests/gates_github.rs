@@ -947,3 +947,80 @@ async fn a_gate_request_costs_few_calls_and_a_replay_writes_nothing() {
     assert!(merged.writes == 4 && replay.writes == 0, "{table:#?}");
     gh.sim.finish();
 }
+
+#[tokio::test]
+async fn a_rollback_of_one_phase_needs_a_stated_reason_and_the_gates_roles() {
+    // `main` is in phase 5; the request goes back to phase 4.
+    let fx = gates::gate("4-5");
+    let gh = Gh::start().await;
+    gh.sim.repo(|r| {
+        r.commit(
+            "main",
+            "Contoso is in phase 5",
+            "platform@contoso.com",
+            &changes(&fx.head),
+        )
+    });
+    let back = vec![(
+        "adoption.yaml".to_string(),
+        fx.head[0]
+            .1
+            .replace("phase: scale-and-governance", "phase: experimentation"),
+    )];
+    let open = |branch: &'static str, body: &'static str| {
+        let back = back.clone();
+        let sim = &gh.sim;
+        async move {
+            sim.repo(|r| {
+                let base = r.head("main");
+                r.branches.insert(branch.into(), base);
+                r.commit(
+                    branch,
+                    "Back to phase 4",
+                    "elena.rossi@contoso.com",
+                    &changes(&back),
+                );
+                r.open_pull(branch, "main", "Roll back to phase 4", body, AUTHOR)
+            })
+        }
+    };
+    // Without a reason: refused, whoever approves.
+    let n = open("rollback/no-reason", "The pilot is over.").await;
+    gh.on(&gh.pr_event(PrAction::Opened, n).await).await;
+    gh.approve_all(n, fx.roles).await;
+    let (conclusion, title) = gh.check(n, "main");
+    assert_eq!(conclusion, "failure");
+    assert!(title.contains("Rollback reason:"), "{title}");
+
+    // With a reason: gate 4-5's roles decide, and the deliverables are not asked for.
+    let n = open(
+        "rollback/reason",
+        "Rollback reason: the search SLO has been breached for three weeks.",
+    )
+    .await;
+    gh.on(&gh.pr_event(PrAction::Opened, n).await).await;
+    assert_eq!(
+        gh.check(n, "main"),
+        ("failure".into(), waiting_for(fx.roles))
+    );
+    gh.approve_all(n, fx.roles).await;
+    assert_eq!(gh.check(n, "main").0, "success");
+    let body = gh.comment(n, "main");
+    assert!(
+        body.contains("back from phase 5")
+            && body.contains("the search SLO has been breached")
+            && !body.contains("#### Deliverables"),
+        "{body}"
+    );
+    gh.sim.repo(|r| r.merge_pull(n));
+    gh.on(&gh.pr_event(PrAction::Closed, n).await).await;
+    let record = audit_record(&gh, n);
+    assert!(
+        record.passed
+            && record.kind == "rollback"
+            && record.rollback_reason.as_deref()
+                == Some("the search SLO has been breached for three weeks."),
+        "{record:?}"
+    );
+    gh.sim.finish();
+}
