@@ -1,6 +1,7 @@
 //! Webhook events, typed from the payloads GitHub sends. Only the fields adoptbot acts on are
 //! read; everything else in a payload is ignored, so new fields never break parsing.
 
+use super::github::wire;
 use super::{PrState, PullRequest, Sha};
 use serde::Deserialize;
 
@@ -114,14 +115,9 @@ struct RawPull {
     head: RawRef,
     base: RawRef,
     #[serde(default)]
-    requested_reviewers: Option<Vec<User>>,
+    requested_reviewers: Option<Vec<wire::User>>,
     #[serde(default)]
-    requested_teams: Option<Vec<RawTeam>>,
-}
-
-#[derive(Deserialize)]
-struct RawTeam {
-    slug: String,
+    requested_teams: Option<Vec<wire::TeamSlug>>,
 }
 
 impl RawPull {
@@ -144,18 +140,8 @@ impl RawPull {
             base_branch: self.base.branch,
             base_sha: self.base.sha,
             merge_sha: if merged { self.merge_commit_sha } else { None },
-            requested_users: self
-                .requested_reviewers
-                .unwrap_or_default()
-                .into_iter()
-                .map(|u| u.login)
-                .collect(),
-            requested_teams: self
-                .requested_teams
-                .unwrap_or_default()
-                .into_iter()
-                .map(|t| t.slug)
-                .collect(),
+            requested_users: wire::logins(self.requested_reviewers),
+            requested_teams: wire::slugs(self.requested_teams),
         }
     }
 }

@@ -71,12 +71,7 @@ pub async fn handle<F: Forge>(forge: &F, event: &Event, clock: Clock) -> ForgeRe
             if touches_rules(&files) {
                 gate_merged(forge, pull, clock, &mut applied).await?;
             }
-            let requests: BTreeMap<Id, u64> = files
-                .iter()
-                .filter(|f| f.status != FileStatus::Removed)
-                .filter_map(|f| is_request(&f.path))
-                .map(|id| (id, pull.number))
-                .collect();
+            let requests = requests_in(&files, pull.number);
             if requests.is_empty() {
                 applied
                     .notes
@@ -377,14 +372,19 @@ async fn experiments_of<F: Forge>(
         return Ok((BTreeMap::new(), id.parse::<Id>().into_iter().collect()));
     }
     let files = forge.pull_files(pull.number).await?;
-    let requests: BTreeMap<Id, u64> = files
+    let requests = requests_in(&files, pull.number);
+    let ids = requests.keys().cloned().collect();
+    Ok((requests, ids))
+}
+
+/// The experiment requests a PR's files add or change, each with the PR that asks for it.
+fn requests_in(files: &[crate::forge::ChangedFile], number: u64) -> BTreeMap<Id, u64> {
+    files
         .iter()
         .filter(|f| f.status != FileStatus::Removed)
         .filter_map(|f| is_request(&f.path))
-        .map(|id| (id, pull.number))
-        .collect();
-    let ids = requests.keys().cloned().collect();
-    Ok((requests, ids))
+        .map(|id| (id, number))
+        .collect()
 }
 
 /// Whether a PR changes what the gates judge by: the phase in `adoption.yaml`, the roles,
@@ -780,11 +780,7 @@ async fn request_pr<F: Forge>(
     clock: Clock,
     applied: &mut Applied,
 ) -> ForgeResult<()> {
-    let ids: Vec<Id> = files
-        .iter()
-        .filter(|f| f.status != FileStatus::Removed)
-        .filter_map(|f| is_request(&f.path))
-        .collect();
+    let ids: Vec<Id> = requests_in(files, pull.number).into_keys().collect();
     if ids.is_empty() {
         applied
             .notes

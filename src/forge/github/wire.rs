@@ -18,6 +18,24 @@ pub struct User {
     pub id: u64,
 }
 
+/// The logins of the people a pull request waits for.
+pub fn logins(users: Option<Vec<User>>) -> Vec<String> {
+    users
+        .unwrap_or_default()
+        .into_iter()
+        .map(|u| u.login)
+        .collect()
+}
+
+/// The slugs of the teams a pull request waits for.
+pub fn slugs(teams: Option<Vec<TeamSlug>>) -> Vec<String> {
+    teams
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| t.slug)
+        .collect()
+}
+
 /// A team as a review request names it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct TeamSlug {
@@ -119,18 +137,8 @@ impl PullRequest {
             base_sha: self.base.sha,
             // GitHub also fills `merge_commit_sha` with a test merge while a pull is open.
             merge_sha: if merged { self.merge_commit_sha } else { None },
-            requested_users: self
-                .requested_reviewers
-                .unwrap_or_default()
-                .into_iter()
-                .map(|u| u.login)
-                .collect(),
-            requested_teams: self
-                .requested_teams
-                .unwrap_or_default()
-                .into_iter()
-                .map(|t| t.slug)
-                .collect(),
+            requested_users: logins(self.requested_reviewers),
+            requested_teams: slugs(self.requested_teams),
         }
     }
 
