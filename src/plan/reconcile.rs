@@ -509,7 +509,11 @@ mod tests {
             author_email: "alice@contoso.com".into(),
         };
         assert_eq!(
-            pull(&changed, &[pr(3, PrState::Open, body)], std::slice::from_ref(&human)),
+            pull(
+                &changed,
+                &[pr(3, PrState::Open, body)],
+                std::slice::from_ref(&human)
+            ),
             PullPlan::HumanEdited { number: 3 }
         );
         // Asked to render over the person's commits: even an unchanged PR is pushed again.
