@@ -91,7 +91,6 @@ pub fn load(snap: &Snapshot) -> Loaded {
     };
     out.repo.files = snap.paths.clone();
     let mut scorecards = Vec::new();
-    let before = |out: &Loaded| out.diagnostics.iter().filter(|d| d.is_error()).count();
     for (path, bytes) in &snap.contents {
         if path.starts_with("blueprints/") {
             out.repo.blueprint_files.push((path.clone(), bytes.clone()));
@@ -117,7 +116,9 @@ pub fn load(snap: &Snapshot) -> Loaded {
                 continue;
             }
         };
-        let errors_before = before(&out);
+        // Only this file's diagnostics are looked at, which keeps loading linear in the
+        // number of files however many problems the repository has.
+        let first = out.diagnostics.len();
         let diags = &mut out.diagnostics;
         let r = &mut out.repo;
         match kind {
@@ -132,7 +133,7 @@ pub fn load(snap: &Snapshot) -> Loaded {
             Kind::Radar => keyed(path, text, kind, &mut r.radar, diags),
             Kind::Runbook => r.runbooks.extend(parse_runbook(path, text, diags)),
         }
-        if before(&out) > errors_before {
+        if out.diagnostics[first..].iter().any(Diagnostic::is_error) {
             out.repo.broken.insert(path.clone());
         }
     }
