@@ -164,8 +164,12 @@ pub fn trail(changes: &[PhaseChange], records: &[GateRecord]) -> Vec<Entry> {
             findings,
         });
     }
-    for (i, r) in records.iter().enumerate().filter(|(i, _)| !used[*i]) {
-        let _ = i;
+    for r in records
+        .iter()
+        .zip(&used)
+        .filter(|(_, used)| !**used)
+        .map(|(r, _)| r)
+    {
         let mut findings = Vec::new();
         if !r.passed {
             findings.push(format!("merged while the gate did not pass: {}", r.verdict));
