@@ -96,7 +96,8 @@ fn plan_text_tells_the_story() {
         "OVER BUDGET",
         "adoptbot/decommission/",
         "Overdue reviews",
-        "dashboard issue",
+        "In short: gate 4-5:",
+        "unwarned/ds-forecast-sandbox",
     ] {
         assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
     }

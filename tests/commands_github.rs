@@ -8,9 +8,11 @@ mod common;
 mod github_sim;
 
 use adoptbot::forge::Forge;
-use adoptbot::forge::events::{CommentInfo, Event, PrAction, RepoInfo, User};
 use adoptbot::forge::github::GitHub;
-use adoptbot::runners::handler::{Applied, Clock, handle};
+use adoptbot::model::Clock;
+use adoptbot::model::event::{CommentInfo, Event, PrAction, RepoInfo, User};
+use adoptbot::runners::outcome::{Applied, Subject, WriteKind};
+use adoptbot::runners::reconcile::run as handle;
 use github_sim::GitHubSim;
 
 const REQUEST: &str = "title: Fraud rules distillation\nteam: fraud-analytics\nowner: ivan-novak\nhypothesis: A distilled model catches 95% of what the rules catch.\nsuccess_criteria:\n  - { metric: recall_vs_rules, comparator: \">=\", target: 0.95 }\nnext_step: Shadow-run it next to the rules engine.\ntime_box: 2w\ncost_cap: 1500 USD\ncost_tag: exp-fraud-distill\nblueprint: azure-openai\nparameters:\n  location: swedencentral\n  chat_model: gpt-4o-mini\n  expected_monthly_token_spend_usd: 300\n  address_space: 10.63.8.0/24\n  endpoint_subnet: 10.63.8.0/27\n";
@@ -157,10 +159,10 @@ async fn a_command_from_someone_without_write_access_gets_one_polite_refusal() {
     let asked = say(&sim, n, "sam-reviewer", "/adoptbot recheck").await;
     let applied = on(&gh, &asked).await;
     assert!(
-        applied
-            .writes
-            .iter()
-            .any(|w| w.contains("check `adoptbot/experiment`")),
+        applied.writes.iter().any(|w| matches!(
+            w.kind,
+            WriteKind::CreateCheck | WriteKind::UpdateCheck
+        ) && w.key == "adoptbot/experiment"),
         "{applied:?}"
     );
     // adoptbot's own comments are never commands, whatever they say.
@@ -178,7 +180,7 @@ async fn recheck_from_a_writer_evaluates_the_pr_and_replays_quietly() {
         applied
             .writes
             .iter()
-            .any(|w| w.starts_with(&format!("commented on #{n}"))),
+            .any(|w| w.kind == WriteKind::CreateComment && w.subject == Subject::Issue(n)),
         "{applied:?}"
     );
     let head = gh.pull(n).await.unwrap().head_sha;
@@ -401,7 +403,7 @@ async fn rerender_renders_over_a_persons_commits_and_names_them() {
         applied
             .writes
             .iter()
-            .any(|w| w.contains("to `adoptbot/provision/fraud-distill`")),
+            .any(|w| w.kind == WriteKind::Push && w.key == "adoptbot/provision/fraud-distill"),
         "{applied:?}"
     );
     let (head, message, has_notes) = sim.repo(|r| {

@@ -4,7 +4,8 @@
 mod common;
 
 use adoptbot::forge::PrState;
-use adoptbot::forge::events::{Event, PrAction, ReviewAction, parse};
+use adoptbot::forge::github::events::parse;
+use adoptbot::model::event::{Event, PrAction, ReviewAction};
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(common::root().join("tests/fixtures/webhooks").join(name)).unwrap()

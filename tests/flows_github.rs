@@ -6,10 +6,12 @@
 mod common;
 mod github_sim;
 
-use adoptbot::forge::events::{Event, PrAction, RepoInfo, User};
 use adoptbot::forge::github::GitHub;
 use adoptbot::forge::{CallCount, Forge};
-use adoptbot::runners::handler::{Applied, Clock, handle};
+use adoptbot::model::Clock;
+use adoptbot::model::event::{Event, PrAction, RepoInfo, User};
+use adoptbot::runners::outcome::{Applied, Subject, WriteKind};
+use adoptbot::runners::reconcile::run as handle;
 use github_sim::{Fault, GitHubSim};
 
 const REQUEST: &str = "title: Fraud rules distillation\nteam: fraud-analytics\nowner: ivan-novak\nhypothesis: A distilled model catches 95% of what the rules catch.\nsuccess_criteria:\n  - { metric: recall_vs_rules, comparator: \">=\", target: 0.95 }\nnext_step: Shadow-run it next to the rules engine.\ntime_box: 2w\ncost_cap: 1500 USD\ncost_tag: exp-fraud-distill\nblueprint: azure-openai\nparameters:\n  location: swedencentral\n  chat_model: gpt-4o-mini\n  expected_monthly_token_spend_usd: 300\n  address_space: 10.63.8.0/24\n  endpoint_subnet: 10.63.8.0/27\n";
@@ -46,7 +48,7 @@ fn pr_event(action: PrAction, pull: adoptbot::forge::PullRequest) -> Event {
 async fn run(
     gh: &GitHub,
     event: &Event,
-) -> Result<(Applied, CallCount), adoptbot::forge::ForgeError> {
+) -> Result<(Applied, CallCount), adoptbot::runners::error::Error> {
     run_on(gh, event, "2026-11-27").await
 }
 
@@ -54,7 +56,7 @@ async fn run_on(
     gh: &GitHub,
     event: &Event,
     day: &str,
-) -> Result<(Applied, CallCount), adoptbot::forge::ForgeError> {
+) -> Result<(Applied, CallCount), adoptbot::runners::error::Error> {
     let before = gh.calls();
     let applied = handle(gh, event, Clock::at(common::date(day))).await?;
     let after = gh.calls();
@@ -151,7 +153,7 @@ async fn the_request_flow_is_quiet_and_idempotent_on_github() {
         merged
             .writes
             .iter()
-            .any(|w| w.contains("Provision experiment fraud-distill")),
+            .any(|w| w.kind == WriteKind::OpenPull && w.key == "adoptbot/provision/fraud-distill"),
         "{merged:?}"
     );
     assert!(calls.reads <= 6, "{calls:?}");
@@ -212,17 +214,16 @@ async fn the_request_flow_is_quiet_and_idempotent_on_github() {
         warned
             .writes
             .iter()
-            .any(|w| w.starts_with(&format!("commented on #{n} "))),
+            .any(|w| w.kind == WriteKind::CreateComment && w.subject == Subject::Issue(n)),
         "{warned:?}"
     );
     let (again, calls) = run_on(&gh, &push, "2026-12-08").await.unwrap();
     assert_eq!(calls.writes, 0, "{again:?}");
     let (ended, _) = run_on(&gh, &push, "2026-12-11").await.unwrap();
     assert!(
-        ended
-            .writes
-            .iter()
-            .any(|w| w.contains("Decommission experiment fraud-distill")),
+        ended.writes.iter().any(
+            |w| w.kind == WriteKind::OpenPull && w.key == "adoptbot/decommission/fraud-distill"
+        ),
         "{ended:?}"
     );
     let warnings = sim.repo(|r| {
@@ -285,7 +286,7 @@ async fn faults_converge_without_duplicates() {
     // The next delivery converges: one provisioning PR, no duplicate.
     let (applied, _) = run(&gh, &merged).await.unwrap();
     assert!(
-        applied.writes.iter().any(|w| w.contains("opened #")),
+        applied.writes.iter().any(|w| w.kind == WriteKind::OpenPull),
         "{applied:?}"
     );
     let (_, calls) = run(&gh, &merged).await.unwrap();
@@ -498,10 +499,8 @@ async fn a_changed_request_opens_a_rerender_pr_on_github() {
     };
     let (applied, _) = run(&gh, &push).await.unwrap();
     assert!(
-        applied
-            .writes
-            .iter()
-            .any(|w| w.contains("Re-render experiment care-call-summarisation")),
+        applied.writes.iter().any(|w| w.kind == WriteKind::OpenPull
+            && w.key == "adoptbot/rerender/care-call-summarisation"),
         "{applied:?}"
     );
     let (again, calls) = run(&gh, &push).await.unwrap();

@@ -4,10 +4,12 @@
 
 mod common;
 
-use adoptbot::forge::events::{Event, PrAction, RepoInfo, User};
 use adoptbot::forge::local::LocalForge;
 use adoptbot::forge::{CallCount, FileChange, Forge, PrState, PullRequest};
-use adoptbot::runners::handler::{Applied, Clock, handle};
+use adoptbot::model::Clock;
+use adoptbot::model::event::{Event, PrAction, RepoInfo, User};
+use adoptbot::runners::outcome::{Applied, Subject, WriteKind};
+use adoptbot::runners::reconcile::run as handle;
 
 const BOT: &str = "adoptbot[bot]";
 
@@ -74,10 +76,8 @@ async fn a_request_is_reviewed_provisioned_warned_and_decommissioned() {
     let (_, main_sha) = forge.default_branch().await.unwrap();
     let (backlog, _) = run(&forge, &push_event(&main_sha), "2026-11-27").await;
     assert!(
-        backlog
-            .writes
-            .iter()
-            .any(|w| w.contains("Decommission experiment search-query-rewrite")),
+        backlog.writes.iter().any(|w| w.kind == WriteKind::OpenPull
+            && w.key == "adoptbot/decommission/search-query-rewrite"),
         "{backlog:?}"
     );
     let (again, calls) = run(&forge, &push_event(&main_sha), "2026-11-27").await;
@@ -168,7 +168,7 @@ async fn a_request_is_reviewed_provisioned_warned_and_decommissioned() {
     .await;
     assert_eq!(synced.writes.len(), 2, "{synced:?}");
     assert!(
-        synced.writes[0].starts_with("updated comment"),
+        synced.writes[0].kind == WriteKind::UpdateComment,
         "{synced:?}"
     );
     let comments = forge.comments(pr.number).await.unwrap();
@@ -188,7 +188,7 @@ async fn a_request_is_reviewed_provisioned_warned_and_decommissioned() {
         provisioned
             .writes
             .iter()
-            .any(|w| w.contains("Provision experiment fraud-distill")),
+            .any(|w| w.kind == WriteKind::OpenPull && w.key == "adoptbot/provision/fraud-distill"),
         "{provisioned:?}"
     );
     assert!(calls.reads <= 6, "{calls:?}");
@@ -232,7 +232,9 @@ async fn a_request_is_reviewed_provisioned_warned_and_decommissioned() {
     let on_request = |a: &Applied| {
         a.writes
             .iter()
-            .filter(|w| w.starts_with(&format!("commented on #{} ", pr.number)))
+            .filter(|w| {
+                w.kind == WriteKind::CreateComment && w.subject == Subject::Issue(pr.number)
+            })
             .count()
     };
     assert_eq!(on_request(&warned), 1, "{warned:?}");
@@ -248,10 +250,9 @@ async fn a_request_is_reviewed_provisioned_warned_and_decommissioned() {
     // 6. The time box ends: the decommission PR removes the IaC and marks the request expired.
     let (ended, _) = run(&forge, &push_event(&main_sha), "2026-12-11").await;
     assert!(
-        ended
-            .writes
-            .iter()
-            .any(|w| w.contains("Decommission experiment fraud-distill")),
+        ended.writes.iter().any(
+            |w| w.kind == WriteKind::OpenPull && w.key == "adoptbot/decommission/fraud-distill"
+        ),
         "{ended:?}"
     );
     let decom = forge
@@ -308,8 +309,8 @@ async fn a_request_is_reviewed_provisioned_warned_and_decommissioned() {
         a.writes
             .iter()
             .filter(|w| {
-                w.contains(&format!("#{}", decom.number))
-                    || w.contains("decommission/fraud-distill")
+                w.subject == Subject::Issue(decom.number)
+                    || w.key == "adoptbot/decommission/fraud-distill"
             })
             .count()
     };
@@ -447,11 +448,8 @@ async fn a_changed_request_or_blueprint_input_opens_a_rerender_pr() {
     let (_, main_sha) = forge.default_branch().await.unwrap();
     let (applied, _) = run(&forge, &push_event(&main_sha), "2026-11-27").await;
     assert!(
-        applied
-            .writes
-            .iter()
-            .any(|w| w.contains("opened")
-                && w.contains("Re-render experiment care-call-summarisation")),
+        applied.writes.iter().any(|w| w.kind == WriteKind::OpenPull
+            && w.key == "adoptbot/rerender/care-call-summarisation"),
         "{applied:?}"
     );
     let pr = forge
@@ -492,11 +490,10 @@ async fn a_changed_request_or_blueprint_input_opens_a_rerender_pr() {
     let (_, main_sha) = forge.default_branch().await.unwrap();
     let (reopened, _) = run(&forge, &push_event(&main_sha), "2026-11-27").await;
     assert!(
-        reopened.writes.iter().any(|w| w
-            == &format!(
-                "reopened #{}: Re-render experiment care-call-summarisation",
-                pr.number
-            )),
+        reopened
+            .writes
+            .iter()
+            .any(|w| w.kind == WriteKind::ReopenPull && w.subject == Subject::Issue(pr.number)),
         "{reopened:?}"
     );
 }

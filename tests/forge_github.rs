@@ -642,7 +642,7 @@ async fn commit_to_branch_creates_then_moves_a_branch() {
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, ForgeError::Conflict(_)), "{err:?}");
+    assert!(matches!(err, ForgeError::Unprocessable(_)), "{err:?}");
     assert!(matches!(
         gh.commit_to_branch(
             "adoptbot/y",
@@ -737,7 +737,7 @@ async fn pulls_are_created_updated_reopened_reviewed_and_labelled() {
     assert!(matches!(
         gh.create_pull("adoptbot/experiment/exp-1", "main", "Again", "")
             .await,
-        Err(ForgeError::Conflict(_))
+        Err(ForgeError::Unprocessable(_))
     ));
 
     gh.update_pull(pull.number, "Provision exp-1 (v2)", "Body v2", false)
@@ -770,7 +770,7 @@ async fn pulls_are_created_updated_reopened_reviewed_and_labelled() {
     assert!(matches!(
         gh.request_reviewers(pull.number, &["adoptbot[bot]".into()], &[])
             .await,
-        Err(ForgeError::Conflict(_))
+        Err(ForgeError::Unprocessable(_))
     ));
     let after = gh.calls();
     assert_eq!(
@@ -1042,7 +1042,7 @@ async fn a_team_the_token_cannot_see_names_the_team_and_read_org() {
     );
     let err = gh.team_members("octo-org", "platform").await.unwrap_err();
     assert!(
-        matches!(&err, ForgeError::Unauthorised(m) if m.contains("read:org") && m.contains("octo-org/platform")),
+        matches!(&err, ForgeError::Forbidden(m) if m.contains("read:org") && m.contains("octo-org/platform")),
         "{err:?}"
     );
     sim.finish();
@@ -1381,10 +1381,11 @@ async fn statuses_map_to_the_runners_errors() {
             401u16,
             (|e: &ForgeError| matches!(e, ForgeError::Unauthorised(_))) as fn(&ForgeError) -> bool,
         ),
-        (403, |e| matches!(e, ForgeError::Unauthorised(_))),
+        (403, |e| matches!(e, ForgeError::Forbidden(_))),
         (404, |e| matches!(e, ForgeError::NotFound(_))),
         (409, |e| matches!(e, ForgeError::Conflict(_))),
-        (422, |e| matches!(e, ForgeError::Conflict(_))),
+        (422, |e| matches!(e, ForgeError::Unprocessable(_))),
+        (451, |e| matches!(e, ForgeError::Unavailable(_))),
         (400, |e| matches!(e, ForgeError::Other(_))),
     ] {
         sim.fail_next("GET", "/repos/octo-org/adoption", 1, Fault::Status(status));

@@ -7,10 +7,12 @@
 mod common;
 mod github_sim;
 
-use adoptbot::forge::events::{self, Event, PrAction, RepoInfo, ReviewAction, User};
 use adoptbot::forge::github::GitHub;
 use adoptbot::forge::{CallCount, Forge, PullRequest};
-use adoptbot::runners::handler::{Applied, Clock, handle};
+use adoptbot::model::Clock;
+use adoptbot::model::event::{self as events, Event, PrAction, RepoInfo, ReviewAction, User};
+use adoptbot::runners::outcome::{Applied, WriteKind};
+use adoptbot::runners::reconcile::run as handle;
 use common::gates::{self, AUTHOR, GateFixture, HOLDERS, TEAMS};
 use github_sim::{GitHubSim, Options, Recorded};
 
@@ -390,7 +392,7 @@ async fn happy_path(gate: &str) {
         merged
             .writes
             .iter()
-            .any(|w| w.contains("to `adoptbot/audit`")),
+            .any(|w| w.kind == WriteKind::Push && w.key == "adoptbot/audit"),
         "{merged:?}"
     );
     let record = audit_record(&gh, n);

@@ -4,10 +4,12 @@
 
 mod common;
 
-use adoptbot::forge::events::{Event, PrAction, RepoInfo, ReviewAction, User};
 use adoptbot::forge::local::LocalForge;
 use adoptbot::forge::{Conclusion, FileChange, Forge, PullRequest, ReviewState};
-use adoptbot::runners::handler::{Applied, Clock, handle};
+use adoptbot::model::Clock;
+use adoptbot::model::event::{Event, PrAction, RepoInfo, ReviewAction, User};
+use adoptbot::runners::outcome::{Applied, WriteKind};
+use adoptbot::runners::reconcile::run as handle;
 use common::gates::{self, AUTHOR, HOLDERS};
 
 const BOT: &str = "adoptbot[bot]";
@@ -65,7 +67,7 @@ async fn review(forge: &LocalForge, n: u64, who: &str, state: ReviewState) -> Ap
     let r = forge.review_as(who, n, state, &pull.head_sha).unwrap();
     let event = Event::Review {
         action: ReviewAction::Submitted,
-        review: adoptbot::forge::events::Review {
+        review: adoptbot::model::event::Review {
             id: r.id,
             user: User {
                 login: who.into(),
@@ -433,7 +435,7 @@ async fn happy_path(gate: &str) {
         merged
             .writes
             .iter()
-            .any(|w| w.contains("to `adoptbot/audit`")),
+            .any(|w| w.kind == WriteKind::Push && w.key == "adoptbot/audit"),
         "{merged:?}"
     );
     let history = adoptbot::load::history::read(tmp.path(), "main").unwrap();

@@ -7,8 +7,7 @@
 //! the role, matched by numeric user id. A reviewer whose latest review requests changes or
 //! was dismissed counts against the role.
 
-use crate::forge::{Review, ReviewState};
-use crate::load::Snapshot;
+use crate::model::forge::{Review, ReviewState};
 use crate::model::{Adoption, Id, Phase};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -74,21 +73,16 @@ pub fn step(base: Phase, head: Phase, pr_body: &str) -> Step {
 
 /// Everything in the head that changes the rules the gate is judged by: the framework
 /// overrides (`phases/`) and the roles in `adoption.yaml`. Rule changes go in their own PR.
+///
+/// `base` and `head` are the files under `phases/` at each commit, with their contents.
 pub fn rule_changes(
-    base: &Snapshot,
-    head: &Snapshot,
+    base: &BTreeMap<String, Vec<u8>>,
+    head: &BTreeMap<String, Vec<u8>>,
     base_adoption: &Adoption,
     head_adoption: &Adoption,
 ) -> Vec<String> {
     let mut out = Vec::new();
-    let phases = |s: &Snapshot| -> BTreeMap<String, Vec<u8>> {
-        s.paths
-            .iter()
-            .filter(|p| p.starts_with("phases/"))
-            .map(|p| (p.clone(), s.contents.get(p).cloned().unwrap_or_default()))
-            .collect()
-    };
-    let (b, h) = (phases(base), phases(head));
+    let (b, h) = (base, head);
     for path in b.keys().chain(h.keys()).collect::<BTreeSet<_>>() {
         match (b.get(path), h.get(path)) {
             (Some(x), Some(y)) if x == y => {}
@@ -414,12 +408,11 @@ mod tests {
         assert!(a[1].notes.iter().any(|n| n == "nobody holds this role"));
     }
 
-    fn snap(files: &[(&str, &str)]) -> Snapshot {
-        let mut s = Snapshot::default();
-        for (p, t) in files {
-            s.add(p.to_string(), t.len() as u64, || Ok(t.as_bytes().to_vec()));
-        }
-        s
+    fn snap(files: &[(&str, &str)]) -> BTreeMap<String, Vec<u8>> {
+        files
+            .iter()
+            .map(|(p, t)| (p.to_string(), t.as_bytes().to_vec()))
+            .collect()
     }
 
     fn adoption(roles: &str) -> Adoption {

@@ -10,14 +10,16 @@
 //!   exponential backoff; reads and writes are retried on rate limits (a 429, a 403 that says
 //!   so, or `x-ratelimit-remaining: 0`), waiting as `Retry-After` or `x-ratelimit-reset` say;
 //!   writes are never retried on a 5xx, since the write may have happened;
-//! - **errors** in the runner's terms: 404 is [`ForgeError::NotFound`], 401 and 403 are
-//!   [`ForgeError::Unauthorised`], 409 and 422 are [`ForgeError::Conflict`], 5xx is
-//!   [`ForgeError::Server`];
+//! - **errors** in the runner's terms: 404 is [`ForgeError::NotFound`], 401
+//!   [`ForgeError::Unauthorised`], 403 (not a rate limit) [`ForgeError::Forbidden`], 409
+//!   [`ForgeError::Conflict`], 422 [`ForgeError::Unprocessable`], 451
+//!   [`ForgeError::Unavailable`], 5xx [`ForgeError::Server`];
 //! - **call counting** (see [`GitHub::calls`]).
 //!
 //! The token is handed to octocrab as a [`SecretString`] and kept nowhere else: it never
 //! appears in `Debug` output or in logs.
 
+pub mod events;
 pub mod tarball;
 pub mod wire;
 
@@ -32,7 +34,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// GitHub's public API.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
@@ -505,11 +507,16 @@ impl Reply {
                 .header("x-ratelimit-reset")
                 .and_then(|v| v.trim().parse::<u64>().ok())
         {
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_secs();
-            return Some(Duration::from_secs(reset.saturating_sub(now).max(1)));
+            // The wait is measured against the answer's own `Date`, so that the adapter needs
+            // no clock of its own; an answer without one waits as for a secondary limit.
+            let now = self
+                .header("date")
+                .and_then(|d| chrono::DateTime::parse_from_rfc2822(d.trim()).ok())
+                .map(|d| d.timestamp().max(0) as u64);
+            return Some(match now {
+                Some(now) => Duration::from_secs(reset.saturating_sub(now).max(1)),
+                None => SECONDARY_RATE_LIMIT_WAIT,
+            });
         }
         Some(SECONDARY_RATE_LIMIT_WAIT)
     }
@@ -523,8 +530,11 @@ impl Reply {
         );
         match self.status.as_u16() {
             404 => ForgeError::NotFound(message),
-            401 | 403 => ForgeError::Unauthorised(message),
-            409 | 422 => ForgeError::Conflict(message),
+            401 => ForgeError::Unauthorised(message),
+            403 => ForgeError::Forbidden(message),
+            409 => ForgeError::Conflict(message),
+            422 => ForgeError::Unprocessable(message),
+            451 => ForgeError::Unavailable(message),
             500..=599 => ForgeError::Server(message),
             _ => ForgeError::Other(message),
         }
@@ -766,6 +776,7 @@ impl Forge for GitHub {
         let members: Vec<wire::Account> = self.pages(&path, array).await.map_err(|e| match e {
             ForgeError::NotFound(m) => ForgeError::NotFound(hint(m)),
             ForgeError::Unauthorised(m) => ForgeError::Unauthorised(hint(m)),
+            ForgeError::Forbidden(m) => ForgeError::Forbidden(hint(m)),
             other => other,
         })?;
         Ok(members.into_iter().map(wire::Account::into_forge).collect())
@@ -929,7 +940,9 @@ impl Forge for GitHub {
         match created {
             Ok(_) => Ok(commit.sha),
             // Neither moved nor created: report why it could not be moved.
-            Err(ForgeError::Conflict(_)) => Err(moved.error(&Method::PATCH, &ref_path)),
+            Err(ForgeError::Conflict(_) | ForgeError::Unprocessable(_)) => {
+                Err(moved.error(&Method::PATCH, &ref_path))
+            }
             Err(e) => Err(e),
         }
     }

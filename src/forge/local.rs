@@ -35,7 +35,7 @@ use crate::load::Snapshot;
 use repo::{git_err, require_branch, resolve_commit};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 
 /// A [`Forge`] over a git repository on disk, work tree or bare.
 pub struct LocalForge {
@@ -45,6 +45,8 @@ pub struct LocalForge {
     bot_login: String,
     reads: AtomicU32,
     writes: AtomicU32,
+    /// The injected clock's instant (seconds since the epoch): when reviews are submitted.
+    now: AtomicI64,
 }
 
 impl std::fmt::Debug for LocalForge {
@@ -82,6 +84,7 @@ impl LocalForge {
             bot_login: bot_login.to_owned(),
             reads: AtomicU32::new(0),
             writes: AtomicU32::new(0),
+            now: AtomicI64::new(0),
         })
     }
 
@@ -117,6 +120,19 @@ impl LocalForge {
             let by = (author_name, author_email);
             commit_files(repo, branch, parent.as_deref(), by, message, files)
         })
+    }
+
+    /// Sets the clock the forge stamps reviews with (the runner's injected clock).
+    pub fn set_clock(&self, clock: crate::model::Clock) {
+        self.now.store(clock.valid_at, Ordering::Relaxed);
+    }
+
+    fn clock(&self) -> crate::model::Clock {
+        let valid_at = self.now.load(Ordering::Relaxed);
+        let today = chrono::DateTime::from_timestamp(valid_at, 0)
+            .unwrap_or_default()
+            .date_naive();
+        crate::model::Clock { today, valid_at }
     }
 
     /// A person opens a pull request from `head_branch` into `base_branch`.
@@ -247,8 +263,7 @@ impl LocalForge {
                 user_id: records.user_id(login),
                 state,
                 commit_id,
-                submitted_at: (state != ReviewState::Pending)
-                    .then(|| chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                submitted_at: (state != ReviewState::Pending).then(|| self.clock().rfc3339()),
             };
             records.reviews.push(ReviewRecord {
                 number,

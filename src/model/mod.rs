@@ -3,8 +3,11 @@
 
 pub mod adoption;
 pub mod audit;
+pub mod clock;
 pub mod diagnostic;
+pub mod event;
 pub mod experiment;
+pub mod forge;
 pub mod framework;
 pub mod inventory;
 pub mod located;
@@ -19,6 +22,7 @@ pub mod units;
 pub mod use_case;
 
 pub use adoption::*;
+pub use clock::Clock;
 pub use diagnostic::*;
 pub use experiment::*;
 pub use framework::*;

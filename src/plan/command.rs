@@ -4,7 +4,7 @@
 //! comment and plans the renewal PR.
 
 use crate::Analysis;
-use crate::forge::{FileChange, Sha};
+use crate::model::forge::{FileChange, Sha};
 use crate::model::{ExperimentStatus, Id, Span};
 use crate::plan::reconcile::DesiredPull;
 use chrono::NaiveDate;
@@ -101,6 +101,45 @@ fn command(words: &[&str], after: String) -> Result<Command, String> {
     }
 }
 
+/// The one refusal a person without write access gets on a pull request, whatever they ask.
+pub fn refusal(issue: u64, who: &str, valid_at: i64) -> super::reconcile::DesiredComment {
+    super::reconcile::DesiredComment {
+        issue,
+        key: format!("refusal/{}", who.to_ascii_lowercase()),
+        body: format!(
+            "@{who}: thank you. adoptbot takes `/adoptbot` commands only from people with write access to this repository, so it has not acted on yours. Anyone with write access can run it for you."
+        ),
+        valid_at,
+    }
+}
+
+/// What a renewal PR's answer says, once the PR exists (or could not be opened).
+pub fn renewal_answer(id: &Id, duration: Span, number: Option<u64>) -> String {
+    match number {
+        Some(n) => format!(
+            "#{n} renews `{id}` by {duration}. It takes effect when a lead of its team approves and merges it."
+        ),
+        None => format!("adoptbot could not open the renewal of `{id}`."),
+    }
+}
+
+/// Why a renewal without one named experiment cannot go on: the PR concerns none, or
+/// several.
+pub fn which_experiment(number: u64, ids: &[Id], duration: Span) -> String {
+    if ids.is_empty() {
+        format!(
+            "#{number} concerns no experiment: name it, as in `/adoptbot renew {duration} <experiment>`."
+        )
+    } else {
+        let listed: Vec<String> = ids.iter().map(|i| format!("`{i}`")).collect();
+        format!(
+            "#{number} concerns {}: name the one to renew, as in `/adoptbot renew {duration} {}`.",
+            listed.join(", "),
+            ids[0]
+        )
+    }
+}
+
 /// Where a renewal is asked for, for the PR's body and the record.
 #[derive(Debug, Clone, Copy)]
 pub struct Asked<'a> {
@@ -193,8 +232,8 @@ pub fn renewal(
         e.team.value,
     );
     Ok(DesiredPull {
-        kind: "renew".into(),
-        id: format!("{id}-{}", asked.comment_id),
+        bot: crate::plan::branch::BotBranch::renewal(id.clone(), asked.comment_id),
+        reason: format!("@{} asked for it in #{}", asked.by, asked.issue),
         base_branch: base.0.to_owned(),
         base_sha: base.1.clone(),
         title: format!("Renew experiment {id} by {duration}"),

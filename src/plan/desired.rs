@@ -4,12 +4,13 @@
 //! one-time warning before a time box ends. Pure: the snapshot, the analysis and the date in;
 //! desired PRs and comments out.
 
+use super::branch::{BotBranch, PullKind};
 use super::reconcile::{DesiredComment, DesiredPull};
 use super::yaml_edit::set_top_level;
 use crate::Analysis;
 use crate::evaluate::{ExperimentState, Lifecycle};
-use crate::forge::{FileChange, Sha};
 use crate::load::Snapshot;
+use crate::model::forge::{FileChange, Sha};
 use crate::model::{Flavour, Id};
 use crate::render::{Catalogue, output_dir, render_experiment};
 use chrono::NaiveDate;
@@ -86,7 +87,7 @@ const START_KEPT_DAYS: i64 = 3;
 
 /// Every bot PR the default branch calls for. `request_prs` maps experiments to the PR that
 /// requested them, and `starts` to the start date their open provisioning PR records.
-pub fn pulls(
+fn pulls(
     b: &Branch,
     request_prs: &BTreeMap<Id, u64>,
     starts: &BTreeMap<Id, NaiveDate>,
@@ -110,6 +111,7 @@ pub fn pulls(
             Lifecycle::Active | Lifecycle::EndingSoon if e.over_budget => out.push(decommission(
                 b,
                 e,
+                request_pr,
                 format!(
                     "its spend of {} reached the cost cap of {}",
                     e.spend.map(|s| s.to_string()).unwrap_or_default(),
@@ -119,6 +121,7 @@ pub fn pulls(
             Lifecycle::Expired => out.push(decommission(
                 b,
                 e,
+                request_pr,
                 format!(
                     "its time box ended on {}",
                     e.expires_on.map(|d| d.to_string()).unwrap_or_default()
@@ -182,8 +185,11 @@ fn provision(
         body = format!("{}\n\n{body}", request_line(n));
     }
     Some(DesiredPull {
-        kind: "provision".into(),
-        id: e.id.to_string(),
+        bot: BotBranch::pull(PullKind::Provision, e.id.clone()),
+        reason: format!(
+            "the request is merged and valid; render blueprint `{}`",
+            e.blueprint
+        ),
         base_branch: b.name.into(),
         base_sha: b.sha.clone(),
         title: format!("Provision experiment {}", e.id),
@@ -240,8 +246,8 @@ fn rerender(b: &Branch, e: &ExperimentState) -> Option<DesiredPull> {
             .join("\n")
     );
     Some(DesiredPull {
-        kind: "rerender".into(),
-        id: e.id.to_string(),
+        bot: BotBranch::pull(PullKind::Rerender, e.id.clone()),
+        reason: format!("it {what}"),
         base_branch: b.name.into(),
         base_sha: b.sha.clone(),
         title: format!("Re-render experiment {}", e.id),
@@ -250,7 +256,12 @@ fn rerender(b: &Branch, e: &ExperimentState) -> Option<DesiredPull> {
     })
 }
 
-fn decommission(b: &Branch, e: &ExperimentState, why: String) -> DesiredPull {
+fn decommission(
+    b: &Branch,
+    e: &ExperimentState,
+    request_pr: Option<u64>,
+    why: String,
+) -> DesiredPull {
     let mut changes: Vec<FileChange> = b
         .committed(&e.id)
         .into_keys()
@@ -271,9 +282,16 @@ fn decommission(b: &Branch, e: &ExperimentState, why: String) -> DesiredPull {
         output_dir(e.id.as_str()),
         e.owner
     );
+    let body = if request_pr.is_none() {
+        format!(
+            "{body}\n\nNo request PR is on record for this experiment, so adoptbot could not warn its owner on one before the time box ended."
+        )
+    } else {
+        body
+    };
     DesiredPull {
-        kind: "decommission".into(),
-        id: e.id.to_string(),
+        bot: BotBranch::pull(PullKind::Decommission, e.id.clone()),
+        reason: why.clone(),
         base_branch: b.name.into(),
         base_sha: b.sha.clone(),
         title: format!("Decommission experiment {}", e.id),
@@ -283,17 +301,78 @@ fn decommission(b: &Branch, e: &ExperimentState, why: String) -> DesiredPull {
 }
 
 /// The one-time warning, on the request PR, that a time box ends soon.
-pub fn expiry_warnings(b: &Branch, valid_at: i64) -> Vec<DesiredComment> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub experiment: Id,
+    pub owner: String,
+    pub ends_on: NaiveDate,
+    pub comment: DesiredComment,
+}
+
+/// A time box that ends soon for an experiment with no request PR on record: there is no PR
+/// to warn on. The run says so, and the decommission PR will say it too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unwarned {
+    pub experiment: Id,
+    pub owner: String,
+    pub ends_on: NaiveDate,
+    pub path: String,
+}
+
+impl std::fmt::Display for Unwarned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the time box of `{}` (owner @{}) ends on {}, and no request PR is on record to warn on: set `request_pr:` in {} to get the warning there",
+            self.experiment, self.owner, self.ends_on, self.path
+        )
+    }
+}
+
+/// Everything the default branch calls for: the one desired state that the loop applies and
+/// that `adoptbot plan` prints.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Desired {
+    pub pulls: Vec<DesiredPull>,
+    pub warnings: Vec<Warning>,
+    pub unwarned: Vec<Unwarned>,
+}
+
+/// The desired state of the default branch. `request_prs` maps experiments to the PR that
+/// requested them (beyond what the request files record), and `starts` to the start date
+/// their open provisioning PR records.
+pub fn state(
+    b: &Branch,
+    request_prs: &BTreeMap<Id, u64>,
+    starts: &BTreeMap<Id, NaiveDate>,
+    valid_at: i64,
+) -> Desired {
     let repo = &b.analysis.loaded.repo;
-    b.analysis
-        .evaluation
-        .experiments
-        .iter()
-        .filter(|e| e.lifecycle == Lifecycle::EndingSoon)
-        .filter_map(|e| {
-            let issue = repo.experiments.get(&e.id)?.request_pr?;
-            let end = e.expires_on?;
-            Some(DesiredComment {
+    let mut out = Desired {
+        pulls: pulls(b, request_prs, starts),
+        ..Desired::default()
+    };
+    for e in &b.analysis.evaluation.experiments {
+        if e.lifecycle != Lifecycle::EndingSoon {
+            continue;
+        }
+        let (Some(doc), Some(end)) = (repo.experiments.get(&e.id), e.expires_on) else {
+            continue;
+        };
+        let Some(issue) = doc.request_pr.or_else(|| request_prs.get(&e.id).copied()) else {
+            out.unwarned.push(Unwarned {
+                experiment: e.id.clone(),
+                owner: e.owner.to_string(),
+                ends_on: end,
+                path: e.path.clone(),
+            });
+            continue;
+        };
+        out.warnings.push(Warning {
+            experiment: e.id.clone(),
+            owner: e.owner.to_string(),
+            ends_on: end,
+            comment: DesiredComment {
                 issue,
                 key: format!("expiry/{}/{end}", e.id),
                 body: format!(
@@ -301,7 +380,78 @@ pub fn expiry_warnings(b: &Branch, valid_at: i64) -> Vec<DesiredComment> {
                     e.owner, e.id, e.path
                 ),
                 valid_at,
-            })
+            },
+        });
+    }
+    out
+}
+
+/// What the bot's own PRs remember: the request PR each provisioning PR names, and the start
+/// date each open provisioning PR records. Only provisioning branches count.
+pub fn remembered(
+    pulls: &[crate::model::forge::PullRequest],
+) -> (BTreeMap<Id, u64>, BTreeMap<Id, NaiveDate>) {
+    use crate::model::forge::PrState;
+    let mut requests = BTreeMap::new();
+    let mut starts = BTreeMap::new();
+    for p in pulls {
+        let Some(BotBranch::Pull {
+            kind: PullKind::Provision,
+            experiment,
+            ..
+        }) = BotBranch::parse(&p.head_branch)
+        else {
+            continue;
+        };
+        if let Some(n) = parse_request_line(&p.body) {
+            requests.entry(experiment.clone()).or_insert(n);
+        }
+        if p.state == PrState::Open
+            && let Some(d) = parse_start_line(&p.body)
+        {
+            starts.insert(experiment, d);
+        }
+    }
+    (requests, starts)
+}
+
+/// The one notice on a bot PR a person committed to: the bot leaves it alone from now on.
+pub fn human_edit_notice(branch: &str, number: u64, valid_at: i64) -> DesiredComment {
+    DesiredComment {
+        issue: number,
+        key: format!("human-edit/{branch}"),
+        body: format!(
+            "A person has committed to `{branch}`, so adoptbot no longer updates this PR. Merge or close it as you see fit; close it to let adoptbot open a fresh one when its inputs change."
+        ),
+        valid_at,
+    }
+}
+
+/// The notice on a bot PR rendered again over a person's commits (`/adoptbot rerender`),
+/// naming the commits replaced, so that nothing is lost.
+pub fn rerendered_notice(
+    branch: &str,
+    number: u64,
+    replaced: &[crate::model::forge::Commit],
+    valid_at: i64,
+) -> DesiredComment {
+    let listed: Vec<String> = replaced
+        .iter()
+        .map(|c| {
+            format!(
+                "`{}` ({})",
+                &c.sha[..c.sha.len().min(7)],
+                crate::report::markdown::code(&c.author_email)
+            )
         })
-        .collect()
+        .collect();
+    DesiredComment {
+        issue: number,
+        key: format!("human-edit/{branch}"),
+        body: format!(
+            "At the request of someone with write access (`/adoptbot rerender`), adoptbot rendered `{branch}` again from its blueprint. The commits it replaced stay reachable by their SHAs: {}.",
+            listed.join(", ")
+        ),
+        valid_at,
+    }
 }

@@ -2,26 +2,22 @@
 //! that a later run recognises its own work: checks by name, comments by a hidden marker,
 //! PRs by their branch `adoptbot/<kind>/<id>`.
 
+pub mod branch;
 pub mod command;
 pub mod desired;
+pub mod gate;
+pub mod notices;
 pub mod reconcile;
+pub mod targets;
 pub mod yaml_edit;
 
 use crate::evaluate::approval::ROLLBACK_REASON;
 use crate::evaluate::{Evaluation, Lifecycle, RollbackStatus, Status};
-use crate::model::Severity;
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Action {
-    /// A check run on the commit.
-    Check {
-        name: String,
-        conclusion: Conclusion,
-        summary: String,
-        annotations: usize,
-    },
     /// A comment, updated in place, keyed by its marker.
     Comment {
         target: Target,
@@ -43,14 +39,6 @@ pub enum Action {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Conclusion {
-    Success,
-    Failure,
-    Neutral,
-}
-
 /// What a comment is posted on.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(tag = "type", content = "id", rename_all = "kebab-case")]
@@ -65,7 +53,6 @@ impl Action {
     /// The key that identifies the outcome across runs.
     pub fn key(&self) -> String {
         match self {
-            Action::Check { name, .. } => format!("check:{name}"),
             Action::Comment {
                 target: Target::Dashboard,
                 marker,
@@ -82,76 +69,93 @@ impl Action {
     }
 }
 
-/// The actions for a scheduled run on the default branch.
-pub fn plan(ev: &Evaluation) -> Vec<Action> {
+/// What a run on the default branch does, as `adoptbot plan` prints it: derived from the same
+/// desired state that the loop applies (`desired::state`), so that every PR and comment
+/// listed is one the bot makes, plus the advice it shows and never acts on.
+pub fn plan(ev: &Evaluation, desired: &desired::Desired) -> Vec<Action> {
     let mut actions = Vec::new();
-    let errors = ev
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    let warnings = ev.diagnostics.len() - errors;
-    actions.push(Action::Check {
-        name: "adoptbot/validate".into(),
-        conclusion: if errors == 0 {
-            Conclusion::Success
-        } else {
-            Conclusion::Failure
-        },
-        summary: tally(errors, warnings),
-        annotations: ev.diagnostics.len(),
-    });
-
-    for e in &ev.experiments {
-        let id = e.id.as_str();
-        match e.lifecycle {
-            Lifecycle::Requested if e.valid && !e.waiting_for_quota => {
-                actions.push(Action::PullRequest {
-                    branch: format!("adoptbot/provision/{id}"),
-                    title: format!("Provision experiment {id}"),
-                    reason: format!(
-                        "the request is merged and valid; render blueprint `{}`",
-                        e.blueprint
-                    ),
-                })
-            }
-            Lifecycle::EndingSoon => actions.push(Action::Comment {
-                target: Target::ExperimentRequest(id.into()),
-                marker: "expiry-warning".into(),
-                summary: format!(
-                    "the time box ends on {} ({} days left)",
-                    fmt_date(e.expires_on),
-                    e.days_left.unwrap_or(0)
-                ),
-                mentions: vec![e.owner.to_string()],
-            }),
-            Lifecycle::Expired => actions.push(Action::PullRequest {
-                branch: format!("adoptbot/decommission/{id}"),
-                title: format!("Decommission experiment {id}"),
-                reason: format!("the time box ended on {}", fmt_date(e.expires_on)),
-            }),
-            _ => {}
-        }
-        if e.over_budget && matches!(e.lifecycle, Lifecycle::Active | Lifecycle::EndingSoon) {
-            actions.push(Action::PullRequest {
-                branch: format!("adoptbot/decommission/{id}"),
-                title: format!("Decommission experiment {id}"),
-                reason: format!(
-                    "spend {} reached the cost cap {}",
-                    e.spend.map(|s| s.to_string()).unwrap_or_default(),
-                    e.cost_cap
-                ),
-            });
-        }
+    for p in &desired.pulls {
+        actions.push(Action::PullRequest {
+            branch: p.branch(),
+            title: p.title.clone(),
+            reason: p.reason.clone(),
+        });
     }
+    for w in &desired.warnings {
+        let left = ev
+            .experiments
+            .iter()
+            .find(|e| e.id == w.experiment)
+            .and_then(|e| e.days_left)
+            .unwrap_or(0);
+        actions.push(Action::Comment {
+            target: Target::ExperimentRequest(w.experiment.to_string()),
+            marker: w.comment.key.clone(),
+            summary: format!(
+                "on #{}: the time box ends on {} ({left} days left)",
+                w.comment.issue, w.ends_on
+            ),
+            mentions: vec![w.owner.clone()],
+        });
+    }
+    for u in &desired.unwarned {
+        actions.push(Action::Recommendation {
+            topic: format!("unwarned/{}", u.experiment),
+            title: format!("Warn the owner of {}", u.experiment),
+            reason: u.to_string(),
+        });
+    }
+    if let Some(r) = &ev.rollback
+        && let Some(reason) = r.rollback_reason()
+    {
+        actions.push(Action::Recommendation {
+            topic: "rollback".into(),
+            title: format!("Roll back to phase {}", r.to),
+            reason: format!(
+                "open a gate request PR that sets `phase: {}` in adoption.yaml, with the line `{ROLLBACK_REASON} {reason}` in its description",
+                r.to.slug()
+            ),
+        });
+    }
+    actions.sort();
+    actions.dedup_by(|a, b| a.key() == b.key());
+    actions
+}
 
-    let mut mentions: Vec<String> = ev
-        .stale
-        .iter()
-        .filter_map(|s| s.owner.as_ref().map(|o| o.to_string()))
-        .collect();
-    mentions.sort();
-    mentions.dedup();
+/// What `adoptbot plan` prints for a repository read without a forge: the desired state of
+/// its default branch, with no bot PRs on record yet.
+pub fn offline(
+    snapshot: &crate::load::Snapshot,
+    analysis: &crate::Analysis,
+    clock: crate::model::Clock,
+) -> Vec<Action> {
+    let desired = match crate::blueprint_facts(&analysis.loaded.repo).catalogue {
+        Some(catalogue) => {
+            let sha = String::new();
+            let branch = desired::Branch {
+                name: "the default branch",
+                sha: &sha,
+                snapshot,
+                analysis,
+                catalogue: &catalogue,
+                today: clock.today,
+            };
+            desired::state(
+                &branch,
+                &Default::default(),
+                &Default::default(),
+                clock.valid_at,
+            )
+        }
+        // The built-in blueprints failed their own checks: the diagnostics say so.
+        None => desired::Desired::default(),
+    };
+    plan(&analysis.evaluation, &desired)
+}
+
+/// One line on the state of the repository, for people: the gate's progress, rollback
+/// criteria, focus areas, overdue reviews and experiments that need attention.
+pub fn summary(ev: &Evaluation) -> String {
     let mut parts = Vec::new();
     if let Some(g) = &ev.gate {
         let met = g
@@ -166,7 +170,7 @@ pub fn plan(ev: &Evaluation) -> Vec<Action> {
         ));
     }
     if let Some(r) = &ev.rollback
-        && let Some(reason) = r.rollback_reason()
+        && r.rollback_reason().is_some()
     {
         let ids: Vec<&str> = r
             .criteria
@@ -179,14 +183,6 @@ pub fn plan(ev: &Evaluation) -> Vec<Action> {
             r.gate,
             ids.join(", ")
         ));
-        actions.push(Action::Recommendation {
-            topic: "rollback".into(),
-            title: format!("Roll back to phase {}", r.to),
-            reason: format!(
-                "open a gate request PR that sets `phase: {}` in adoption.yaml, with the line `{ROLLBACK_REASON} {reason}` in its description",
-                r.to.slug()
-            ),
-        });
     }
     if let Some(r) = &ev.readiness
         && !r.focus.is_empty()
@@ -213,19 +209,11 @@ pub fn plan(ev: &Evaluation) -> Vec<Action> {
     if attention > 0 {
         parts.push(format!("{attention} experiments need attention"));
     }
-    actions.push(Action::Comment {
-        target: Target::Dashboard,
-        marker: "dashboard".into(),
-        summary: if parts.is_empty() {
-            "all clear".into()
-        } else {
-            parts.join("; ")
-        },
-        mentions,
-    });
-    actions.sort();
-    actions.dedup_by(|a, b| a.key() == b.key());
-    actions
+    if parts.is_empty() {
+        "all clear".into()
+    } else {
+        parts.join("; ")
+    }
 }
 
 /// `1 error, 2 warnings`.
@@ -240,8 +228,4 @@ pub fn tally(errors: usize, warnings: usize) -> String {
 /// `1 experiment`, `2 experiments`.
 pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
-}
-
-fn fmt_date(d: Option<chrono::NaiveDate>) -> String {
-    d.map_or_else(|| "?".into(), |d| d.to_string())
 }

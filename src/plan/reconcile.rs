@@ -6,7 +6,8 @@
 //! unmerged stays closed until its inputs change, and a human commit on the branch stops the
 //! bot from touching it.
 
-use crate::forge::{
+use super::branch::BotBranch;
+use crate::model::forge::{
     CheckRun, CheckRunSpec, Comment, Commit, FileChange, PrState, PullRequest, Sha,
 };
 use sha2::{Digest, Sha256};
@@ -22,11 +23,12 @@ pub struct DesiredComment {
     pub valid_at: i64,
 }
 
-/// A pull request the bot wants, on branch `adoptbot/<kind>/<id>`.
+/// A pull request the bot wants, on its bot branch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DesiredPull {
-    pub kind: String,
-    pub id: String,
+    pub bot: BotBranch,
+    /// Why the bot wants it, in a few words, for `adoptbot plan`.
+    pub reason: String,
     pub base_branch: String,
     pub base_sha: Sha,
     pub title: String,
@@ -36,7 +38,7 @@ pub struct DesiredPull {
 
 impl DesiredPull {
     pub fn branch(&self) -> String {
-        format!("adoptbot/{}/{}", self.kind, self.id)
+        self.bot.to_string()
     }
 
     /// The fingerprint of what the PR changes: its title and files, not its base, so a
@@ -67,6 +69,7 @@ pub enum Write {
         body: String,
     },
     UpdateComment {
+        issue: u64,
         id: u64,
         body: String,
     },
@@ -161,7 +164,11 @@ pub fn comment(desired: &DesiredComment, existing: &[Comment], bot: &str) -> Opt
         }),
         Some((_, _, at)) if at > desired.valid_at => None,
         Some((_, fp, _)) if fp == fingerprint_of(&desired.body) => None,
-        Some((c, _, _)) => Some(Write::UpdateComment { id: c.id, body }),
+        Some((c, _, _)) => Some(Write::UpdateComment {
+            issue: desired.issue,
+            id: c.id,
+            body,
+        }),
     }
 }
 
@@ -310,7 +317,7 @@ pub fn pull_over_edits(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::forge::Conclusion;
+    use crate::model::forge::Conclusion;
 
     fn c(id: u64, author: &str, body: &str) -> Comment {
         Comment {
@@ -421,8 +428,11 @@ mod tests {
 
     fn desired() -> DesiredPull {
         DesiredPull {
-            kind: "provision".into(),
-            id: "a".into(),
+            bot: BotBranch::pull(
+                super::super::branch::PullKind::Provision,
+                "a".parse().unwrap(),
+            ),
+            reason: String::new(),
             base_branch: "main".into(),
             base_sha: "base1".into(),
             title: "Provision experiment a".into(),

@@ -8,8 +8,8 @@
 use super::gate::GateView;
 use crate::evaluate::Status;
 use crate::evaluate::approval::Step;
-use crate::forge::{PullRequest, Review, ReviewState};
 pub use crate::model::audit::*;
+use crate::model::forge::{PullRequest, Review, ReviewState};
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -121,6 +121,14 @@ pub fn path(r: &GateRecord) -> String {
 /// The trailer value that marks the commit adding the record of pull request `n`.
 pub fn key(n: u64) -> String {
     format!("pr-{n}")
+}
+
+/// Whether the commits of the audit branch hold the record keyed `key` (see [`key`]).
+pub fn is_recorded(commits: &[crate::model::forge::Commit], key: &str) -> bool {
+    let trailer = format!("{TRAILER} {key}");
+    commits
+        .iter()
+        .any(|c| c.message.lines().any(|l| l.trim() == trailer))
 }
 
 /// One entry of the trail: a phase change with the record that approved it, a record with no

@@ -3,7 +3,7 @@
 
 use crate::evaluate::approval::{RoleApproval, Step};
 use crate::evaluate::{DeliverableResult, Status};
-use crate::forge::{CheckRunSpec, Conclusion};
+use crate::model::forge::{CheckRunSpec, Conclusion};
 use std::fmt::Write;
 
 /// Everything the gate verdict rests on.

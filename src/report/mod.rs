@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod gate;
 pub mod json;
+pub mod markdown;
 pub mod request;
 pub mod schema;
 pub mod table;

@@ -3,7 +3,7 @@
 //! block; one check run `adoptbot/experiment` with an annotation on every offending line.
 
 use crate::evaluate::{Evaluation, ExperimentState};
-use crate::forge::{Annotation, AnnotationLevel, CheckRunSpec, Conclusion};
+use crate::model::forge::{Annotation, AnnotationLevel, CheckRunSpec, Conclusion};
 use crate::model::{Diagnostic, Flavour, Severity};
 use crate::render::RenderedFile;
 use std::fmt::Write;

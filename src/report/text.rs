@@ -291,20 +291,11 @@ pub fn plan(ev: &Evaluation, actions: &[Action]) -> String {
         out.push('\n');
     }
 
+    let _ = writeln!(out, "In short: {}\n", crate::plan::summary(ev));
     let _ = writeln!(out, "Actions: {}", actions.len());
     let mut t = Table::new();
     for a in actions {
         match a {
-            Action::Check {
-                name,
-                conclusion,
-                summary,
-                ..
-            } => t.row([
-                "check".to_string(),
-                name.clone(),
-                format!("{conclusion:?}: {summary}").to_lowercase(),
-            ]),
             Action::PullRequest {
                 branch,
                 title,

@@ -1,12 +1,14 @@
 //! `adoptbot action`: the GitHub Action runner. It reads the event GitHub Actions hands the
 //! job (`GITHUB_EVENT_NAME`, `GITHUB_EVENT_PATH`), talks to the API with `GITHUB_TOKEN` at
-//! `GITHUB_API_URL` for `GITHUB_REPOSITORY`, and feeds the one event handler. Scheduled and
-//! manual runs (`schedule`, `workflow_dispatch`) run the time-based steps.
+//! `GITHUB_API_URL` for `GITHUB_REPOSITORY`, and feeds the loop (`runners::reconcile`). Scheduled and manual
+//! runs (`schedule`, `workflow_dispatch`) reconcile the default branch.
 
-use super::handler::{Applied, Clock, default_branch, handle};
-use crate::forge::events;
+use super::outcome::Applied;
+use super::reconcile;
 use crate::forge::github::GitHub;
-use std::collections::BTreeMap;
+use crate::forge::github::events;
+use crate::model::Clock;
+use crate::model::event::Event;
 
 /// The largest event payload read; GitHub caps deliveries at 25 MB.
 const MAX_EVENT_BYTES: u64 = 25 * 1024 * 1024;
@@ -24,7 +26,7 @@ pub fn run(clock: Clock) -> Result<Applied, String> {
     let name = var("GITHUB_EVENT_NAME")?;
     let bot = std::env::var("ADOPTBOT_BOT_LOGIN").unwrap_or_else(|_| ACTIONS_BOT.to_string());
     let event = match name.as_str() {
-        "schedule" | "workflow_dispatch" => None,
+        "schedule" | "workflow_dispatch" => Event::Schedule,
         _ => {
             let path = var("GITHUB_EVENT_PATH")?;
             let meta = std::fs::metadata(&path)
@@ -37,7 +39,7 @@ pub fn run(clock: Clock) -> Result<Applied, String> {
             }
             let payload = std::fs::read(&path)
                 .map_err(|e| format!("cannot read the event payload {path}: {e}"))?;
-            Some(events::parse(&name, &payload)?)
+            events::parse(&name, &payload)?
         }
     };
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -48,17 +50,8 @@ pub fn run(clock: Clock) -> Result<Applied, String> {
         let forge = GitHub::from_env(&bot)
             .map_err(|e| e.to_string())?
             .with_commit_author("adoptbot", &format!("{bot}@users.noreply.github.com"));
-        match event {
-            Some(event) => handle(&forge, &event, clock)
-                .await
-                .map_err(|e| e.to_string()),
-            None => {
-                let mut applied = Applied::default();
-                default_branch(&forge, clock, &BTreeMap::new(), None, &mut applied)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                Ok(applied)
-            }
-        }
+        reconcile::run(&forge, &event, clock)
+            .await
+            .map_err(|e| e.to_string())
     })
 }

@@ -133,7 +133,7 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
 
 /// Today, from the system clock: the only place the command line reads it.
 fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
+    super::clock::system().today
 }
 
 pub fn main() -> ExitCode {
@@ -213,7 +213,8 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             let snap = source.snapshot()?;
             let analysis = crate::analyse(&snap, now.unwrap_or_else(today))
                 .map_err(|d| report::text::diagnostics(&d))?;
-            let actions = crate::plan::plan(&analysis.evaluation);
+            let clock = crate::model::Clock::at(now.unwrap_or_else(today));
+            let actions = crate::plan::offline(&snap, &analysis, clock);
             match format {
                 Format::Text => print!("{}", report::text::plan(&analysis.evaluation, &actions)),
                 Format::Json => println!("{}", report::json::plan(&analysis.evaluation, &actions)),
@@ -256,10 +257,7 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             reconcile(dir.as_deref(), repo.as_deref(), now.unwrap_or_else(today))
         }
         Command::Action => {
-            let applied = super::action::run(super::handler::Clock {
-                today: today(),
-                valid_at: chrono::Utc::now().timestamp(),
-            })?;
+            let applied = super::action::run(super::clock::system())?;
             print_applied(&applied);
             Ok(ExitCode::SUCCESS)
         }
@@ -369,27 +367,24 @@ fn reconcile(
     repo: Option<&str>,
     today: NaiveDate,
 ) -> Result<ExitCode, String> {
-    use super::handler::{Applied, Clock, default_branch};
+    use super::reconcile;
     use crate::forge::Forge;
+    use crate::model::Clock;
+    use crate::model::event::Event;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    let mut applied = Applied::default();
     let clock = Clock::at(today);
-    let calls = match (dir, repo) {
+    let (applied, calls) = match (dir, repo) {
         (Some(dir), _) => {
             let forge = crate::forge::local::LocalForge::open(dir, "adoptbot[bot]")
                 .map_err(|e| e.to_string())?;
-            rt.block_on(default_branch(
-                &forge,
-                clock,
-                &Default::default(),
-                None,
-                &mut applied,
-            ))
-            .map_err(|e| e.to_string())?;
-            forge.calls()
+            forge.set_clock(clock);
+            let applied = rt
+                .block_on(reconcile::run(&forge, &Event::Schedule, clock))
+                .map_err(|e| e.to_string())?;
+            (applied, forge.calls())
         }
         (None, Some(repo)) => rt.block_on(async {
             let bot =
@@ -402,10 +397,10 @@ fn reconcile(
                 }
             })
             .map_err(|e| e.to_string())?;
-            default_branch(&forge, clock, &Default::default(), None, &mut applied)
+            let applied = reconcile::run(&forge, &Event::Schedule, clock)
                 .await
                 .map_err(|e| e.to_string())?;
-            Ok::<_, String>(forge.calls())
+            Ok::<_, String>((applied, forge.calls()))
         })?,
         (None, None) => return Err("name a directory, or --repo OWNER/NAME".into()),
     };
@@ -414,9 +409,12 @@ fn reconcile(
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_applied(applied: &super::handler::Applied) {
+fn print_applied(applied: &super::outcome::Applied) {
     for w in &applied.writes {
         println!("{w}");
+    }
+    for r in &applied.refused {
+        println!("refused: {r}");
     }
     for n in &applied.notes {
         println!("note: {n}");

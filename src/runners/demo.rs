@@ -2,10 +2,14 @@
 //! repository built from the embedded sample. No network, no credentials. Every PR, comment
 //! and check the bot writes is printed as it happens.
 
-use super::handler::{Applied, Clock, handle};
-use crate::forge::events::{Event, PrAction, RepoInfo, User};
+use super::handlers::Ctx;
+use super::outcome::Applied;
+use super::reconcile::run_targets;
 use crate::forge::local::LocalForge;
 use crate::forge::{FileChange, Forge, ForgeError, ForgeResult};
+use crate::model::Clock;
+use crate::model::event::CommentInfo;
+use crate::plan::targets::Target;
 use chrono::NaiveDate;
 use include_dir::{Dir, include_dir};
 use std::path::Path;
@@ -90,18 +94,21 @@ fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
 }
 
-fn repo_info() -> RepoInfo {
-    RepoInfo {
-        full_name: "contoso/adoption".into(),
-        default_branch: "main".into(),
-    }
-}
-
-fn user(login: &str) -> User {
-    User {
+fn user(login: &str) -> crate::model::event::User {
+    crate::model::event::User {
         login: login.into(),
         id: 1,
     }
+}
+
+/// A person's pull request, to reconcile: what a webhook about it would name.
+fn pull(number: u64) -> Vec<Target> {
+    vec![Target::Pull { number, seen: None }]
+}
+
+/// A scheduled run on the default branch.
+fn schedule() -> Vec<Target> {
+    vec![Target::default_branch()]
 }
 
 /// Prints what the bot wrote in a step: the writes, then every new comment and check.
@@ -172,15 +179,21 @@ fn show(
     Ok(())
 }
 
-/// Delivers one event to the handler on `date` and shows what the bot wrote.
+/// Reconciles `targets` on `date`, as the loop does for a trigger, and shows what the bot
+/// wrote.
 async fn deliver(
     forge: &LocalForge,
-    event: &Event,
+    targets: &[Target],
     date: &str,
     seen: &mut (usize, usize, usize),
 ) -> ForgeResult<()> {
-    let applied = handle(forge, event, Clock::at(day(date))).await?;
-    show(forge, &applied, seen)
+    let clock = Clock::at(day(date));
+    forge.set_clock(clock);
+    let mut ctx = Ctx::new(forge, clock);
+    run_targets(&mut ctx, targets)
+        .await
+        .map_err(|e| ForgeError::Other(e.to_string()))?;
+    show(forge, &ctx.applied, seen)
 }
 
 /// The gate from phase 4 to phase 5: the request, a refused command, the three roles'
@@ -241,34 +254,22 @@ async fn gate_request(
         "Gate 4-5: scale and governance",
         "Two use cases are validated with production estimates and reviewed costs.",
     )?;
-    let event = |action, pull| Event::PullRequest {
-        action,
-        pull,
-        repo: repo_info(),
-        sender: user("akira-kimura"),
-    };
-    deliver(
-        forge,
-        &event(PrAction::Opened, forge.pull(pr.number).await?),
-        date,
-        seen,
-    )
-    .await?;
+    deliver(forge, &pull(pr.number), date, seen).await?;
 
     step(
         date,
         "@mallory, who may only read, comments `/adoptbot recheck`",
     );
-    let comment = |who: &str, body: &str| Event::IssueComment {
-        issue: pr.number,
-        on_pull: true,
-        comment: crate::forge::events::CommentInfo {
-            id: 9000 + body.len() as u64,
-            user: user(who),
-            body: body.into(),
-        },
-        repo: repo_info(),
-        sender: user(who),
+    let comment = |who: &str, body: &str| {
+        vec![Target::Command {
+            issue: pr.number,
+            on_pull: true,
+            comment: CommentInfo {
+                id: 9000 + body.len() as u64,
+                user: user(who),
+                body: body.into(),
+            },
+        }]
     };
     deliver(forge, &comment("mallory", "/adoptbot recheck"), date, seen).await?;
     step(date, "@mallory tries again: no second refusal");
@@ -276,26 +277,14 @@ async fn gate_request(
 
     for who in ["maria-hernandez", "sofia-lindqvist", "lena-fischer"] {
         step(date, &format!("@{who} approves"));
-        let pull = forge.pull(pr.number).await?;
-        let r = forge.review_as(
+        let head = forge.pull(pr.number).await?.head_sha;
+        forge.review_as(
             who,
             pr.number,
-            crate::forge::ReviewState::Approved,
-            &pull.head_sha,
+            crate::model::forge::ReviewState::Approved,
+            &head,
         )?;
-        let review = Event::Review {
-            action: crate::forge::events::ReviewAction::Submitted,
-            review: crate::forge::events::Review {
-                id: r.id,
-                user: user(who),
-                state: "approved".into(),
-                commit_id: pull.head_sha.clone(),
-            },
-            pull,
-            repo: repo_info(),
-            sender: user(who),
-        };
-        deliver(forge, &review, date, seen).await?;
+        deliver(forge, &pull(pr.number), date, seen).await?;
     }
 
     step(
@@ -303,13 +292,7 @@ async fn gate_request(
         "@maria-hernandez merges the gate request: the verdict goes on the audit trail",
     );
     forge.merge_pull(pr.number, "maria-hernandez")?;
-    deliver(
-        forge,
-        &event(PrAction::Closed, forge.pull(pr.number).await?),
-        date,
-        seen,
-    )
-    .await?;
+    deliver(forge, &pull(pr.number), date, seen).await?;
 
     step(date, "`adoptbot audit`: what an auditor is shown");
     let history = crate::load::history::read(root, "main").map_err(ForgeError::Other)?;
@@ -369,12 +352,7 @@ async fn play(root: &Path) -> ForgeResult<()> {
         "2026-11-27",
         "the scheduled run on main: the sample's backlog",
     );
-    let push = |sha: &str| Event::Push {
-        after: sha.into(),
-        repo: repo_info(),
-        sender: user("adoptbot"),
-    };
-    deliver(&forge, &push(&main), "2026-11-27", &mut seen).await?;
+    deliver(&forge, &schedule(), "2026-11-27", &mut seen).await?;
 
     step(
         "2026-11-27",
@@ -399,28 +377,10 @@ async fn play(root: &Path) -> ForgeResult<()> {
         "Experiment: fraud rules distillation",
         "Distil the fraud rules into a model.",
     )?;
-    let event = |action, pull| Event::PullRequest {
-        action,
-        pull,
-        repo: repo_info(),
-        sender: user("ivan-novak"),
-    };
-    deliver(
-        &forge,
-        &event(PrAction::Opened, forge.pull(pr.number).await?),
-        "2026-11-27",
-        &mut seen,
-    )
-    .await?;
+    deliver(&forge, &pull(pr.number), "2026-11-27", &mut seen).await?;
 
     step("2026-11-27", "the same event is delivered again");
-    deliver(
-        &forge,
-        &event(PrAction::Opened, forge.pull(pr.number).await?),
-        "2026-11-27",
-        &mut seen,
-    )
-    .await?;
+    deliver(&forge, &pull(pr.number), "2026-11-27", &mut seen).await?;
 
     step(
         "2026-11-27",
@@ -438,36 +398,31 @@ async fn play(root: &Path) -> ForgeResult<()> {
         "Use a standard time box",
         &files,
     )?;
-    deliver(
-        &forge,
-        &event(PrAction::Synchronize, forge.pull(pr.number).await?),
-        "2026-11-27",
-        &mut seen,
-    )
-    .await?;
+    deliver(&forge, &pull(pr.number), "2026-11-27", &mut seen).await?;
 
     step(
         "2026-11-27",
         "@akira-kimura, the team's lead, merges the request",
     );
     forge.merge_pull(pr.number, "akira-kimura")?;
-    deliver(
-        &forge,
-        &event(PrAction::Closed, forge.pull(pr.number).await?),
-        "2026-11-27",
-        &mut seen,
-    )
-    .await?;
+    deliver(&forge, &pull(pr.number), "2026-11-27", &mut seen).await?;
 
     step("2026-11-28", "the platform team merges the provisioning PR");
     let prov = forge
-        .pulls_by_branch_prefix("adoptbot/provision/fraud-distill")
+        .pulls_by_branch_prefix(
+            &crate::plan::branch::BotBranch::pull(
+                crate::plan::branch::PullKind::Provision,
+                "fraud-distill"
+                    .parse()
+                    .map_err(|_| ForgeError::Other("bad id".into()))?,
+            )
+            .to_string(),
+        )
         .await?;
     if let Some(p) = prov.last() {
         forge.merge_pull(p.number, "akira-kimura")?;
     }
-    let (_, main) = forge.default_branch().await?;
-    deliver(&forge, &push(&main), "2026-11-28", &mut seen).await?;
+    deliver(&forge, &schedule(), "2026-11-28", &mut seen).await?;
 
     for (date, what) in [
         (
@@ -481,14 +436,14 @@ async fn play(root: &Path) -> ForgeResult<()> {
         ),
     ] {
         step(date, what);
-        deliver(&forge, &push(&main), date, &mut seen).await?;
+        deliver(&forge, &schedule(), date, &mut seen).await?;
     }
 
     step(
         "2026-12-11",
         "the same run again: nothing changed, nothing is written",
     );
-    deliver(&forge, &push(&main), "2026-12-11", &mut seen).await?;
+    deliver(&forge, &schedule(), "2026-12-11", &mut seen).await?;
 
     gate_request(&forge, &mut seen, root).await?;
 

@@ -1,9 +1,15 @@
-//! Runners: the imperative shell. They read the clock and the disk, call the pure core, and
-//! print. Today that is the command line; the GitHub Action and `serve` feed the same core.
+//! Runners: the imperative shell. The loop (`reconcile`) and its handlers per capability
+//! (`handlers/`) read through the forge, ask the pure core for the desired state and apply
+//! the difference; the runners feed it triggers: the command line (`cli`), the GitHub Action
+//! (`action`), the demo (`demo`). `clock` is the one place the real clock is read.
 
 pub mod action;
 pub mod bench;
 pub mod cli;
+pub mod clock;
 pub mod demo;
-pub mod handler;
+pub mod error;
+pub mod handlers;
+pub mod outcome;
+pub mod reconcile;
 pub mod source;

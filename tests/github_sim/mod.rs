@@ -78,6 +78,8 @@ pub enum Fault {
     PrimaryRateLimit { reset_in: u64 },
     /// Any status, with a `basic-error` body.
     Status(u16),
+    /// Any status with this exact body, e.g. one GitHub was recorded sending.
+    Body { status: u16, body: Value },
 }
 
 /// One request the simulator received.
@@ -346,6 +348,9 @@ fn parse_query(q: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+// The simulator is GitHub: its clock is the server's wall clock, as in the `Date` header
+// hyper sends with every answer.
+#[allow(clippy::disallowed_methods)]
 fn fault_answer(fault: &Fault) -> api::Answer {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -362,6 +367,7 @@ fn fault_answer(fault: &Fault) -> api::Answer {
             api::error(403, "API rate limit exceeded for installation.")
         }
         Fault::Status(s) => api::error(*s, "Simulated failure"),
+        Fault::Body { status, body } => api::answer(*status, body.clone()),
     };
     match fault {
         Fault::TooManyRequests { retry_after }

@@ -1,0 +1,233 @@
+//! The plain data a forge shows and the bot writes: pull requests, files, comments, check
+//! runs, commits, reviews, team members and permissions. Shared by the core (which reasons
+//! about them) and the forge adapters (which fetch and write them); the `Forge` trait that
+//! moves them lives in `src/forge/`.
+
+use serde::{Deserialize, Serialize};
+
+/// A git object id, hex.
+pub type Sha = String;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PrState {
+    Open,
+    Closed,
+    Merged,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullRequest {
+    pub number: u64,
+    pub title: String,
+    pub body: String,
+    pub state: PrState,
+    /// The login of whoever opened it.
+    pub author: String,
+    /// Their numeric id (0 when the forge does not say).
+    #[serde(default)]
+    pub author_id: u64,
+    pub head_branch: String,
+    pub head_sha: Sha,
+    pub base_branch: String,
+    pub base_sha: Sha,
+    /// The merge commit, once merged.
+    pub merge_sha: Option<Sha>,
+    /// Whose review it waits for, as the forge showed the pull request: user logins and
+    /// team slugs. A person leaves the list once they review.
+    #[serde(skip)]
+    pub requested_users: Vec<String>,
+    #[serde(skip)]
+    pub requested_teams: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileStatus {
+    Added,
+    Modified,
+    Removed,
+    Renamed,
+}
+
+/// A file a pull request changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangedFile {
+    pub path: String,
+    pub status: FileStatus,
+    /// For renames, the path before.
+    pub previous_path: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: u64,
+    pub author: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Conclusion {
+    Success,
+    Failure,
+    Neutral,
+    ActionRequired,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnnotationLevel {
+    Notice,
+    Warning,
+    Failure,
+}
+
+/// A note on a line of a file, shown in the PR's diff.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Annotation {
+    pub path: String,
+    pub start_line: u32,
+    pub end_line: u32,
+    pub level: AnnotationLevel,
+    pub title: String,
+    pub message: String,
+}
+
+/// A check run as the bot wants it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckRunSpec {
+    pub name: String,
+    pub head_sha: Sha,
+    pub conclusion: Conclusion,
+    pub title: String,
+    pub summary: String,
+    pub annotations: Vec<Annotation>,
+}
+
+/// A check run as the forge shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckRun {
+    pub id: u64,
+    pub name: String,
+    pub head_sha: Sha,
+    pub conclusion: Option<Conclusion>,
+    pub title: String,
+    pub summary: String,
+}
+
+/// A commit on a branch, with who wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Commit {
+    pub sha: Sha,
+    pub message: String,
+    /// The author's email, as recorded in the commit.
+    pub author_email: String,
+}
+
+/// A review of a pull request, as the forge shows it to the bot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    pub id: u64,
+    /// The reviewer's login now (a renamed account shows its new login on old reviews).
+    /// A deleted account shows as `ghost`, with `user_id` 0.
+    pub user_login: String,
+    /// The reviewer's numeric id, which survives a rename: match people by it, not by login.
+    pub user_id: u64,
+    pub state: ReviewState,
+    /// The commit the review was given on; empty if GitHub no longer knows it (the commit was
+    /// garbage-collected), so that it never equals a head.
+    pub commit_id: Sha,
+    /// When it was submitted (RFC 3339), if the forge says; `None` while pending.
+    #[serde(default)]
+    pub submitted_at: Option<String>,
+}
+
+/// What a review says. Serialised in snake case (`changes_requested`), as webhook payloads
+/// write it; the REST API writes it in capitals (`CHANGES_REQUESTED`), see
+/// [`ReviewState::from_github`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewState {
+    Approved,
+    ChangesRequested,
+    Commented,
+    /// An approval or a change request that someone dismissed: it no longer counts.
+    Dismissed,
+    /// Started and not submitted yet. GitHub shows a pending review only to its author.
+    Pending,
+}
+
+impl ReviewState {
+    /// GitHub's word for a state in either spelling, `APPROVED` (REST) or `approved`
+    /// (webhooks); `None` for a word it does not know.
+    pub fn from_github(word: &str) -> Option<ReviewState> {
+        const ALL: [ReviewState; 5] = [
+            ReviewState::Approved,
+            ReviewState::ChangesRequested,
+            ReviewState::Commented,
+            ReviewState::Dismissed,
+            ReviewState::Pending,
+        ];
+        ALL.into_iter()
+            .find(|s| s.github_name().eq_ignore_ascii_case(word.trim()))
+    }
+
+    /// The REST API's word: `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED`,
+    /// `PENDING`.
+    pub fn github_name(self) -> &'static str {
+        match self {
+            ReviewState::Approved => "APPROVED",
+            ReviewState::ChangesRequested => "CHANGES_REQUESTED",
+            ReviewState::Commented => "COMMENTED",
+            ReviewState::Dismissed => "DISMISSED",
+            ReviewState::Pending => "PENDING",
+        }
+    }
+}
+
+/// A member of a team: the login now, and the numeric id that identifies the person.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Member {
+    pub login: String,
+    pub id: u64,
+}
+
+/// What a person may do in the repository, as GitHub's roles name it (highest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Permission {
+    None,
+    Read,
+    Triage,
+    Write,
+    Maintain,
+    Admin,
+}
+
+impl Permission {
+    /// GitHub's `role_name` (or legacy `permission`) word; a custom role or an unknown word is
+    /// read as the least, so that nothing unknown is trusted.
+    pub fn from_github(word: &str) -> Permission {
+        match word.to_ascii_lowercase().as_str() {
+            "admin" => Permission::Admin,
+            "maintain" => Permission::Maintain,
+            "write" | "push" => Permission::Write,
+            "triage" => Permission::Triage,
+            "read" | "pull" => Permission::Read,
+            _ => Permission::None,
+        }
+    }
+
+    /// Whether this lets a person push to the repository: write, maintain or admin.
+    pub fn can_write(self) -> bool {
+        self >= Permission::Write
+    }
+}
+
+/// One file of a commit the bot makes: new content, or `None` to delete it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FileChange {
+    pub path: String,
+    pub content: Option<String>,
+}

@@ -1,0 +1,71 @@
+//! Text from people and from forges, made inert for GitHub markdown before the bot echoes
+//! it: mentions cannot ping, HTML and comments cannot hide the rest of the bot's comment,
+//! and markdown structure shows as written. Long values are cut.
+
+/// The longest value echoed, in characters.
+pub const MAX_CHARS: usize = 300;
+
+/// `text` for use inside a line of the bot's markdown: one line, escaped, at most
+/// [`MAX_CHARS`] characters.
+pub fn inline(text: &str) -> String {
+    let one_line: String = text
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect();
+    let mut cut: String = one_line.chars().take(MAX_CHARS).collect();
+    let truncated = one_line.chars().count() > MAX_CHARS;
+    if truncated {
+        cut.push('…');
+    }
+    let mut out = String::with_capacity(cut.len() + 8);
+    for c in cut.chars() {
+        match c {
+            // A zero-width joiner after `@` stops a mention without changing what people read.
+            '@' => out.push_str("@\u{200d}"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '!' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// `text` as an inline code span: shown literally, nothing in it pings or renders. Backticks
+/// and line breaks in it are replaced, and it is cut at [`MAX_CHARS`].
+pub fn code(text: &str) -> String {
+    let mut cut: String = text
+        .chars()
+        .take(MAX_CHARS)
+        .map(|c| match c {
+            '`' => '\'',
+            '\n' | '\r' => ' ',
+            c => c,
+        })
+        .collect();
+    if text.chars().count() > MAX_CHARS {
+        cut.push('…');
+    }
+    format!("`{cut}`")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_text_is_inert() {
+        let s = inline("@org/team <!-- hide --> [x](http://e) # h\nnext");
+        assert!(!s.contains("@org"), "{s}");
+        assert!(!s.contains("<!--"), "{s}");
+        assert!(!s.contains("[x]"), "{s}");
+        assert!(!s.contains('\n'));
+        assert_eq!(code("a`b @x\n<!--"), "`a'b @x <!--`");
+        let long = "a".repeat(MAX_CHARS + 10);
+        assert_eq!(inline(&long).chars().count(), MAX_CHARS + 1);
+    }
+}

@@ -1,0 +1,13 @@
+//! The one place that reads the real clock. Everything else is handed a [`Clock`].
+
+use crate::model::Clock;
+
+/// Now, from the system clock.
+#[allow(clippy::disallowed_methods)]
+pub fn system() -> Clock {
+    let now = chrono::Utc::now();
+    Clock {
+        today: now.date_naive(),
+        valid_at: now.timestamp(),
+    }
+}

@@ -1,0 +1,189 @@
+//! Decision gates: a PR that changes the phase or the rules gets one checklist comment and
+//! one check `adoptbot/gate (<base>)`, and the roles still missing are asked for review.
+//! When it is merged, its verdict at the merge goes on the audit branch, once.
+
+use super::Ctx;
+use crate::forge::{Forge, ForgeError};
+use crate::model::forge::{Commit, FileChange, PullRequest};
+use crate::plan::gate::{self, Judged};
+use crate::plan::notices::{self, RefusedReviewers};
+use crate::plan::reconcile::{self, DesiredComment, Write};
+use crate::report;
+use crate::runners::error::{Error, Result};
+use std::collections::BTreeMap;
+
+/// Judges a PR that touches `adoption.yaml` or `phases/`. Rules, roles and phases are read
+/// at the base commit, deliverables at the head. `None` when it is not a gate request (or
+/// `adoption.yaml` cannot be read; a note says so). Reads: two snapshots, the members of
+/// each role team, and the reviews. People named by login are matched against the
+/// reviewer's current login, so they cost no call.
+async fn judge<F: Forge>(ctx: &mut Ctx<'_, F>, pull: &PullRequest) -> Result<Option<Judged>> {
+    let (base_snap, base) = ctx.analyse(&pull.base_sha).await?;
+    let (head_snap, head) = ctx.analyse(&pull.head_sha).await?;
+    let (Some(base_adoption), Some(head_adoption)) = (
+        base.loaded.repo.adoption.as_ref(),
+        head.loaded.repo.adoption.as_ref(),
+    ) else {
+        ctx.note(format!(
+            "#{}: adoption.yaml could not be read at the base or the head",
+            pull.number
+        ));
+        return Ok(None);
+    };
+    let Some(frame) = gate::frame(
+        (&base, &base_snap),
+        (head_adoption, &head_snap),
+        base_adoption,
+        &pull.body,
+    ) else {
+        return Ok(None);
+    };
+    let mut members = BTreeMap::new();
+    for t in frame.teams() {
+        let m = ctx.forge.team_members(&t.org, &t.slug).await?;
+        members.insert((t.org.clone(), t.slug.clone()), m);
+    }
+    let reviews = ctx.forge.reviews(pull.number).await?;
+    Ok(Some(gate::judge(
+        frame,
+        &head,
+        &base,
+        &members,
+        pull,
+        reviews,
+        ctx.clock.today,
+    )))
+}
+
+/// Reconciles an open gate request.
+pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>, pull: &PullRequest) -> Result<()> {
+    let judged = judge(ctx, pull).await?;
+    let key = gate::checklist_key(&pull.base_branch);
+    let comments = ctx.forge.comments(pull.number).await?;
+    let bot = ctx.bot().to_string();
+    for stale in gate::stale_checklists(&comments, &bot, pull, ctx.clock.valid_at) {
+        ctx.comment(&stale, &comments).await?;
+    }
+    let checks = ctx.forge.check_runs(&pull.head_sha).await?;
+    let Some(judged) = judged else {
+        if reconcile::find_marked(&comments, &bot, &key).is_some() {
+            ctx.comment(&gate::moot_checklist(pull, ctx.clock.valid_at), &comments)
+                .await?;
+        }
+        let spec = gate::not_a_gate_check(pull);
+        if let Some(w) = reconcile::check(&spec, &checks) {
+            ctx.apply(w, &spec.name).await?;
+        }
+        return Ok(());
+    };
+
+    // Ask the roles still missing first, so that the checklist can say what was refused.
+    let earlier = reconcile::find_marked(&comments, &bot, &key);
+    let mut refused_before = earlier
+        .map(|c| notices::refused_reviewers(&c.body))
+        .unwrap_or_default();
+    if refused_before.head != pull.head_sha {
+        refused_before = RefusedReviewers::default();
+    }
+    let (mut users, mut teams) = judged.reviewers_to_ask(
+        pull,
+        &(refused_before.users.clone(), refused_before.teams.clone()),
+    );
+    if !users.is_empty() || !teams.is_empty() {
+        // The event's copy of the pull request may be older than the requests already made
+        // (a replayed delivery): ask the forge before asking anyone.
+        let (asked_users, asked_teams) = ctx.forge.requested_reviewers(pull.number).await?;
+        users.retain(|u| !asked_users.iter().any(|a| a.eq_ignore_ascii_case(u)));
+        teams.retain(|t| !asked_teams.iter().any(|a| a.eq_ignore_ascii_case(t)));
+    }
+    let fix = "Name role holders who can review in `adoption.yaml` (people with access to this repository, or teams of its organisation), or add them as collaborators.";
+    let section = match ctx.ask_reviewers(pull.number, &users, &teams, fix).await? {
+        Some(refused) => notices::section(
+            &[refused],
+            &RefusedReviewers {
+                head: pull.head_sha.clone(),
+                users,
+                teams,
+            },
+        ),
+        None => earlier
+            .filter(|_| !refused_before.head.is_empty())
+            .and_then(|c| notices::carried(&c.body))
+            .unwrap_or_default()
+            .to_string(),
+    };
+
+    let view = judged.view(pull);
+    let desired = DesiredComment {
+        issue: pull.number,
+        key,
+        body: notices::with_section(report::gate::comment(&view), &section),
+        valid_at: ctx.clock.valid_at,
+    };
+    ctx.comment(&desired, &comments).await?;
+    let spec = report::gate::check(&view);
+    if let Some(write) = reconcile::check(&spec, &checks) {
+        ctx.apply(write, &spec.name).await?;
+    }
+    Ok(())
+}
+
+/// A gate request merged: its verdict at the merge goes on the audit branch, once. A merge
+/// the gate did not pass is recorded too, so that the trail shows it.
+pub async fn merged<F: Forge>(ctx: &mut Ctx<'_, F>, pull: &PullRequest) -> Result<()> {
+    use report::audit;
+    let recorded: Vec<Commit> = match ctx
+        .forge
+        .branch_commits(&pull.base_branch, audit::BRANCH)
+        .await
+    {
+        Ok(c) => c,
+        Err(ForgeError::NotFound(_)) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let key = audit::key(pull.number);
+    if audit::is_recorded(&recorded, &key) {
+        ctx.note(format!("#{} is on the audit trail already", pull.number));
+        return Ok(());
+    }
+    let Some(judged) = judge(ctx, pull).await? else {
+        ctx.note(format!(
+            "#{} changed neither the phase nor the rules: nothing to record",
+            pull.number
+        ));
+        return Ok(());
+    };
+    let record = audit::record(
+        &judged.view(pull),
+        pull,
+        &judged.reviews,
+        judged.frame.phases,
+        &ctx.clock.rfc3339(),
+    );
+    let Some(parent) = recorded
+        .last()
+        .map(|c| c.sha.clone())
+        .or_else(|| pull.merge_sha.clone())
+    else {
+        ctx.note(format!(
+            "#{} has no merge commit to start the audit branch from",
+            pull.number
+        ));
+        return Ok(());
+    };
+    let body = serde_json::to_string_pretty(&record).map_err(|e| Error::Record {
+        what: "the audit record".into(),
+        why: e.to_string(),
+    })?;
+    let write = Write::PushBranch {
+        branch: audit::BRANCH.into(),
+        parent,
+        message: gate::audit_commit_message(&record, pull.number, &key),
+        files: vec![FileChange {
+            path: audit::path(&record),
+            content: Some(body + "\n"),
+        }],
+    };
+    ctx.apply(write, audit::BRANCH).await?;
+    Ok(())
+}

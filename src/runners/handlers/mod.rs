@@ -1,0 +1,276 @@
+//! One small module per capability, each reconciling one kind of target: `request` (a PR's
+//! experiment requests), `gate` (decision gates and their audit record), `command` (slash
+//! commands), `renew` (the renewal a command asks for), `default_branch` (provisioning,
+//! re-render and decommission PRs, expiry warnings). A scheduled dashboard goes beside them.
+//! Each reads through the forge, asks the pure core (`plan`) what it wants, and applies the
+//! difference with [`Ctx::apply`].
+
+pub mod command;
+pub mod default_branch;
+pub mod gate;
+pub mod renew;
+pub mod request;
+
+use super::error::{Error, Result};
+use super::outcome::{Applied, Refusal, Subject, WriteKind, Written, short};
+use crate::Analysis;
+use crate::forge::{Forge, ForgeError};
+use crate::load::Snapshot;
+use crate::model::Clock;
+use crate::plan::branch::BotBranch;
+use crate::plan::notices::Refused;
+use crate::plan::reconcile::{self, DesiredComment, Write};
+
+/// What every handler works with: the forge, the injected clock, and what the run did.
+pub struct Ctx<'a, F: Forge> {
+    pub forge: &'a F,
+    pub clock: Clock,
+    pub applied: Applied,
+}
+
+impl<'a, F: Forge> Ctx<'a, F> {
+    pub fn new(forge: &'a F, clock: Clock) -> Self {
+        Ctx {
+            forge,
+            clock,
+            applied: Applied::default(),
+        }
+    }
+
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.applied.notes.push(text.into());
+    }
+
+    pub fn bot(&self) -> &str {
+        self.forge.bot_login()
+    }
+
+    /// A snapshot of `sha` and its analysis.
+    pub async fn analyse(&self, sha: &str) -> Result<(Snapshot, Analysis)> {
+        let snapshot = self.forge.snapshot(sha).await?;
+        let analysis =
+            crate::analyse(&snapshot, self.clock.today).map_err(|d| Error::Analysis {
+                at: short(sha).to_string(),
+                diagnostics: d,
+            })?;
+        Ok((snapshot, analysis))
+    }
+
+    /// Brings the bot's comment for `desired.key` up to date against `existing`.
+    pub async fn comment(
+        &mut self,
+        desired: &DesiredComment,
+        existing: &[crate::model::forge::Comment],
+    ) -> Result<()> {
+        if let Some(w) = reconcile::comment(desired, existing, self.forge.bot_login()) {
+            self.apply(w, &desired.key).await?;
+        }
+        Ok(())
+    }
+
+    /// Applies one write the core planned, keyed by `key`, and records it. Returns the
+    /// number of a pull request it opened. A refusal of an essential write (a comment, a
+    /// check, a push, a pull request) is the target's error, for the loop's error policy.
+    pub async fn apply(&mut self, write: Write, key: &str) -> Result<Option<u64>> {
+        let f = self.forge;
+        let mut opened = None;
+        let written = match &write {
+            Write::CreateComment { issue, body } => {
+                let c = f.create_comment(*issue, body).await?;
+                Written {
+                    kind: WriteKind::CreateComment,
+                    subject: Subject::Issue(*issue),
+                    key: key.into(),
+                    detail: format!("comment {}", c.id),
+                }
+            }
+            Write::UpdateComment { issue, id, body } => {
+                f.update_comment(*id, body).await?;
+                Written {
+                    kind: WriteKind::UpdateComment,
+                    subject: Subject::Issue(*issue),
+                    key: key.into(),
+                    detail: format!("comment {id}"),
+                }
+            }
+            Write::CreateCheck(spec) => {
+                f.create_check_run(spec).await?;
+                Written {
+                    kind: WriteKind::CreateCheck,
+                    subject: Subject::Commit(spec.head_sha.clone()),
+                    key: spec.name.clone(),
+                    detail: format!("{:?}", spec.conclusion).to_lowercase(),
+                }
+            }
+            Write::UpdateCheck { id, spec } => {
+                f.update_check_run(*id, spec).await?;
+                Written {
+                    kind: WriteKind::UpdateCheck,
+                    subject: Subject::Commit(spec.head_sha.clone()),
+                    key: spec.name.clone(),
+                    detail: format!("{:?}", spec.conclusion).to_lowercase(),
+                }
+            }
+            Write::PushBranch {
+                branch,
+                parent,
+                message,
+                files,
+            } => {
+                let sha = f.commit_to_branch(branch, parent, message, files).await?;
+                Written {
+                    kind: WriteKind::Push,
+                    subject: Subject::Branch(branch.clone()),
+                    key: branch.clone(),
+                    detail: format!(
+                        "{} as {}",
+                        crate::plan::count(files.len(), "file", "files"),
+                        short(&sha)
+                    ),
+                }
+            }
+            Write::CreatePull {
+                branch,
+                base,
+                title,
+                body,
+            } => {
+                let p = f.create_pull(branch, base, title, body).await?;
+                opened = Some(p.number);
+                self.applied.writes.push(Written {
+                    kind: WriteKind::OpenPull,
+                    subject: Subject::Issue(p.number),
+                    key: branch.clone(),
+                    detail: title.clone(),
+                });
+                // Labelled once, when opened, so that people can filter the bot's PRs by
+                // kind. A refused label does not undo the PR.
+                let kind = BotBranch::parse(branch)
+                    .and_then(|b| b.kind())
+                    .map(|k| k.word())
+                    .unwrap_or("pr");
+                let labels = vec!["adoptbot".to_string(), format!("adoptbot:{kind}")];
+                self.labels(p.number, &labels).await?;
+                return Ok(opened);
+            }
+            Write::UpdatePull {
+                number,
+                title,
+                body,
+                reopen,
+            } => {
+                f.update_pull(*number, title, body, *reopen).await?;
+                Written {
+                    kind: if *reopen {
+                        WriteKind::ReopenPull
+                    } else {
+                        WriteKind::UpdatePull
+                    },
+                    subject: Subject::Issue(*number),
+                    key: key.into(),
+                    detail: title.clone(),
+                }
+            }
+        };
+        self.applied.writes.push(written);
+        Ok(opened)
+    }
+
+    /// Labels an issue. Labels are a courtesy: a refusal is reported and the run goes on.
+    pub async fn labels(&mut self, issue: u64, labels: &[String]) -> Result<()> {
+        match self.forge.add_labels(issue, labels).await {
+            Ok(()) => {
+                self.applied.writes.push(Written {
+                    kind: WriteKind::AddLabels,
+                    subject: Subject::Issue(issue),
+                    key: labels.join(","),
+                    detail: labels.join(", "),
+                });
+                Ok(())
+            }
+            Err(e) => self.refused(
+                WriteKind::AddLabels,
+                Subject::Issue(issue),
+                e,
+                "create the labels, or give the bot the Issues: write permission".into(),
+            ),
+        }
+    }
+
+    /// Asks for reviews. A courtesy too: the verdict never waits on it. Returns what the
+    /// forge refused, for the bot's comment to report.
+    pub async fn ask_reviewers(
+        &mut self,
+        number: u64,
+        users: &[String],
+        teams: &[String],
+        fix: &str,
+    ) -> Result<Option<Refused>> {
+        if users.is_empty() && teams.is_empty() {
+            return Ok(None);
+        }
+        let who: Vec<String> = users
+            .iter()
+            .map(|u| format!("@{u}"))
+            .chain(teams.iter().map(|t| format!("team {t}")))
+            .collect();
+        match self.forge.request_reviewers(number, users, teams).await {
+            Ok(()) => {
+                self.applied.writes.push(Written {
+                    kind: WriteKind::RequestReviewers,
+                    subject: Subject::Issue(number),
+                    key: who.join(","),
+                    detail: who.join(", "),
+                });
+                Ok(None)
+            }
+            Err(e) => {
+                let refused = Refused {
+                    what: format!(
+                        "asking {} for review",
+                        who.iter()
+                            .map(|w| format!("`{}`", w.trim_start_matches('@')))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    why: e.to_string(),
+                    fix: fix.to_string(),
+                };
+                self.refused(
+                    WriteKind::RequestReviewers,
+                    Subject::Issue(number),
+                    e,
+                    fix.into(),
+                )?;
+                Ok(Some(refused))
+            }
+        }
+    }
+
+    /// The policy for a courtesy write the forge refused: rate limits and server errors
+    /// still fail the target (the next delivery retries); credentials that do not work stop
+    /// the run; anything else (403 on this resource, 404, 409, 422, 451) is reported and
+    /// the run goes on.
+    fn refused(
+        &mut self,
+        kind: WriteKind,
+        subject: Subject,
+        error: ForgeError,
+        fix: String,
+    ) -> Result<()> {
+        match error {
+            ForgeError::RateLimited { .. }
+            | ForgeError::Server(_)
+            | ForgeError::Unauthorised(_) => Err(Error::Forge(error)),
+            error => {
+                self.applied.refused.push(Refusal {
+                    kind,
+                    subject,
+                    error,
+                    fix,
+                });
+                Ok(())
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! The loop. Every trigger maps to targets (`plan::targets`); `reconcile` brings one target
+//! to its desired state through its capability's handler; `run` does every target of a
+//! trigger under the error policy (`runners::error::Policy`). The CLI, the Action, the demo
+//! and the server all go through `run`.
+
+use super::error::{Error, Policy};
+use super::handlers::default_branch::{self, Scope};
+use super::handlers::{Ctx, command, gate, request};
+use super::outcome::Applied;
+use crate::forge::Forge;
+use crate::model::Clock;
+use crate::model::event::Event;
+use crate::model::forge::{PrState, PullRequest};
+use crate::plan::branch;
+use crate::plan::gate::touches_rules;
+use crate::plan::targets::{self, Target};
+
+/// Reconciles one target.
+pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>, target: &Target) -> Result<(), Error> {
+    match target {
+        Target::Pull { number, seen } => {
+            let pull = match seen {
+                Some(p) => p.clone(),
+                None => ctx.forge.pull(*number).await?,
+            };
+            pull_request(ctx, &pull).await
+        }
+        Target::DefaultBranch { only, request_prs } => {
+            default_branch::reconcile(
+                ctx,
+                Scope {
+                    request_prs: request_prs.clone(),
+                    only: only.as_deref(),
+                    over_edits: false,
+                },
+            )
+            .await
+        }
+        Target::Command {
+            issue,
+            on_pull,
+            comment,
+        } => command::reconcile(ctx, *issue, *on_pull, comment).await,
+    }
+}
+
+/// A person's pull request: open, its gate checklist (if it changes the rules) and its
+/// request comments; merged, its audit record and the provisioning it asks for.
+async fn pull_request<F: Forge>(ctx: &mut Ctx<'_, F>, pull: &PullRequest) -> Result<(), Error> {
+    if branch::reserved(&pull.head_branch) {
+        ctx.note(format!("#{} is on a bot branch", pull.number));
+        return Ok(());
+    }
+    match pull.state {
+        PrState::Open => {
+            let files = ctx.forge.pull_files(pull.number).await?;
+            if touches_rules(files.iter().map(|f| f.path.as_str())) {
+                gate::reconcile(ctx, pull).await?;
+            }
+            request::reconcile(ctx, pull, &files).await
+        }
+        PrState::Merged => {
+            let files = ctx.forge.pull_files(pull.number).await?;
+            if touches_rules(files.iter().map(|f| f.path.as_str())) {
+                gate::merged(ctx, pull).await?;
+            }
+            let requests = request::requests_in(&files, pull.number);
+            if requests.is_empty() {
+                ctx.note(format!("#{} requested no experiment", pull.number));
+                return Ok(());
+            }
+            let only: Vec<_> = requests.keys().cloned().collect();
+            default_branch::reconcile(
+                ctx,
+                Scope {
+                    request_prs: requests,
+                    only: Some(&only),
+                    over_edits: false,
+                },
+            )
+            .await
+        }
+        PrState::Closed => {
+            ctx.note(format!("#{} is closed", pull.number));
+            Ok(())
+        }
+    }
+}
+
+/// Runs every target of `event`. A target that fails is handled by the error policy: a
+/// transient failure is retried by the next delivery (the run fails at the end so that it
+/// is), one that cannot be done now is reported and the others go on, and anything that
+/// would stop every target stops the run.
+pub async fn run<F: Forge>(forge: &F, event: &Event, clock: Clock) -> Result<Applied, Error> {
+    let mut ctx = Ctx::new(forge, clock);
+    let targets = match targets::targets(event, forge.bot_login()) {
+        Ok(t) => t,
+        Err(skip) => {
+            ctx.note(skip);
+            return Ok(ctx.applied);
+        }
+    };
+    run_targets(&mut ctx, &targets).await?;
+    Ok(ctx.applied)
+}
+
+/// Runs `targets` in order under the error policy.
+pub async fn run_targets<F: Forge>(ctx: &mut Ctx<'_, F>, targets: &[Target]) -> Result<(), Error> {
+    let mut retry = None;
+    for target in targets {
+        match reconcile(ctx, target).await {
+            Ok(()) => {}
+            Err(e) => match e.policy() {
+                Policy::Stop => return Err(e),
+                Policy::ReportAndSkip => {
+                    tracing::warn!(target = %target.describe(), error = %e, "skipped");
+                    ctx.note(format!("skipped {}: {e}", target.describe()));
+                }
+                Policy::RetryLater => {
+                    tracing::warn!(target = %target.describe(), error = %e, "to retry");
+                    ctx.note(format!("to retry {}: {e}", target.describe()));
+                    retry.get_or_insert(e);
+                }
+            },
+        }
+    }
+    match retry {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
