@@ -91,7 +91,10 @@ async fn every_action_plan_lists_is_one_the_loop_performs() {
             .map(|w| w.key.clone())
             .collect();
         assert_eq!(opened, planned_pulls, "{day}: PRs planned and opened");
-        assert_eq!(commented, planned_comments, "{day}: comments planned and made");
+        assert_eq!(
+            commented, planned_comments,
+            "{day}: comments planned and made"
+        );
         let said = applied
             .notes
             .iter()

@@ -2,11 +2,12 @@
 //! repository built from the embedded sample. No network, no credentials. Every PR, comment
 //! and check the bot writes is printed as it happens.
 
+use super::error::Error;
 use super::handlers::Ctx;
 use super::outcome::Applied;
 use super::reconcile::run_targets;
 use crate::forge::local::LocalForge;
-use crate::forge::{FileChange, Forge, ForgeError, ForgeResult};
+use crate::forge::{FileChange, Forge, ForgeResult};
 use crate::model::Clock;
 use crate::model::event::CommentInfo;
 use crate::plan::targets::Target;
@@ -186,14 +187,12 @@ async fn deliver(
     targets: &[Target],
     date: &str,
     seen: &mut (usize, usize, usize),
-) -> ForgeResult<()> {
+) -> Result<(), Error> {
     let clock = Clock::at(day(date));
     forge.set_clock(clock);
     let mut ctx = Ctx::new(forge, clock);
-    run_targets(&mut ctx, targets)
-        .await
-        .map_err(|e| ForgeError::Other(e.to_string()))?;
-    show(forge, &ctx.applied, seen)
+    run_targets(&mut ctx, targets).await?;
+    Ok(show(forge, &ctx.applied, seen)?)
 }
 
 /// The gate from phase 4 to phase 5: the request, a refused command, the three roles'
@@ -202,7 +201,7 @@ async fn gate_request(
     forge: &LocalForge,
     seen: &mut (usize, usize, usize),
     root: &Path,
-) -> ForgeResult<()> {
+) -> Result<(), Error> {
     let step = |date: &str, what: &str| println!("== {date}  {what}");
     let date = "2026-12-14";
     forge.set_team(
@@ -295,7 +294,10 @@ async fn gate_request(
     deliver(forge, &pull(pr.number), date, seen).await?;
 
     step(date, "`adoptbot audit`: what an auditor is shown");
-    let history = crate::load::history::read(root, "main").map_err(ForgeError::Other)?;
+    let history = crate::load::history::read(root, "main").map_err(|why| Error::Record {
+        what: "the audit trail".into(),
+        why,
+    })?;
     let entries = crate::report::audit::trail(&history.changes, &history.records);
     for line in crate::report::audit::text(&entries, "main").lines() {
         println!("  {line}");
@@ -338,7 +340,7 @@ pub fn run(keep: Option<&Path>) -> Result<(), String> {
     result
 }
 
-async fn play(root: &Path) -> ForgeResult<()> {
+async fn play(root: &Path) -> Result<(), Error> {
     let forge = LocalForge::open(root, BOT)?;
     let mut seen = (0, 0, 0);
     println!(
@@ -408,17 +410,17 @@ async fn play(root: &Path) -> ForgeResult<()> {
     deliver(&forge, &pull(pr.number), "2026-11-27", &mut seen).await?;
 
     step("2026-11-28", "the platform team merges the provisioning PR");
-    let prov = forge
-        .pulls_by_branch_prefix(
-            &crate::plan::branch::BotBranch::pull(
-                crate::plan::branch::PullKind::Provision,
-                "fraud-distill"
-                    .parse()
-                    .map_err(|_| ForgeError::Other("bad id".into()))?,
-            )
-            .to_string(),
-        )
-        .await?;
+    use crate::plan::branch::{BotBranch, PullKind};
+    let prov: Vec<_> = forge
+        .pulls_by_branch_prefix(&BotBranch::prefix_of(PullKind::Provision))
+        .await?
+        .into_iter()
+        .filter(|p| {
+            BotBranch::parse(&p.head_branch)
+                .and_then(|b| b.experiment().map(|e| e.as_str() == "fraud-distill"))
+                .unwrap_or(false)
+        })
+        .collect();
     if let Some(p) = prov.last() {
         forge.merge_pull(p.number, "akira-kimura")?;
     }
