@@ -563,22 +563,12 @@ fn validate(input: &Input, id: &Id, e: &Doc<Experiment>, diags: &mut Vec<Diagnos
     }
     match (e.status.value, &e.started_on) {
         (ExperimentStatus::Active | ExperimentStatus::Expired, None) => diags.push(
-            Diagnostic::error(e.at(&e.status), "not-started", format!("the status is `{}` but there is no `started_on` date", status_name(e.status.value)))
+            Diagnostic::error(e.at(&e.status), "not-started", format!("the status is `{}` but there is no `started_on` date", e.status.value.word()))
                 .with_hint("the provisioning PR writes started_on; add the day the environment was provisioned"),
         ),
         (ExperimentStatus::Requested, Some(s)) => diags.push(
             Diagnostic::warning(e.at(s), "status-behind", "the experiment has started but its status is still `requested`").with_hint("set `status: active`"),
         ),
         _ => {}
-    }
-}
-
-fn status_name(s: ExperimentStatus) -> &'static str {
-    match s {
-        ExperimentStatus::Requested => "requested",
-        ExperimentStatus::Active => "active",
-        ExperimentStatus::Expired => "expired",
-        ExperimentStatus::Completed => "completed",
-        ExperimentStatus::Cancelled => "cancelled",
     }
 }

@@ -52,6 +52,16 @@ pub struct GateChecklist {
     pub deliverables_met: bool,
 }
 
+impl GateChecklist {
+    /// How many deliverables pass.
+    pub fn met(&self) -> usize {
+        self.deliverables
+            .iter()
+            .filter(|d| d.status == Status::Pass)
+            .count()
+    }
+}
+
 pub fn checklist(input: &Input, from: Phase, gate: &GateDef) -> GateChecklist {
     let deliverables: Vec<_> = gate
         .deliverables

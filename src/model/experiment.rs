@@ -137,6 +137,20 @@ pub enum ExperimentStatus {
     Cancelled,
 }
 
+impl ExperimentStatus {
+    /// The word a request file writes: `requested`, `active`, `expired`, `completed`,
+    /// `cancelled`.
+    pub fn word(self) -> &'static str {
+        match self {
+            ExperimentStatus::Requested => "requested",
+            ExperimentStatus::Active => "active",
+            ExperimentStatus::Expired => "expired",
+            ExperimentStatus::Completed => "completed",
+            ExperimentStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
 impl Default for Located<ExperimentStatus> {
     fn default() -> Self {
         Located::unplaced(ExperimentStatus::default())

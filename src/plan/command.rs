@@ -38,32 +38,77 @@ impl Command {
 
 pub const USAGE: &str = "`/adoptbot recheck`, `/adoptbot renew 2w` (or `4w`, optionally followed by the experiment's id) or `/adoptbot rerender`";
 
-/// The command in a comment: the first line that starts with `/adoptbot`, outside fenced
-/// code blocks and quotes. `None` when there is none; an error, for people, when the line
-/// is not a command adoptbot knows.
+/// The command in a comment: the first line of paragraph text that starts with
+/// `/adoptbot`, found by a CommonMark parser (GitHub's flavour of markdown is CommonMark).
+/// Code (indented, backtick or tilde fences, inline), block quotes, HTML and HTML comments
+/// never hold a command. `None` when there is none; an error, for people, when the line is
+/// not a command adoptbot knows. The text after the command line is its reason.
 pub fn parse(body: &str) -> Option<Result<Command, String>> {
-    let mut fenced = false;
-    let lines: Vec<&str> = body.lines().collect();
-    for (i, raw) in lines.iter().enumerate() {
-        let line = raw.trim();
-        if line.starts_with("```") || line.starts_with("~~~") {
-            fenced = !fenced;
-            continue;
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let mut quotes = 0usize;
+    let mut in_paragraph = false;
+    // The text of the current line of paragraph text so far, where it starts in `body`, and whether something
+    // other than plain text (inline code, HTML) came first.
+    let mut line = String::new();
+    let mut line_start: Option<usize> = None;
+    let mut tainted = false;
+    let finish = |line: &str, start: Option<usize>, tainted: bool| -> Option<(Vec<String>, usize)> {
+        if tainted {
+            return None;
         }
-        if fenced {
-            continue;
-        }
-        let Some(rest) = line.strip_prefix("/adoptbot") else {
-            continue;
-        };
+        let rest = line.trim_start().strip_prefix("/adoptbot")?;
         if !(rest.is_empty() || rest.starts_with(char::is_whitespace)) {
-            continue;
+            return None;
         }
-        let words: Vec<&str> = rest.split_whitespace().collect();
-        let after = lines[i + 1..].join("\n").trim().to_owned();
-        return Some(command(&words, after));
+        let words = rest.split_whitespace().map(str::to_owned).collect();
+        Some((words, start?))
+    };
+    let mut found = None;
+    for (event, range) in Parser::new(body).into_offset_iter() {
+        match event {
+            Event::Start(Tag::BlockQuote(_)) => quotes += 1,
+            Event::End(TagEnd::BlockQuote(_)) => quotes = quotes.saturating_sub(1),
+            // A tight list's items hold their text without a paragraph.
+            Event::Start(Tag::Paragraph | Tag::Item) => {
+                in_paragraph = quotes == 0;
+                line.clear();
+                line_start = None;
+                tainted = false;
+            }
+            Event::End(TagEnd::Paragraph | TagEnd::Item) | Event::SoftBreak | Event::HardBreak
+                if in_paragraph =>
+            {
+                if let Some(hit) = finish(&line, line_start, tainted) {
+                    found = Some(hit);
+                    break;
+                }
+                line.clear();
+                line_start = None;
+                tainted = false;
+                if matches!(event, Event::End(_)) {
+                    in_paragraph = false;
+                }
+            }
+            Event::Text(t) if in_paragraph => {
+                if line_start.is_none() {
+                    line_start = Some(range.start);
+                }
+                line.push_str(&t);
+            }
+            Event::Code(_) | Event::InlineHtml(_) | Event::Html(_) if in_paragraph => {
+                if line.trim().is_empty() {
+                    tainted = true;
+                }
+                line.push('\u{0}');
+            }
+            _ => {}
+        }
     }
-    None
+    let (words, start) = found?;
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let end = body[start..].find('\n').map_or(body.len(), |n| start + n);
+    let after = body[end..].trim().to_owned();
+    Some(command(&words, after))
 }
 
 fn command(words: &[&str], after: String) -> Result<Command, String> {
@@ -180,7 +225,7 @@ pub fn renewal(
     if e.status.value != ExperimentStatus::Active {
         return Err(format!(
             "experiment `{id}` is `{}`, and only an active experiment is renewed.",
-            status_word(e.status.value)
+            e.status.value.word()
         ));
     }
     let used = e.renewals.len() as u32;
@@ -245,16 +290,6 @@ pub fn renewal(
     })
 }
 
-fn status_word(s: ExperimentStatus) -> &'static str {
-    match s {
-        ExperimentStatus::Requested => "requested",
-        ExperimentStatus::Active => "active",
-        ExperimentStatus::Expired => "expired",
-        ExperimentStatus::Completed => "completed",
-        ExperimentStatus::Cancelled => "cancelled",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,6 +323,32 @@ mod tests {
             panic!("a renewal")
         };
         assert!(experiment.is_none() && reason.is_none());
+    }
+
+    #[test]
+    fn commands_in_code_quotes_html_and_comments_are_not_commands() {
+        for body in [
+            "    /adoptbot renew 2w",
+            "text\n\n    /adoptbot renew 2w\n",
+            "~~~~\n/adoptbot renew 2w\n~~~~",
+            "````md\n```\n/adoptbot renew 2w\n```\n````",
+            "~~~\n/adoptbot renew 2w",
+            "<!-- /adoptbot renew 2w -->",
+            "<!--\n/adoptbot renew 2w\n-->",
+            "<details>\n/adoptbot renew 2w\n</details>",
+            "`/adoptbot renew 2w`",
+            "> quoted\n> /adoptbot renew 2w",
+            "- > /adoptbot renew 2w",
+            "see `/adoptbot recheck` for help",
+        ] {
+            assert_eq!(parse(body), None, "{body:?}");
+        }
+        // Paragraph text at the start of a line still counts, after other paragraphs too.
+        assert_eq!(
+            parse("```\ncode\n```\n\nThanks.\n/adoptbot recheck"),
+            Some(Ok(Command::Recheck))
+        );
+        assert_eq!(parse("- /adoptbot recheck"), Some(Ok(Command::Recheck)));
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod targets;
 pub mod yaml_edit;
 
 use crate::evaluate::approval::ROLLBACK_REASON;
-use crate::evaluate::{Evaluation, Lifecycle, RollbackStatus, Status};
+use crate::evaluate::{Evaluation, Lifecycle, RollbackStatus};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -158,11 +158,7 @@ pub fn offline(
 pub fn summary(ev: &Evaluation) -> String {
     let mut parts = Vec::new();
     if let Some(g) = &ev.gate {
-        let met = g
-            .deliverables
-            .iter()
-            .filter(|d| d.status == Status::Pass)
-            .count();
+        let met = g.met();
         parts.push(format!(
             "gate {}: {met} of {} deliverables met",
             g.gate,

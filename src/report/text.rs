@@ -110,11 +110,7 @@ pub fn plan(ev: &Evaluation, actions: &[Action]) -> String {
     out.push('\n');
 
     if let Some(g) = &ev.gate {
-        let met = g
-            .deliverables
-            .iter()
-            .filter(|d| d.status == Status::Pass)
-            .count();
+        let met = g.met();
         let _ = writeln!(
             out,
             "Gate {} to phase {}: {met} of {} deliverables met",
