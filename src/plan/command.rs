@@ -52,17 +52,18 @@ pub fn parse(body: &str) -> Option<Result<Command, String>> {
     let mut line = String::new();
     let mut line_start: Option<usize> = None;
     let mut tainted = false;
-    let finish = |line: &str, start: Option<usize>, tainted: bool| -> Option<(Vec<String>, usize)> {
-        if tainted {
-            return None;
-        }
-        let rest = line.trim_start().strip_prefix("/adoptbot")?;
-        if !(rest.is_empty() || rest.starts_with(char::is_whitespace)) {
-            return None;
-        }
-        let words = rest.split_whitespace().map(str::to_owned).collect();
-        Some((words, start?))
-    };
+    let finish =
+        |line: &str, start: Option<usize>, tainted: bool| -> Option<(Vec<String>, usize)> {
+            if tainted {
+                return None;
+            }
+            let rest = line.trim_start().strip_prefix("/adoptbot")?;
+            if !(rest.is_empty() || rest.starts_with(char::is_whitespace)) {
+                return None;
+            }
+            let words = rest.split_whitespace().map(str::to_owned).collect();
+            Some((words, start?))
+        };
     let mut found = None;
     for (event, range) in Parser::new(body).into_offset_iter() {
         match event {
@@ -273,7 +274,11 @@ pub fn renewal(
         policies.max_renewals,
         asked.by,
         asked.issue,
-        reason.replace('\n', "\n> "),
+        reason
+            .lines()
+            .map(crate::report::markdown::inline)
+            .collect::<Vec<_>>()
+            .join("\n> "),
         e.team.value,
     );
     Ok(DesiredPull {

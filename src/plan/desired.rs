@@ -165,7 +165,7 @@ fn provision(
     let mut body = format!(
         "Provisions experiment `{}` ({}) from blueprint `{}` in {}.\n\n- team `{}`, owner @{}\n- time box {}: {} until {}\n- cost cap {}, estimate {}\n\nMerging this PR records the start date in `{}`; the infrastructure pipeline deploys `{}/`. {}",
         e.id,
-        e.title,
+        crate::report::markdown::inline(&e.title),
         e.blueprint,
         b.flavour(),
         e.team,

@@ -68,7 +68,10 @@ pub fn comment(v: &GateView) -> String {
     let what = match v.step {
         Step::Advance { from, to } => format!("from phase {from} to phase {to}"),
         Step::Rollback { from, to, reason } => {
-            format!("back from phase {from} to phase {to} (reason: {reason})")
+            format!(
+                "back from phase {from} to phase {to} (reason: {})",
+                super::markdown::inline(reason)
+            )
         }
         Step::Invalid { reason } => format!("refused: {reason}"),
     };
@@ -87,7 +90,7 @@ pub fn comment(v: &GateView) -> String {
         );
         out.push_str("#### Rule changes\n\n");
         for c in v.rule_changes {
-            let _ = writeln!(out, "- {c}");
+            let _ = writeln!(out, "- {}", super::markdown::text(c));
         }
         out.push('\n');
     } else {
@@ -100,7 +103,7 @@ pub fn comment(v: &GateView) -> String {
     if !v.rule_changes.is_empty() && !v.rules_only() {
         out.push_str("❌ **This PR also changes the rules it is judged by.** Put rule changes in their own PR, approved by every approver role of the current gate:\n");
         for c in v.rule_changes {
-            let _ = writeln!(out, "- {c}");
+            let _ = writeln!(out, "- {}", super::markdown::text(c));
         }
         out.push('\n');
     }
@@ -126,14 +129,14 @@ pub fn comment(v: &GateView) -> String {
                         .as_ref()
                         .map(|t| format!(" (needs {t})"))
                         .unwrap_or_default();
-                    format!("{at}: {}{threshold}", e.value)
+                    format!("{at}: {}{threshold}", super::markdown::text(&e.value))
                 })
                 .collect();
             let _ = writeln!(
                 out,
                 "| {mark} | {} | {} |",
                 d.description,
-                evidence.join("<br>").replace('|', "\\|")
+                evidence.join("<br>")
             );
         }
         out.push('\n');

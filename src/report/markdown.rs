@@ -35,6 +35,34 @@ pub fn inline(text: &str) -> String {
     out
 }
 
+/// The bot's own sentence that quotes values from people (a diagnostic, evidence): kept on
+/// one line, cut at [`MAX_CHARS`], with mentions, HTML, links, images and table pipes made
+/// inert. Code spans (backticks) and emphasis stay, since they cannot ping or hide anything.
+pub fn text(sentence: &str) -> String {
+    let one_line: String = sentence
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect();
+    let mut cut: String = one_line.chars().take(MAX_CHARS).collect();
+    if one_line.chars().count() > MAX_CHARS {
+        cut.push('…');
+    }
+    let mut out = String::with_capacity(cut.len() + 8);
+    for c in cut.chars() {
+        match c {
+            '@' => out.push_str("@\u{200d}"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '[' | ']' | '|' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// `text` as an inline code span: shown literally, nothing in it pings or renders. Backticks
 /// and line breaks in it are replaced, and it is cut at [`MAX_CHARS`].
 pub fn code(text: &str) -> String {
@@ -65,6 +93,12 @@ mod tests {
         assert!(!s.contains("[x]"), "{s}");
         assert!(!s.contains('\n'));
         assert_eq!(code("a`b @x\n<!--"), "`a'b @x <!--`");
+        let t = text("`3w` is not @org/team <!-- x --> ![i](u) | [l](u)");
+        assert!(t.starts_with("`3w` is not @\u{200d}org"), "{t}");
+        assert!(
+            !t.contains("<!--") && !t.contains("![") && !t.contains("| ["),
+            "{t}"
+        );
         let long = "a".repeat(MAX_CHARS + 10);
         assert_eq!(inline(&long).chars().count(), MAX_CHARS + 1);
     }

@@ -80,7 +80,10 @@ pub fn comment(
     let _ = writeln!(
         out,
         "**{}**, team `{}`, owner @{}, blueprint `{}`\n",
-        e.title, e.team, e.owner, e.blueprint
+        super::markdown::inline(&e.title),
+        e.team,
+        e.owner,
+        e.blueprint
     );
     out.push_str("| | requirement | |\n|---|---|---|\n");
     let mut claimed = vec![false; mine.len()];
@@ -96,13 +99,19 @@ pub fn comment(
             .collect();
         let notes: Vec<String> = hits
             .iter()
-            .map(|d| format!("line {}: {}", d.place.line, d.message))
+            .map(|d| {
+                format!(
+                    "line {}: {}",
+                    d.place.line,
+                    super::markdown::text(&d.message)
+                )
+            })
             .collect();
         let _ = writeln!(
             out,
             "| {} | {label} | {} |",
             mark(&hits),
-            notes.join("<br>").replace('|', "\\|")
+            notes.join("<br>")
         );
     }
     let others: Vec<&Diagnostic> = mine
@@ -114,13 +123,19 @@ pub fn comment(
     if !others.is_empty() {
         let notes: Vec<String> = others
             .iter()
-            .map(|d| format!("line {}: {}", d.place.line, d.message))
+            .map(|d| {
+                format!(
+                    "line {}: {}",
+                    d.place.line,
+                    super::markdown::text(&d.message)
+                )
+            })
             .collect();
         let _ = writeln!(
             out,
             "| {} | Other problems | {} |",
             mark(&others),
-            notes.join("<br>").replace('|', "\\|")
+            notes.join("<br>")
         );
     }
 
@@ -148,9 +163,18 @@ pub fn comment(
         };
         let mut preview = String::new();
         for f in files {
+            // A fence longer than any run of backticks in the file: nothing in it can end
+            // the block early.
+            let longest = f
+                .content
+                .split(|c| c != '`')
+                .map(str::len)
+                .max()
+                .unwrap_or(0);
+            let fence = "`".repeat(longest.max(2) + 1);
             let _ = write!(
                 preview,
-                "\n`{}`\n\n```{lang}\n{}\n```\n",
+                "\n`{}`\n\n{fence}{lang}\n{}\n{fence}\n",
                 f.path,
                 f.content.trim_end()
             );
