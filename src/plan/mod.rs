@@ -3,6 +3,7 @@
 //! PRs by their branch `adoptbot/<kind>/<id>`.
 
 pub mod command;
+pub mod deploy;
 pub mod desired;
 pub mod reconcile;
 pub mod yaml_edit;

@@ -5,5 +5,8 @@ pub mod action;
 pub mod bench;
 pub mod cli;
 pub mod demo;
+pub mod deploy;
 pub mod handler;
+pub mod init;
+pub mod pr;
 pub mod source;
