@@ -73,7 +73,8 @@ impl DenySettings {
     }
 }
 
-/// The IaC language blueprints are rendered to.
+/// The IaC language blueprints are rendered to: `bicep` (the default; deployed as Azure
+/// deployment stacks) or `terraform` (`azurerm` resources).
 #[derive(
     Debug,
     Clone,
@@ -236,6 +237,7 @@ pub struct ComplianceAudit {
     pub report: Option<String>,
 }
 
+/// The result of a compliance audit: `passed` or `failed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum AuditResult {

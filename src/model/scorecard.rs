@@ -18,7 +18,8 @@ pub struct Scorecard {
     pub areas: BTreeMap<Area, AreaRating>,
 }
 
-/// The six assessment areas of the framework's readiness scorecard.
+/// The six assessment areas of the framework's readiness scorecard: `team-skills`,
+/// `gpu-readiness`, `networking`, `security`, `automation` and `shadow-ai`.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
 )]
