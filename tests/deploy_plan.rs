@@ -41,8 +41,8 @@ impl History {
         }
         index.write().unwrap();
         let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-        let sig = git2::Signature::new("t", "t@example.com", &git2::Time::new(1_700_000_000, 0))
-            .unwrap();
+        let sig =
+            git2::Signature::new("t", "t@example.com", &git2::Time::new(1_700_000_000, 0)).unwrap();
         let parents: Vec<git2::Commit> = self
             .head
             .map(|h| repo.find_commit(h).unwrap())
@@ -58,7 +58,15 @@ impl History {
 
     fn plan(&self, base: &str, head: &str) -> serde_json::Value {
         let out = Command::new(env!("CARGO_BIN_EXE_adoptbot"))
-            .args(["deploy-plan", "--base", base, "--head", head, "--format", "json"])
+            .args([
+                "deploy-plan",
+                "--base",
+                base,
+                "--head",
+                head,
+                "--format",
+                "json",
+            ])
             .args(["--git".as_ref(), self.path().as_os_str()])
             .output()
             .unwrap();
@@ -99,11 +107,16 @@ fn bicep_add_change_remove_through_a_deployment_stack() {
     let mut h = History::new();
     let c0 = h.commit(&[(
         "adoption.yaml",
-        Some(&format!("{ADOPTION}stack_deny_settings: deny-write-and-delete\n")),
+        Some(&format!(
+            "{ADOPTION}stack_deny_settings: deny-write-and-delete\n"
+        )),
     )]);
     let c1 = h.commit(&[
         ("infra/experiments/x/main.bicep", Some("// v1\n")),
-        ("infra/experiments/x/main.bicepparam", Some("using 'main.bicep'\n")),
+        (
+            "infra/experiments/x/main.bicepparam",
+            Some("using 'main.bicep'\n"),
+        ),
     ]);
     let added = h.plan(&c0, &c1);
     let d = only(&added);
@@ -112,17 +125,23 @@ fn bicep_add_change_remove_through_a_deployment_stack() {
     assert_eq!(d["tool"], "bicep");
     assert_eq!(
         lines(&d["apply"]),
-        ["az stack sub create --name adoptbot-x --location northeurope --template-file infra/experiments/x/main.bicep --parameters infra/experiments/x/main.bicepparam --action-on-unmanage deleteAll --deny-settings-mode denyWriteAndDelete --yes"]
+        [
+            "az stack sub create --name adoptbot-x --location northeurope --template-file infra/experiments/x/main.bicep --parameters infra/experiments/x/main.bicepparam --action-on-unmanage deleteAll --deny-settings-mode denyWriteAndDelete --yes"
+        ]
     );
     assert_eq!(
         lines(&d["preview"]),
-        ["az deployment sub what-if --name adoptbot-x --location northeurope --template-file infra/experiments/x/main.bicep --parameters infra/experiments/x/main.bicepparam"]
+        [
+            "az deployment sub what-if --name adoptbot-x --location northeurope --template-file infra/experiments/x/main.bicep --parameters infra/experiments/x/main.bicepparam"
+        ]
     );
 
     let c2 = h.commit(&[("infra/experiments/x/main.bicep", Some("// v2\n"))]);
     let changed = h.plan(&c1, &c2);
     assert_eq!(only(&changed)["change"], "changed");
-    assert!(lines(&only(&changed)["apply"])[0].starts_with("az stack sub create --name adoptbot-x"));
+    assert!(
+        lines(&only(&changed)["apply"])[0].starts_with("az stack sub create --name adoptbot-x")
+    );
 
     let c3 = h.commit(&[
         ("infra/experiments/x/main.bicep", None),
@@ -260,7 +279,12 @@ fn a_folder_without_a_main_file_is_listed_with_nothing_to_run() {
     let d = only(&plan);
     assert_eq!(d["tool"], serde_json::Value::Null);
     assert_eq!(d["apply"], serde_json::json!([]));
-    assert!(d["notes"][0].as_str().unwrap().contains("neither main.bicep nor main.tf"));
+    assert!(
+        d["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("neither main.bicep nor main.tf")
+    );
 }
 
 #[test]
@@ -274,6 +298,9 @@ fn an_unknown_commit_is_a_clear_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--base `0123456789abcdef` is not a commit"), "{err}");
+    assert!(
+        err.contains("--base `0123456789abcdef` is not a commit"),
+        "{err}"
+    );
     assert!(err.contains("fetch-depth: 0"), "{err}");
 }

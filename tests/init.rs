@@ -158,8 +158,7 @@ fn action_inputs_used(workflow: &str) -> Vec<String> {
 fn workflows_pass_only_inputs_that_action_yml_declares() {
     let root = common::root();
     let action: serde_json::Value =
-        serde_saphyr::from_str(&std::fs::read_to_string(root.join("action.yml")).unwrap())
-            .unwrap();
+        serde_saphyr::from_str(&std::fs::read_to_string(root.join("action.yml")).unwrap()).unwrap();
     let declared: Vec<&String> = action["inputs"].as_object().unwrap().keys().collect();
     let mut uses = 0;
     for dir in [
@@ -182,7 +181,10 @@ fn workflows_pass_only_inputs_that_action_yml_declares() {
             }
         }
     }
-    assert!(uses >= 5, "the action is used by the sample workflows ({uses})");
+    assert!(
+        uses >= 5,
+        "the action is used by the sample workflows ({uses})"
+    );
 }
 
 #[test]
@@ -245,12 +247,23 @@ fn from_init_to_a_teardown_on_the_local_forge() {
     let merged = git(&dir, &["rev-parse", "HEAD"]);
     assert_ne!(before, merged);
     // The work tree followed the merge.
-    assert!(dir.join("infra/experiments/first-sandbox/main.bicep").is_file());
+    assert!(
+        dir.join("infra/experiments/first-sandbox/main.bicep")
+            .is_file()
+    );
     assert_eq!(git(&dir, &["status", "--porcelain"]), "");
 
     let (code, plan, err) = adoptbot(
         &dir,
-        &["deploy-plan", "--base", &before, "--head", &merged, "--format", "json"],
+        &[
+            "deploy-plan",
+            "--base",
+            &before,
+            "--head",
+            &merged,
+            "--format",
+            "json",
+        ],
     );
     assert_eq!(code, 0, "{err}");
     let plan: serde_json::Value = serde_json::from_str(&plan).unwrap();
@@ -267,7 +280,10 @@ fn from_init_to_a_teardown_on_the_local_forge() {
     // The time box ends: the scheduled run opens the decommission PR, which is merged.
     let (code, out, err) = adoptbot(tmp.path(), &["reconcile", d, "--now", "2026-12-16"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("Decommission experiment first-sandbox"), "{out}");
+    assert!(
+        out.contains("Decommission experiment first-sandbox"),
+        "{out}"
+    );
     let (_, list, _) = adoptbot(&dir, &["pr", "list"]);
     let number = list
         .lines()

@@ -28,7 +28,11 @@ fn git(cwd: &Path, args: &[&str]) {
         .env("GIT_COMMITTER_EMAIL", "p@example.com")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn file(path: &str, text: &str) -> FileChange {
@@ -88,7 +92,9 @@ fn merge_records_it_moves_the_work_tree_and_runs_the_follow_up() {
     assert!(out.starts_with("merged #1 into its base: "), "{out}");
     // The follow-up ran: the bot handled the closed event and says what it wrote.
     assert!(out.contains("bot: "), "{out}");
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let pr = rt.block_on(forge.pull(1)).unwrap();
     assert_eq!(pr.state, PrState::Merged);
     assert!(pr.merge_sha.is_some());
@@ -125,8 +131,13 @@ fn close_leaves_it_closed() {
 #[test]
 fn a_branch_merged_by_hand_is_recorded_as_merged() {
     let (tmp, forge) = repository();
-    git(tmp.path(), &["merge", "-q", "--no-ff", "-m", "Merge feature", "feature"]);
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    git(
+        tmp.path(),
+        &["merge", "-q", "--no-ff", "-m", "Merge feature", "feature"],
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let pr = rt.block_on(forge.pull(1)).unwrap();
     assert_eq!(pr.state, PrState::Merged);
     let head = git2::Repository::open(tmp.path())
@@ -147,7 +158,9 @@ fn a_branch_merged_by_hand_is_recorded_as_merged() {
 fn a_fast_forward_by_hand_is_a_merge() {
     let (tmp, forge) = repository();
     git(tmp.path(), &["merge", "-q", "--ff-only", "feature"]);
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let pr = rt.block_on(forge.pull(1)).unwrap();
     assert_eq!(pr.state, PrState::Merged);
     assert_eq!(pr.merge_sha, Some(pr.head_sha.clone()));
@@ -158,6 +171,8 @@ fn another_commit_on_the_base_leaves_the_pull_request_open() {
     let (tmp, forge) = repository();
     std::fs::write(tmp.path().join("README.md"), "more\n").unwrap();
     git(tmp.path(), &["commit", "-q", "-am", "unrelated"]);
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     assert_eq!(rt.block_on(forge.pull(1)).unwrap().state, PrState::Open);
 }

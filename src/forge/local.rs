@@ -5,7 +5,9 @@
 //! requested reviewers, reviews, teams and people's numeric ids are records in
 //! `<gitdir>/adoptbot/state.json` (see [`State`]),
 //! read before every call and replaced atomically after every write. An open pull request
-//! shows its branches as they are now; a closed or merged one keeps the SHAs it had.
+//! shows its branches as they are now; a closed or merged one keeps the SHAs it had. An open
+//! pull request whose head branch was merged into its base outside the forge (`git merge`,
+//! a fast-forward) is recorded as merged the next time the records are read.
 //!
 //! Besides the [`Forge`] trait, the forge plays the humans' part for demos and tests:
 //! [`LocalForge::commit_as`], [`LocalForge::open_pull_as`], [`LocalForge::merge_pull`],
@@ -466,7 +468,10 @@ fn record_manual_merges(repo: &git2::Repository, state: &mut State) -> bool {
 }
 
 /// `(head tip, base tip, merge commit)` when `pr` was merged outside the forge.
-fn manual_merge(repo: &git2::Repository, pr: &PullRequest) -> Option<(git2::Oid, git2::Oid, git2::Oid)> {
+fn manual_merge(
+    repo: &git2::Repository,
+    pr: &PullRequest,
+) -> Option<(git2::Oid, git2::Oid, git2::Oid)> {
     let head = repo::branch_tip(repo, &pr.head_branch).ok()??;
     let base = repo::branch_tip(repo, &pr.base_branch).ok()??;
     let seen_base = git2::Oid::from_str(&pr.base_sha).ok();

@@ -26,7 +26,8 @@ pub struct Team {
     /// Skills matrix: each member rated 1-5 in the framework's four dimensions.
     #[serde(default)]
     pub skills: BTreeMap<Login, Skills>,
-    /// Training status per member and learning-path tier.
+    /// Training status per member and learning-path tier (`foundational`, `operational`,
+    /// `advanced`), each `not-started`, `in-progress` or `completed`.
     #[serde(default)]
     pub training: BTreeMap<Login, BTreeMap<Tier, TrainingStatus>>,
 }

@@ -393,10 +393,7 @@ mod tests {
             &[FolderChange {
                 id: "x".into(),
                 base: None,
-                head: Some(side(
-                    &["main.bicep", "main.bicepparam"],
-                    Some("westeurope"),
-                )),
+                head: Some(side(&["main.bicep", "main.bicepparam"], Some("westeurope"))),
             }],
             DenySettings::DenyDelete,
         );

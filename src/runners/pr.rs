@@ -62,7 +62,9 @@ pub fn run(dir: &Path, command: &PrCommand, clock: Clock) -> Result<ExitCode, St
         PrCommand::Merge { number, by } => {
             let sha = merge(&forge, dir, *number, by)?;
             println!("merged #{number} into its base: {}", short(&sha));
-            let pull = rt.block_on(forge.pull(*number)).map_err(|e| e.to_string())?;
+            let pull = rt
+                .block_on(forge.pull(*number))
+                .map_err(|e| e.to_string())?;
             let applied = rt.block_on(follow_up(&forge, &pull, clock))?;
             print_applied(&applied);
             Ok(ExitCode::SUCCESS)
@@ -70,7 +72,9 @@ pub fn run(dir: &Path, command: &PrCommand, clock: Clock) -> Result<ExitCode, St
         PrCommand::Close { number } => {
             forge.close_pull(*number).map_err(|e| e.to_string())?;
             println!("closed #{number}");
-            let pull = rt.block_on(forge.pull(*number)).map_err(|e| e.to_string())?;
+            let pull = rt
+                .block_on(forge.pull(*number))
+                .map_err(|e| e.to_string())?;
             let applied = rt.block_on(follow_up(&forge, &pull, clock))?;
             print_applied(&applied);
             Ok(ExitCode::SUCCESS)
@@ -119,10 +123,7 @@ pub fn list(forge: &LocalForge) -> Result<String, String> {
 /// One pull request with its files, comments and checks.
 pub async fn show(forge: &LocalForge, number: u64) -> Result<String, String> {
     let p = forge.pull(number).await.map_err(|e| e.to_string())?;
-    let files = forge
-        .pull_files(number)
-        .await
-        .map_err(|e| e.to_string())?;
+    let files = forge.pull_files(number).await.map_err(|e| e.to_string())?;
     let mut out = String::new();
     let _ = writeln!(out, "#{} {} ({})", p.number, p.title, state_word(p.state));
     let _ = writeln!(
