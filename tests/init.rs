@@ -307,3 +307,27 @@ fn from_init_to_a_teardown_on_the_local_forge() {
     let (_, list, _) = adoptbot(&dir, &["pr", "list"]);
     assert!(!list.contains(" open "), "{list}");
 }
+
+#[test]
+fn demo_keep_ends_with_commands_that_work_on_the_kept_repository() {
+    let tmp = tempfile::tempdir().unwrap();
+    let kept = tmp.path().join("demo");
+    let k = kept.to_str().unwrap();
+    let (code, out, err) = adoptbot(tmp.path(), &["demo", "--keep", k]);
+    assert_eq!(code, 0, "{err}");
+    let tail = &out[out.rfind("Try next:").expect("the commands to try")..];
+    let commands: Vec<&str> = tail
+        .lines()
+        .skip(1)
+        .map(|l| l.trim().split("  #").next().unwrap().trim())
+        .collect();
+    assert!(commands.contains(&format!("adoptbot pr list --repo {k}").as_str()), "{tail}");
+    // The read-only ones run as printed.
+    for c in commands.iter().filter(|c| {
+        c.starts_with("adoptbot pr list") || c.starts_with("adoptbot pr show") || c.starts_with("adoptbot deploy-plan")
+    }) {
+        let args: Vec<&str> = c.split_whitespace().skip(1).collect();
+        let (code, out, err) = adoptbot(tmp.path(), &args);
+        assert_eq!(code, 0, "{c}: {out}{err}");
+    }
+}
