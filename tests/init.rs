@@ -204,8 +204,18 @@ fn comments_that_are_not_commands_start_no_job() {
     }
 }
 
+/// The number of the PR on `branch`, from `pr list`.
+fn pr_number(dir: &Path, branch: &str) -> String {
+    let (_, list, _) = adoptbot(dir, &["pr", "list"]);
+    list.lines()
+        .find(|l| l.contains(&format!(" {branch} -> ")))
+        .and_then(|l| l.split_whitespace().next())
+        .map(|n| n.trim_start_matches('#').to_owned())
+        .unwrap_or_else(|| panic!("no PR on {branch}: {list}"))
+}
+
 /// The flow of "Done when", with only the documented commands: `adoptbot init`, git, then
-/// `reconcile`, `pr list|show|merge`, `deploy-plan`.
+/// `pr open|show|merge|list`, `deploy-plan`, `reconcile`.
 #[test]
 fn from_init_to_a_teardown_on_the_local_forge() {
     let tmp = tempfile::tempdir().unwrap();
@@ -221,38 +231,69 @@ fn from_init_to_a_teardown_on_the_local_forge() {
     // validate --git reads HEAD by default.
     let (code, out, err) = adoptbot(&dir, &["validate", "--git", ".", "--now", "2026-12-01"]);
     assert_eq!(code, 0, "{out}{err}");
-
-    // The request is merged: the scheduled run opens its provisioning PR.
+    // The scaffold's own request is provisioned by the first run.
     let (code, out, err) = adoptbot(tmp.path(), &["reconcile", d, "--now", "2026-12-01"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
         out.contains("opened #1: Provision experiment first-sandbox"),
         "{out}"
     );
-    let (_, list, _) = adoptbot(&dir, &["pr", "list"]);
-    assert!(
-        list.contains("#1    open    adoptbot/provision/first-sandbox -> main"),
-        "{list}"
+
+    // A team asks for an experiment by pull request, and the bot checks it.
+    git(&dir, &["switch", "-q", "-c", "request/second-sandbox"]);
+    let request = std::fs::read_to_string(dir.join("experiments/first-sandbox.yaml"))
+        .unwrap()
+        .replace("first-sandbox", "second-sandbox")
+        .replace("A first sandbox", "A second sandbox");
+    std::fs::write(dir.join("experiments/second-sandbox.yaml"), request).unwrap();
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-q", "-m", "Request second-sandbox"]);
+    git(&dir, &["switch", "-q", "main"]);
+    let (code, out, err) = adoptbot(
+        &dir,
+        &[
+            "pr",
+            "open",
+            "--head",
+            "request/second-sandbox",
+            "--title",
+            "Experiment: second sandbox",
+            "--as",
+            "your-login",
+            "--now",
+            "2026-12-01",
+        ],
     );
-    let (_, show, _) = adoptbot(&dir, &["pr", "show", "1"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("check `adoptbot/experiment`"), "{out}");
+    assert!(out.contains(": success"), "{out}");
+    let request_pr = pr_number(&dir, "request/second-sandbox");
+    let (_, show, _) = adoptbot(&dir, &["pr", "show", &request_pr]);
+    assert!(show.contains("ready for review"), "{show}");
+
+    // Merged: the bot opens the provisioning PR, which the platform team merges.
+    let (code, out, err) = adoptbot(&dir, &["pr", "merge", &request_pr, "--now", "2026-12-01"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Provision experiment second-sandbox"), "{out}");
+    let provision = pr_number(&dir, "adoptbot/provision/second-sandbox");
+    let (_, show, _) = adoptbot(&dir, &["pr", "show", &provision]);
     assert!(
-        show.contains("added    infra/experiments/first-sandbox/main.bicep"),
+        show.contains("added    infra/experiments/second-sandbox/main.bicep"),
         "{show}"
     );
-
     let before = git(&dir, &["rev-parse", "HEAD"]);
-    let (code, out, err) = adoptbot(&dir, &["pr", "merge", "1", "--now", "2026-12-01"]);
+    let (code, out, err) = adoptbot(&dir, &["pr", "merge", &provision, "--now", "2026-12-01"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("merged #1"), "{out}");
     let merged = git(&dir, &["rev-parse", "HEAD"]);
     assert_ne!(before, merged);
     // The work tree followed the merge.
     assert!(
-        dir.join("infra/experiments/first-sandbox/main.bicep")
+        dir.join("infra/experiments/second-sandbox/main.bicep")
             .is_file()
     );
     assert_eq!(git(&dir, &["status", "--porcelain"]), "");
 
+    // The deployment plan of that merge: one deployment stack.
     let (code, plan, err) = adoptbot(
         &dir,
         &[
@@ -267,7 +308,8 @@ fn from_init_to_a_teardown_on_the_local_forge() {
     );
     assert_eq!(code, 0, "{err}");
     let plan: serde_json::Value = serde_json::from_str(&plan).unwrap();
-    assert_eq!(plan["deployments"][0]["experiment"], "first-sandbox");
+    assert_eq!(plan["deployments"].as_array().unwrap().len(), 1, "{plan:#}");
+    assert_eq!(plan["deployments"][0]["experiment"], "second-sandbox");
     assert_eq!(plan["deployments"][0]["change"], "added");
     let create: Vec<&str> = plan["deployments"][0]["apply"][0]
         .as_array()
@@ -275,37 +317,39 @@ fn from_init_to_a_teardown_on_the_local_forge() {
         .iter()
         .filter_map(|a| a.as_str())
         .collect();
-    assert_eq!(create[..4], ["az", "stack", "sub", "create"]);
+    assert_eq!(
+        create[..6],
+        [
+            "az",
+            "stack",
+            "sub",
+            "create",
+            "--name",
+            "adoptbot-second-sandbox"
+        ]
+    );
 
     // The time box ends: the scheduled run opens the decommission PR, which is merged.
     let (code, out, err) = adoptbot(tmp.path(), &["reconcile", d, "--now", "2026-12-16"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
-        out.contains("Decommission experiment first-sandbox"),
+        out.contains("Decommission experiment second-sandbox"),
         "{out}"
     );
-    let (_, list, _) = adoptbot(&dir, &["pr", "list"]);
-    let number = list
-        .lines()
-        .find(|l| l.contains("adoptbot/decommission/first-sandbox"))
-        .and_then(|l| l.split_whitespace().next())
-        .map(|n| n.trim_start_matches('#').to_owned())
-        .unwrap_or_else(|| panic!("{list}"));
-    let (code, out, err) = adoptbot(&dir, &["pr", "merge", &number, "--now", "2026-12-16"]);
+    let decommission = pr_number(&dir, "adoptbot/decommission/second-sandbox");
+    let (code, out, err) = adoptbot(&dir, &["pr", "merge", &decommission, "--now", "2026-12-16"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(!dir.join("infra/experiments/first-sandbox").exists());
+    assert!(!dir.join("infra/experiments/second-sandbox").exists());
 
-    let (code, text, err) = adoptbot(&dir, &["deploy-plan", "--base", &merged, "--head", "HEAD"]);
+    let (code, text, err) = adoptbot(&dir, &["deploy-plan", "--base", "HEAD~1", "--head", "HEAD"]);
     assert_eq!(code, 0, "{err}");
-    assert!(text.contains("first-sandbox (removed, bicep)"), "{text}");
+    assert!(text.contains("second-sandbox (removed, bicep)"), "{text}");
     assert!(
         text.contains(
-            "az stack sub delete --name adoptbot-first-sandbox --action-on-unmanage deleteAll --yes"
+            "az stack sub delete --name adoptbot-second-sandbox --action-on-unmanage deleteAll --yes"
         ),
         "{text}"
     );
-    let (_, list, _) = adoptbot(&dir, &["pr", "list"]);
-    assert!(!list.contains(" open "), "{list}");
 }
 
 #[test]
@@ -321,10 +365,15 @@ fn demo_keep_ends_with_commands_that_work_on_the_kept_repository() {
         .skip(1)
         .map(|l| l.trim().split("  #").next().unwrap().trim())
         .collect();
-    assert!(commands.contains(&format!("adoptbot pr list --repo {k}").as_str()), "{tail}");
+    assert!(
+        commands.contains(&format!("adoptbot pr list --repo {k}").as_str()),
+        "{tail}"
+    );
     // The read-only ones run as printed.
     for c in commands.iter().filter(|c| {
-        c.starts_with("adoptbot pr list") || c.starts_with("adoptbot pr show") || c.starts_with("adoptbot deploy-plan")
+        c.starts_with("adoptbot pr list")
+            || c.starts_with("adoptbot pr show")
+            || c.starts_with("adoptbot deploy-plan")
     }) {
         let args: Vec<&str> = c.split_whitespace().skip(1).collect();
         let (code, out, err) = adoptbot(tmp.path(), &args);

@@ -116,7 +116,7 @@ pub fn run(dir: &Path, today: NaiveDate) -> Result<std::process::ExitCode, Strin
                  \x20 2. adoptbot validate {d}\n\
                  \x20 3. git -C {d} init -b main && git -C {d} add -A && git -C {d} commit -m \"Adoption repository\"\n\
                  \x20 4. adoptbot reconcile {d}        # opens the provisioning PR of experiments/first-sandbox.yaml\n\
-                 \x20 5. adoptbot pr list --repo {d}   # then `pr show N`, `pr merge N`\n\
+                 \x20 5. adoptbot pr list --repo {d}   # then `pr show N`, `pr merge N`; `pr open` for a request branch\n\
                  See docs/deploy-infra.md for the deployment pipeline."
             );
             Ok(std::process::ExitCode::SUCCESS)

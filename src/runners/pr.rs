@@ -1,4 +1,4 @@
-//! `adoptbot pr list|show N|merge N|close N [--repo DIR]`: the pull requests of the local
+//! `adoptbot pr list|open|show N|merge N|close N [--repo DIR]`: the pull requests of the local
 //! forge, seen and merged from a terminal. A merge is recorded as the forge records it (a
 //! fast-forward, or a merge commit), the checked-out work tree follows the base branch, and
 //! then the bot's follow-up runs as it does on GitHub after a merge.
@@ -18,6 +18,23 @@ pub const BOT: &str = "adoptbot[bot]";
 pub enum PrCommand {
     /// Every pull request: number, state, branches, title.
     List,
+    /// Open a pull request from a branch, as a person does on GitHub; the bot then checks it
+    /// (an experiment request gets its comment and check, a gate request its checklist).
+    Open {
+        /// The branch with the changes.
+        #[arg(long, value_name = "BRANCH")]
+        head: String,
+        /// The branch to merge into.
+        #[arg(long, value_name = "BRANCH", default_value = "main")]
+        base: String,
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "")]
+        body: String,
+        /// Who opens it: a login.
+        #[arg(long = "as", value_name = "LOGIN", default_value = "maintainer")]
+        by: String,
+    },
     /// One pull request: its description, files, comments and checks.
     Show { number: u64 },
     /// Merge an open pull request, then run the bot's follow-up (provisioning PRs, audit).
@@ -55,6 +72,24 @@ pub fn run(dir: &Path, command: &PrCommand, clock: Clock) -> Result<ExitCode, St
             print!("{}", list(&forge)?);
             Ok(ExitCode::SUCCESS)
         }
+        PrCommand::Open {
+            head,
+            base,
+            title,
+            body,
+            by,
+        } => {
+            let pull = forge
+                .open_pull_as(by, head, base, title, body)
+                .map_err(|e| e.to_string())?;
+            println!("opened #{}: {title}", pull.number);
+            let pull = rt
+                .block_on(forge.pull(pull.number))
+                .map_err(|e| e.to_string())?;
+            let applied = rt.block_on(follow_up(&forge, &pull, PrAction::Opened, by, clock))?;
+            print_applied(&applied);
+            Ok(ExitCode::SUCCESS)
+        }
         PrCommand::Show { number } => {
             print!("{}", rt.block_on(show(&forge, *number))?);
             Ok(ExitCode::SUCCESS)
@@ -65,7 +100,7 @@ pub fn run(dir: &Path, command: &PrCommand, clock: Clock) -> Result<ExitCode, St
             let pull = rt
                 .block_on(forge.pull(*number))
                 .map_err(|e| e.to_string())?;
-            let applied = rt.block_on(follow_up(&forge, &pull, clock))?;
+            let applied = rt.block_on(follow_up(&forge, &pull, PrAction::Closed, by, clock))?;
             print_applied(&applied);
             Ok(ExitCode::SUCCESS)
         }
@@ -75,7 +110,13 @@ pub fn run(dir: &Path, command: &PrCommand, clock: Clock) -> Result<ExitCode, St
             let pull = rt
                 .block_on(forge.pull(*number))
                 .map_err(|e| e.to_string())?;
-            let applied = rt.block_on(follow_up(&forge, &pull, clock))?;
+            let applied = rt.block_on(follow_up(
+                &forge,
+                &pull,
+                PrAction::Closed,
+                "maintainer",
+                clock,
+            ))?;
             print_applied(&applied);
             Ok(ExitCode::SUCCESS)
         }
@@ -229,12 +270,14 @@ pub fn merge(forge: &LocalForge, dir: &Path, number: u64, by: &str) -> Result<St
     Ok(sha)
 }
 
-/// The bot's follow-up of a pull request that was just merged or closed, as GitHub delivers
-/// it: the `pull_request closed` event, then, for a merge, the push to the base branch.
-/// Every call into the event handler goes through here.
+/// The bot's follow-up of a pull request that was just opened, merged or closed, as GitHub
+/// delivers it: the `pull_request` event, then, for a merge into the default branch, the
+/// push. Every call into the event handler goes through here.
 pub async fn follow_up(
     forge: &LocalForge,
     pull: &PullRequest,
+    action: PrAction,
+    sender: &str,
     clock: Clock,
 ) -> Result<Applied, String> {
     let (default_branch, _) = forge.default_branch().await.map_err(|e| e.to_string())?;
@@ -243,16 +286,16 @@ pub async fn follow_up(
         default_branch: default_branch.clone(),
     };
     let sender = User {
-        login: "maintainer".into(),
-        id: 0,
+        login: sender.into(),
+        id: forge.user_id(sender).map_err(|e| e.to_string())?,
     };
-    let closed = Event::PullRequest {
-        action: PrAction::Closed,
+    let event = Event::PullRequest {
+        action,
         pull: pull.clone(),
         repo: repo.clone(),
         sender: sender.clone(),
     };
-    let mut applied = super::handler::handle(forge, &closed, clock)
+    let mut applied = super::handler::handle(forge, &event, clock)
         .await
         .map_err(|e| e.to_string())?;
     if pull.state == PrState::Merged && pull.base_branch == default_branch {
