@@ -15,7 +15,7 @@ static CONTOSO: Dir = include_dir!("$CARGO_MANIFEST_DIR/examples/contoso");
 
 const BOT: &str = "adoptbot[bot]";
 
-const REQUEST: &str = "# yaml-language-server: $schema=https://adoptbot.dev/schema/experiment.schema.json
+const REQUEST: &str = "# yaml-language-server: $schema=../../../docs/schema/experiment.schema.json
 title: Fraud rules distillation
 team: fraud-analytics
 owner: ivan-novak
