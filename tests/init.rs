@@ -380,3 +380,28 @@ fn demo_keep_ends_with_commands_that_work_on_the_kept_repository() {
         assert_eq!(code, 0, "{c}: {out}{err}");
     }
 }
+
+#[test]
+fn the_scorecard_areas_are_documented_in_the_schema_and_the_docs() {
+    let schemas = adoptbot::report::schema::all();
+    let scorecard = &schemas
+        .iter()
+        .find(|(f, _)| *f == "scorecard.schema.json")
+        .unwrap()
+        .1;
+    let described = scorecard["properties"]["areas"]["description"]
+        .as_str()
+        .unwrap();
+    let framework = std::fs::read_to_string(common::root().join("docs/framework.md")).unwrap();
+    for area in adoptbot::model::Area::ALL {
+        assert!(described.contains(area.slug()), "{area} in {described}");
+        assert!(
+            framework.contains(&format!("| `{}` | {} |", area.slug(), area.question())),
+            "docs/framework.md lists {area} with its question"
+        );
+    }
+    // The deployment stack's deny settings, too.
+    for value in ["none", "deny-delete", "deny-write-and-delete"] {
+        assert!(framework.contains(&format!("`{value}`")), "{value}");
+    }
+}
