@@ -5,7 +5,9 @@
 //! requested reviewers, reviews, teams and people's numeric ids are records in
 //! `<gitdir>/adoptbot/state.json` (see [`State`]),
 //! read before every call and replaced atomically after every write. An open pull request
-//! shows its branches as they are now; a closed or merged one keeps the SHAs it had.
+//! shows its branches as they are now; a closed or merged one keeps the SHAs it had. An open
+//! pull request whose head branch was merged into its base outside the forge (`git merge`,
+//! a fast-forward) is recorded as merged the next time the records are read.
 //!
 //! Besides the [`Forge`] trait, the forge plays the humans' part for demos and tests:
 //! [`LocalForge::commit_as`], [`LocalForge::open_pull_as`], [`LocalForge::merge_pull`],
@@ -407,7 +409,10 @@ impl LocalForge {
         f: impl FnOnce(&git2::Repository, &State) -> ForgeResult<T>,
     ) -> ForgeResult<T> {
         let repo = self.lock();
-        let state = state::load(&self.state_path)?;
+        let mut state = state::load(&self.state_path)?;
+        if record_manual_merges(&repo, &mut state) {
+            state::save(&self.state_path, &state)?;
+        }
         f(&repo, &state)
     }
 
@@ -418,6 +423,9 @@ impl LocalForge {
     ) -> ForgeResult<T> {
         let repo = self.lock();
         let mut state = state::load(&self.state_path)?;
+        if record_manual_merges(&repo, &mut state) {
+            state::save(&self.state_path, &state)?;
+        }
         let out = f(&repo, &mut state)?;
         state::save(&self.state_path, &state)?;
         Ok(out)
@@ -450,6 +458,58 @@ fn with_author_id(mut pr: PullRequest, state: &State) -> PullRequest {
         .copied()
         .unwrap_or(0);
     pr
+}
+
+/// Records as merged every open pull request whose head branch was merged into its base by
+/// hand (`git merge`, a push): its head tip is in the base branch, and it was not already in
+/// the base the records last saw, so the pull request had commits of its own. The merge
+/// commit is the oldest commit on the base's first-parent line that contains the head.
+/// Returns whether anything changed.
+fn record_manual_merges(repo: &git2::Repository, state: &mut State) -> bool {
+    let mut changed = false;
+    for rec in state.pulls.iter_mut() {
+        if rec.pull.state != PrState::Open {
+            continue;
+        }
+        if let Some((head, base, merge)) = manual_merge(repo, &rec.pull) {
+            rec.pull.state = PrState::Merged;
+            rec.pull.head_sha = head.to_string();
+            rec.pull.base_sha = base.to_string();
+            rec.pull.merge_sha = Some(merge.to_string());
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// `(head tip, base tip, merge commit)` when `pr` was merged outside the forge.
+fn manual_merge(
+    repo: &git2::Repository,
+    pr: &PullRequest,
+) -> Option<(git2::Oid, git2::Oid, git2::Oid)> {
+    let head = repo::branch_tip(repo, &pr.head_branch).ok()??;
+    let base = repo::branch_tip(repo, &pr.base_branch).ok()??;
+    let seen_base = git2::Oid::from_str(&pr.base_sha).ok();
+    if !repo::contains(repo, base, head).ok()? {
+        return None;
+    }
+    // Nothing of its own when it was last seen: an empty pull request, not a merged one.
+    if let Some(seen) = seen_base
+        && repo::contains(repo, seen, head).unwrap_or(true)
+    {
+        return None;
+    }
+    let mut merge = base;
+    let mut at = repo.find_commit(base).ok()?;
+    loop {
+        let Ok(parent) = at.parent(0) else { break };
+        if !repo::contains(repo, parent.id(), head).ok()? {
+            break;
+        }
+        merge = parent.id();
+        at = parent;
+    }
+    Some((head, base, merge))
 }
 
 fn live(repo: &git2::Repository, rec: &PullRecord) -> PullRequest {

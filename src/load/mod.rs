@@ -146,7 +146,7 @@ pub fn load(snap: &Snapshot) -> Loaded {
     if out.repo.adoption.is_none() && !snap.contents.contains_key("adoption.yaml") {
         out.diagnostics.push(
             Diagnostic::error(Place::file("adoption.yaml"), "missing-adoption", "the repository has no adoption.yaml")
-                .with_hint("create adoption.yaml with the organisation, its phase and its roles; see docs/schema/adoption.schema.json"),
+                .with_hint("create adoption.yaml with the organisation, its phase and its roles; see .adoptbot/schema/adoption.schema.json (written by `adoptbot init` or `adoptbot schema`)"),
         );
     }
     out

@@ -21,7 +21,7 @@ pub fn parse<T: DeserializeOwned>(path: &str, text: &str, schema: &str) -> Resul
             "the file holds no document",
         )
         .with_hint(format!(
-            "write the document, or delete the file; its fields are in docs/schema/{schema}"
+            "write the document, or delete the file; its fields are in .adoptbot/schema/{schema} (`adoptbot schema` writes it)"
         )));
     }
     if let Some(line) = second_document(text) {
@@ -77,7 +77,9 @@ fn strip_position(msg: &str) -> &str {
 
 /// A stable code, a message and a hint for each kind of parse failure.
 fn explain(msg: &str, schema: &str) -> (&'static str, String, String) {
-    let see = format!("the fields and their types are in docs/schema/{schema}");
+    let see = format!(
+        "the fields and their types are in .adoptbot/schema/{schema} (`adoptbot schema` writes it)"
+    );
     if let Some(rest) = msg.strip_prefix("unknown field ") {
         let (field, expected) = rest.split_once(", expected").unwrap_or((rest, ""));
         let expected = expected.trim_start_matches(" one of").trim();

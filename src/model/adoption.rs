@@ -42,9 +42,39 @@ pub struct Adoption {
     /// Compliance audits of the production platform (Gate 5 -> 6).
     #[serde(default)]
     pub compliance_audits: Vec<ComplianceAudit>,
+    /// How the Azure deployment stack of each Bicep experiment protects the resources it
+    /// manages (`az stack sub create --deny-settings-mode`): `none` (the default),
+    /// `deny-delete` or `deny-write-and-delete`. See docs/deploy-infra.md.
+    #[serde(default)]
+    pub stack_deny_settings: DenySettings,
 }
 
-/// The IaC language blueprints are rendered to.
+/// What a deployment stack forbids on the resources it manages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DenySettings {
+    /// Nothing is denied: people may change and delete the resources in the portal.
+    #[default]
+    None,
+    /// The resources cannot be deleted except through the stack.
+    DenyDelete,
+    /// The resources cannot be changed or deleted except through the stack.
+    DenyWriteAndDelete,
+}
+
+impl DenySettings {
+    /// The value `az stack sub create --deny-settings-mode` takes.
+    pub fn az_value(self) -> &'static str {
+        match self {
+            DenySettings::None => "none",
+            DenySettings::DenyDelete => "denyDelete",
+            DenySettings::DenyWriteAndDelete => "denyWriteAndDelete",
+        }
+    }
+}
+
+/// The IaC language blueprints are rendered to: `bicep` (the default; deployed as Azure
+/// deployment stacks) or `terraform` (`azurerm` resources).
 #[derive(
     Debug,
     Clone,
@@ -207,6 +237,7 @@ pub struct ComplianceAudit {
     pub report: Option<String>,
 }
 
+/// The result of a compliance audit: `passed` or `failed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum AuditResult {

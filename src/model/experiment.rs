@@ -82,6 +82,8 @@ pub struct SuccessCriterion {
     pub unit: Option<String>,
 }
 
+/// How a success criterion's measurement is compared with its target: `>=`, `>`, `<=`,
+/// `<` or `==`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum Comparator {
     #[serde(rename = ">=")]
@@ -181,6 +183,8 @@ pub struct Outcome {
     pub use_case: Option<Id>,
 }
 
+/// The go/no-go decision at the end of an experiment: `go` (it becomes a use case) or
+/// `no-go`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Decision {

@@ -41,7 +41,9 @@ pub struct ShadowFinding {
     pub notes: Option<String>,
 }
 
-/// The kinds of unauthorized AI usage the framework tells us to survey for.
+/// The kinds of unauthorized AI usage the framework tells us to survey for:
+/// `personal-subscription`, `api-key-in-repo`, `gpu-vm-outside-iac`, `saas-tool`,
+/// `unreviewed-endpoint`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ShadowKind {
@@ -52,6 +54,8 @@ pub enum ShadowKind {
     UnreviewedEndpoint,
 }
 
+/// Where a shadow-AI finding stands: `discovered` and `under-review` are open;
+/// `approved`, `migrated` and `decommissioned` are closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ShadowStatus {

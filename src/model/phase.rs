@@ -127,7 +127,7 @@ impl JsonSchema for Phase {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         let names: Vec<_> = Phase::ALL.iter().map(|p| p.slug()).collect();
         json_schema!({
-            "description": "The adoption phase: its number (1-6) or its name.",
+            "description": "The adoption phase: its number (1-6) or its name: 1 `diagnostic`, 2 `enablement`, 3 `infrastructure-preparation`, 4 `experimentation`, 5 `scale-and-governance`, 6 `continuous-adoption`.",
             "oneOf": [
                 { "type": "integer", "minimum": 1, "maximum": 6 },
                 { "type": "string", "enum": names }

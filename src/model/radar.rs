@@ -20,6 +20,7 @@ pub struct RadarEntry {
     pub rationale: String,
 }
 
+/// The radar quadrant: `techniques`, `platforms`, `tools` or `languages-and-frameworks`.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
 )]
@@ -31,7 +32,8 @@ pub enum Quadrant {
     LanguagesAndFrameworks,
 }
 
-/// The framework's four rings.
+/// The radar ring: `adopt` (proven, standardise), `trial` (promising, time-boxed
+/// evaluation), `assess` (interesting, monitor) or `hold` (not ready).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
 )]

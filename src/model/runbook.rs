@@ -19,7 +19,8 @@ pub struct RunbookMeta {
     pub last_tested: Option<Located<NaiveDate>>,
 }
 
-/// The procedures the framework asks production AI operations to document.
+/// The procedures Gate 5 -> 6 needs runbooks for: `scaling`, `model-rotation`,
+/// `gpu-failure`, `rate-limiting` and `cost-overrun`.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
 )]

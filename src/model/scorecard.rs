@@ -14,11 +14,13 @@ pub struct Scorecard {
     pub assessed_on: NaiveDate,
     #[serde(default)]
     pub assessors: Vec<Login>,
-    /// Every one of the six areas, each with a rating and the evidence for it.
+    /// Every one of the six areas, each with an integer rating 1-5 and the evidence for it:
+    /// `team-skills`, `gpu-readiness`, `networking`, `security`, `automation`, `shadow-ai`.
     pub areas: BTreeMap<Area, AreaRating>,
 }
 
-/// The six assessment areas of the framework's readiness scorecard.
+/// The six assessment areas of the framework's readiness scorecard: `team-skills`,
+/// `gpu-readiness`, `networking`, `security`, `automation` and `shadow-ai`.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
 )]

@@ -26,7 +26,8 @@ pub struct Team {
     /// Skills matrix: each member rated 1-5 in the framework's four dimensions.
     #[serde(default)]
     pub skills: BTreeMap<Login, Skills>,
-    /// Training status per member and learning-path tier.
+    /// Training status per member and learning-path tier (`foundational`, `operational`,
+    /// `advanced`), each `not-started`, `in-progress` or `completed`.
     #[serde(default)]
     pub training: BTreeMap<Login, BTreeMap<Tier, TrainingStatus>>,
 }
@@ -57,6 +58,7 @@ pub struct GpuQuota {
     pub approved_on: Option<NaiveDate>,
 }
 
+/// Where a GPU quota request stands with Azure: `requested`, `approved` or `rejected`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum QuotaStatus {
@@ -93,7 +95,8 @@ impl Skills {
     }
 }
 
-/// The framework's three learning-path tiers.
+/// The learning-path tiers of the training programme: `foundational`, `operational`,
+/// `advanced`.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
 )]
@@ -104,6 +107,7 @@ pub enum Tier {
     Advanced,
 }
 
+/// A person's progress in a tier: `not-started`, `in-progress` or `completed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum TrainingStatus {

@@ -4,6 +4,7 @@
 
 pub mod branch;
 pub mod command;
+pub mod deploy;
 pub mod desired;
 pub mod gate;
 pub mod notices;

@@ -87,10 +87,48 @@ pub enum Command {
         #[arg(long, value_parser = parse_date)]
         now: Option<NaiveDate>,
     },
+    /// Scaffold a new adoption repository in DIR (default: the current folder): adoption.yaml
+    /// with every setting commented, a team, an experiment request, a scorecard, the shadow-AI
+    /// inventory, the two workflows and the JSON Schemas. Nothing that exists is overwritten.
+    Init {
+        #[arg(value_name = "DIR", default_value = ".")]
+        dir: PathBuf,
+        /// Date the scorecard and the inventory this day instead of today (YYYY-MM-DD).
+        #[arg(long, value_parser = parse_date)]
+        now: Option<NaiveDate>,
+    },
+    /// List the experiments whose IaC under infra/experiments/<id>/ was added, changed or
+    /// removed between two commits, and the commands that preview (PR) and apply (merge)
+    /// each: Azure deployment stacks for Bicep, terraform for Terraform.
+    DeployPlan {
+        /// The commit before the change (the PR's base, or the push's `before`).
+        #[arg(long, value_name = "SHA")]
+        base: String,
+        /// The commit after it (the PR's head, or the pushed commit).
+        #[arg(long, value_name = "SHA")]
+        head: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// The git repository to read (default: the current folder).
+        #[arg(long, value_name = "REPO", default_value = ".")]
+        git: PathBuf,
+    },
+    /// The pull requests of a local repository (the local forge): list, show, merge, close.
+    Pr {
+        #[command(subcommand)]
+        command: super::pr::PrCommand,
+        /// The repository's work tree (or bare git directory).
+        #[arg(long, value_name = "DIR", default_value = ".", global = true)]
+        repo: PathBuf,
+        /// Run the bot's follow-up as of this day instead of today (YYYY-MM-DD).
+        #[arg(long, value_parser = parse_date, global = true)]
+        now: Option<NaiveDate>,
+    },
     /// Write the JSON Schemas of every document kind, for editors.
     Schema {
-        /// The folder to write to.
-        #[arg(long, default_value = "docs/schema")]
+        /// The folder to write to: `.adoptbot/schema` of an adoption repository, where its
+        /// documents' `# yaml-language-server: $schema=` lines point.
+        #[arg(long, default_value = super::init::SCHEMA_DIR)]
         out: PathBuf,
         /// Do not write; exit 1 if the files there differ from what would be written.
         #[arg(long)]
@@ -221,35 +259,30 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Schema { out, check } => {
-            let mut stale = Vec::new();
-            for (file, schema) in crate::report::schema::all() {
-                let path = out.join(file);
-                let text = format!(
-                    "{}\n",
-                    serde_json::to_string_pretty(&schema).map_err(|e| e.to_string())?
-                );
-                if check {
-                    if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-                        stale.push(path.display().to_string());
-                    }
-                } else {
-                    std::fs::create_dir_all(&out)
-                        .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-                    std::fs::write(&path, text)
-                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                }
+        Command::Schema { out, check } => schema(&out, check),
+        Command::Init { dir, now } => super::init::run(&dir, now.unwrap_or_else(today)),
+        Command::DeployPlan {
+            base,
+            head,
+            format,
+            git,
+        } => {
+            let plan = super::deploy::plan(&git, &base, &head)?;
+            match format {
+                Format::Text => print!("{}", crate::plan::deploy::text(&plan)),
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&plan).map_err(|e| e.to_string())?
+                ),
             }
-            for s in &stale {
-                eprintln!("stale: {s}");
-            }
-            if !stale.is_empty() {
-                eprintln!(
-                    "run `adoptbot schema --out {}` and commit the result",
-                    out.display()
-                );
-            }
-            Ok(exit(!stale.is_empty()))
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Pr { command, repo, now } => {
+            let clock = match now {
+                Some(day) => crate::model::Clock::at(day),
+                None => super::clock::system(),
+            };
+            super::pr::run(&repo, &command, clock)
         }
         Command::Bench(args) => super::bench::run(&args),
         Command::Demo { keep } => super::demo::run(keep.as_deref()).map(|()| ExitCode::SUCCESS),
@@ -275,6 +308,49 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             now.unwrap_or_else(today),
         ),
     }
+}
+
+/// `adoptbot schema`: writes the schemas into `out`, or with `check` compares them.
+fn schema(out: &std::path::Path, check: bool) -> Result<ExitCode, String> {
+    let files = super::init::schema_files()?;
+    let mut problems = Vec::new();
+    for (file, text) in &files {
+        let path = out.join(file);
+        if check {
+            match std::fs::read_to_string(&path) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    problems.push(format!("missing: {}", path.display()))
+                }
+                Ok(t) if t == *text => {}
+                _ => problems.push(format!("stale: {}", path.display())),
+            }
+        } else {
+            std::fs::create_dir_all(out)
+                .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+            std::fs::write(&path, text)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+    }
+    if check {
+        for p in &problems {
+            eprintln!("{p}");
+        }
+        if problems.is_empty() {
+            println!(
+                "{} schemas in {} are up to date",
+                files.len(),
+                out.display()
+            );
+        } else {
+            eprintln!(
+                "run `adoptbot schema --out {}` and commit the result",
+                out.display()
+            );
+        }
+    } else {
+        println!("wrote {} schemas to {}", files.len(), out.display());
+    }
+    Ok(exit(!problems.is_empty()))
 }
 
 /// `adoptbot render`: every experiment that is not closed, or the one named.

@@ -20,7 +20,7 @@ static CONTOSO: Dir = include_dir!("$CARGO_MANIFEST_DIR/examples/contoso");
 
 const BOT: &str = "adoptbot[bot]";
 
-const REQUEST: &str = "# yaml-language-server: $schema=https://adoptbot.dev/schema/experiment.schema.json
+const REQUEST: &str = "# yaml-language-server: $schema=../../../docs/schema/experiment.schema.json
 title: Fraud rules distillation
 team: fraud-analytics
 owner: ivan-novak
@@ -332,9 +332,16 @@ pub fn run(keep: Option<&Path>) -> Result<(), String> {
     if keep.is_none() {
         let _ = std::fs::remove_dir_all(&root);
     } else {
+        let d = root.display();
         println!(
-            "The scratch repository is in {}; its PRs, comments and checks are in .git/adoptbot/state.json.",
-            root.display()
+            "The scratch repository is in {d}; its PRs, comments and checks are in .git/adoptbot/state.json.\n\
+             Try next:\n\
+             \x20 adoptbot pr list --repo {d}\n\
+             \x20 adoptbot pr show 1 --repo {d}\n\
+             \x20 adoptbot pr merge N --repo {d}      # an open PR from the list; the bot follows up\n\
+             \x20 adoptbot deploy-plan --git {d} --base main~1 --head main\n\
+             \x20 adoptbot plan {d}\n\
+             \x20 adoptbot audit {d}"
         );
     }
     result

@@ -13,9 +13,9 @@ pub struct SourceArgs {
     )]
     pub dir: Option<PathBuf>,
     /// Read from a commit of this git repository instead, without a checkout.
-    #[arg(long, value_name = "REPO", requires = "rev")]
+    #[arg(long, value_name = "REPO")]
     pub git: Option<PathBuf>,
-    /// The commit, branch or tag to read with --git.
+    /// The commit, branch or tag to read with --git (default: HEAD).
     #[arg(long, value_name = "REV", requires = "git")]
     pub rev: Option<String>,
 }
@@ -23,9 +23,9 @@ pub struct SourceArgs {
 impl SourceArgs {
     pub fn snapshot(&self) -> Result<Snapshot, String> {
         let snap = match (&self.dir, &self.git, &self.rev) {
-            (_, Some(repo), Some(rev)) => git::read_git(repo, rev),
+            (_, Some(repo), rev) => git::read_git(repo, rev.as_deref().unwrap_or("HEAD")),
             (Some(d), None, _) => dir::read_dir(d),
-            _ => Err("name a directory, or --git REPO --rev REV".into()),
+            _ => Err("name a directory, or --git REPO [--rev REV]".into()),
         }?;
         tracing::debug!(
             paths = snap.paths.len(),
