@@ -7,7 +7,9 @@ use crate::Analysis;
 use crate::evaluate::approval::{self, Holders, RoleApproval, Step};
 use crate::evaluate::{DeliverableResult, Input};
 use crate::load::Snapshot;
-use crate::model::forge::{CheckRunSpec, Comment, Conclusion, Member, PullRequest, Review};
+use crate::model::forge::{
+    ChangedFile, CheckRunSpec, Comment, Conclusion, Member, PullRequest, Review,
+};
 use crate::model::{Adoption, GateDef, Id, Phase, TeamRef};
 use crate::report;
 use chrono::NaiveDate;
@@ -30,6 +32,49 @@ pub fn touches_rules<'a>(paths: impl IntoIterator<Item = &'a str>) -> bool {
         .any(|p| p == "adoption.yaml" || p.starts_with("phases/"))
 }
 
+/// What enforces the gates, besides the rules themselves: the workflows that run the bot and
+/// CODEOWNERS (`.github/`), the action (`action.yml`), and the bot's own configuration
+/// (`.adoptbot/`). A gate PR that changes them could post its own check, so changing them is
+/// a rule change.
+pub fn enforces(path: &str) -> bool {
+    path.starts_with(".github/")
+        || path == "action.yml"
+        || path == "action.yaml"
+        || path.starts_with(".adoptbot/")
+}
+
+/// The folders of the documents the gates and their deliverables read.
+const DOCUMENTS: [&str; 10] = [
+    "scorecards/",
+    "inventory/",
+    "teams/",
+    "experiments/",
+    "use-cases/",
+    "slos/",
+    "runbooks/",
+    "radar/",
+    "policies/",
+    "phases/",
+];
+
+/// Whether neither a gate nor its deliverables need the file: it is listed on the checklist.
+pub fn unrelated(path: &str) -> bool {
+    path != "adoption.yaml" && !enforces(path) && !DOCUMENTS.iter().any(|d| path.starts_with(d))
+}
+
+/// The changes to what enforces the gates among a PR's files, for the rule changes.
+pub fn enforcement_changes(files: &[ChangedFile]) -> Vec<String> {
+    let mut out: Vec<String> = files
+        .iter()
+        .flat_map(|f| std::iter::once(&f.path).chain(f.previous_path.as_ref()))
+        .filter(|p| enforces(p))
+        .map(|p| format!("{p} is changed, and it enforces the gates"))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// A gate request framed: the step, the gate that judges it and the roles it needs, read at
 /// the base. What the forge must still be asked (team members, reviews) follows from it.
 #[derive(Debug, Clone)]
@@ -39,6 +84,8 @@ pub struct Frame {
     pub phases: (Phase, Phase),
     pub gate: Option<(Phase, GateDef)>,
     pub rule_changes: Vec<String>,
+    /// Files the PR changes that neither the gate nor its deliverables need.
+    pub unrelated: Vec<String>,
     /// The gate's approver roles, with who holds each at the base.
     pub roles: Vec<Id>,
     pub holders: BTreeMap<Id, (Vec<String>, Vec<TeamRef>)>,
@@ -62,15 +109,20 @@ impl Frame {
 /// stay as they are. The gate that judges: for an advance, the exit gate of the phase left;
 /// for a rollback, the gate between the two phases; for a rules-only PR, the current phase's
 /// exit gate (in the last phase, which has none, the gate that entered it).
+///
+/// `files` are the PR's changed files: in a gate request, a change to what enforces the gates
+/// (see [`enforces`]) is a rule change too, and files that nothing of the gate needs are
+/// listed.
 pub fn frame(
     base: (&Analysis, &Snapshot),
     head: (&Adoption, &Snapshot),
     base_adoption: &Adoption,
-    pr_body: &str,
+    pull: (&str, &[ChangedFile]),
 ) -> Option<Frame> {
     let (base_analysis, base_snap) = base;
     let (head_adoption, head_snap) = head;
-    let rule_changes = approval::rule_changes(
+    let (pr_body, files) = pull;
+    let mut rule_changes = approval::rule_changes(
         &phase_files(base_snap),
         &phase_files(head_snap),
         base_adoption,
@@ -80,6 +132,13 @@ pub fn frame(
     if from == to && rule_changes.is_empty() {
         return None;
     }
+    rule_changes.extend(enforcement_changes(files));
+    let mut unrelated: Vec<String> = files
+        .iter()
+        .map(|f| f.path.clone())
+        .filter(|p| unrelated(p))
+        .collect();
+    unrelated.sort();
     let step = approval::step(from, to, pr_body);
     let framework = &base_analysis.framework;
     let gate_phase = match &step {
@@ -117,6 +176,7 @@ pub fn frame(
         phases: (from, to),
         gate,
         rule_changes,
+        unrelated,
         roles,
         holders,
     })
@@ -195,6 +255,7 @@ impl Judged {
             step: &self.frame.step,
             gate: self.frame.gate.as_ref().map(|(_, g)| g.id.as_str()),
             rule_changes: &self.frame.rule_changes,
+            unrelated: &self.frame.unrelated,
             deliverables: &self.deliverables,
             roles: &self.roles,
             outsiders: &self.outsiders,

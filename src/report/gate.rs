@@ -16,6 +16,8 @@ pub struct GateView<'a> {
     /// phase stays), the current phase's exit gate. `None` for any other invalid step.
     pub gate: Option<&'a str>,
     pub rule_changes: &'a [String],
+    /// Files the PR changes that neither the gate nor its deliverables need.
+    pub unrelated: &'a [String],
     pub deliverables: &'a [DeliverableResult],
     pub roles: &'a [RoleApproval],
     /// Approvals from people who hold no role: shown, not counted.
@@ -104,6 +106,13 @@ pub fn comment(v: &GateView) -> String {
         out.push_str("❌ **This PR also changes the rules it is judged by.** Put rule changes in their own PR, approved by every approver role of the current gate:\n");
         for c in v.rule_changes {
             let _ = writeln!(out, "- {}", super::markdown::text(c));
+        }
+        out.push('\n');
+    }
+    if !v.unrelated.is_empty() {
+        out.push_str("This PR also changes files that neither the gate nor its deliverables need; the approvals cover them too:\n");
+        for p in v.unrelated {
+            let _ = writeln!(out, "- {}", super::markdown::code(p));
         }
         out.push('\n');
     }

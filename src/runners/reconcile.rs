@@ -55,14 +55,14 @@ async fn pull_request<F: Forge>(ctx: &mut Ctx<'_, F>, pull: &PullRequest) -> Res
         PrState::Open => {
             let files = ctx.forge.pull_files(pull.number).await?;
             if touches_rules(files.iter().map(|f| f.path.as_str())) {
-                gate::reconcile(ctx, pull).await?;
+                gate::reconcile(ctx, pull, &files).await?;
             }
             request::reconcile(ctx, pull, &files).await
         }
         PrState::Merged => {
             let files = ctx.forge.pull_files(pull.number).await?;
             if touches_rules(files.iter().map(|f| f.path.as_str())) {
-                gate::merged(ctx, pull).await?;
+                gate::merged(ctx, pull, &files).await?;
             }
             let requests = request::requests_in(&files, pull.number);
             if requests.is_empty() {

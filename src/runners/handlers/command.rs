@@ -103,7 +103,7 @@ pub async fn reconcile<F: Forge>(
         Command::Recheck if pull.state == PrState::Open => {
             let files = ctx.forge.pull_files(pull.number).await?;
             if touches_rules(files.iter().map(|f| f.path.as_str())) {
-                gate::reconcile(ctx, &pull).await?;
+                gate::reconcile(ctx, &pull, &files).await?;
             }
             request::reconcile(ctx, &pull, &files).await
         }

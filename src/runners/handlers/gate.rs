@@ -4,7 +4,7 @@
 
 use super::Ctx;
 use crate::forge::{Forge, ForgeError};
-use crate::model::forge::{Commit, FileChange, PullRequest};
+use crate::model::forge::{ChangedFile, Commit, FileChange, PullRequest};
 use crate::plan::gate::{self, Judged};
 use crate::plan::notices::{self, RefusedReviewers};
 use crate::plan::reconcile::{self, DesiredComment, Write};
@@ -17,7 +17,11 @@ use std::collections::BTreeMap;
 /// `adoption.yaml` cannot be read; a note says so). Reads: two snapshots, the members of
 /// each role team, and the reviews. People named by login are matched against the
 /// reviewer's current login, so they cost no call.
-async fn judge<F: Forge>(ctx: &mut Ctx<'_, F>, pull: &PullRequest) -> Result<Option<Judged>> {
+async fn judge<F: Forge>(
+    ctx: &mut Ctx<'_, F>,
+    pull: &PullRequest,
+    files: &[ChangedFile],
+) -> Result<Option<Judged>> {
     let (base_snap, base) = ctx.analyse(&pull.base_sha).await?;
     let (head_snap, head) = ctx.analyse(&pull.head_sha).await?;
     let (Some(base_adoption), Some(head_adoption)) = (
@@ -34,7 +38,7 @@ async fn judge<F: Forge>(ctx: &mut Ctx<'_, F>, pull: &PullRequest) -> Result<Opt
         (&base, &base_snap),
         (head_adoption, &head_snap),
         base_adoption,
-        &pull.body,
+        (&pull.body, files),
     ) else {
         return Ok(None);
     };
@@ -56,8 +60,12 @@ async fn judge<F: Forge>(ctx: &mut Ctx<'_, F>, pull: &PullRequest) -> Result<Opt
 }
 
 /// Reconciles an open gate request.
-pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>, pull: &PullRequest) -> Result<()> {
-    let judged = judge(ctx, pull).await?;
+pub async fn reconcile<F: Forge>(
+    ctx: &mut Ctx<'_, F>,
+    pull: &PullRequest,
+    files: &[ChangedFile],
+) -> Result<()> {
+    let judged = judge(ctx, pull, files).await?;
     let key = gate::checklist_key(&pull.base_branch);
     let comments = ctx.forge.comments(pull.number).await?;
     let bot = ctx.bot().to_string();
@@ -130,7 +138,11 @@ pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>, pull: &PullRequest) -> Re
 
 /// A gate request merged: its verdict at the merge goes on the audit branch, once. A merge
 /// the gate did not pass is recorded too, so that the trail shows it.
-pub async fn merged<F: Forge>(ctx: &mut Ctx<'_, F>, pull: &PullRequest) -> Result<()> {
+pub async fn merged<F: Forge>(
+    ctx: &mut Ctx<'_, F>,
+    pull: &PullRequest,
+    files: &[ChangedFile],
+) -> Result<()> {
     use report::audit;
     let recorded: Vec<Commit> = match ctx
         .forge
@@ -146,7 +158,7 @@ pub async fn merged<F: Forge>(ctx: &mut Ctx<'_, F>, pull: &PullRequest) -> Resul
         ctx.note(format!("#{} is on the audit trail already", pull.number));
         return Ok(());
     }
-    let Some(judged) = judge(ctx, pull).await? else {
+    let Some(judged) = judge(ctx, pull, files).await? else {
         ctx.note(format!(
             "#{} changed neither the phase nor the rules: nothing to record",
             pull.number
