@@ -39,7 +39,7 @@ pub fn blueprint_facts(repo: &model::Repository) -> evaluate::BlueprintFacts {
         Ok(builtin) => {
             let (catalogue, problems) = builtin.with_overrides(&repo.blueprint_files);
             evaluate::BlueprintFacts {
-                catalogue: Some(catalogue),
+                catalogue: Some(catalogue.with_settings(render_settings(repo))),
                 problems,
             }
         }
@@ -48,6 +48,35 @@ pub fn blueprint_facts(repo: &model::Repository) -> evaluate::BlueprintFacts {
             problems,
         },
     }
+}
+
+/// What every render of the repository's experiments takes from the organisation: the budget
+/// thresholds of the framework's policies (with the organisation's overrides), and from
+/// `adoption.yaml` the regions, the Terraform state backend and the budget contacts.
+pub fn render_settings(repo: &model::Repository) -> render::RenderSettings {
+    let mut s = render::RenderSettings::default();
+    if let Ok(mut fw) = load::framework::builtin() {
+        if let Some(o) = &repo.overrides {
+            fw = load::framework::apply_overrides(fw, o).0;
+        }
+        s.budget_alerts_percent = fw.policies.budget_alerts_percent.clone();
+    }
+    if let Some(a) = &repo.adoption {
+        if let Some(azure) = &a.azure {
+            s.allowed_locations = azure.regions.clone();
+        }
+        s.terraform_state = a.terraform_state.as_ref().map(|t| render::StateBackend {
+            resource_group: t.resource_group.clone(),
+            storage_account: t.storage_account.clone(),
+            container: t.container.clone(),
+        });
+        s.budget_contacts = a
+            .budget_contacts
+            .iter()
+            .map(|(k, v)| (k.clone(), v.value.clone()))
+            .collect();
+    }
+    s
 }
 
 /// Loads a snapshot and evaluates it as of `today`. All diagnostics, from loading and from
