@@ -23,6 +23,8 @@ fn write_rendered_blueprints() {
         owner: "platform-lead".into(),
         cost_tag: "cc-platform".into(),
         expiry: chrono::NaiveDate::from_ymd_opt(2030, 6, 30).unwrap(),
+        starts_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+        ..adoptbot::render::example_context()
     };
     let mut written = 0;
     for bp in catalogue.blueprints() {

@@ -402,6 +402,8 @@ struct Scanned<'a> {
     doc: Doc,
     /// The rendered text.
     text: String,
+    /// Whether it is one of the guardrail files every blueprint gets (it proves no claim).
+    shared: bool,
 }
 
 impl Scanned<'_> {
@@ -1024,6 +1026,7 @@ fn scanned<'a>(bp: &'a Blueprint, flavour: Flavour, out: &mut Vec<Diagnostic>) -
                 template_text,
                 doc,
                 text: f.content,
+                shared: shared.is_some() && t.is_none(),
             }),
             Err(e) => out.push(Diagnostic::error(
                 Place::file(&template_path),
@@ -1112,7 +1115,8 @@ pub fn validate_blueprint(bp: &Blueprint) -> Vec<Diagnostic> {
         let mut local_auth_present = false;
         let mut has_vms = false;
         for s in &files {
-            let mut e = |c: SecurityControl, v: bool| *evidence.entry(c).or_default() |= v;
+            let own = !s.shared;
+            let mut e = |c: SecurityControl, v: bool| *evidence.entry(c).or_default() |= v && own;
             e(SecurityControl::RequiredTags, check_tags(s, &mut out) > 0);
             e(
                 SecurityControl::ManagedIdentity,
