@@ -53,11 +53,12 @@ class Arm:
     def __init__(self, base, token, scope):
         self.base = base.rstrip("/")
         self.token = token
-        self.scope = scope.rstrip("/").lower()
+        self.scope = scope.rstrip("/")
         self.calls = []
 
     def call(self, method, path, body=None, api=None):
-        if not path.lower().startswith(self.scope + "/") and path.lower() != self.scope:
+        inside = self.scope.lower()
+        if not path.lower().startswith(inside + "/") and path.lower() != inside:
             raise ArmError("refusing to touch %s outside %s" % (path, self.scope))
         url = self.base + path
         if api:
