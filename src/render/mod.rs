@@ -39,8 +39,8 @@ pub use manifest::{Manifest, Parameter, SecurityControl};
 pub use names::derive as derived_names;
 pub use params::{MAX_STRING_CHARS, full_match, with_defaults};
 pub use prices::{
-    Estimate, EstimateLine, GpuDemand, HOURS_PER_MONTH, PriceItem, PriceTable, SkuInfo, SkuTable,
-    estimate, gpu_demand,
+    CAP_LINES, Estimate, EstimateLine, GpuDemand, HOURS_PER_MONTH, PriceItem, PriceTable, SkuInfo,
+    SkuTable, estimate, gpu_demand,
 };
 pub use security::{REQUIRED_TAGS, example_context, validate_blueprint};
 

@@ -14,7 +14,7 @@ import sys
 import threading
 import types
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlparse, parse_qs
+from urllib.parse import parse_qs, urlparse
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000001"
 RG = SUB + "/resourceGroups/rg-cap-test"
@@ -29,15 +29,39 @@ STATE = {
         C + "/virtualMachines/vm-running": "PowerState/running",
         C + "/virtualMachines/vm-stopped": "PowerState/deallocated",
     },
-    "vmss": {C + "/virtualMachineScaleSets/gpu": {"name": "Standard_NC24ads_A100_v4", "tier": "Standard", "capacity": 4}},
+    "vmss": {
+        C + "/virtualMachineScaleSets/gpu": {
+            "name": "Standard_NC24ads_A100_v4",
+            "tier": "Standard",
+            "capacity": 4,
+        }
+    },
     "autoscale": {AUTOSCALE: {"enabled": True}},
     "pools": {
-        AKS + "/agentPools/system": {"mode": "System", "count": 2, "enableAutoScaling": False, "vmSize": "Standard_D4ds_v5"},
-        AKS + "/agentPools/gpu": {"mode": "User", "count": 2, "enableAutoScaling": True, "minCount": 0, "maxCount": 3, "vmSize": "Standard_NC4as_T4_v3"},
+        AKS + "/agentPools/system": {
+            "mode": "System",
+            "count": 2,
+            "enableAutoScaling": False,
+            "vmSize": "Standard_D4ds_v5",
+        },
+        AKS + "/agentPools/gpu": {
+            "mode": "User",
+            "count": 2,
+            "enableAutoScaling": True,
+            "minCount": 0,
+            "maxCount": 3,
+            "vmSize": "Standard_NC4as_T4_v3",
+        },
     },
     "computes": {
-        ML + "/computes/cluster": {"computeType": "AmlCompute", "properties": {"scaleSettings": {"maxNodeCount": 4, "minNodeCount": 1}}},
-        ML + "/computes/instance": {"computeType": "ComputeInstance", "properties": {"state": "Running"}},
+        ML + "/computes/cluster": {
+            "computeType": "AmlCompute",
+            "properties": {"scaleSettings": {"maxNodeCount": 4, "minNodeCount": 1}},
+        },
+        ML + "/computes/instance": {
+            "computeType": "ComputeInstance",
+            "properties": {"state": "Running"},
+        },
     },
     "tags": {},
 }
@@ -68,7 +92,9 @@ class Handler(BaseHTTPRequestHandler):
         payload = self.body()
         if path == "/msi/token":
             LOG["token_requests"] += 1
-            ok = self.headers.get("X-IDENTITY-HEADER") == "secret" and q.get("resource") == ["https://management.azure.com/"]
+            ok = self.headers.get("X-IDENTITY-HEADER") == "secret" and q.get("resource") == [
+                "https://management.azure.com/"
+            ]
             return self.reply(200, {"access_token": "stub-token"}) if ok else self.reply(401, {})
         if self.headers.get("Authorization") != "Bearer stub-token":
             LOG["auth_failures"] += 1
@@ -88,13 +114,28 @@ class Handler(BaseHTTPRequestHandler):
         s = STATE
         if method == "GET" and path == C + "/virtualMachines":
             return 200, {"value": [{"id": i} for i in s["vms"]]}
-        if method == "GET" and path.endswith("/instanceView") and path[: -len("/instanceView")] in s["vms"]:
-            return 200, {"statuses": [{"code": "ProvisioningState/succeeded"}, {"code": s["vms"][path[: -len("/instanceView")]]}]}
-        if method == "POST" and path.endswith("/deallocate") and path[: -len("/deallocate")] in s["vms"]:
+        if (
+            method == "GET"
+            and path.endswith("/instanceView")
+            and path[: -len("/instanceView")] in s["vms"]
+        ):
+            return 200, {
+                "statuses": [
+                    {"code": "ProvisioningState/succeeded"},
+                    {"code": s["vms"][path[: -len("/instanceView")]]},
+                ]
+            }
+        if (
+            method == "POST"
+            and path.endswith("/deallocate")
+            and path[: -len("/deallocate")] in s["vms"]
+        ):
             s["vms"][path[: -len("/deallocate")]] = "PowerState/deallocated"
             return 202, None
         if method == "GET" and path == RG + "/providers/Microsoft.Insights/autoscalesettings":
-            return 200, {"value": [{"id": i, "properties": dict(v)} for i, v in s["autoscale"].items()]}
+            return 200, {
+                "value": [{"id": i, "properties": dict(v)} for i, v in s["autoscale"].items()]
+            }
         if method == "PATCH" and path in s["autoscale"]:
             s["autoscale"][path]["enabled"] = payload["properties"]["enabled"]
             return 200, {"id": path}
@@ -110,16 +151,28 @@ class Handler(BaseHTTPRequestHandler):
             items = [{"id": i, "properties": copy.deepcopy(v)} for i, v in s["pools"].items()]
             if q.get("page") == ["2"]:
                 return 200, {"value": items[1:]}
-            return 200, {"value": items[:1], "nextLink": BASE + AKS + "/agentPools?api-version=2024-09-01&page=2"}
+            return 200, {
+                "value": items[:1],
+                "nextLink": BASE + AKS + "/agentPools?api-version=2024-09-01&page=2",
+            }
         if method == "PUT" and path in s["pools"]:
             s["pools"][path] = payload["properties"]
             return 200, {"id": path}
-        if method == "GET" and path == RG + "/providers/Microsoft.MachineLearningServices/workspaces":
+        if (
+            method == "GET"
+            and path == RG + "/providers/Microsoft.MachineLearningServices/workspaces"
+        ):
             return 200, {"value": [{"id": ML}]}
         if method == "GET" and path == ML + "/computes":
-            return 200, {"value": [{"id": i, "properties": copy.deepcopy(v)} for i, v in s["computes"].items()]}
+            return 200, {
+                "value": [
+                    {"id": i, "properties": copy.deepcopy(v)} for i, v in s["computes"].items()
+                ]
+            }
         if method == "PATCH" and path in s["computes"]:
-            s["computes"][path]["properties"]["scaleSettings"] = payload["properties"]["scaleSettings"]
+            s["computes"][path]["properties"]["scaleSettings"] = payload["properties"][
+                "scaleSettings"
+            ]
             return 200, {"id": path}
         if method == "POST" and path.endswith("/stop") and path[: -len("/stop")] in s["computes"]:
             s["computes"][path[: -len("/stop")]]["properties"]["state"] = "Stopped"
@@ -152,11 +205,13 @@ def main():
     global BASE
     script, report = sys.argv[1], sys.argv[2]
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    BASE = "http://127.0.0.1:%d" % server.server_address[1]
+    BASE = f"http://127.0.0.1:{server.server_address[1]}"
     threading.Thread(target=server.serve_forever, daemon=True).start()
 
     assets = types.ModuleType("automationassets")
-    assets.get_automation_variable = lambda name: RG if name == "adoptbot_resource_group_id" else None
+    assets.get_automation_variable = lambda name: (
+        RG if name == "adoptbot_resource_group_id" else None
+    )
     sys.modules["automationassets"] = assets
     spec = importlib.util.spec_from_file_location("adoptbot_cap", script)
     cap = importlib.util.module_from_spec(spec)

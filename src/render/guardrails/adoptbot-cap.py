@@ -42,9 +42,14 @@ def managed_identity_token(env):
     endpoint = env.get("IDENTITY_ENDPOINT")
     header = env.get("IDENTITY_HEADER")
     if not endpoint or not header:
-        raise ArmError("IDENTITY_ENDPOINT and IDENTITY_HEADER are not set: run with a managed identity")
+        raise ArmError(
+            "IDENTITY_ENDPOINT and IDENTITY_HEADER are not set: run with a managed identity"
+        )
     query = urllib.parse.urlencode({"resource": ARM + "/", "api-version": "2019-08-01"})
-    req = urllib.request.Request(endpoint + "?" + query, headers={"X-IDENTITY-HEADER": header, "Metadata": "true"})
+    req = urllib.request.Request(
+        endpoint + "?" + query,
+        headers={"X-IDENTITY-HEADER": header, "Metadata": "true"},
+    )
     with urllib.request.urlopen(req, timeout=30) as resp:
         return json.loads(resp.read().decode("utf-8"))["access_token"]
 
@@ -59,7 +64,7 @@ class Arm:
     def call(self, method, path, body=None, api=None):
         inside = self.scope.lower()
         if not path.lower().startswith(inside + "/") and path.lower() != inside:
-            raise ArmError("refusing to touch %s outside %s" % (path, self.scope))
+            raise ArmError(f"refusing to touch {path} outside {self.scope}")
         url = self.base + path
         if api:
             url += ("&" if "?" in url else "?") + "api-version=" + api
@@ -73,7 +78,8 @@ class Arm:
             with urllib.request.urlopen(req, timeout=60) as resp:
                 text = resp.read().decode("utf-8")
         except urllib.error.HTTPError as e:
-            raise ArmError("%s %s: HTTP %s %s" % (method, path, e.code, e.read().decode("utf-8", "replace")))
+            detail = e.read().decode("utf-8", "replace")
+            raise ArmError(f"{method} {path}: HTTP {e.code} {detail}") from e
         return json.loads(text) if text.strip() else {}
 
     def list(self, path, api):
@@ -85,12 +91,17 @@ class Arm:
             if not link:
                 return out
             if not link.startswith(self.base + "/"):
-                raise ArmError("nextLink %s leaves %s" % (link, self.base))
-            page = self.call("GET", link[len(self.base):])
+                raise ArmError(f"nextLink {link} leaves {self.base}")
+            page = self.call("GET", link[len(self.base) :])
 
     def tag(self, resource_id, today):
         body = {"operation": "Merge", "properties": {"tags": {CAPPED_TAG: today}}}
-        self.call("PATCH", resource_id + "/providers/Microsoft.Resources/tags/default", body, API["tags"])
+        self.call(
+            "PATCH",
+            resource_id + "/providers/Microsoft.Resources/tags/default",
+            body,
+            API["tags"],
+        )
 
 
 def stop_vms(arm, today):
@@ -108,12 +119,21 @@ def stop_vms(arm, today):
 
 def stop_scale_sets(arm, today):
     stopped = []
-    for setting in arm.list(arm.scope + "/providers/Microsoft.Insights/autoscalesettings", API["autoscale"]):
+    for setting in arm.list(
+        arm.scope + "/providers/Microsoft.Insights/autoscalesettings", API["autoscale"]
+    ):
         if setting.get("properties", {}).get("enabled", True):
-            arm.call("PATCH", setting["id"], {"properties": {"enabled": False}}, API["autoscale"])
+            arm.call(
+                "PATCH",
+                setting["id"],
+                {"properties": {"enabled": False}},
+                API["autoscale"],
+            )
             arm.tag(setting["id"], today)
             stopped.append(setting["id"])
-    for vmss in arm.list(arm.scope + "/providers/Microsoft.Compute/virtualMachineScaleSets", API["vm"]):
+    for vmss in arm.list(
+        arm.scope + "/providers/Microsoft.Compute/virtualMachineScaleSets", API["vm"]
+    ):
         sku = dict(vmss.get("sku", {}))
         if sku.get("capacity", 0) == 0:
             continue
@@ -126,7 +146,9 @@ def stop_scale_sets(arm, today):
 
 def stop_node_pools(arm, today):
     stopped = []
-    for cluster in arm.list(arm.scope + "/providers/Microsoft.ContainerService/managedClusters", API["aks"]):
+    for cluster in arm.list(
+        arm.scope + "/providers/Microsoft.ContainerService/managedClusters", API["aks"]
+    ):
         touched = False
         for pool in arm.list(cluster["id"] + "/agentPools", API["aks"]):
             props = dict(pool.get("properties", {}))
@@ -151,7 +173,9 @@ def stop_node_pools(arm, today):
 
 def stop_ml_compute(arm, today):
     stopped = []
-    for ws in arm.list(arm.scope + "/providers/Microsoft.MachineLearningServices/workspaces", API["ml"]):
+    for ws in arm.list(
+        arm.scope + "/providers/Microsoft.MachineLearningServices/workspaces", API["ml"]
+    ):
         for compute in arm.list(ws["id"] + "/computes", API["ml"]):
             props = compute.get("properties", {})
             kind = props.get("computeType")
@@ -197,5 +221,5 @@ if __name__ == "__main__":
     try:
         main()
     except ArmError as e:
-        print("adoptbot-cap: %s" % e, file=sys.stderr)
+        print(f"adoptbot-cap: {e}", file=sys.stderr)
         sys.exit(1)
