@@ -37,9 +37,11 @@ pub struct Analysis {
 pub fn blueprint_facts(repo: &model::Repository) -> evaluate::BlueprintFacts {
     match render::Catalogue::builtin() {
         Ok(builtin) => {
-            let (catalogue, problems) = builtin.with_overrides(&repo.blueprint_files);
+            let (catalogue, mut problems) = builtin.with_overrides(&repo.blueprint_files);
+            let settings = render_settings(repo);
+            problems.extend(settings_problems(repo, &settings));
             evaluate::BlueprintFacts {
-                catalogue: Some(catalogue.with_settings(render_settings(repo))),
+                catalogue: Some(catalogue.with_settings(settings)),
                 problems,
             }
         }
@@ -77,6 +79,45 @@ pub fn render_settings(repo: &model::Repository) -> render::RenderSettings {
             .collect();
     }
     s
+}
+
+/// The render settings that cannot be rendered, placed where they are written.
+fn settings_problems(
+    repo: &model::Repository,
+    settings: &render::RenderSettings,
+) -> Vec<model::Diagnostic> {
+    use render::{RenderSettings, guardrails::validate_settings};
+    let mut out = Vec::new();
+    if let Some(o) = &repo.overrides {
+        let only = RenderSettings {
+            budget_alerts_percent: settings.budget_alerts_percent.clone(),
+            ..RenderSettings::default()
+        };
+        out.extend(validate_settings(&only, &o.place()));
+    }
+    let Some(a) = &repo.adoption else {
+        return out;
+    };
+    let only = RenderSettings {
+        allowed_locations: settings.allowed_locations.clone(),
+        ..RenderSettings::default()
+    };
+    out.extend(validate_settings(&only, &a.place()));
+    for (who, email) in &a.budget_contacts {
+        let only = RenderSettings {
+            budget_contacts: [(who.clone(), email.value.clone())].into(),
+            ..RenderSettings::default()
+        };
+        out.extend(validate_settings(&only, &a.at(email)));
+    }
+    if let Some(t) = &a.terraform_state {
+        let only = RenderSettings {
+            terraform_state: settings.terraform_state.clone(),
+            ..RenderSettings::default()
+        };
+        out.extend(validate_settings(&only, &a.at(t)));
+    }
+    out
 }
 
 /// Loads a snapshot and evaluates it as of `today`. All diagnostics, from loading and from

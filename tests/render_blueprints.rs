@@ -299,7 +299,11 @@ fn estimate_nd96asr_v4_for_four_weeks() {
     let e = estimate(gpu, &p, cat.prices(), hours).unwrap();
     assert_eq!(e.currency, "USD");
     assert_eq!(e.hours, 672);
-    assert_eq!(e.lines.len(), 2);
+    assert_eq!(
+        e.lines.len(),
+        4,
+        "the VMs, Log Analytics, and the cap's two fixed costs"
+    );
     let vm = &e.lines[0];
     assert_eq!(vm.sku.as_deref(), Some("Standard_ND96asr_v4"));
     assert_eq!(vm.region.as_deref(), Some("eastus"));
@@ -314,7 +318,9 @@ fn estimate_nd96asr_v4_for_four_weeks() {
         e.lines[1].cents, 1_270,
         "13.80 USD a month for 672 of 730 hours"
     );
-    assert_eq!(e.total_cents, 1_828_908);
+    assert_eq!(e.lines[2].cents, 6, "30 Automation minutes at 0.002 USD");
+    assert_eq!(e.lines[3].cents, 0, "4 Logic App actions at 0.000025 USD");
+    assert_eq!(e.total_cents, 1_828_914);
     assert_eq!(
         e.price_table_as_of,
         chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()

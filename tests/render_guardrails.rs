@@ -239,7 +239,7 @@ fn terraform_state_has_a_key_per_experiment_and_the_account_from_adoption() {
     let out = files("gpu-training-cluster", Flavour::Terraform, &c);
     let backend = file(&out, "backend.tf");
     assert!(backend.contains("    key              = \"experiments/other-one.tfstate\""));
-    assert!(!backend.contains("storage_account_name"));
+    assert!(!backend.contains("storage_account_name ="), "{backend}");
     assert!(backend.contains("-backend-config"), "says what init needs");
     // The header of the runbook script, rendered for either flavour, reads back.
     for flavour in Flavour::ALL {
@@ -260,11 +260,7 @@ fn manifest_skips_are_inline_skip_comments_on_their_resources() {
     let before = &main[..at];
     let decl = before.rfind("resource \"").unwrap();
     assert!(before[decl..].starts_with("resource \"azurerm_kubernetes_cluster\""));
-    assert_eq!(
-        &before[before.len() - 3..],
-        "{\n ",
-        "right after the opening line"
-    );
+    assert!(before.ends_with("{\n  "), "right after the opening line");
     assert!(
         !main.contains("CKV_AZURE_6:"),
         "bicep-only skips stay out of Terraform"
@@ -555,13 +551,16 @@ fn hostile_settings_and_contacts_are_refused_before_rendering() {
     let mut c = ctx();
     c.starts_on = chrono::NaiveDate::from_ymd_opt(2027, 2, 1).unwrap();
     assert!(render(bp, Flavour::Terraform, &c, p).is_err());
-    // A valid but unusual address stays inside its string literal.
+    // A quote is not part of an address we accept; a valid but unusual one stays inside its
+    // string literal.
     let mut c = ctx();
-    c.contact_emails = vec!["o'neil+cap%x@contoso.com".into()];
+    c.contact_emails = vec!["o'neil@contoso.com".into()];
+    assert!(render(bp, Flavour::Bicep, &c, p).is_err());
+    c.contact_emails = vec!["o.neil+cap%x@contoso.com".into()];
     let out = render(bp, Flavour::Bicep, &c, p).unwrap();
-    assert!(file(&out, "guardrails.bicep").contains("  'o\\'neil+cap%x@contoso.com'\n"));
+    assert!(file(&out, "guardrails.bicep").contains("  'o.neil+cap%x@contoso.com'\n"));
     let out = render(bp, Flavour::Terraform, &c, p).unwrap();
-    assert!(file(&out, "guardrails.tf").contains("[\"o'neil+cap%x@contoso.com\"]"));
+    assert!(file(&out, "guardrails.tf").contains("[\"o.neil+cap%x@contoso.com\"]"));
 }
 
 #[test]
@@ -669,4 +668,75 @@ fn the_scan_finds_a_blueprint_that_loses_its_cap() {
     for bp in cat.blueprints() {
         assert!(validate_blueprint(bp).is_empty());
     }
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn validate_reports_settings_that_cannot_be_rendered_at_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    copy_dir(
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/contoso")),
+        &repo,
+    );
+    let path = repo.join("adoption.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text
+        .replace(
+            "mei-lin: mei.lin@contoso.com",
+            "mei-lin: \"mei.lin@contoso.com\\\"}\"",
+        )
+        .replace(
+            "storage_account: stcontosotfstate01",
+            "storage_account: St-Contoso",
+        );
+    std::fs::write(&path, &text).unwrap();
+    let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_adoptbot"))
+        .arg("validate")
+        .arg(&repo)
+        .output()
+        .unwrap();
+    let stdout =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(&format!("adoption.yaml:{}", line_of("mei-lin: ")))
+            && stdout.contains("budget contact of `mei-lin`"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "adoption.yaml:{}",
+            line_of("terraform_state:") + 1
+        )) || stdout.contains(&format!("adoption.yaml:{}", line_of("terraform_state:"))),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("terraform_state.storage_account `St-Contoso` is not valid"),
+        "{stdout}"
+    );
+    // The sample itself is clean.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_adoptbot"))
+        .arg("validate")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/contoso"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
