@@ -264,7 +264,7 @@ pub const VM_SKU: &str = r"Standard_[A-Za-z0-9_]{1,60}";
 fn decimal(cents: i64) -> String {
     let abs = cents.unsigned_abs();
     let sign = if cents < 0 { "-" } else { "" };
-    if abs % 100 == 0 {
+    if abs.is_multiple_of(100) {
         format!("{sign}{}", abs / 100)
     } else {
         format!("{sign}{}.{:02}", abs / 100, abs % 100)

@@ -46,13 +46,14 @@ fn analyse(text: &str) -> (i32, Option<usize>, i32) {
                 b'"' => {
                     stack.pop();
                 }
-                b'$' | b'%' if bytes.get(i + 1) == Some(&b'{') => {
-                    if bytes.get(i.wrapping_sub(1)) != Some(&c) {
-                        stack.push(false);
-                        interp.push(depth);
-                        depth += 1;
-                        i += 1;
-                    }
+                b'$' | b'%'
+                    if bytes.get(i + 1) == Some(&b'{')
+                        && bytes.get(i.wrapping_sub(1)) != Some(&c) =>
+                {
+                    stack.push(false);
+                    interp.push(depth);
+                    depth += 1;
+                    i += 1;
                 }
                 _ => {}
             }
