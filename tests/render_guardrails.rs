@@ -570,7 +570,7 @@ fn manifests_with_hostile_guardrail_values_are_rejected() {
         let text = String::from_utf8(
             std::fs::read(concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/blueprints/experiment-sandbox/blueprint.yaml"
+                "/blueprints/azure-openai/blueprint.yaml"
             ))
             .unwrap(),
         )
@@ -579,7 +579,7 @@ fn manifests_with_hostile_guardrail_values_are_rejected() {
     };
     let tf = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/blueprints/experiment-sandbox/terraform/main.tf.tera"
+        "/blueprints/azure-openai/terraform/main.tf.tera"
     ))
     .unwrap();
     let cases = [
@@ -594,7 +594,7 @@ fn manifests_with_hostile_guardrail_values_are_rejected() {
             (
                 "blueprints/my-sandbox/blueprint.yaml".to_string(),
                 manifest(extra)
-                    .replace("name: experiment-sandbox", "name: my-sandbox")
+                    .replace("name: azure-openai", "name: my-sandbox")
                     .into_bytes(),
             ),
             (
@@ -611,7 +611,7 @@ fn manifests_with_hostile_guardrail_values_are_rejected() {
         (
             "blueprints/my-sandbox/blueprint.yaml".to_string(),
             manifest("")
-                .replace("name: experiment-sandbox", "name: my-sandbox")
+                .replace("name: azure-openai", "name: my-sandbox")
                 .into_bytes(),
         ),
         (
@@ -739,4 +739,25 @@ fn validate_reports_settings_that_cannot_be_rendered_at_their_line() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+}
+
+#[test]
+fn allowed_vm_sizes_follow_the_blueprint() {
+    let sandbox = files("experiment-sandbox", Flavour::Terraform, &ctx());
+    let g = file(&sandbox, "guardrails.tf");
+    for size in [
+        "Standard_D2ds_v5",
+        "Standard_NC4as_T4_v3",
+        "Standard_ND96asr_v4",
+    ] {
+        assert!(
+            g.contains(&format!("\"{size}\"")),
+            "the sandbox allows {size}"
+        );
+    }
+    // Azure OpenAI runs no VM, so the policy allows none.
+    let openai = files("azure-openai", Flavour::Terraform, &ctx());
+    assert!(file(&openai, "guardrails.tf").contains("  cap_allowed_vm_skus   = []\n"));
+    let openai = files("azure-openai", Flavour::Bicep, &ctx());
+    assert!(file(&openai, "guardrails.bicep").contains("var allowedVmSkus = [\n]\n"));
 }

@@ -112,6 +112,13 @@ pub fn inputs_fingerprint(
         f.add(name).add(text);
     }
     f.add(super::guardrails::RUNBOOK_SCRIPT);
+    // Parts of the manifest that reach the output: the inline checkov skips and the VM sizes
+    // of the allowed-SKU policy.
+    f.add(&serde_json::to_string(&bp.manifest.checkov_skips).unwrap_or_default())
+        .add(
+            &serde_json::to_string(&super::guardrails::allowed_vm_skus(&bp.manifest))
+                .unwrap_or_default(),
+        );
     f.add(&effective_params.len().to_string());
     for (k, v) in effective_params {
         f.add(k).add(&v.to_string());
