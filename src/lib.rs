@@ -37,9 +37,11 @@ pub struct Analysis {
 pub fn blueprint_facts(repo: &model::Repository) -> evaluate::BlueprintFacts {
     match render::Catalogue::builtin() {
         Ok(builtin) => {
-            let (catalogue, problems) = builtin.with_overrides(&repo.blueprint_files);
+            let (catalogue, mut problems) = builtin.with_overrides(&repo.blueprint_files);
+            let settings = render_settings(repo);
+            problems.extend(settings_problems(repo, &settings));
             evaluate::BlueprintFacts {
-                catalogue: Some(catalogue),
+                catalogue: Some(catalogue.with_settings(settings)),
                 problems,
             }
         }
@@ -48,6 +50,74 @@ pub fn blueprint_facts(repo: &model::Repository) -> evaluate::BlueprintFacts {
             problems,
         },
     }
+}
+
+/// What every render of the repository's experiments takes from the organisation: the budget
+/// thresholds of the framework's policies (with the organisation's overrides), and from
+/// `adoption.yaml` the regions, the Terraform state backend and the budget contacts.
+pub fn render_settings(repo: &model::Repository) -> render::RenderSettings {
+    let mut s = render::RenderSettings::default();
+    if let Ok(mut fw) = load::framework::builtin() {
+        if let Some(o) = &repo.overrides {
+            fw = load::framework::apply_overrides(fw, o).0;
+        }
+        s.budget_alerts_percent = fw.policies.budget_alerts_percent.clone();
+    }
+    if let Some(a) = &repo.adoption {
+        if let Some(azure) = &a.azure {
+            s.allowed_locations = azure.regions.clone();
+        }
+        s.terraform_state = a.terraform_state.as_ref().map(|t| render::StateBackend {
+            resource_group: t.resource_group.clone(),
+            storage_account: t.storage_account.clone(),
+            container: t.container.clone(),
+        });
+        s.budget_contacts = a
+            .budget_contacts
+            .iter()
+            .map(|(k, v)| (k.clone(), v.value.clone()))
+            .collect();
+    }
+    s
+}
+
+/// The render settings that cannot be rendered, placed where they are written.
+fn settings_problems(
+    repo: &model::Repository,
+    settings: &render::RenderSettings,
+) -> Vec<model::Diagnostic> {
+    use render::{RenderSettings, guardrails::validate_settings};
+    let mut out = Vec::new();
+    if let Some(o) = &repo.overrides {
+        let only = RenderSettings {
+            budget_alerts_percent: settings.budget_alerts_percent.clone(),
+            ..RenderSettings::default()
+        };
+        out.extend(validate_settings(&only, &o.place()));
+    }
+    let Some(a) = &repo.adoption else {
+        return out;
+    };
+    let only = RenderSettings {
+        allowed_locations: settings.allowed_locations.clone(),
+        ..RenderSettings::default()
+    };
+    out.extend(validate_settings(&only, &a.place()));
+    for (who, email) in &a.budget_contacts {
+        let only = RenderSettings {
+            budget_contacts: [(who.clone(), email.value.clone())].into(),
+            ..RenderSettings::default()
+        };
+        out.extend(validate_settings(&only, &a.at(email)));
+    }
+    if let Some(t) = &a.terraform_state {
+        let only = RenderSettings {
+            terraform_state: settings.terraform_state.clone(),
+            ..RenderSettings::default()
+        };
+        out.extend(validate_settings(&only, &a.at(t)));
+    }
+    out
 }
 
 /// Loads a snapshot and evaluates it as of `today`. All diagnostics, from loading and from

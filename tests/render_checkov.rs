@@ -1,7 +1,7 @@
 //! Writes every built-in blueprint, rendered with its example parameters in both flavours, to
 //! the directory named by `ADOPTBOT_RENDER_OUT`, for `.ci/checkov.sh` to scan:
-//! `<out>/<blueprint>/<flavour>/<file>`, plus `<out>/<blueprint>/skips-<flavour>.txt` holding
-//! the checkov check ids the manifest skips for that flavour (one per line).
+//! `<out>/<blueprint>/<flavour>/<file>`. The manifest's checkov skips are in the files as inline
+//! skip comments, so the scan needs no `--skip-check`.
 //!
 //! Ignored by default: `cargo test --test render_checkov -- --ignored`.
 
@@ -23,6 +23,8 @@ fn write_rendered_blueprints() {
         owner: "platform-lead".into(),
         cost_tag: "cc-platform".into(),
         expiry: chrono::NaiveDate::from_ymd_opt(2030, 6, 30).unwrap(),
+        starts_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+        ..adoptbot::render::example_context()
     };
     let mut written = 0;
     for bp in catalogue.blueprints() {
@@ -38,21 +40,6 @@ fn write_rendered_blueprints() {
                 std::fs::write(&path, f.content).unwrap();
                 written += 1;
             }
-            let skips: Vec<&str> = bp
-                .manifest
-                .checkov_skips
-                .iter()
-                .filter(|s| s.applies_to(flavour))
-                .map(|s| s.id.as_str())
-                .collect();
-            let mut text = skips.join("\n");
-            text.push('\n');
-            std::fs::write(
-                out.join(&bp.manifest.name)
-                    .join(format!("skips-{flavour}.txt")),
-                text,
-            )
-            .unwrap();
         }
     }
     assert!(

@@ -63,6 +63,8 @@ fn ctx() -> ExperimentContext {
         owner: "alice".into(),
         cost_tag: "cc-hostile".into(),
         expiry: chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(),
+        starts_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+        ..adoptbot::render::example_context()
     }
 }
 
@@ -237,7 +239,10 @@ fn render_or_reject(
             Ok(files) => {
                 rendered_any = true;
                 let mut found = false;
-                for f in &files {
+                for f in files
+                    .iter()
+                    .filter(|f| f.path.ends_with(flavour.extension()))
+                {
                     let lits =
                         literals(&f.content, flavour == Flavour::Bicep).unwrap_or_else(|e| {
                             panic!(

@@ -194,6 +194,8 @@ fn render_refuses_invalid_parameters_and_context() {
         owner: "a".into(),
         cost_tag: "x".into(),
         expiry: chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(),
+        starts_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+        ..adoptbot::render::example_context()
     };
     let err = render(
         &bp,

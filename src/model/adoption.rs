@@ -47,6 +47,29 @@ pub struct Adoption {
     /// `deny-delete` or `deny-write-and-delete`. See docs/deploy-infra.md.
     #[serde(default)]
     pub stack_deny_settings: DenySettings,
+    /// Where rendered Terraform keeps its state: an Azure storage account container. Every
+    /// experiment gets its own state key, `experiments/<id>.tfstate`. Unset, the rendered
+    /// `backend "azurerm"` block holds only the key and the rest is given to `terraform init`
+    /// with `-backend-config`.
+    #[serde(default)]
+    pub terraform_state: Option<Located<TerraformState>>,
+    /// Email addresses that Azure sends an experiment's budget notifications to (50/75/90% and
+    /// the 100% cap), by GitHub login (the experiment's owner) or by team id (the team's
+    /// contact), e.g. `mei-lin: mei.lin@contoso.com` and `data-science: ds@contoso.com`.
+    #[serde(default)]
+    pub budget_contacts: BTreeMap<String, Located<String>>,
+}
+
+/// The storage account container that holds rendered Terraform's state (`backend "azurerm"`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TerraformState {
+    /// The resource group of the storage account, e.g. `rg-tfstate`.
+    pub resource_group: String,
+    /// The storage account: 3-24 lowercase letters and digits.
+    pub storage_account: String,
+    /// The blob container, e.g. `tfstate`: 3-63 lowercase letters, digits and hyphens.
+    pub container: String,
 }
 
 /// What a deployment stack forbids on the resources it manages.

@@ -25,6 +25,7 @@ pub struct Catalogue {
     blueprints: BTreeMap<String, Blueprint>,
     prices: PriceTable,
     skus: SkuTable,
+    settings: super::RenderSettings,
 }
 
 fn collect(dir: &Dir<'_>, out: &mut Vec<(String, Vec<u8>)>) {
@@ -52,6 +53,7 @@ impl Catalogue {
                     blueprints: BTreeMap::new(),
                     prices: PriceTable::default(),
                     skus: SkuTable::default(),
+                    settings: super::RenderSettings::default(),
                 };
                 let (cat, diags) = empty.load(&files, "built-in:blueprints", BUILTIN_SOURCE);
                 if diags.iter().any(Diagnostic::is_error) {
@@ -182,6 +184,18 @@ impl Catalogue {
 
     pub fn skus(&self) -> &SkuTable {
         &self.skus
+    }
+
+    /// The organisation's settings every render of this catalogue uses (budget thresholds,
+    /// regions, Terraform state, budget contacts).
+    pub fn settings(&self) -> &super::RenderSettings {
+        &self.settings
+    }
+
+    /// The same catalogue, rendering with these settings.
+    pub fn with_settings(mut self, settings: super::RenderSettings) -> Catalogue {
+        self.settings = settings;
+        self
     }
 }
 
@@ -587,12 +601,45 @@ pub(crate) fn check_manifest(
                 .with_hint("say why the check does not apply to this blueprint"),
             );
         }
+        for (code, msg) in string_hazards(&format!("the reason of skip {}", skip.id), &skip.reason)
+        {
+            out.push(Diagnostic::error(place.clone(), code, msg));
+        }
+        for r in skip.resources.iter().flatten() {
+            if full_match_ok(
+                r"azurerm_[a-z0-9_]{1,80}|Microsoft\.[A-Za-z]{2,40}(/[A-Za-z]{2,60}){1,3}",
+                r,
+            )
+            .is_none()
+            {
+                out.push(
+                    Diagnostic::error(
+                        place.clone(),
+                        "manifest-checkov-skip",
+                        format!("`{r}` in the resources of skip {} is not a resource type", skip.id),
+                    )
+                    .with_hint("write an azurerm_* type or a Bicep type such as Microsoft.Storage/storageAccounts"),
+                );
+            }
+        }
         if !seen.insert(&skip.id) {
             out.push(Diagnostic::error(
                 place,
                 "manifest-checkov-skip",
                 format!("{} is skipped twice", skip.id),
             ));
+        }
+    }
+    for sku in m.allowed_vm_skus.iter().flatten() {
+        if full_match_ok(super::guardrails::VM_SKU, sku).is_none() {
+            out.push(
+                Diagnostic::error(
+                    at("allowed_vm_skus"),
+                    "manifest-vm-sku",
+                    format!("`{}` is not a VM size", sku.escape_debug()),
+                )
+                .with_hint("write ARM VM size names such as Standard_NC24ads_A100_v4"),
+            );
         }
     }
     let example_at = at("example_parameters");

@@ -2,25 +2,45 @@
 //! cost tag, expiry) and parameters, through its blueprint, into the files of
 //! `infra/experiments/<id>/`.
 
-use super::{Catalogue, ExperimentContext, Flavour, RenderedFile, output_dir, render};
+use super::{
+    Catalogue, ExperimentContext, Flavour, RenderSettings, RenderedFile, output_dir, render,
+};
 use crate::model::{Diagnostic, Doc, Experiment, Id};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
 /// The render context of a request. A request not started yet is taken to start `today`,
 /// as its provisioning PR would record.
-pub fn context(id: &Id, e: &Experiment, today: NaiveDate) -> ExperimentContext {
+pub fn context(
+    id: &Id,
+    e: &Experiment,
+    today: NaiveDate,
+    settings: &RenderSettings,
+) -> ExperimentContext {
+    let starts_on = e.started_on.as_ref().map_or(today, |s| s.value);
     let expiry = e.expires_on().unwrap_or_else(|| {
         today
             .checked_add_days(chrono::Days::new(u64::from(e.granted_days())))
             .unwrap_or(today)
     });
+    let mut contact_emails: Vec<String> = Vec::new();
+    for who in [e.owner.to_string(), e.team.to_string()] {
+        if let Some(email) = settings.budget_contacts.get(&who)
+            && !contact_emails.contains(email)
+        {
+            contact_emails.push(email.clone());
+        }
+    }
     ExperimentContext {
         id: id.to_string(),
         team: e.team.to_string(),
         owner: e.owner.to_string(),
         cost_tag: e.cost_tag.to_string(),
         expiry,
+        starts_on,
+        cost_cap: e.cost_cap.value,
+        contact_emails,
+        settings: settings.clone(),
     }
 }
 
@@ -51,7 +71,13 @@ pub fn render_experiment(
         .map(|(k, v)| (k.clone(), v.value.clone()))
         .collect();
     let dir = output_dir(id.as_str());
-    let files = render(bp, flavour, &context(id, e, today), &params).map_err(|ds| {
+    let files = render(
+        bp,
+        flavour,
+        &context(id, e, today, catalogue.settings()),
+        &params,
+    )
+    .map_err(|ds| {
         ds.into_iter()
             .map(|d| {
                 if d.place.file.is_empty() {

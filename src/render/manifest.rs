@@ -34,9 +34,15 @@ pub struct Manifest {
     /// `diagnostic-settings` and `required-tags` are mandatory for every blueprint; the rendered
     /// output is checked against the claims.
     pub security_controls: Vec<SecurityControl>,
-    /// checkov checks that do not apply, each with a written reason.
+    /// checkov checks that do not apply, each with a written reason. Each is written into the
+    /// rendered files as checkov's inline skip comment on the resources it names.
     #[serde(default)]
     pub checkov_skips: Vec<CheckovSkip>,
+    /// The VM sizes the allowed-SKU policy of the resource group permits (ARM names such as
+    /// `Standard_NC24ads_A100_v4`). Default: every allowed value of the string parameters whose
+    /// allowed values are all VM sizes. An empty list allows no VM at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_vm_skus: Option<Vec<String>>,
     /// Parameters used to render the blueprint in CI and in `validate_blueprint`. They must
     /// pass the parameter validation.
     pub example_parameters: BTreeMap<String, serde_json::Value>,
@@ -250,11 +256,23 @@ pub struct CheckovSkip {
     /// Only skip it for these flavours (default: both).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flavours: Option<Vec<Flavour>>,
+    /// The resource types it is skipped on, Terraform (`azurerm_storage_account`) or Bicep
+    /// (`Microsoft.Storage/storageAccounts`) (default: every resource of the blueprint).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Vec<String>>,
 }
 
 impl CheckovSkip {
     pub fn applies_to(&self, flavour: Flavour) -> bool {
         self.flavours.as_ref().is_none_or(|f| f.contains(&flavour))
+    }
+
+    /// Whether the skip goes on a resource of this type (`azurerm_*` or a Bicep type without
+    /// its API version).
+    pub fn applies_to_resource(&self, kind: &str) -> bool {
+        self.resources
+            .as_ref()
+            .is_none_or(|r| r.iter().any(|t| t.eq_ignore_ascii_case(kind)))
     }
 }
 

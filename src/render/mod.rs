@@ -11,6 +11,8 @@
 mod catalogue;
 pub mod escape;
 pub mod experiment;
+pub mod guardrails;
+pub mod hclfmt;
 mod header;
 pub mod manifest;
 mod names;
@@ -28,15 +30,19 @@ use crate::model::diagnostic::{Diagnostic, Place};
 
 pub use catalogue::{BUILTIN_SOURCE, Catalogue};
 pub use experiment::{context, render_experiment};
+pub use guardrails::{
+    CAP_ROLE_ACTIONS, CAP_RUNBOOK, CAPPED_TAG, POLICY_TAGS, RUNBOOK_FILE, RUNBOOK_SCRIPT,
+    RenderSettings, StateBackend,
+};
 pub use header::{HeaderError, RENDER_FORMAT, RenderedHeader, check_rendered, inputs_fingerprint};
 pub use manifest::{Manifest, Parameter, SecurityControl};
 pub use names::derive as derived_names;
 pub use params::{MAX_STRING_CHARS, full_match, with_defaults};
 pub use prices::{
-    Estimate, EstimateLine, GpuDemand, HOURS_PER_MONTH, PriceItem, PriceTable, SkuInfo, SkuTable,
-    estimate, gpu_demand,
+    CAP_LINES, Estimate, EstimateLine, GpuDemand, HOURS_PER_MONTH, PriceItem, PriceTable, SkuInfo,
+    SkuTable, estimate, gpu_demand,
 };
-pub use security::{REQUIRED_TAGS, validate_blueprint};
+pub use security::{REQUIRED_TAGS, example_context, validate_blueprint};
 
 pub use crate::model::Flavour;
 
@@ -65,7 +71,17 @@ pub struct ExperimentContext {
     pub owner: String,
     /// `^[a-z0-9][a-z0-9-]{2,62}$`.
     pub cost_tag: String,
+    /// The first day the experiment may no longer run (start plus time box plus renewals).
     pub expiry: chrono::NaiveDate,
+    /// The first day of the time box: the day it started, or the day it is provisioned.
+    pub starts_on: chrono::NaiveDate,
+    /// The request's hard cost cap: the budget Azure enforces over the whole time box.
+    pub cost_cap: crate::model::Money,
+    /// Where Azure sends the budget notifications: the owner's and the team's addresses from
+    /// `budget_contacts` in `adoption.yaml`, when known.
+    pub contact_emails: Vec<String>,
+    /// The organisation's settings (thresholds, regions, Terraform state).
+    pub settings: RenderSettings,
 }
 
 /// One template file of a blueprint.
@@ -163,7 +179,10 @@ fn template_context(
     effective: &BTreeMap<String, Value>,
 ) -> Value {
     let expiry = ctx.expiry.format("%Y-%m-%d").to_string();
+    let (cap, state) = guardrails::template_values(&bp.manifest, ctx, effective);
     json!({
+        "cap": cap,
+        "state": state,
         "experiment": {
             "id": ctx.id, "team": ctx.team, "owner": ctx.owner,
             "cost_tag": ctx.cost_tag, "expiry": expiry,
@@ -209,6 +228,15 @@ fn tera_for(bp: &Blueprint, flavour: Flavour) -> Result<tera::Tera, Vec<Diagnost
         if let Err(e) = tera.add_raw_template(&t.name, &t.text) {
             diags.push(Diagnostic::error(
                 Place::file(&t.path),
+                "template-syntax",
+                format!("template does not parse: {}", tera_error_text(&e)),
+            ));
+        }
+    }
+    for (name, _, text) in guardrails::shared_templates(flavour) {
+        if let Err(e) = tera.add_raw_template(name, text) {
+            diags.push(Diagnostic::error(
+                Place::file(format!("built-in:{name}")),
                 "template-syntax",
                 format!("template does not parse: {}", tera_error_text(&e)),
             ));
@@ -265,16 +293,53 @@ fn render_effective(
     let inputs = inputs_fingerprint(bp, flavour, ctx, effective);
     let mut out = Vec::new();
     let mut diags = Vec::new();
-    for t in templates.iter().filter(|t| !t.output.is_empty()) {
-        match tera.render(&t.name, &context) {
+    let own = templates
+        .iter()
+        .filter(|t| !t.output.is_empty())
+        .map(|t| (t.name.as_str(), t.output.as_str(), t.path.clone()));
+    let shared = guardrails::shared_templates(flavour)
+        .iter()
+        .map(|(name, output, _)| (*name, *output, format!("built-in:{name}")));
+    let reserved: Vec<&str> = guardrails::shared_templates(flavour)
+        .iter()
+        .map(|(_, output, _)| *output)
+        .chain([guardrails::RUNBOOK_FILE])
+        .collect();
+    for t in templates
+        .iter()
+        .filter(|t| reserved.contains(&t.output.as_str()))
+    {
+        diags.push(
+            Diagnostic::error(
+                Place::file(&t.path),
+                "template-reserved-name",
+                format!("`{}` is written by adoptbot for every blueprint", t.output),
+            )
+            .with_hint("rename the template; the guardrails and the state backend are added to every render"),
+        );
+    }
+    let skips: Vec<&manifest::CheckovSkip> = bp
+        .manifest
+        .checkov_skips
+        .iter()
+        .filter(|s| s.applies_to(flavour))
+        .collect();
+    for (name, output, path) in own.chain(shared) {
+        match tera.render(name, &context) {
             Ok(body) => {
-                let body = tidy(&body);
+                let mut body = tidy(&body);
+                if output.ends_with(flavour.extension()) {
+                    body = with_checkov_skips(flavour, &body, &skips);
+                }
+                if flavour == Flavour::Terraform {
+                    body = hclfmt::format(&body);
+                }
                 if let Err(e) = scan::parse(lang(flavour), &body) {
                     diags.push(
                         Diagnostic::error(
-                            Place::file(&t.path),
+                            Place::file(&path),
                             "render-unbalanced",
-                            format!("rendered {} does not scan: {e}", t.output),
+                            format!("rendered {output} does not scan: {e}"),
                         )
                         .with_hint("check the template's quotes and braces"),
                     );
@@ -282,22 +347,65 @@ fn render_effective(
                 }
                 let content = header::with_header(flavour, ctx, bp, &inputs, &body);
                 out.push(RenderedFile {
-                    path: t.output.clone(),
+                    path: output.to_owned(),
                     content,
                 });
             }
             Err(e) => diags.push(Diagnostic::error(
-                Place::file(&t.path),
+                Place::file(&path),
                 "render-failed",
                 format!("template failed to render: {}", tera_error_text(&e)),
             )),
         }
     }
+    out.push(RenderedFile {
+        path: guardrails::RUNBOOK_FILE.to_owned(),
+        content: header::with_header_in("#", flavour, ctx, bp, &inputs, guardrails::RUNBOOK_SCRIPT),
+    });
+    out.sort_by(|a, b| a.path.cmp(&b.path));
     if diags.is_empty() {
         Ok(out)
     } else {
         Err(diags)
     }
+}
+
+/// Write each of the manifest's checkov skips into the rendered file as checkov's inline skip
+/// comment (`#checkov:skip=ID:reason` in HCL, `// checkov:skip=ID:reason` in Bicep) on the
+/// first line inside every resource it applies to, so that anyone's checkov run agrees with
+/// the manifest.
+fn with_checkov_skips(flavour: Flavour, body: &str, skips: &[&manifest::CheckovSkip]) -> String {
+    if skips.is_empty() {
+        return body.to_owned();
+    }
+    let Ok(doc) = scan::parse(lang(flavour), body) else {
+        return body.to_owned();
+    };
+    let mut after: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for r in &doc.resources {
+        for s in skips.iter().filter(|s| s.applies_to_resource(&r.kind)) {
+            let reason: String = s.reason.split_whitespace().collect::<Vec<_>>().join(" ");
+            let comment = match flavour {
+                Flavour::Terraform => format!("#checkov:skip={}:{reason}", s.id),
+                Flavour::Bicep => format!("// checkov:skip={}:{reason}", s.id),
+            };
+            after.entry(r.line as usize).or_default().push(comment);
+        }
+    }
+    let mut out = String::with_capacity(body.len() + 256);
+    for (i, line) in body.lines().enumerate() {
+        out.push_str(line);
+        out.push('\n');
+        if let Some(comments) = after.get(&(i + 1)) {
+            let indent = line.len() - line.trim_start().len() + 2;
+            for c in comments {
+                out.push_str(&" ".repeat(indent));
+                out.push_str(c);
+                out.push('\n');
+            }
+        }
+    }
+    out
 }
 
 /// Trim trailing whitespace on each line, collapse runs of blank lines and end with one newline.
@@ -333,6 +441,11 @@ pub fn render(
 ) -> Result<Vec<RenderedFile>, Vec<Diagnostic>> {
     let place = Place::file(format!("experiments/{}.yaml", ctx.id));
     let mut diags = validate_context(ctx, &place);
+    diags.extend(guardrails::validate_guardrail_inputs(
+        &bp.manifest,
+        ctx,
+        &place,
+    ));
     diags.extend(validate_parameters(bp, params, |_| place.clone()));
     if !diags.is_empty() {
         return Err(diags);

@@ -109,6 +109,27 @@ impl PriceTable {
         Ok(t)
     }
 
+    /// A row that is not a VM hour, by service, meter and unit: the one of the region, or a
+    /// `Global` one.
+    pub fn fixed(
+        &self,
+        service: &str,
+        meter: &str,
+        unit: &str,
+        region: &str,
+    ) -> Option<&PriceItem> {
+        let rows = || {
+            self.items.iter().filter(|i| {
+                i.service_name.as_deref() == Some(service)
+                    && i.meter_name == meter
+                    && i.unit_of_measure == unit
+            })
+        };
+        rows()
+            .find(|i| i.arm_region_name == region)
+            .or_else(|| rows().find(|i| i.arm_region_name.eq_ignore_ascii_case("global")))
+    }
+
     /// The Linux pay-as-you-go (or spot) hourly row for a SKU in a region.
     pub fn hourly(&self, sku: &str, region: &str, spot: bool) -> Option<&PriceItem> {
         self.items.iter().find(|i| {
@@ -119,6 +140,27 @@ impl PriceTable {
         })
     }
 }
+
+/// The fixed costs the cost cap adds to every blueprint, whatever the time box: (serviceName,
+/// meterName, unitOfMeasure, quantity, description). The budget notifies for free; at 100% the
+/// Logic App runs a trigger and one action, and the runbook runs for a few minutes. Counted for
+/// two runs (the cap is reached, someone restarts compute by hand, and it is reached again).
+pub const CAP_LINES: [(&str, &str, &str, u32, &str); 2] = [
+    (
+        "Automation",
+        "Basic Runtime",
+        "1 Minute",
+        30,
+        "Cost cap runbook: Automation job minutes (2 runs of up to 15 minutes)",
+    ),
+    (
+        "Logic Apps",
+        "Consumption Built-in Actions",
+        "1",
+        4,
+        "Cost cap trigger: Logic App actions (2 runs of a trigger and an action)",
+    ),
+];
 
 /// Quota facts about a VM size.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -316,6 +358,31 @@ pub fn estimate(
             unit_price: row.retail_price,
             unit: row.unit_of_measure.clone(),
             cents: to_cents(amount),
+        });
+    }
+    let region = p.get("location").and_then(Value::as_str).unwrap_or("");
+    for (service, meter, unit, quantity, description) in CAP_LINES {
+        let Some(row) = prices.fixed(service, meter, unit, region) else {
+            return Err(problem(
+                bp,
+                "price-missing",
+                format!(
+                    "the price table (as of {}) has no `{service}` row with meterName `{meter}` and unitOfMeasure `{unit}`, which the cost cap of every blueprint uses",
+                    prices.as_of
+                ),
+            )
+            .with_hint("add the row to blueprints/prices.json (see docs/blueprints.md, \"The price table\")"));
+        };
+        lines.push(EstimateLine {
+            description: description.to_owned(),
+            sku: None,
+            region: Some(row.arm_region_name.clone()),
+            meter: row.meter_name.clone(),
+            spot: false,
+            quantity,
+            unit_price: row.retail_price,
+            unit: row.unit_of_measure.clone(),
+            cents: to_cents(row.retail_price * f64::from(quantity)),
         });
     }
     Ok(Estimate {

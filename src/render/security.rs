@@ -70,6 +70,10 @@ const UNTAGGABLE_HCL: &[&str] = &[
     "azurerm_log_analytics_datasource_windows_event",
     "azurerm_private_dns_zone_group",
     "azurerm_machine_learning_datastore_blobstorage",
+    "azurerm_logic_app_trigger_http_request",
+    "azurerm_logic_app_action_custom",
+    "azurerm_logic_app_action_http",
+    "azurerm_automation_variable_string",
 ];
 
 /// Bicep child types that do take tags (other child types do not).
@@ -363,6 +367,13 @@ fn is_taggable(lang: Lang, kind: &str) -> bool {
     }
 }
 
+fn usd() -> crate::model::Currency {
+    match "USD".parse() {
+        Ok(c) => c,
+        Err(e) => unreachable!("USD is a currency: {e}"),
+    }
+}
+
 /// The example context used to render a blueprint for validation.
 pub fn example_context() -> ExperimentContext {
     ExperimentContext {
@@ -371,6 +382,13 @@ pub fn example_context() -> ExperimentContext {
         owner: "example-owner".into(),
         cost_tag: "cc-example".into(),
         expiry: chrono::NaiveDate::from_ymd_opt(2030, 1, 31).unwrap_or_default(),
+        starts_on: chrono::NaiveDate::from_ymd_opt(2030, 1, 3).unwrap_or_default(),
+        cost_cap: crate::model::Money::new(500_000, usd()),
+        contact_emails: vec!["owner@example.com".into()],
+        settings: super::RenderSettings {
+            allowed_locations: vec!["westeurope".into(), "swedencentral".into()],
+            ..super::RenderSettings::default()
+        },
     }
 }
 
@@ -382,6 +400,10 @@ struct Scanned<'a> {
     template_path: String,
     template_text: String,
     doc: Doc,
+    /// The rendered text.
+    text: String,
+    /// Whether it is one of the guardrail files every blueprint gets (it proves no claim).
+    shared: bool,
 }
 
 impl Scanned<'_> {
@@ -776,6 +798,196 @@ fn check_auto_shutdown(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> (bool, boo
     (has_vms, evidence)
 }
 
+/// The values of a numeric setting (`threshold = 50` / `threshold: 50`) anywhere in a body.
+fn numbers(r: &Resource, key: &str) -> Vec<String> {
+    r.find(key).iter().filter_map(Entry::scalar).collect()
+}
+
+/// The hard cost cap and the guardrails, across all files of a flavour: a budget on the
+/// experiment's resource group with a notification at every policy threshold and an action at
+/// 100%, an action group that starts the cap runbook, the runbook's custom role without delete
+/// actions, and the policy assignments. Returns whether they are all there.
+fn check_guardrails(files: &[Scanned<'_>], thresholds: &[u32], out: &mut Vec<Diagnostic>) -> bool {
+    let Some(first) = files.first() else {
+        return false;
+    };
+    let lang = first.lang();
+    let all: Vec<&Resource> = files.iter().flat_map(|s| s.doc.resources.iter()).collect();
+    let of = |hcl: &str, bicep: &str| -> Vec<&Resource> {
+        let kind = hcl_or_bicep(lang, hcl, bicep);
+        all.iter().copied().filter(|r| r.kind == kind).collect()
+    };
+    let before = out.len();
+    let mut missing = |code: &'static str, what: String, hint: &str| {
+        out.push(first.problem(None, code, what, hint));
+    };
+    // The budget, scoped to the experiment's resource group.
+    let budgets = of(
+        "azurerm_consumption_budget_resource_group",
+        "Microsoft.Consumption/budgets",
+    );
+    let groups = of(
+        "azurerm_monitor_action_group",
+        "Microsoft.Insights/actionGroups",
+    );
+    let rg_ids: Vec<String> = of(
+        "azurerm_resource_group",
+        "Microsoft.Resources/resourceGroups",
+    )
+    .iter()
+    .map(|r| format!("{}.id", r.address(lang)))
+    .collect();
+    let scoped = |b: &Resource| match lang {
+        Lang::Hcl => b
+            .entry("resource_group_id")
+            .is_some_and(|e| rg_ids.iter().any(|id| scan::trees_mention(&e.value, id))),
+        // A Bicep budget is deployed at the resource group's scope by its module.
+        Lang::Bicep => b.entry("scope").is_none(),
+    };
+    let capped: Vec<&&Resource> = budgets
+        .iter()
+        .filter(|b| {
+            scoped(b)
+                && b.find("notification").len() + b.find("notifications").len() > 0
+                && numbers(b, "threshold").iter().any(|t| t == "100")
+                && groups.iter().any(|g| {
+                    let key = hcl_or_bicep(lang, "contact_groups", "contactGroups");
+                    b.find(key)
+                        .iter()
+                        .any(|e| scan::trees_mention(&e.value, &format!("{}.id", g.address(lang))))
+                })
+        })
+        .collect();
+    match capped.first() {
+        None => missing(
+            "blueprint-no-cost-cap",
+            "has no budget on the experiment's resource group with an action at 100% of the cost cap".into(),
+            "keep guardrails.tf / guardrails.bicep: name the resource group `rg` (Terraform) and deploy `module guardrails 'guardrails.bicep'` into it (Bicep)",
+        ),
+        Some(b) => {
+            let have = numbers(b, "threshold");
+            for t in thresholds {
+                if !have.contains(&t.to_string()) {
+                    missing(
+                        "blueprint-no-cost-cap",
+                        format!("its budget does not notify at {t}% (budget_alerts_percent of the policies)"),
+                        "notify at every threshold of phases/policies.yaml",
+                    );
+                }
+            }
+        }
+    }
+    // The action group starts the runbook (through the Logic App or directly).
+    let starts = groups.iter().any(|g| {
+        [
+            "logic_app_receiver",
+            "logicAppReceivers",
+            "automation_runbook_receiver",
+            "automationRunbookReceivers",
+        ]
+        .iter()
+        .any(|k| !g.find(k).is_empty())
+    });
+    let runbooks = of(
+        "azurerm_automation_runbook",
+        "Microsoft.Automation/automationAccounts/runbooks",
+    );
+    if !starts || runbooks.is_empty() {
+        missing(
+            "blueprint-no-cap-action",
+            "has no action group that starts the cap runbook at 100%".into(),
+            "keep the action group, the Logic App and the runbook of the guardrails",
+        );
+    }
+    // The runbook's identity: a custom role that deletes nothing.
+    let roles = of(
+        "azurerm_role_definition",
+        "Microsoft.Authorization/roleDefinitions",
+    );
+    let mut actions: Vec<String> = Vec::new();
+    for r in &roles {
+        for e in r.find("actions") {
+            scan::texts(&e.value, &mut actions);
+        }
+    }
+    if roles.is_empty() {
+        missing(
+            "blueprint-no-cap-action",
+            "has no custom role for the cap runbook".into(),
+            "keep the runbook's custom role of the guardrails",
+        );
+    }
+    for a in actions
+        .iter()
+        .filter(|a| a.contains('*') || a.ends_with("/delete"))
+    {
+        missing(
+            "blueprint-cap-role",
+            format!("the cap runbook's role allows `{a}`"),
+            "allow only reading, stopping, scaling and tagging compute",
+        );
+    }
+    // The policy assignments, by built-in definition id.
+    let assignments = of(
+        "azurerm_resource_group_policy_assignment",
+        "Microsoft.Authorization/policyAssignments",
+    );
+    use super::guardrails::policy;
+    let wanted = [
+        (policy::ALLOWED_VM_SKUS, "allowed VM SKUs"),
+        (
+            policy::NO_NIC_PUBLIC_IP,
+            "no public IPs on network interfaces",
+        ),
+        (policy::NOT_ALLOWED_TYPES, "no public IP addresses"),
+        (policy::REQUIRE_TAG, "required tags"),
+        (
+            policy::INHERIT_TAG,
+            "tags inherited from the resource group",
+        ),
+        (policy::ALLOWED_LOCATIONS, "allowed locations"),
+    ];
+    for (id, what) in wanted {
+        let found = assignments.iter().any(|a| {
+            let mut t = Vec::new();
+            if let Some(e) = a.entry("policy_definition_id") {
+                scan::texts(&e.value, &mut t);
+            }
+            for e in a.find("policyDefinitionId") {
+                scan::texts(&e.value, &mut t);
+            }
+            t.iter().any(|x| x.contains(id))
+        });
+        if !found {
+            missing(
+                "blueprint-no-guardrail-policy",
+                format!("has no policy assignment of the built-in definition {id} ({what})"),
+                "keep the policy assignments of the guardrails",
+            );
+        }
+    }
+    // Bicep: the guardrails module must be deployed.
+    if lang == Lang::Bicep {
+        let deployed = files.iter().any(|s| {
+            scan::trees(Lang::Bicep, &s.text).is_ok_and(|top| {
+                scan::statements(&top).iter().any(|st| {
+                    matches!(st.first(), Some(Tree::Leaf { tok: Tok::Word(w), .. }) if w == "module")
+                        && matches!(st.get(2), Some(Tree::Leaf { tok: Tok::Str { value: Some(v), .. }, .. }) if v == "guardrails.bicep")
+                })
+            })
+        });
+        if !deployed {
+            out.push(first.problem(
+                None,
+                "blueprint-no-cost-cap",
+                "no file deploys the module 'guardrails.bicep'".into(),
+                "add `module guardrails 'guardrails.bicep' = { scope: rg ... }` to main.bicep",
+            ));
+        }
+    }
+    out.len() == before
+}
+
 /// Render with the example parameters and scan every output file.
 fn scanned<'a>(bp: &'a Blueprint, flavour: Flavour, out: &mut Vec<Diagnostic>) -> Vec<Scanned<'a>> {
     let effective = with_defaults(&bp.manifest, &bp.manifest.example_parameters);
@@ -792,11 +1004,19 @@ fn scanned<'a>(bp: &'a Blueprint, flavour: Flavour, out: &mut Vec<Diagnostic>) -
         .map(Vec::as_slice)
         .unwrap_or_default();
     let mut result = Vec::new();
-    for f in files {
+    for f in files
+        .into_iter()
+        .filter(|f| f.path.ends_with(flavour.extension()))
+    {
         let t = templates.iter().find(|t| t.output == f.path);
-        let (template_path, template_text) = t
-            .map(|t| (t.path.clone(), t.text.clone()))
-            .unwrap_or_default();
+        let shared = super::guardrails::shared_templates(flavour)
+            .iter()
+            .find(|(_, output, _)| *output == f.path);
+        let (template_path, template_text) = match (t, shared) {
+            (Some(t), _) => (t.path.clone(), t.text.clone()),
+            (None, Some((name, _, text))) => (format!("built-in:{name}"), (*text).to_owned()),
+            (None, None) => Default::default(),
+        };
         match scan::parse(super::lang(flavour), &f.content) {
             Ok(doc) => result.push(Scanned {
                 bp,
@@ -805,12 +1025,21 @@ fn scanned<'a>(bp: &'a Blueprint, flavour: Flavour, out: &mut Vec<Diagnostic>) -
                 template_path,
                 template_text,
                 doc,
+                text: f.content,
+                shared: shared.is_some() && t.is_none(),
             }),
             Err(e) => out.push(Diagnostic::error(
                 Place::file(&template_path),
                 "render-unbalanced",
                 format!("rendered {} does not scan: {e}", f.path),
             )),
+        }
+    }
+    // Terraform's locals are shared by every file of the module.
+    if flavour == Flavour::Terraform {
+        let all: Vec<Entry> = result.iter().flat_map(|s| s.doc.vars.clone()).collect();
+        for s in &mut result {
+            s.doc.vars = all.clone();
         }
     }
     result
@@ -886,7 +1115,8 @@ pub fn validate_blueprint(bp: &Blueprint) -> Vec<Diagnostic> {
         let mut local_auth_present = false;
         let mut has_vms = false;
         for s in &files {
-            let mut e = |c: SecurityControl, v: bool| *evidence.entry(c).or_default() |= v;
+            let own = !s.shared;
+            let mut e = |c: SecurityControl, v: bool| *evidence.entry(c).or_default() |= v && own;
             e(SecurityControl::RequiredTags, check_tags(s, &mut out) > 0);
             e(
                 SecurityControl::ManagedIdentity,
@@ -906,6 +1136,11 @@ pub fn validate_blueprint(bp: &Blueprint) -> Vec<Diagnostic> {
             has_vms |= vms;
             e(SecurityControl::AutoShutdown, shutdown);
         }
+        check_guardrails(
+            &files,
+            &example_context().settings.budget_alerts_percent,
+            &mut out,
+        );
         for c in &claims {
             if !evidence.get(c).copied().unwrap_or(false) {
                 let severity_error =

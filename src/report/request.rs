@@ -148,6 +148,19 @@ pub fn comment(
         e.cost_cap,
         money(e.team_budget_left)
     );
+    let rg = crate::render::derived_names(e.id.as_str(), e.team.as_str())
+        .remove("resource_group")
+        .unwrap_or_default();
+    let until = e
+        .expires_on
+        .map_or("the time box and its renewals".to_owned(), |d| {
+            format!("the time box and its renewals, until {d}")
+        });
+    let _ = writeln!(
+        out,
+        "\nAzure enforces the cap: the IaC sets a budget of **{}** on `{rg}` over {until}. It notifies the owner and the team at the budget thresholds, and at 100% of actual cost it deallocates the compute and scales it to zero (nothing is deleted).",
+        e.cost_cap
+    );
     if let Some(g) = &e.gpu {
         let _ = writeln!(
             out,
