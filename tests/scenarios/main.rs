@@ -1,0 +1,7 @@
+//! The scenario suites, one module per capability, each scenario run on the local forge and
+//! on the GitHub simulator (`support::world`), and the contract every forge adapter keeps.
+//! One test binary, so that the simulator is built once.
+
+mod support;
+
+mod gate;
