@@ -5,3 +5,5 @@
 mod support;
 
 mod gate;
+mod default_branch;
+mod request;

@@ -119,6 +119,25 @@ impl Sim {
         self.sim.repo(|r| webhooks::push(r, "main", before, "akira-kimura"))
     }
 
+    /// Ivan opens the request PR of `fraud-distill` ([`REQUEST`](super::REQUEST)); nothing
+    /// is delivered.
+    pub async fn open_pull_request_quietly(&self) -> u64 {
+        self.commit(
+            super::REQUEST_BRANCH,
+            Some("main"),
+            "ivan-novak",
+            "Request fraud-distill",
+            &[(super::REQUEST_FILE, Some(super::REQUEST))],
+        );
+        self.open_pull(
+            "ivan-novak",
+            super::REQUEST_BRANCH,
+            "main",
+            super::REQUEST_TITLE,
+            "",
+        )
+    }
+
     /// The bodies of the bot's comments on `issue`, oldest first.
     pub fn bot_comments(&self, issue: u64) -> Vec<String> {
         let actor = self.sim.options().actor;
@@ -250,6 +269,30 @@ impl World for Sim {
             r.commits[&head].parents.first().cloned().unwrap_or(head)
         });
         self.deliver(&self.push_event(&before)).await
+    }
+
+    fn annotations(&self, name: &str) -> Vec<(String, u32)> {
+        self.sim.repo(|r| {
+            let run = r
+                .check_runs
+                .iter()
+                .rev()
+                .find(|c| c.name == name)
+                .unwrap_or_else(|| panic!("no check {name}"));
+            run.annotations
+                .iter()
+                .map(|a| {
+                    (
+                        a["path"].as_str().unwrap_or_default().to_string(),
+                        a["start_line"].as_u64().unwrap_or_default() as u32,
+                    )
+                })
+                .collect()
+        })
+    }
+
+    fn close_pull(&self, n: u64) {
+        self.sim.repo(|r| r.close_pull(n));
     }
 
     fn calls(&self) -> Vec<Calls> {

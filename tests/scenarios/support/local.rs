@@ -209,6 +209,25 @@ impl World for Local {
         Some(self.path())
     }
 
+    fn annotations(&self, name: &str) -> Vec<(String, u32)> {
+        let run = self
+            .forge
+            .check_runs_all()
+            .unwrap()
+            .into_iter()
+            .rev()
+            .find(|c| c.run.name == name)
+            .unwrap_or_else(|| panic!("no check {name}"));
+        run.annotations
+            .iter()
+            .map(|a| (a.path.clone(), a.start_line))
+            .collect()
+    }
+
+    fn close_pull(&self, n: u64) {
+        self.forge.close_pull(n).unwrap();
+    }
+
     fn calls(&self) -> Vec<Calls> {
         self.calls.borrow().clone()
     }

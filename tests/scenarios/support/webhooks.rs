@@ -74,6 +74,11 @@ fn pull(r: &Repo, template: &Value, n: u64) -> Value {
 /// for #`n`, sent by `sender`. `edited` is not among the examples: it is `opened`'s payload
 /// with its action changed, as the fixtures' README says.
 pub fn pull_request(r: &Repo, action: &str, n: u64, sender: &str) -> Event {
+    parse("pull_request", &pull_request_payload(r, action, n, sender))
+}
+
+/// The payload of [`pull_request`], as the Action finds it in `GITHUB_EVENT_PATH`.
+pub fn pull_request_payload(r: &Repo, action: &str, n: u64, sender: &str) -> Value {
     let file = match action {
         "edited" => "pull_request.opened.json".to_string(),
         a => format!("pull_request.{a}.json"),
@@ -83,7 +88,7 @@ pub fn pull_request(r: &Repo, action: &str, n: u64, sender: &str) -> Event {
     v["pull_request"] = pull(r, &v["pull_request"], n);
     v["repository"] = repository(r, &v["repository"]);
     v["sender"] = user(r, sender);
-    parse("pull_request", &v)
+    v
 }
 
 /// `pull_request_review` `submitted` or `dismissed` for the review `id`.

@@ -87,10 +87,67 @@ pub trait World: Sized {
         body: &str,
         files: &[(&str, Option<&str>)],
     ) -> u64 {
+        self.open_applied(who, branch, base, title, body, files)
+            .await
+            .0
+    }
+
+    /// [`World::open`], with what the `opened` delivery wrote.
+    async fn open_applied(
+        &self,
+        who: &str,
+        branch: &str,
+        base: &str,
+        title: &str,
+        body: &str,
+        files: &[(&str, Option<&str>)],
+    ) -> (u64, Applied) {
         self.commit(branch, Some(base), who, title, files);
         let n = self.open_pull(who, branch, base, title, body);
-        self.deliver_pull(n, "opened").await;
-        n
+        (n, self.deliver_pull(n, "opened").await)
+    }
+
+    /// Ivan opens the request PR of experiment `id` with `text`; `opened` is delivered.
+    async fn open_request(&self, id: &str, text: &str) -> (u64, Applied) {
+        let path = format!("experiments/{id}.yaml");
+        self.open_applied(
+            "ivan-novak",
+            &format!("request/{id}"),
+            "main",
+            "Experiment",
+            "",
+            &[(path.as_str(), Some(text))],
+        )
+        .await
+    }
+
+    /// The calls of the last delivery and of its replay.
+    fn last_calls(&self) -> Calls {
+        *self.calls().last().expect("a delivery")
+    }
+
+    /// The annotations of the latest check `name`, as (path, start line).
+    fn annotations(&self, name: &str) -> Vec<(String, u32)>;
+
+    /// #`n` is closed unmerged. Nothing is delivered.
+    fn close_pull(&self, n: u64);
+
+    /// The bot's pull request on `branch`.
+    async fn bot_pull(&self, branch: &str) -> adoptbot::forge::PullRequest {
+        self.forge()
+            .pulls_by_branch_prefix(branch)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.head_branch == branch)
+            .unwrap_or_else(|| panic!("no pull request on {branch}"))
+    }
+
+    /// The text of `path` at the head of `main`.
+    async fn main_file(&self, path: &str) -> String {
+        let (_, main) = self.forge().default_branch().await.unwrap();
+        let snap = self.forge().snapshot(&main).await.unwrap();
+        String::from_utf8(snap.contents[path].clone()).unwrap()
     }
 
     /// `who` pushes `files` to the head branch of #`n`; `synchronize` is delivered.
