@@ -6,4 +6,6 @@ mod support;
 
 mod gate;
 mod default_branch;
+mod command;
+mod renew;
 mod request;

@@ -291,6 +291,24 @@ impl World for Sim {
         })
     }
 
+    fn labels(&self, n: u64) -> Vec<String> {
+        self.sim
+            .repo(|r| r.labels.get(&n).cloned().unwrap_or_default())
+            .into_iter()
+            .collect()
+    }
+
+    fn set_custom_role(&self, login: &str, name: &str, base: Permission) {
+        let base = match base {
+            Permission::Write => "write",
+            Permission::Maintain => "maintain",
+            Permission::Admin => "admin",
+            Permission::Triage => "triage",
+            _ => "read",
+        };
+        self.sim.repo(|r| r.set_custom_role(login, name, base));
+    }
+
     fn close_pull(&self, n: u64) {
         self.sim.repo(|r| r.close_pull(n));
     }

@@ -184,6 +184,10 @@ impl World for Local {
 
     async fn comment(&self, issue: u64, who: &str, body: &str) -> Applied {
         let c = self.forge.comment_as(who, issue, body).unwrap();
+        if who.eq_ignore_ascii_case(BOT) {
+            // The trigger of the bot's own comment names no target.
+            return Applied::default();
+        }
         let on_pull = self.forge.pulls().unwrap().iter().any(|p| p.pull.number == issue);
         let user = User {
             login: who.into(),
@@ -222,6 +226,17 @@ impl World for Local {
             .iter()
             .map(|a| (a.path.clone(), a.start_line))
             .collect()
+    }
+
+    fn labels(&self, n: u64) -> Vec<String> {
+        let pulls = self.forge.pulls().unwrap();
+        let pull = pulls.iter().find(|p| p.pull.number == n).unwrap();
+        pull.labels.iter().cloned().collect()
+    }
+
+    fn set_custom_role(&self, login: &str, _name: &str, base: Permission) {
+        // The local forge knows no custom roles: only what they allow.
+        self.forge.set_permission(login, base).unwrap();
     }
 
     fn close_pull(&self, n: u64) {

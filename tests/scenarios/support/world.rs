@@ -132,6 +132,38 @@ pub trait World: Sized {
     /// #`n` is closed unmerged. Nothing is delivered.
     fn close_pull(&self, n: u64);
 
+    /// The labels of #`n`.
+    fn labels(&self, n: u64) -> Vec<String>;
+
+    /// People with every kind of access, for the slash commands: write, maintain, admin,
+    /// triage, read, and a custom role whose base is write.
+    fn grant_command_roles(&self) {
+        for (login, permission) in [
+            ("grace-mensah", Permission::Write),
+            ("rahul-mehta", Permission::Maintain),
+            ("akira-kimura", Permission::Admin),
+            ("tina-triage", Permission::Triage),
+            ("mallory", Permission::Read),
+        ] {
+            self.set_permission(login, permission);
+        }
+        self.set_custom_role("sam-reviewer", "ai-reviewer", Permission::Write);
+    }
+
+    /// `login` gets the custom role `name`, whose base is `base`.
+    fn set_custom_role(&self, login: &str, name: &str, base: Permission);
+
+    /// The bodies of the bot's comments on `issue`, oldest first.
+    async fn bot_comments(&self, issue: u64) -> Vec<String> {
+        let bot = self.forge().bot_login().to_string();
+        self.comments(issue)
+            .await
+            .into_iter()
+            .filter(|c| c.author == bot)
+            .map(|c| c.body)
+            .collect()
+    }
+
     /// The bot's pull request on `branch`.
     async fn bot_pull(&self, branch: &str) -> adoptbot::forge::PullRequest {
         self.forge()
