@@ -8,4 +8,6 @@ mod gate;
 mod default_branch;
 mod command;
 mod renew;
+mod plan_agrees;
+mod refusals;
 mod request;
