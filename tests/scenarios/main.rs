@@ -7,6 +7,7 @@ mod support;
 mod gate;
 mod default_branch;
 mod command;
+mod contract;
 mod renew;
 mod plan_agrees;
 mod refusals;
