@@ -81,7 +81,12 @@ async fn a_command_from_someone_without_write_access_gets_one_polite_refusal<W: 
     );
     // adoptbot's own comments are never commands, whatever they say.
     let bot = w.forge().bot_login().to_string();
-    assert!(w.comment(n, &bot, "/adoptbot recheck").await.writes.is_empty());
+    assert!(
+        w.comment(n, &bot, "/adoptbot recheck")
+            .await
+            .writes
+            .is_empty()
+    );
 }
 
 async fn recheck_from_a_writer_evaluates_the_pr_and_replays_quietly<W: World>() {

@@ -9,7 +9,7 @@ mod github;
 
 use crate::both_worlds;
 use crate::support::gates;
-use crate::support::world::World;
+use crate::support::world::{COMMAND_ROLES, World};
 use adoptbot::forge::{
     CheckRunSpec, Conclusion, FileChange, FileStatus, Forge, ForgeError, Permission, PrState,
     ReviewState,
@@ -50,9 +50,7 @@ async fn the_default_branch_and_its_snapshot_hold_the_repository<W: World>() {
         snap.contents.keys().collect::<Vec<_>>()
     );
     // An unknown commit is not found.
-    let missing = f
-        .snapshot("0123456789abcdef0123456789abcdef01234567")
-        .await;
+    let missing = f.snapshot("0123456789abcdef0123456789abcdef01234567").await;
     assert!(
         matches!(missing, Err(ForgeError::NotFound(_))),
         "{missing:?}"
@@ -92,8 +90,16 @@ async fn a_pull_request_reads_in_each_state_with_its_files<W: World>() {
             pull.merge_sha.as_ref()
         ),
         (
-            n, "A change", "Its body", PrState::Open, "ivan-novak", "topic", head.as_str(),
-            "main", main.as_str(), None
+            n,
+            "A change",
+            "Its body",
+            PrState::Open,
+            "ivan-novak",
+            "topic",
+            head.as_str(),
+            "main",
+            main.as_str(),
+            None
         )
     );
     let mut files: Vec<(String, FileStatus)> = f
@@ -119,7 +125,13 @@ async fn a_pull_request_reads_in_each_state_with_its_files<W: World>() {
     let (_, main_now) = f.default_branch().await.unwrap();
     assert_eq!(merged.merge_sha.as_deref(), Some(main_now.as_str()));
 
-    w.commit("other", Some("main"), "ivan-novak", "Other", &[("X.md", Some("x\n"))]);
+    w.commit(
+        "other",
+        Some("main"),
+        "ivan-novak",
+        "Other",
+        &[("X.md", Some("x\n"))],
+    );
     let m = w.open_pull("ivan-novak", "other", "main", "Other", "");
     w.close_pull(m);
     let closed = f.pull(m).await.unwrap();
@@ -174,7 +186,11 @@ async fn the_bots_branches_commits_and_pulls_are_its_own<W: World>() {
         .await
         .unwrap();
     let snap = f.snapshot(&third).await.unwrap();
-    assert!(!snap.contents.contains_key("infra/experiments/x/nested/deep.txt"));
+    assert!(
+        !snap
+            .contents
+            .contains_key("infra/experiments/x/nested/deep.txt")
+    );
     // A person commits on the bot's branch: the commits tell who wrote what, oldest first.
     w.commit(
         "adoptbot/provision/x",
@@ -207,7 +223,10 @@ async fn the_bots_branches_commits_and_pulls_are_its_own<W: World>() {
         .await
         .unwrap();
     let read = f.pull(pull.number).await.unwrap();
-    assert_eq!((read.title.as_str(), read.body.as_str()), ("Provision x (2)", "Body 2"));
+    assert_eq!(
+        (read.title.as_str(), read.body.as_str()),
+        ("Provision x (2)", "Body 2")
+    );
     w.close_pull(pull.number);
     f.update_pull(pull.number, "Provision x (3)", "Body 3", true)
         .await
@@ -216,7 +235,10 @@ async fn the_bots_branches_commits_and_pulls_are_its_own<W: World>() {
     f.add_labels(pull.number, &["adoptbot:provision".into()])
         .await
         .unwrap();
-    assert_eq!(w.labels(pull.number), vec!["adoptbot:provision".to_string()]);
+    assert_eq!(
+        w.labels(pull.number),
+        vec!["adoptbot:provision".to_string()]
+    );
     f.request_reviewers(pull.number, &["rahul-mehta".into()], &[])
         .await
         .unwrap();
@@ -225,10 +247,21 @@ async fn the_bots_branches_commits_and_pulls_are_its_own<W: World>() {
         vec!["rahul-mehta".to_string()]
     );
     // Listed by prefix in any state, a person's pull request elsewhere never.
-    w.commit("topic", Some("main"), "ivan-novak", "Topic", &[("T.md", Some("t\n"))]);
+    w.commit(
+        "topic",
+        Some("main"),
+        "ivan-novak",
+        "Topic",
+        &[("T.md", Some("t\n"))],
+    );
     w.open_pull("ivan-novak", "topic", "main", "Topic", "");
     let other = f
-        .commit_to_branch("adoptbot/rerender/y", &main, "Rerender y", &[put("Y.md", "y\n")])
+        .commit_to_branch(
+            "adoptbot/rerender/y",
+            &main,
+            "Rerender y",
+            &[put("Y.md", "y\n")],
+        )
         .await
         .unwrap();
     assert_eq!(other.len(), 40);
@@ -257,11 +290,20 @@ async fn the_bots_branches_commits_and_pulls_are_its_own<W: World>() {
 async fn comments_and_checks_are_created_listed_and_updated<W: World>() {
     let w = W::contoso().await;
     let f = w.forge();
-    w.commit("topic", Some("main"), "ivan-novak", "Topic", &[("T.md", Some("t\n"))]);
+    w.commit(
+        "topic",
+        Some("main"),
+        "ivan-novak",
+        "Topic",
+        &[("T.md", Some("t\n"))],
+    );
     let n = w.open_pull("ivan-novak", "topic", "main", "Topic", "");
     w.comment(n, "ivan-novak", "A person's comment").await;
     let made = f.create_comment(n, "first").await.unwrap();
-    assert_eq!((made.author.as_str(), made.body.as_str()), (f.bot_login(), "first"));
+    assert_eq!(
+        (made.author.as_str(), made.body.as_str()),
+        (f.bot_login(), "first")
+    );
     f.create_comment(n, "second").await.unwrap();
     f.update_comment(made.id, "first, edited").await.unwrap();
     let listed: Vec<(String, String)> = f
@@ -289,11 +331,18 @@ async fn comments_and_checks_are_created_listed_and_updated<W: World>() {
         .unwrap();
     assert_eq!(
         (run.name.as_str(), run.head_sha.as_str(), run.conclusion),
-        ("adoptbot/experiment", head.as_str(), Some(Conclusion::Failure))
+        (
+            "adoptbot/experiment",
+            head.as_str(),
+            Some(Conclusion::Failure)
+        )
     );
-    f.update_check_run(run.id, &spec("adoptbot/experiment", &head, Conclusion::Success))
-        .await
-        .unwrap();
+    f.update_check_run(
+        run.id,
+        &spec("adoptbot/experiment", &head, Conclusion::Success),
+    )
+    .await
+    .unwrap();
     f.create_check_run(&spec("adoptbot/gate (main)", &head, Conclusion::Neutral))
         .await
         .unwrap();
@@ -338,11 +387,20 @@ async fn reviews_show_who_reviewed_which_commit_and_leave_the_requested_list<W: 
         .await;
     let (users, teams) = f.requested_reviewers(n).await.unwrap();
     assert!(users.contains(&"maria-hernandez".to_string()), "{users:?}");
-    assert!(teams.contains(&"security-architecture".to_string()), "{teams:?}");
+    assert!(
+        teams.contains(&"security-architecture".to_string()),
+        "{teams:?}"
+    );
     let first_head = f.pull(n).await.unwrap().head_sha;
     let a = w.add_review(n, "maria-hernandez", ReviewState::Approved);
     let b = w.add_review(n, "sofia-lindqvist", ReviewState::ChangesRequested);
-    w.commit("gate/4-5", None, gates::AUTHOR, "More", &[("M.md", Some("m\n"))]);
+    w.commit(
+        "gate/4-5",
+        None,
+        gates::AUTHOR,
+        "More",
+        &[("M.md", Some("m\n"))],
+    );
     let new_head = f.pull(n).await.unwrap().head_sha;
     let c = w.add_review(n, "sofia-lindqvist", ReviewState::Commented);
     w.dismiss_review(n, a);
@@ -387,7 +445,10 @@ async fn reviews_show_who_reviewed_which_commit_and_leave_the_requested_list<W: 
             ),
         ]
     );
-    assert!(reviews.iter().all(|r| r.submitted_at.is_some()), "{reviews:?}");
+    assert!(
+        reviews.iter().all(|r| r.submitted_at.is_some()),
+        "{reviews:?}"
+    );
     // Whoever reviewed leaves the list of those still asked.
     let (users, _) = f.requested_reviewers(n).await.unwrap();
     assert!(
@@ -419,13 +480,7 @@ async fn people_teams_and_permissions_read_with_their_ids<W: World>() {
     assert_eq!(dave.id, id, "{dave:?}");
     // Permissions: what each role may do; someone unknown may at most read.
     w.grant_command_roles();
-    for (login, permission) in [
-        ("grace-mensah", Permission::Write),
-        ("rahul-mehta", Permission::Maintain),
-        ("akira-kimura", Permission::Admin),
-        ("tina-triage", Permission::Triage),
-        ("mallory", Permission::Read),
-    ] {
+    for (login, permission) in COMMAND_ROLES {
         assert_eq!(f.permission(login).await.unwrap(), permission, "{login}");
     }
     let nobody = f.permission("nobody-at-all").await.unwrap();

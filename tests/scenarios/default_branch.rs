@@ -35,14 +35,22 @@ async fn a_changed_request_or_blueprint_input_opens_a_rerender_pr<W: World>() {
         "the sample's parameter moved: update this test"
     );
     let more = text.replace("chat_capacity: 100", "chat_capacity: 120");
-    w.commit("main", None, "aisha-bello", "More capacity", &[(path, Some(&more))]);
+    w.commit(
+        "main",
+        None,
+        "aisha-bello",
+        "More capacity",
+        &[(path, Some(&more))],
+    );
     let applied = w.deliver_main().await;
     assert!(
         applied.writes.iter().any(|x| x.kind == WriteKind::OpenPull
             && x.key == "adoptbot/rerender/care-call-summarisation"),
         "{applied:?}"
     );
-    let pr = w.bot_pull("adoptbot/rerender/care-call-summarisation").await;
+    let pr = w
+        .bot_pull("adoptbot/rerender/care-call-summarisation")
+        .await;
     let files = w.forge().pull_files(pr.number).await.unwrap();
     assert!(
         !files.is_empty()

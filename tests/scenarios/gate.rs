@@ -45,15 +45,8 @@ async fn open<W: World>(
     head: &[(String, String)],
     author: &str,
 ) -> u64 {
-    w.open(
-        author,
-        branch,
-        base,
-        "Gate request",
-        "",
-        &changes(head),
-    )
-    .await
+    w.open(author, branch, base, "Gate request", "", &changes(head))
+        .await
 }
 
 /// Puts `main` in the gate's "from" phase and opens its request as [`AUTHOR`].
@@ -64,7 +57,8 @@ async fn open_gate<W: World>(w: &W, fx: &GateFixture, branch: &str) -> u64 {
 
 async fn approve_all<W: World>(w: &W, n: u64, roles: &[&str]) {
     for role in roles {
-        w.review(n, gates::holder(role), ReviewState::Approved).await;
+        w.review(n, gates::holder(role), ReviewState::Approved)
+            .await;
     }
 }
 
@@ -94,7 +88,10 @@ async fn happy_path<W: World>(gate: &str) {
     let fx = gates::gate(gate);
     let w = W::contoso().await;
     let n = open_gate(&w, &fx, &format!("gate/{gate}")).await;
-    assert_eq!(w.gate_check(n, "main").await, failing(waiting_for(fx.roles)));
+    assert_eq!(
+        w.gate_check(n, "main").await,
+        failing(waiting_for(fx.roles))
+    );
     let body = comment(&w, n, "main").await;
     assert!(
         body.starts_with(&format!("### adoptbot: gate {gate} does not pass yet")),
@@ -104,7 +101,10 @@ async fn happy_path<W: World>(gate: &str) {
     // The roles are asked for reviews: their users, and their teams.
     let (users, teams) = w.requested(n).await;
     for role in fx.roles {
-        assert!(users.contains(&gates::holder(role).to_string()), "{users:?}");
+        assert!(
+            users.contains(&gates::holder(role).to_string()),
+            "{users:?}"
+        );
     }
     for (role, team) in [
         ("security-lead", "security-architecture"),
@@ -123,11 +123,15 @@ async fn happy_path<W: World>(gate: &str) {
             w.review(n, login, ReviewState::Approved).await;
         }
     }
-    assert_eq!(w.gate_check(n, "main").await, failing(waiting_for(fx.roles)));
+    assert_eq!(
+        w.gate_check(n, "main").await,
+        failing(waiting_for(fx.roles))
+    );
 
     // The gate's roles, one at a time: it fails while one is missing.
     for (i, role) in fx.roles.iter().enumerate() {
-        w.review(n, gates::holder(role), ReviewState::Approved).await;
+        w.review(n, gates::holder(role), ReviewState::Approved)
+            .await;
         let check = w.gate_check(n, "main").await;
         if i + 1 < fx.roles.len() {
             assert_eq!(check, failing(waiting_for(&fx.roles[i + 1..])));

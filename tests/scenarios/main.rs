@@ -4,11 +4,11 @@
 
 mod support;
 
-mod gate;
-mod default_branch;
 mod command;
 mod contract;
-mod renew;
+mod default_branch;
+mod gate;
 mod plan_agrees;
 mod refusals;
+mod renew;
 mod request;

@@ -2,6 +2,7 @@
 //! repository is one a scheduled run makes, and the run makes nothing the plan does not
 //! list, on several dates across the sample's story.
 
+use crate::support::{self as common, local::BOT};
 use adoptbot::forge::Forge;
 use adoptbot::forge::local::LocalForge;
 use adoptbot::model::Clock;
@@ -9,7 +10,6 @@ use adoptbot::model::event::Event;
 use adoptbot::model::forge::FileChange;
 use adoptbot::plan::Action;
 use adoptbot::runners::outcome::WriteKind;
-use crate::support::{self as common, local::BOT};
 use std::collections::BTreeSet;
 
 /// The sample in a scratch repository, with one experiment that records its request PR so
@@ -88,7 +88,10 @@ async fn every_action_plan_lists_is_one_the_loop_performs() {
             .map(|w| w.key.clone())
             .collect();
         assert_eq!(opened, planned_pulls, "{day}: PRs planned and opened");
-        assert_eq!(commented, planned_comments, "{day}: comments planned and made");
+        assert_eq!(
+            commented, planned_comments,
+            "{day}: comments planned and made"
+        );
         let said = applied
             .notes
             .iter()

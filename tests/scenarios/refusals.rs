@@ -11,9 +11,9 @@
 //! is retried (`request::github`). A reported refusal is named in the bot's comment with
 //! what to fix; a skipped target leaves a note and the next run converges.
 
+use crate::support::REQUEST;
 use crate::support::github::Sim;
 use crate::support::sim::{Fault, GitHubSim};
-use crate::support::REQUEST;
 use crate::support::{self as common};
 use adoptbot::forge::{Forge, ForgeError};
 use adoptbot::runners::error::{Error, Policy};
@@ -76,9 +76,7 @@ async fn a_lead_who_is_not_a_collaborator_is_reported_and_the_verdict_stands() {
     let (w, n) = with_request(&["ivan-novak", "akira-kimura"]).await;
     let sim = &w.sim;
 
-    let applied = deliver(&w, n, "opened")
-        .await
-        .expect("the run goes on");
+    let applied = deliver(&w, n, "opened").await.expect("the run goes on");
     assert_eq!(applied.refused.len(), 1, "{applied:?}");
     let refusal = &applied.refused[0];
     assert_eq!(refusal.kind, WriteKind::RequestReviewers);

@@ -29,9 +29,8 @@ async fn renew_opens_one_renewal_pr_within_the_allowed_renewals<W: World>() {
     let path = "experiments/platform-vllm-benchmark.yaml";
     let snap = w.forge().snapshot(&pr.head_sha).await.unwrap();
     let text = String::from_utf8(snap.contents[path].clone()).unwrap();
-    let doc: adoptbot::model::Experiment =
-        adoptbot::load::yaml::parse(path, &text, "experiment")
-            .expect("the renewed request still reads");
+    let doc: adoptbot::model::Experiment = adoptbot::load::yaml::parse(path, &text, "experiment")
+        .expect("the renewed request still reads");
     assert_eq!(doc.renewals.len(), 2);
     assert_eq!(
         doc.renewals[1].reason,
@@ -66,7 +65,11 @@ async fn renew_opens_one_renewal_pr_within_the_allowed_renewals<W: World>() {
     // Merged, the experiment has had the two renewals the framework allows: a third is refused.
     w.merge_pull(pr.number, "akira-kimura");
     let applied = w
-        .comment(n, "grace-mensah", "/adoptbot renew 2w platform-vllm-benchmark")
+        .comment(
+            n,
+            "grace-mensah",
+            "/adoptbot renew 2w platform-vllm-benchmark",
+        )
         .await;
     assert_eq!(applied.writes.len(), 1, "only the answer: {applied:?}");
     let said = w.bot_comments(n).await;

@@ -25,7 +25,10 @@ async fn a_request_is_reviewed_provisioned_warned_and_decommissioned<W: World>()
             "main",
             REQUEST_TITLE,
             "",
-            &[(REQUEST_FILE, Some(&REQUEST.replace("time_box: 2w", "time_box: 3w")))],
+            &[(
+                REQUEST_FILE,
+                Some(&REQUEST.replace("time_box: 2w", "time_box: 3w")),
+            )],
         )
         .await;
     let (calls, replay) = w.last_calls();
@@ -46,12 +49,7 @@ async fn a_request_is_reviewed_provisioned_warned_and_decommissioned<W: World>()
     );
     let head = w.pull(n).await.head_sha;
     assert_eq!(w.forge().check_runs(&head).await.unwrap().len(), 1);
-    assert!(
-        w.requested(n)
-            .await
-            .0
-            .contains(&"rahul-mehta".to_string())
-    );
+    assert!(w.requested(n).await.0.contains(&"rahul-mehta".to_string()));
 
     // 2. The fix is pushed: the comment is updated in place, a new check on the new head.
     let synced = w

@@ -4,14 +4,13 @@
 //! reviews, requested reviewers, team members and users with their numeric ids.
 //! Also parses payloads recorded from the real api.github.com with the adapter's own types.
 
-
+use crate::support::sim::model::{File, MODE_EXECUTABLE, MODE_SYMLINK, Tree};
+use crate::support::sim::{Fault, GitHubSim, Options};
 use adoptbot::forge::github::{GitHub, RetryPolicy, wire};
 use adoptbot::forge::{
     Annotation, AnnotationLevel, CallCount, CheckRunSpec, Conclusion, FileChange, FileStatus,
     Forge, ForgeError, Member, PrState, Review, ReviewState,
 };
-use crate::support::sim::model::{File, MODE_EXECUTABLE, MODE_SYMLINK, Tree};
-use crate::support::sim::{Fault, GitHubSim, Options};
 use secrecy::SecretString;
 use serde_json::Value;
 use std::sync::{Arc, Mutex};

@@ -23,6 +23,23 @@ impl Gh {
         Gh { w }
     }
 
+    /// Gate 4-5's request opened as [`AUTHOR`] from `gate/4-5`.
+    async fn gate_4_5() -> (Gh, GateFixture, u64) {
+        let fx = gates::gate("4-5");
+        let gh = Gh::start().await;
+        let n = gh.open_gate(&fx, "gate/4-5").await;
+        (gh, fx, n)
+    }
+
+    /// A `release` branch from `main`, with `files` committed on it.
+    fn release(&self, message: &str, files: &[(&str, Option<&str>)]) {
+        self.w.sim.repo(|r| {
+            let main = r.head("main");
+            r.branches.insert("release".into(), main);
+            r.commit("release", message, "platform@contoso.com", files)
+        });
+    }
+
     /// Delivers `event` twice (see [`Sim::deliver`]).
     async fn on(&self, event: &Event) -> Applied {
         self.w.deliver(event).await
@@ -90,19 +107,6 @@ impl Gh {
         self.on(&self.w.review_event(id, action)).await
     }
 
-    /// The latest review of `who` on #`n`.
-    fn review_id(&self, n: u64, who: &str) -> u64 {
-        self.w.sim.repo(|r| {
-            let id = r.user_id(who);
-            r.reviews
-                .iter()
-                .rev()
-                .find(|x| x.pull == n && x.user_id == id)
-                .map(|x| x.id)
-                .unwrap()
-        })
-    }
-
     /// Someone pushes `files` to the head branch of #`n`; `synchronize` is handled.
     async fn push(&self, n: u64, files: &[(String, String)]) {
         let branch = self.w.sim.repo(|r| r.pulls[&n].head_ref.clone());
@@ -114,14 +118,14 @@ impl Gh {
                 &changes(files),
             )
         });
-        self.on(&self.pr_event("synchronize", n).await)
-            .await;
+        self.on(&self.pr_event("synchronize", n).await).await;
     }
 
     /// The check `adoptbot/gate (<base>)` on the current head of #`n`: conclusion and title.
     fn check(&self, n: u64, base: &str) -> (String, String) {
         let name = format!("adoptbot/gate ({base})");
-        self.w.sim
+        self.w
+            .sim
             .repo(|r| {
                 let head = r.pull_head(&r.pulls[&n]);
                 let runs: Vec<_> = r
@@ -244,9 +248,7 @@ async fn the_author_cannot_approve_their_own_gate_request() {
 
 #[tokio::test]
 async fn an_approval_before_the_last_push_does_not_count() {
-    let fx = gates::gate("4-5");
-    let gh = Gh::start().await;
-    let n = gh.open_gate(&fx, "gate/4-5").await;
+    let (gh, fx, n) = Gh::gate_4_5().await;
     gh.approve_all(n, fx.roles).await;
     assert_eq!(gh.check(n, "main").0, "success");
     let approved = gh.pull(n).await.head_sha;
@@ -274,9 +276,7 @@ async fn an_approval_before_the_last_push_does_not_count() {
 
 #[tokio::test]
 async fn an_approval_from_a_non_member_of_the_role_does_not_count() {
-    let fx = gates::gate("4-5");
-    let gh = Gh::start().await;
-    let n = gh.open_gate(&fx, "gate/4-5").await;
+    let (gh, _, n) = Gh::gate_4_5().await;
     gh.review(n, "mallory", "APPROVED").await;
     // The business sponsor approves too, but holds no security role.
     gh.approve_all(n, &["infrastructure-lead", "business-sponsor"])
@@ -293,9 +293,7 @@ async fn an_approval_from_a_non_member_of_the_role_does_not_count() {
 
 #[tokio::test]
 async fn an_approval_followed_by_a_change_request_counts_against_the_role() {
-    let fx = gates::gate("4-5");
-    let gh = Gh::start().await;
-    let n = gh.open_gate(&fx, "gate/4-5").await;
+    let (gh, fx, n) = Gh::gate_4_5().await;
     gh.approve_all(n, fx.roles).await;
     gh.review(n, "lena-fischer", "APPROVED").await;
     assert_eq!(gh.check(n, "main").0, "success");
@@ -316,12 +314,10 @@ async fn an_approval_followed_by_a_change_request_counts_against_the_role() {
 
 #[tokio::test]
 async fn a_dismissed_approval_counts_against_the_role() {
-    let fx = gates::gate("4-5");
-    let gh = Gh::start().await;
-    let n = gh.open_gate(&fx, "gate/4-5").await;
+    let (gh, fx, n) = Gh::gate_4_5().await;
     gh.approve_all(n, fx.roles).await;
     assert_eq!(gh.check(n, "main").0, "success");
-    let id = gh.review_id(n, "sofia-lindqvist");
+    let id = gh.w.review_id(n, "sofia-lindqvist");
     gh.w.sim.repo(|r| r.dismiss_review(n, id));
     gh.review_event(n, id, "dismissed").await;
     assert_eq!(
@@ -461,16 +457,7 @@ async fn a_gate_request_retargeted_from_release_is_a_two_phase_jump_on_main() {
     let fx = gates::gate("5-6");
     let gh = Gh::start().await;
     let release_phase = gates::gate("4-5").head[0].clone();
-    gh.w.sim.repo(|r| {
-        let main = r.head("main");
-        r.branches.insert("release".into(), main);
-        r.commit(
-            "release",
-            "Release train in phase 5",
-            "platform@contoso.com",
-            &changes(&[release_phase]),
-        )
-    });
+    gh.release("Release train in phase 5", &changes(&[release_phase]));
     let n = gh.open("gate/5-6", "release", &fx.head, AUTHOR).await;
     gh.approve_all(n, fx.roles).await;
     assert_eq!(
@@ -506,19 +493,13 @@ async fn a_gate_request_retargeted_from_a_lenient_release_fails_on_main() {
     // only one of them.
     let fx = gates::gate("4-5");
     let gh = Gh::start().await;
-    gh.w.sim.repo(|r| {
-        let main = r.head("main");
-        r.branches.insert("release".into(), main);
-        r.commit(
-            "release",
-            "One validated use case is enough for the release train",
-            "platform@contoso.com",
-            &[(
-                "phases/overrides.yaml",
-                Some("gates:\n  \"4-5\":\n    validated-use-cases:\n      use-cases-validated: { min: 1 }\n"),
-            )],
-        )
-    });
+    gh.release(
+        "One validated use case is enough for the release train",
+        &[(
+            "phases/overrides.yaml",
+            Some("gates:\n  \"4-5\":\n    validated-use-cases:\n      use-cases-validated: { min: 1 }\n"),
+        )],
+    );
     let mut head = fx.head.clone();
     head.retain(|(p, _)| p == "adoption.yaml");
     let n = gh.open("gate/4-5", "release", &head, AUTHOR).await;
@@ -555,9 +536,7 @@ async fn a_gate_request_retargeted_from_a_lenient_release_fails_on_main() {
 
 #[tokio::test]
 async fn deliverables_removed_after_approval_fail() {
-    let fx = gates::gate("4-5");
-    let gh = Gh::start().await;
-    let n = gh.open_gate(&fx, "gate/4-5").await;
+    let (gh, fx, n) = Gh::gate_4_5().await;
     gh.approve_all(n, fx.roles).await;
     assert_eq!(gh.check(n, "main").0, "success");
     // The cost review is taken out again, and every role approves the new head.
@@ -580,9 +559,7 @@ async fn deliverables_removed_after_approval_fail() {
 
 #[tokio::test]
 async fn a_team_membership_removed_after_approval_no_longer_counts() {
-    let fx = gates::gate("4-5");
-    let gh = Gh::start().await;
-    let n = gh.open_gate(&fx, "gate/4-5").await;
+    let (gh, _, n) = Gh::gate_4_5().await;
     // A member of the security architecture team approves for the security lead role.
     gh.approve_all(n, &["infrastructure-lead", "business-sponsor"])
         .await;
@@ -653,9 +630,7 @@ async fn rule_changes_in_their_own_pr_pass_with_every_role_of_the_current_gate()
 
 #[tokio::test]
 async fn a_gate_request_costs_few_calls_and_a_replay_writes_nothing() {
-    let fx = gates::gate("4-5");
-    let gh = Gh::start().await;
-    let n = gh.open_gate(&fx, "gate/4-5").await;
+    let (gh, fx, n) = Gh::gate_4_5().await;
     gh.approve_all(n, fx.roles).await;
     gh.w.sim.repo(|r| r.merge_pull(n));
     gh.on(&gh.pr_event("closed", n).await).await;

@@ -12,9 +12,7 @@ use adoptbot::runners::outcome::WriteKind;
 #[tokio::test]
 async fn faults_converge_without_duplicates() {
     let w = Sim::contoso().await;
-    let n = w
-        .open_pull_request_quietly()
-        .await;
+    let n = w.open_pull_request_quietly().await;
     let event = w.pull_event(n, "opened");
 
     // A 500 on reading the comments: the read is retried and the run completes.

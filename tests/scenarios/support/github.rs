@@ -5,7 +5,7 @@
 
 use super::sim::{GitHubSim, Options, Recorded};
 use super::webhooks;
-use super::world::{Calls, World};
+use super::world::{Calls, Files, World};
 use adoptbot::forge::github::GitHub;
 use adoptbot::forge::{Forge, Permission, ReviewState};
 use adoptbot::model::Clock;
@@ -56,7 +56,10 @@ impl Sim {
     }
 
     /// Handles `event` once, with the calls it cost.
-    pub async fn try_run(&self, event: &Event) -> Result<(Applied, adoptbot::forge::CallCount), Error> {
+    pub async fn try_run(
+        &self,
+        event: &Event,
+    ) -> Result<(Applied, adoptbot::forge::CallCount), Error> {
         let before = self.gh.calls();
         let applied = run(&self.gh, event, self.clock()).await?;
         let calls = super::since(before, self.gh.calls());
@@ -116,7 +119,8 @@ impl Sim {
 
     /// The webhook `push` of `main`, from `before` to its head.
     pub fn push_event(&self, before: &str) -> Event {
-        self.sim.repo(|r| webhooks::push(r, "main", before, "akira-kimura"))
+        self.sim
+            .repo(|r| webhooks::push(r, "main", before, "akira-kimura"))
     }
 
     /// Ivan opens the request PR of `fraud-distill` ([`REQUEST`](super::REQUEST)); nothing
@@ -165,7 +169,12 @@ impl World for Sim {
             for (_, login) in super::gates::HOLDERS {
                 r.add_user(login);
             }
-            for login in [super::gates::AUTHOR, "rahul-mehta", "ivan-novak", "akira-kimura"] {
+            for login in [
+                super::gates::AUTHOR,
+                "rahul-mehta",
+                "ivan-novak",
+                "akira-kimura",
+            ] {
                 r.add_user(login);
             }
             for (slug, members) in super::gates::TEAMS {
@@ -207,7 +216,7 @@ impl World for Sim {
         from: Option<&str>,
         who: &str,
         message: &str,
-        files: &[(&str, Option<&str>)],
+        files: &Files<'_>,
     ) -> String {
         self.sim.repo(|r| {
             if !r.branches.contains_key(branch) {

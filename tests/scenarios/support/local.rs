@@ -3,7 +3,7 @@
 //! request's event or a review to `Target::Pull`, a comment to `Target::Command`, a push to
 //! `main` to the default branch.
 
-use super::world::{Calls, World};
+use super::world::{Calls, Files, World};
 use adoptbot::forge::local::LocalForge;
 use adoptbot::forge::{FileChange, Forge, Permission, ReviewState};
 use adoptbot::model::Clock;
@@ -32,7 +32,7 @@ pub fn scratch() -> (tempfile::TempDir, LocalForge) {
     (tmp, forge)
 }
 
-fn file_changes(files: &[(&str, Option<&str>)]) -> Vec<FileChange> {
+fn file_changes(files: &Files<'_>) -> Vec<FileChange> {
     files
         .iter()
         .map(|(p, c)| FileChange {
@@ -117,7 +117,7 @@ impl World for Local {
         from: Option<&str>,
         who: &str,
         message: &str,
-        files: &[(&str, Option<&str>)],
+        files: &Files<'_>,
     ) -> String {
         self.forge
             .commit_as(
@@ -188,7 +188,12 @@ impl World for Local {
             // The trigger of the bot's own comment names no target.
             return Applied::default();
         }
-        let on_pull = self.forge.pulls().unwrap().iter().any(|p| p.pull.number == issue);
+        let on_pull = self
+            .forge
+            .pulls()
+            .unwrap()
+            .iter()
+            .any(|p| p.pull.number == issue);
         let user = User {
             login: who.into(),
             id: self.forge.user_id(who).unwrap(),

@@ -17,6 +17,18 @@ use adoptbot::forge::{CallCount, CheckRun, Comment, Conclusion, Forge, Permissio
 use adoptbot::model::audit::GateRecord;
 use adoptbot::runners::outcome::Applied;
 
+/// People and what they may do in the repository, for the slash commands.
+pub const COMMAND_ROLES: [(&str, Permission); 5] = [
+    ("grace-mensah", Permission::Write),
+    ("rahul-mehta", Permission::Maintain),
+    ("akira-kimura", Permission::Admin),
+    ("tina-triage", Permission::Triage),
+    ("mallory", Permission::Read),
+];
+
+/// A commit's changes: a path and its new text, `None` to delete it.
+pub type Files<'a> = [(&'a str, Option<&'a str>)];
+
 /// The calls of one delivery and of its replay.
 pub type Calls = (CallCount, CallCount);
 
@@ -44,7 +56,7 @@ pub trait World: Sized {
         from: Option<&str>,
         who: &str,
         message: &str,
-        files: &[(&str, Option<&str>)],
+        files: &Files<'_>,
     ) -> String;
     /// `who` opens a pull request from `branch` into `base`; nothing is delivered yet.
     fn open_pull(&self, who: &str, branch: &str, base: &str, title: &str, body: &str) -> u64;
@@ -85,7 +97,7 @@ pub trait World: Sized {
         base: &str,
         title: &str,
         body: &str,
-        files: &[(&str, Option<&str>)],
+        files: &Files<'_>,
     ) -> u64 {
         self.open_applied(who, branch, base, title, body, files)
             .await
@@ -100,7 +112,7 @@ pub trait World: Sized {
         base: &str,
         title: &str,
         body: &str,
-        files: &[(&str, Option<&str>)],
+        files: &Files<'_>,
     ) -> (u64, Applied) {
         self.commit(branch, Some(base), who, title, files);
         let n = self.open_pull(who, branch, base, title, body);
@@ -138,13 +150,7 @@ pub trait World: Sized {
     /// People with every kind of access, for the slash commands: write, maintain, admin,
     /// triage, read, and a custom role whose base is write.
     fn grant_command_roles(&self) {
-        for (login, permission) in [
-            ("grace-mensah", Permission::Write),
-            ("rahul-mehta", Permission::Maintain),
-            ("akira-kimura", Permission::Admin),
-            ("tina-triage", Permission::Triage),
-            ("mallory", Permission::Read),
-        ] {
+        for (login, permission) in COMMAND_ROLES {
             self.set_permission(login, permission);
         }
         self.set_custom_role("sam-reviewer", "ai-reviewer", Permission::Write);
@@ -183,7 +189,7 @@ pub trait World: Sized {
     }
 
     /// `who` pushes `files` to the head branch of #`n`; `synchronize` is delivered.
-    async fn push(&self, n: u64, who: &str, files: &[(&str, Option<&str>)]) -> Applied {
+    async fn push(&self, n: u64, who: &str, files: &Files<'_>) -> Applied {
         let branch = self.pull(n).await.head_branch;
         self.commit(&branch, None, who, "Another change", files);
         self.deliver_pull(n, "synchronize").await
