@@ -52,7 +52,7 @@ async fn rerender_renders_over_a_persons_commits_and_names_them() {
     assert_ne!(head, human);
     assert!(message.contains("Adoptbot-Fingerprint:"), "{message}");
     assert!(!has_notes, "the branch holds the blueprint's output again");
-    let said = w.bot_comments(prov);
+    let said = w.bot_comments(prov).await;
     let notice: Vec<&String> = said
         .iter()
         .filter(|c| c.contains("adoptbot:human-edit/"))

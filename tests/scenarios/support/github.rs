@@ -141,18 +141,6 @@ impl Sim {
             "",
         )
     }
-
-    /// The bodies of the bot's comments on `issue`, oldest first.
-    pub fn bot_comments(&self, issue: u64) -> Vec<String> {
-        let actor = self.sim.options().actor;
-        self.sim.repo(|r| {
-            r.comments
-                .iter()
-                .filter(|c| c.issue == issue && c.author == actor)
-                .map(|c| c.body.clone())
-                .collect()
-        })
-    }
 }
 
 impl World for Sim {
