@@ -18,8 +18,8 @@ async fn a_request_is_reviewed_provisioned_warned_and_decommissioned<W: World>()
     w.deliver_main().await;
 
     // 1. A person opens a request PR.
-    let n = w
-        .open(
+    let (n, opened) = w
+        .open_applied(
             "ivan-novak",
             REQUEST_BRANCH,
             "main",
@@ -38,6 +38,11 @@ async fn a_request_is_reviewed_provisioned_warned_and_decommissioned<W: World>()
         calls.reads
     );
     assert_eq!(calls.writes, 3, "reviewers, one comment, one check");
+    assert_eq!(
+        opened.writes.len(),
+        3,
+        "reviewers, one comment, one check: {opened:?}"
+    );
     assert_eq!(replay.writes, 0, "a replay writes nothing");
     let comments = w.comments(n).await;
     assert_eq!(comments.len(), 1);
