@@ -1,8 +1,6 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-pub mod gates;
-
 use adoptbot::load::Snapshot;
 use chrono::NaiveDate;
 use std::path::{Path, PathBuf};

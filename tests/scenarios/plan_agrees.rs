@@ -2,8 +2,7 @@
 //! repository is one a scheduled run makes, and the run makes nothing the plan does not
 //! list, on several dates across the sample's story.
 
-mod common;
-
+use crate::support::{self as common, local::BOT};
 use adoptbot::forge::Forge;
 use adoptbot::forge::local::LocalForge;
 use adoptbot::model::Clock;
@@ -12,8 +11,6 @@ use adoptbot::model::forge::FileChange;
 use adoptbot::plan::Action;
 use adoptbot::runners::outcome::WriteKind;
 use std::collections::BTreeSet;
-
-const BOT: &str = "adoptbot[bot]";
 
 /// The sample in a scratch repository, with one experiment that records its request PR so
 /// that its expiry warning has a PR to go on.

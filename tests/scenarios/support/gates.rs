@@ -4,7 +4,7 @@
 //! change that puts the base branch in the gate's "from" phase, and the gate request that
 //! moves to the next phase with every deliverable holding at its head.
 
-use super::contoso;
+use super::common::contoso;
 
 /// One gate of the framework on contoso.
 pub struct GateFixture {

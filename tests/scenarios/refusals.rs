@@ -8,23 +8,17 @@
 //! | comment, check, push, PR (essential) | stop | skip target | skip target | skip target | skip target |
 //!
 //! Rate limits and 5xx are retried by the adapter, then fail the run so that the delivery
-//! is retried (`tests/flows_github.rs`). A reported refusal is named in the bot's comment with
+//! is retried (`request::github`). A reported refusal is named in the bot's comment with
 //! what to fix; a skipped target leaves a note and the next run converges.
 
-mod common;
-mod github_sim;
-
-use adoptbot::forge::github::GitHub;
+use crate::support::REQUEST;
+use crate::support::github::Sim;
+use crate::support::sim::{Fault, GitHubSim};
+use crate::support::{self as common};
 use adoptbot::forge::{Forge, ForgeError};
-use adoptbot::model::Clock;
-use adoptbot::model::event::{Event, PrAction, RepoInfo, User};
 use adoptbot::runners::error::{Error, Policy};
 use adoptbot::runners::outcome::{Applied, WriteKind};
-use adoptbot::runners::reconcile::run;
-use github_sim::{Fault, GitHubSim};
 use serde_json::{Value, json};
-
-const REQUEST: &str = "title: Fraud rules distillation\nteam: fraud-analytics\nowner: ivan-novak\nhypothesis: A distilled model catches 95% of what the rules catch.\nsuccess_criteria:\n  - { metric: recall_vs_rules, comparator: \">=\", target: 0.95 }\nnext_step: Shadow-run it next to the rules engine.\ntime_box: 2w\ncost_cap: 1500 USD\ncost_tag: exp-fraud-distill\nblueprint: azure-openai\nparameters:\n  location: swedencentral\n  chat_model: gpt-4o-mini\n  expected_monthly_token_spend_usd: 300\n  address_space: 10.63.8.0/24\n  endpoint_subnet: 10.63.8.0/27\n";
 
 /// The lead of `fraud-analytics` in the sample.
 const LEAD: &str = "rahul-mehta";
@@ -57,71 +51,32 @@ fn recorded_label_422() -> Fault {
     }
 }
 
-async fn sim_with(collaborators: &[&str]) -> GitHubSim {
+/// The simulator's world with only `collaborators` besides the role holders: the request
+/// of `fraud-distill` open as Ivan, nothing delivered yet.
+async fn with_request(collaborators: &[&str]) -> (Sim, u64) {
     let sim = GitHubSim::contoso().await;
     sim.repo(|r| {
         for u in collaborators {
             r.users.insert(u.to_string());
         }
     });
-    sim
+    let w = Sim::on(sim);
+    let n = w.open_pull_request_quietly().await;
+    (w, n)
 }
 
-fn pr_event(action: PrAction, pull: adoptbot::forge::PullRequest) -> Event {
-    Event::PullRequest {
-        action,
-        pull,
-        repo: RepoInfo {
-            full_name: "contoso/adoption".into(),
-            default_branch: "main".into(),
-        },
-        sender: User {
-            login: "ivan-novak".into(),
-            id: 7,
-        },
-    }
-}
-
-fn open_request(sim: &GitHubSim) -> u64 {
-    sim.repo(|r| {
-        let base = r.head("main");
-        r.branches.insert("request/fraud-distill".into(), base);
-        r.commit(
-            "request/fraud-distill",
-            "Request fraud-distill",
-            "ivan.novak@contoso.com",
-            &[("experiments/fraud-distill.yaml", Some(REQUEST))],
-        );
-        r.open_pull(
-            "request/fraud-distill",
-            "main",
-            "Experiment: fraud rules distillation",
-            "",
-            "ivan-novak",
-        )
-    })
-}
-
-async fn deliver(gh: &GitHub, n: u64, action: PrAction) -> Result<Applied, Error> {
-    let pull = gh.pull(n).await.expect("the pull request");
-    run(
-        gh,
-        &pr_event(action, pull),
-        Clock::at(common::date("2026-11-27")),
-    )
-    .await
+/// Delivers the webhook `pull_request` `action` of #`n` once.
+async fn deliver(w: &Sim, n: u64, action: &str) -> Result<Applied, Error> {
+    w.try_run(&w.pull_event(n, action)).await.map(|(a, _)| a)
 }
 
 #[tokio::test]
 async fn a_lead_who_is_not_a_collaborator_is_reported_and_the_verdict_stands() {
     // The lead is named in teams/fraud-analytics.yaml but is no collaborator.
-    let sim = sim_with(&["ivan-novak", "akira-kimura"]).await;
-    let gh = sim.adapter();
-    let n = open_request(&sim);
+    let (w, n) = with_request(&["ivan-novak", "akira-kimura"]).await;
+    let sim = &w.sim;
 
-    let applied = deliver(&gh, n, PrAction::Opened)
-        .await
-        .expect("the run goes on");
+    let applied = deliver(&w, n, "opened").await.expect("the run goes on");
     assert_eq!(applied.refused.len(), 1, "{applied:?}");
     let refusal = &applied.refused[0];
     assert_eq!(refusal.kind, WriteKind::RequestReviewers);
@@ -147,7 +102,7 @@ async fn a_lead_who_is_not_a_collaborator_is_reported_and_the_verdict_stands() {
     // A replay neither asks again nor drops the notice.
     let asked = sim.count("POST", "*/requested_reviewers");
     let before = sim.writes();
-    let again = deliver(&gh, n, PrAction::Opened).await.unwrap();
+    let again = deliver(&w, n, "opened").await.unwrap();
     assert!(
         again.writes.is_empty() && again.refused.is_empty(),
         "{again:?}"
@@ -167,7 +122,7 @@ async fn a_lead_who_is_not_a_collaborator_is_reported_and_the_verdict_stands() {
             )],
         );
     });
-    deliver(&gh, n, PrAction::Synchronize).await.unwrap();
+    deliver(&w, n, "synchronize").await.unwrap();
     let comments = sim.repo(|r| r.comments.clone());
     assert_eq!(comments.len(), 1);
     assert!(
@@ -175,7 +130,7 @@ async fn a_lead_who_is_not_a_collaborator_is_reported_and_the_verdict_stands() {
         "{}",
         comments[0].body
     );
-    sim.finish();
+    w.finish();
 }
 
 #[tokio::test]
@@ -186,13 +141,12 @@ async fn a_refused_label_never_undoes_the_bot_pr() {
         ("422 as recorded", recorded_label_422()),
         ("451", basic(451, "Repository access blocked")),
     ] {
-        let sim = sim_with(&["ivan-novak", "akira-kimura", LEAD]).await;
-        let gh = sim.adapter();
-        let n = open_request(&sim);
-        deliver(&gh, n, PrAction::Opened).await.unwrap();
+        let (w, n) = with_request(&["ivan-novak", "akira-kimura", LEAD]).await;
+        let sim = &w.sim;
+        deliver(&w, n, "opened").await.unwrap();
         sim.repo(|r| r.merge_pull(n));
         sim.fail_next("POST", "*/issues/*/labels", 1, fault);
-        let merged = deliver(&gh, n, PrAction::Closed)
+        let merged = deliver(&w, n, "closed")
             .await
             .unwrap_or_else(|e| panic!("{what}: {e}"));
         assert_eq!(
@@ -203,9 +157,9 @@ async fn a_refused_label_never_undoes_the_bot_pr() {
         assert_eq!(merged.refused.len(), 1, "{what}: {merged:?}");
         assert_eq!(merged.refused[0].kind, WriteKind::AddLabels, "{what}");
         assert!(merged.of(WriteKind::AddLabels).is_empty(), "{what}");
-        let replay = deliver(&gh, n, PrAction::Closed).await.unwrap();
+        let replay = deliver(&w, n, "closed").await.unwrap();
         assert!(replay.writes.is_empty(), "{what}: {replay:?}");
-        sim.finish();
+        w.finish();
     }
 }
 
@@ -222,11 +176,10 @@ async fn a_refused_comment_stops_on_403_and_skips_the_target_otherwise() {
         (422, "Validation Failed", None),
         (451, "Repository access blocked", None),
     ] {
-        let sim = sim_with(&["ivan-novak", "akira-kimura", LEAD]).await;
-        let gh = sim.adapter();
-        let n = open_request(&sim);
+        let (w, n) = with_request(&["ivan-novak", "akira-kimura", LEAD]).await;
+        let sim = &w.sim;
         sim.fail_next("POST", "*/issues/*/comments", 1, basic(status, message));
-        let result = deliver(&gh, n, PrAction::Opened).await;
+        let result = deliver(&w, n, "opened").await;
         match policy {
             Some(p) => {
                 let e = result.expect_err("stopped");
@@ -241,7 +194,7 @@ async fn a_refused_comment_stops_on_403_and_skips_the_target_otherwise() {
             }
         }
         // Nothing is half-done that the next delivery does not finish, once.
-        let next = deliver(&gh, n, PrAction::Opened).await.unwrap();
+        let next = deliver(&w, n, "opened").await.unwrap();
         assert_eq!(
             next.of(WriteKind::CreateComment).len(),
             1,
@@ -249,23 +202,22 @@ async fn a_refused_comment_stops_on_403_and_skips_the_target_otherwise() {
         );
         assert_eq!(sim.repo(|r| r.comments.len()), 1, "{status}");
         assert_eq!(sim.repo(|r| r.check_runs.len()), 1, "{status}");
-        let replay = deliver(&gh, n, PrAction::Opened).await.unwrap();
+        let replay = deliver(&w, n, "opened").await.unwrap();
         assert!(replay.writes.is_empty(), "{status}: {replay:?}");
-        sim.finish();
+        w.finish();
     }
 }
 
 #[tokio::test]
 async fn a_refused_check_or_push_is_reported_and_the_next_run_converges() {
     // The check: 422 skips the target; the comment is already written.
-    let sim = sim_with(&["ivan-novak", "akira-kimura", LEAD]).await;
-    let gh = sim.adapter();
-    let n = open_request(&sim);
+    let (w, n) = with_request(&["ivan-novak", "akira-kimura", LEAD]).await;
+    let (sim, gh) = (&w.sim, &w.gh);
     sim.fail_next("POST", "*/check-runs", 1, basic(422, "Validation Failed"));
-    let first = deliver(&gh, n, PrAction::Opened).await.unwrap();
+    let first = deliver(&w, n, "opened").await.unwrap();
     assert_eq!(first.of(WriteKind::CreateComment).len(), 1, "{first:?}");
     assert!(first.of(WriteKind::CreateCheck).is_empty());
-    let next = deliver(&gh, n, PrAction::Opened).await.unwrap();
+    let next = deliver(&w, n, "opened").await.unwrap();
     assert_eq!(next.of(WriteKind::CreateCheck).len(), 1, "{next:?}");
     assert!(next.of(WriteKind::CreateComment).is_empty(), "{next:?}");
 
@@ -278,13 +230,13 @@ async fn a_refused_check_or_push_is_reported_and_the_next_run_converges() {
         1,
         basic(409, "Git Repository is empty."),
     );
-    let merged = deliver(&gh, n, PrAction::Closed).await.unwrap();
+    let merged = deliver(&w, n, "closed").await.unwrap();
     assert!(merged.opened().is_empty(), "{merged:?}");
     assert!(
         merged.notes.iter().any(|n| n.starts_with("skipped")),
         "{merged:?}"
     );
-    let again = deliver(&gh, n, PrAction::Closed).await.unwrap();
+    let again = deliver(&w, n, "closed").await.unwrap();
     assert_eq!(
         again.opened(),
         ["adoptbot/provision/fraud-distill"],
@@ -292,5 +244,5 @@ async fn a_refused_check_or_push_is_reported_and_the_next_run_converges() {
     );
     let pulls = gh.pulls_by_branch_prefix("adoptbot/").await.unwrap();
     assert_eq!(pulls.len(), 1, "no duplicate PR");
-    sim.finish();
+    w.finish();
 }

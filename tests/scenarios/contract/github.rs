@@ -4,15 +4,13 @@
 //! reviews, requested reviewers, team members and users with their numeric ids.
 //! Also parses payloads recorded from the real api.github.com with the adapter's own types.
 
-mod github_sim;
-
+use crate::support::sim::model::{File, MODE_EXECUTABLE, MODE_SYMLINK, Tree};
+use crate::support::sim::{Fault, GitHubSim, Options};
 use adoptbot::forge::github::{GitHub, RetryPolicy, wire};
 use adoptbot::forge::{
     Annotation, AnnotationLevel, CallCount, CheckRunSpec, Conclusion, FileChange, FileStatus,
     Forge, ForgeError, Member, PrState, Review, ReviewState,
 };
-use github_sim::model::{File, MODE_EXECUTABLE, MODE_SYMLINK, Tree};
-use github_sim::{Fault, GitHubSim, Options};
 use secrecy::SecretString;
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
@@ -1572,12 +1570,12 @@ async fn the_simulator_is_strict() {
     );
 
     // The schema check catches an answer that is not GitHub's shape.
-    let spec = github_sim::openapi::spec();
+    let spec = crate::support::sim::openapi::spec();
     let mut pull = sim.repo(|r| {
         let main = r.head("main");
         r.branches.insert("b".into(), main);
         let n = r.open_pull("b", "main", "t", "", "bob");
-        github_sim::api::pull_json(r, &r.pulls[&n], false)
+        crate::support::sim::api::pull_json(r, &r.pulls[&n], false)
     });
     assert!(
         spec.check_response("GET", "/repos/o/r/pulls/1", 200, &pull)
@@ -1616,7 +1614,7 @@ async fn the_simulator_is_strict() {
     // ... and for a user, whose answer is a `public-user` and nothing else.
     let user = sim.repo(|r| {
         r.add_user("alice");
-        github_sim::api::public_user(r, "alice").unwrap()
+        crate::support::sim::api::public_user(r, "alice").unwrap()
     });
     assert!(
         spec.check_response("GET", "/users/alice", 200, &user)
@@ -1637,7 +1635,7 @@ async fn the_simulator_is_strict() {
 }
 
 fn merge_json(base: &Value, over: Value) -> Value {
-    github_sim::api::merge(base.clone(), over)
+    crate::support::sim::api::merge(base.clone(), over)
 }
 
 fn recorded(name: &str) -> Vec<Value> {

@@ -1,0 +1,14 @@
+//! The scenario suites, one module per capability, each scenario run on the local forge and
+//! on the GitHub simulator (`support::world`), and the contract every forge adapter keeps.
+//! One test binary, so that the simulator is built once.
+
+mod support;
+
+mod command;
+mod contract;
+mod default_branch;
+mod gate;
+mod plan_agrees;
+mod refusals;
+mod renew;
+mod request;
