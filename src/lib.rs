@@ -56,7 +56,9 @@ pub fn analyse(
     snapshot: &load::Snapshot,
     today: NaiveDate,
 ) -> Result<Analysis, Vec<model::Diagnostic>> {
-    let loaded = load::load(snapshot);
+    // The built-in blueprint catalogue (parsed, rendered and checked once per process) is
+    // built while the documents are parsed, so that a core does not wait for it afterwards.
+    let (loaded, _) = rayon::join(|| load::load(snapshot), render::Catalogue::builtin);
     let Findings {
         framework,
         evaluation,
