@@ -19,7 +19,11 @@ fn files() -> BTreeMap<String, Vec<u8>> {
     entries.sort();
     for p in entries {
         let bytes = std::fs::read(&p).unwrap();
-        let header = String::from_utf8_lossy(&bytes).lines().next().unwrap().to_owned();
+        let header = String::from_utf8_lossy(&bytes)
+            .lines()
+            .next()
+            .unwrap()
+            .to_owned();
         let path = header
             .strip_prefix("# path: ")
             .and_then(|r| r.split_once(" expect: "))
@@ -146,7 +150,10 @@ fn the_cache_gives_what_a_fresh_load_gives_after_every_change() {
         "experiments/gen-1.yaml".into(),
         common::experiment("gen-1", Some("2026-11-20")).into_bytes(),
     );
-    files.insert("experiments/gen-2.yaml".into(), b"title: [unclosed\n".to_vec());
+    files.insert(
+        "experiments/gen-2.yaml".into(),
+        b"title: [unclosed\n".to_vec(),
+    );
     files.insert(
         "experiments/gen-0.yaml".into(),
         common::experiment("gen-0", None).into_bytes(),
@@ -176,7 +183,10 @@ fn the_cache_gives_what_a_fresh_load_gives_after_every_change() {
         "scorecards/2020-01-01.yaml".into(),
         b"assessed_on: 2020-01-01\nareas: {}\n".to_vec(),
     );
-    files.insert("blueprints/own/blueprint.yaml".into(), b"name: own\n".to_vec());
+    files.insert(
+        "blueprints/own/blueprint.yaml".into(),
+        b"name: own\n".to_vec(),
+    );
     check(&mut cache, &files);
     files.remove("adoption.yaml");
     files.remove("blueprints/own/blueprint.yaml");
@@ -204,6 +214,10 @@ fn cached_analysis_equals_a_fresh_one() {
         let snapshot = snap(&files);
         let fresh = adoptbot::analyse(&snapshot, today).unwrap();
         let (_, cached) = adoptbot::analyse_cached(&mut cache, &snapshot, today).unwrap();
-        assert_eq!(json(&fresh.evaluation), json(&cached.evaluation), "step {step}");
+        assert_eq!(
+            json(&fresh.evaluation),
+            json(&cached.evaluation),
+            "step {step}"
+        );
     }
 }

@@ -75,10 +75,19 @@ impl Cache {
             retract(repo, path);
             self.entries.remove(path);
         }
-        let digest_of: BTreeMap<&str, [u8; 32]> = changed.iter().map(|(p, _, d)| (*p, *d)).collect();
+        let digest_of: BTreeMap<&str, [u8; 32]> =
+            changed.iter().map(|(p, _, d)| (*p, *d)).collect();
         let loads = super::load_files(changed.iter().map(|(p, b, _)| (*p, *b)));
         let mut reordered = false;
-        for (path, FileLoad { doc, diagnostics, broken }) in loads {
+        for (
+            path,
+            FileLoad {
+                doc,
+                diagnostics,
+                broken,
+            },
+        ) in loads
+        {
             retract(repo, path);
             reordered |= matches!(doc, Parsed::Runbook(_) | Parsed::Blueprint);
             if broken {
@@ -86,7 +95,13 @@ impl Cache {
             }
             super::add(repo, snap, path, doc);
             let digest = digest_of.get(path).copied().unwrap_or_default();
-            self.entries.insert(path.to_owned(), Entry { digest, diagnostics });
+            self.entries.insert(
+                path.to_owned(),
+                Entry {
+                    digest,
+                    diagnostics,
+                },
+            );
         }
         if reordered {
             repo.runbooks.sort_by(|a, b| a.path.cmp(&b.path));

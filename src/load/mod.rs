@@ -11,8 +11,8 @@ pub mod snapshot;
 pub mod yaml;
 
 use crate::model::*;
-use serde::de::DeserializeOwned;
 pub use cache::Cache;
+use serde::de::DeserializeOwned;
 pub use snapshot::Snapshot;
 
 /// A loaded repository and everything wrong with it.
@@ -117,7 +117,11 @@ pub enum Parsed {
 /// Loads every document of the snapshot. Files are parsed on every core; the result, its
 /// documents and its diagnostics are the same, in the same order, as one file after another.
 pub fn load(snap: &Snapshot) -> Loaded {
-    let loads = load_files(snap.contents.iter().map(|(p, b)| (p.as_str(), b.as_slice())));
+    let loads = load_files(
+        snap.contents
+            .iter()
+            .map(|(p, b)| (p.as_str(), b.as_slice())),
+    );
     let mut out = Loaded {
         diagnostics: snap.problems.clone(),
         ..Loaded::default()

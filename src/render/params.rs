@@ -45,7 +45,8 @@ pub fn compiled(pattern: &str) -> Compiled {
     if let Ok(mut map) = cache.write()
         && map.len() < MAX_CACHED_PATTERNS
     {
-        map.entry(pattern.to_owned()).or_insert_with(|| fresh.clone());
+        map.entry(pattern.to_owned())
+            .or_insert_with(|| fresh.clone());
     }
     fresh
 }
@@ -329,7 +330,10 @@ mod tests {
     fn a_pattern_is_compiled_once_and_shared() {
         let a = compiled("[a-z]+-[0-9]{2}").unwrap();
         let b = compiled("[a-z]+-[0-9]{2}").unwrap();
-        assert!(Arc::ptr_eq(&a, &b), "the second use compiled the pattern again");
+        assert!(
+            Arc::ptr_eq(&a, &b),
+            "the second use compiled the pattern again"
+        );
         assert_eq!(full_match("[a-z]+-[0-9]{2}", "gpu-01"), Ok(true));
         // Anchored at both ends, and alternatives stay inside the anchors.
         assert_eq!(full_match("[a-z]+-[0-9]{2}", "xgpu-012"), Ok(false));

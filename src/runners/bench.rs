@@ -193,7 +193,10 @@ fn median_process(
 /// The PyYAML baseline: every `.yaml` file parsed with libyaml's C loader.
 const PYYAML: &str = "import os, sys, yaml\nfor root, dirs, files in os.walk(sys.argv[1]):\n    for f in files:\n        if f.endswith('.yaml'):\n            with open(os.path.join(root, f), 'rb') as fh:\n                yaml.load(fh, Loader=yaml.CSafeLoader)\n";
 
-/// The experiment documents of a snapshot, parsed one core by each candidate parser.
+/// A candidate parser: whether it read the document.
+type Parse<'a> = dyn Fn(&str) -> bool + 'a;
+
+/// The experiment documents of a snapshot, parsed on one core by each candidate parser.
 fn parsers(snap: &crate::load::Snapshot, iterations: usize) -> Vec<(&'static str, Duration)> {
     let docs: Vec<&str> = snap
         .contents
@@ -202,7 +205,7 @@ fn parsers(snap: &crate::load::Snapshot, iterations: usize) -> Vec<(&'static str
         .filter_map(|(_, b)| std::str::from_utf8(b).ok())
         .collect();
     let options = || serde_saphyr::options! { strict_booleans: true, with_snippet: false };
-    let candidates: [(&'static str, &dyn Fn(&str) -> bool); 4] = [
+    let candidates: [(&'static str, &Parse<'_>); 4] = [
         ("serde-saphyr, typed with spans (as loaded)", &|t| {
             serde_saphyr::from_str_with_options::<crate::model::Experiment>(t, options()).is_ok()
         }),
@@ -219,17 +222,12 @@ fn parsers(snap: &crate::load::Snapshot, iterations: usize) -> Vec<(&'static str
                 < usize::MAX
         }),
     ];
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build();
     candidates
         .iter()
         .map(|(name, parse)| {
             let runs = (0..iterations)
-                .map(|_| {
-                    timed(|| docs.iter().filter(|t| parse(t)).count())
-                        .0
-                })
+                .map(|_| timed(|| docs.iter().filter(|t| parse(t)).count()).0)
                 .collect();
-            let _ = &pool;
             (*name, median(runs))
         })
         .collect()
@@ -238,10 +236,7 @@ fn parsers(snap: &crate::load::Snapshot, iterations: usize) -> Vec<(&'static str
 /// `adoptbot validate` and the PyYAML baseline as fresh processes. Run before anything is
 /// measured in this process: a child's peak RSS counts the memory of the process it was
 /// started from, which is still small then.
-fn processes(
-    root: &Path,
-    args: &BenchArgs,
-) -> Result<(Option<Process>, Option<Process>), String> {
+fn processes(root: &Path, args: &BenchArgs) -> Result<(Option<Process>, Option<Process>), String> {
     let iterations = args.iterations.max(1);
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let validate = Some(median_process(iterations, || {
@@ -274,8 +269,12 @@ fn measure(
         .map_err(|e| e.to_string())?;
     // What is built once per process (the blueprint catalogue, the framework) is built
     // before anything is timed; `validate` above pays it, as any fresh process does.
-    let _ = (crate::render::Catalogue::builtin(), crate::load::framework::builtin());
-    let (mut read, mut load1, mut load, mut eval, mut whole) = (vec![], vec![], vec![], vec![], vec![]);
+    let _ = (
+        crate::render::Catalogue::builtin(),
+        crate::load::framework::builtin(),
+    );
+    let (mut read, mut load1, mut load, mut eval, mut whole) =
+        (vec![], vec![], vec![], vec![], vec![]);
     let mut errors = 0;
     let mut snap = crate::load::Snapshot::default();
     for _ in 0..iterations {
@@ -373,10 +372,19 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
             f.bytes as f64 / 1e6
         );
         println!("  read the files:                      {:>10}", ms(f.read));
-        println!("  load, one core:                      {:>10}", ms(f.load_one_core));
+        println!(
+            "  load, one core:                      {:>10}",
+            ms(f.load_one_core)
+        );
         println!("  load, every core:                    {:>10}", ms(f.load));
-        println!("  evaluate:                            {:>10}", ms(f.evaluate));
-        println!("  read + load + evaluate, in process:  {:>10}", ms(f.in_process));
+        println!(
+            "  evaluate:                            {:>10}",
+            ms(f.evaluate)
+        );
+        println!(
+            "  read + load + evaluate, in process:  {:>10}",
+            ms(f.in_process)
+        );
         println!(
             "  PR event, cache warm, {} file parsed:  {:>10} CPU (load + evaluate)",
             f.event_parsed,
@@ -433,9 +441,16 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
             growth(first.in_process, last.in_process)
         );
         if let (Some(a), Some(b)) = (first.validate, last.validate) {
-            println!("  validate, whole process (CPU):     {:.2}", growth(a.cpu, b.cpu));
+            println!(
+                "  validate, whole process (CPU):     {:.2}",
+                growth(a.cpu, b.cpu)
+            );
         }
     }
     let clean = all.iter().all(|f| f.errors == 0);
-    Ok(if clean { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if clean {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
