@@ -126,7 +126,46 @@ pub fn analyse(
     snapshot: &load::Snapshot,
     today: NaiveDate,
 ) -> Result<Analysis, Vec<model::Diagnostic>> {
-    let loaded = load::load(snapshot);
+    // The built-in blueprint catalogue (parsed, rendered and checked once per process) is
+    // built while the documents are parsed, so that a core does not wait for it afterwards.
+    let (loaded, _) = rayon::join(|| load::load(snapshot), render::Catalogue::builtin);
+    let Findings {
+        framework,
+        evaluation,
+    } = evaluate_loaded(&loaded, today)?;
+    Ok(Analysis {
+        loaded,
+        framework,
+        evaluation,
+    })
+}
+
+/// The framework with the organisation's overrides, and the findings, of a loaded repository.
+#[derive(Debug)]
+pub struct Findings {
+    pub framework: model::Framework,
+    pub evaluation: evaluate::Evaluation,
+}
+
+/// [`analyse`] for a long-lived process: the documents come from `cache`, which parses only
+/// the files that changed since its previous snapshot. The findings are those [`analyse`]
+/// gives for the same snapshot.
+pub fn analyse_cached<'c>(
+    cache: &'c mut load::Cache,
+    snapshot: &load::Snapshot,
+    today: NaiveDate,
+) -> Result<(&'c load::Loaded, Findings), Vec<model::Diagnostic>> {
+    let loaded = cache.load(snapshot);
+    let findings = evaluate_loaded(loaded, today)?;
+    Ok((loaded, findings))
+}
+
+/// Evaluates loaded documents as of `today`: applies the overrides, builds the blueprint
+/// catalogue, and merges and sorts the diagnostics of loading and of evaluation.
+pub fn evaluate_loaded(
+    loaded: &load::Loaded,
+    today: NaiveDate,
+) -> Result<Findings, Vec<model::Diagnostic>> {
     let mut framework = load::framework::builtin()?;
     let mut diagnostics = loaded.diagnostics.clone();
     if let Some(o) = &loaded.repo.overrides {
@@ -144,8 +183,7 @@ pub fn analyse(
     evaluation.diagnostics.extend(diagnostics);
     evaluation.diagnostics.sort();
     evaluation.diagnostics.dedup();
-    Ok(Analysis {
-        loaded,
+    Ok(Findings {
         framework,
         evaluation,
     })

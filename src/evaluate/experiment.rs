@@ -268,7 +268,8 @@ fn costing(
         return Costing::default();
     }
     diags.extend(problems);
-    let params = render::with_defaults(&bp.manifest, &params);
+    // `estimate` and `gpu_demand` fill in the manifest's defaults themselves; filling them
+    // here too copied every request's parameters once more.
     let closed = matches!(
         e.status.value,
         ExperimentStatus::Expired | ExperimentStatus::Completed | ExperimentStatus::Cancelled

@@ -11,12 +11,49 @@ pub fn read_dir(root: &Path) -> Result<Snapshot, String> {
     if !meta.is_dir() {
         return Err(format!("{} is not a directory", root.display()));
     }
+    let mut found = Vec::new();
+    walk(root, "", 0, &mut found)?;
+    // Listing is sequential (it is ordered); reading the files is spread over every core,
+    // and the snapshot is filled in the listing's order.
+    use rayon::prelude::*;
+    let read: Vec<Option<Result<Vec<u8>, String>>> = found
+        .par_iter()
+        .with_min_len(32)
+        .map(|f| match f {
+            Found::File(rel, path) if super::snapshot::wanted(rel) => Some(read_capped(path)),
+            _ => None,
+        })
+        .collect();
     let mut snap = Snapshot::default();
-    walk(root, "", 0, &mut snap)?;
+    for (f, bytes) in found.into_iter().zip(read) {
+        match f {
+            Found::Symlink(rel) => snap.add_symlink(rel),
+            // The size is checked on the bytes read (at most one more than the limit), which
+            // saves a stat per file.
+            Found::File(rel, _) => snap.add(rel, 0, || bytes.unwrap_or_else(|| Ok(Vec::new()))),
+        }
+    }
     Ok(snap)
 }
 
-fn walk(dir: &Path, prefix: &str, depth: u32, snap: &mut Snapshot) -> Result<(), String> {
+/// An entry of the walk, in order.
+enum Found {
+    File(String, std::path::PathBuf),
+    Symlink(String),
+}
+
+fn read_capped(path: &Path) -> Result<Vec<u8>, String> {
+    let mut buf = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            f.take(super::yaml::MAX_FILE_BYTES as u64 + 1)
+                .read_to_end(&mut buf)
+        })
+        .map_err(|e| e.to_string())?;
+    Ok(buf)
+}
+
+fn walk(dir: &Path, prefix: &str, depth: u32, found: &mut Vec<Found>) -> Result<(), String> {
     if depth > 32 {
         return Ok(());
     }
@@ -36,24 +73,13 @@ fn walk(dir: &Path, prefix: &str, depth: u32, snap: &mut Snapshot) -> Result<(),
         let Ok(ft) = entry.file_type() else { continue };
         let path = entry.path();
         if ft.is_symlink() {
-            snap.add_symlink(rel);
+            found.push(Found::Symlink(rel));
         } else if ft.is_dir() {
             if !skipped_dir(&name) {
-                walk(&path, &rel, depth + 1, snap)?;
+                walk(&path, &rel, depth + 1, found)?;
             }
         } else if ft.is_file() {
-            // The size is checked on the bytes read (at most one more than the limit), which
-            // saves a stat per file.
-            snap.add(rel, 0, || {
-                let mut buf = Vec::new();
-                std::fs::File::open(&path)
-                    .and_then(|f| {
-                        f.take(super::yaml::MAX_FILE_BYTES as u64 + 1)
-                            .read_to_end(&mut buf)
-                    })
-                    .map_err(|e| e.to_string())?;
-                Ok(buf)
-            });
+            found.push(Found::File(rel, path));
         }
     }
     Ok(())

@@ -39,6 +39,13 @@ pub const BUILTIN: [(&str, &str); 7] = [
 /// Parses the built-in framework. Its files are part of adoptbot; a failure here is a bug
 /// that the test suite catches, reported as diagnostics all the same.
 pub fn builtin() -> Result<Framework, Vec<Diagnostic>> {
+    // Parsed once per process: every analysis of a long-lived process starts from it.
+    static BUILT: std::sync::OnceLock<Result<Framework, Vec<Diagnostic>>> =
+        std::sync::OnceLock::new();
+    BUILT.get_or_init(parse_builtin).clone()
+}
+
+fn parse_builtin() -> Result<Framework, Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let policies = yaml::parse::<Policies>(BUILTIN[0].0, BUILTIN[0].1, "policies.schema.json")
         .map_err(|d| diags.push(d))

@@ -2,6 +2,7 @@
 //! or a git commit is done by the two sources (`dir`, `git`); everything after the bytes is
 //! pure and never panics on input. Every problem is collected, not only the first.
 
+pub mod cache;
 pub mod dir;
 pub mod framework;
 pub mod git;
@@ -10,9 +11,9 @@ pub mod snapshot;
 pub mod yaml;
 
 use crate::model::*;
+pub use cache::Cache;
 use serde::de::DeserializeOwned;
 pub use snapshot::Snapshot;
-use std::collections::BTreeMap;
 
 /// A loaded repository and everything wrong with it.
 #[derive(Debug, Clone, Default)]
@@ -37,7 +38,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// The JSON Schema file, under `docs/schema/`, of this kind.
+    /// The JSON Schema file of this kind (in `.adoptbot/schema/` of an adoption repository).
     pub fn schema(self) -> &'static str {
         match self {
             Kind::Adoption => "adoption.schema.json",
@@ -83,73 +84,176 @@ impl Kind {
     }
 }
 
-/// Loads every document of the snapshot.
+/// What one file gives the repository: its typed document, if it could be read, and its
+/// diagnostics. Depends only on the file's path and bytes, so files are loaded in parallel
+/// and a long-lived process can keep it for bytes it has seen (see [`cache`]).
+#[derive(Debug, Clone)]
+pub struct FileLoad {
+    pub doc: Parsed,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The file could not be read as its kind of document.
+    pub broken: bool,
+}
+
+/// A file's typed document, by kind.
+#[derive(Debug, Clone)]
+pub enum Parsed {
+    /// Nothing to add: an unread or broken file.
+    Nothing,
+    /// A file of the organisation's own `blueprints/`, kept as bytes.
+    Blueprint,
+    Adoption(Doc<Adoption>),
+    Scorecard(Doc<Scorecard>),
+    Inventory(Doc<ShadowInventory>),
+    Overrides(Doc<FrameworkOverrides>),
+    Team(Id, Doc<Team>),
+    Experiment(Id, Doc<Experiment>),
+    UseCase(Id, Doc<UseCase>),
+    Slo(Id, Doc<Slo>),
+    Radar(Id, Doc<RadarEntry>),
+    Runbook(Doc<RunbookMeta>),
+}
+
+/// Loads every document of the snapshot. Files are parsed on every core; the result, its
+/// documents and its diagnostics are the same, in the same order, as one file after another.
 pub fn load(snap: &Snapshot) -> Loaded {
+    let loads = load_files(
+        snap.contents
+            .iter()
+            .map(|(p, b)| (p.as_str(), b.as_slice())),
+    );
     let mut out = Loaded {
         diagnostics: snap.problems.clone(),
         ..Loaded::default()
     };
     out.repo.files = snap.paths.clone();
-    let mut scorecards = Vec::new();
-    for (path, bytes) in &snap.contents {
-        if path.starts_with("blueprints/") {
-            out.repo.blueprint_files.push((path.clone(), bytes.clone()));
-            continue;
+    for (path, load) in loads {
+        out.diagnostics.extend(load.diagnostics);
+        if load.broken {
+            out.repo.broken.insert(path.to_owned());
         }
-        let Some(kind) = Kind::of(path) else {
-            misplaced(path, &mut out.diagnostics);
-            continue;
-        };
-        let text = match std::str::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                let line = bytes[..e.valid_up_to()]
-                    .iter()
-                    .filter(|b| **b == b'\n')
-                    .count() as u32
-                    + 1;
-                out.repo.broken.insert(path.clone());
-                out.diagnostics.push(
-                    Diagnostic::error(Place::new(path, line, 0), "not-text", "the file is not UTF-8 text")
-                        .with_hint("adoption documents are YAML text; save the file as UTF-8, or remove binary content"),
-                );
-                continue;
-            }
-        };
-        // Only this file's diagnostics are looked at, which keeps loading linear in the
-        // number of files however many problems the repository has.
-        let first = out.diagnostics.len();
-        let diags = &mut out.diagnostics;
-        let r = &mut out.repo;
-        match kind {
-            Kind::Adoption => r.adoption = parse_doc(path, text, kind, diags),
-            Kind::Scorecard => scorecards.extend(parse_doc(path, text, kind, diags)),
-            Kind::Inventory => r.inventory = parse_doc(path, text, kind, diags),
-            Kind::Overrides => r.overrides = parse_doc(path, text, kind, diags),
-            Kind::Team => keyed(path, text, kind, &mut r.teams, diags),
-            Kind::Experiment => keyed(path, text, kind, &mut r.experiments, diags),
-            Kind::UseCase => keyed(path, text, kind, &mut r.use_cases, diags),
-            Kind::Slo => keyed(path, text, kind, &mut r.slos, diags),
-            Kind::Radar => keyed(path, text, kind, &mut r.radar, diags),
-            Kind::Runbook => r.runbooks.extend(parse_runbook(path, text, diags)),
-        }
-        if out.diagnostics[first..].iter().any(Diagnostic::is_error) {
-            out.repo.broken.insert(path.clone());
-        }
+        add(&mut out.repo, snap, path, load.doc);
     }
-    scorecards.sort_by(|a: &Doc<Scorecard>, b| {
+    finish(&mut out, snap);
+    out
+}
+
+/// Loads files on every core, and gives them back in the order they came.
+pub(crate) fn load_files<'a>(
+    files: impl Iterator<Item = (&'a str, &'a [u8])>,
+) -> Vec<(&'a str, FileLoad)> {
+    use rayon::prelude::*;
+    let files: Vec<(&str, &[u8])> = files.collect();
+    files
+        .into_par_iter()
+        .with_min_len(32)
+        .map(|(path, bytes)| (path, load_file(path, bytes)))
+        .collect()
+}
+
+/// Adds one file's document to the repository.
+pub(crate) fn add(r: &mut Repository, snap: &Snapshot, path: &str, doc: Parsed) {
+    match doc {
+        Parsed::Nothing => {}
+        Parsed::Blueprint => {
+            if let Some(bytes) = snap.contents.get(path) {
+                r.blueprint_files.push((path.to_owned(), bytes.clone()));
+            }
+        }
+        Parsed::Adoption(d) => r.adoption = Some(d),
+        Parsed::Scorecard(d) => r.scorecards.push(d),
+        Parsed::Inventory(d) => r.inventory = Some(d),
+        Parsed::Overrides(d) => r.overrides = Some(d),
+        Parsed::Team(id, d) => {
+            r.teams.insert(id, d);
+        }
+        Parsed::Experiment(id, d) => {
+            r.experiments.insert(id, d);
+        }
+        Parsed::UseCase(id, d) => {
+            r.use_cases.insert(id, d);
+        }
+        Parsed::Slo(id, d) => {
+            r.slos.insert(id, d);
+        }
+        Parsed::Radar(id, d) => {
+            r.radar.insert(id, d);
+        }
+        Parsed::Runbook(d) => r.runbooks.push(d),
+    }
+}
+
+/// What is judged over the whole repository once every file is in: scorecards in date
+/// order, and a missing `adoption.yaml`.
+pub(crate) fn finish(out: &mut Loaded, snap: &Snapshot) {
+    sort_scorecards(&mut out.repo.scorecards);
+    if out.repo.adoption.is_none() && !snap.contents.contains_key("adoption.yaml") {
+        out.diagnostics.push(missing_adoption());
+    }
+}
+
+pub(crate) fn sort_scorecards(scorecards: &mut [Doc<Scorecard>]) {
+    scorecards.sort_by(|a, b| {
         a.assessed_on
             .cmp(&b.assessed_on)
             .then_with(|| a.path.cmp(&b.path))
     });
-    out.repo.scorecards = scorecards;
-    if out.repo.adoption.is_none() && !snap.contents.contains_key("adoption.yaml") {
-        out.diagnostics.push(
-            Diagnostic::error(Place::file("adoption.yaml"), "missing-adoption", "the repository has no adoption.yaml")
-                .with_hint("create adoption.yaml with the organisation, its phase and its roles; see .adoptbot/schema/adoption.schema.json (written by `adoptbot init` or `adoptbot schema`)"),
-        );
+}
+
+fn missing_adoption() -> Diagnostic {
+    Diagnostic::error(Place::file("adoption.yaml"), "missing-adoption", "the repository has no adoption.yaml")
+        .with_hint("create adoption.yaml with the organisation, its phase and its roles; see .adoptbot/schema/adoption.schema.json (written by `adoptbot init` or `adoptbot schema`)")
+}
+
+/// Loads one file: pure, from its path and bytes only.
+pub fn load_file(path: &str, bytes: &[u8]) -> FileLoad {
+    let mut diags = Vec::new();
+    let doc = parse_file(path, bytes, &mut diags);
+    let broken = diags.iter().any(Diagnostic::is_error) && !matches!(doc, Parsed::Blueprint);
+    FileLoad {
+        doc,
+        diagnostics: diags,
+        broken: broken && Kind::of(path).is_some(),
     }
-    out
+}
+
+fn parse_file(path: &str, bytes: &[u8], diags: &mut Vec<Diagnostic>) -> Parsed {
+    if path.starts_with("blueprints/") {
+        return Parsed::Blueprint;
+    }
+    let Some(kind) = Kind::of(path) else {
+        misplaced(path, diags);
+        return Parsed::Nothing;
+    };
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u32
+                + 1;
+            diags.push(
+                Diagnostic::error(Place::new(path, line, 0), "not-text", "the file is not UTF-8 text")
+                    .with_hint("adoption documents are YAML text; save the file as UTF-8, or remove binary content"),
+            );
+            return Parsed::Nothing;
+        }
+    };
+    let d = diags;
+    let parsed = match kind {
+        Kind::Adoption => parse_doc(path, text, kind, d).map(Parsed::Adoption),
+        Kind::Scorecard => parse_doc(path, text, kind, d).map(Parsed::Scorecard),
+        Kind::Inventory => parse_doc(path, text, kind, d).map(Parsed::Inventory),
+        Kind::Overrides => parse_doc(path, text, kind, d).map(Parsed::Overrides),
+        Kind::Team => keyed(path, text, kind, d).map(|(i, x)| Parsed::Team(i, x)),
+        Kind::Experiment => keyed(path, text, kind, d).map(|(i, x)| Parsed::Experiment(i, x)),
+        Kind::UseCase => keyed(path, text, kind, d).map(|(i, x)| Parsed::UseCase(i, x)),
+        Kind::Slo => keyed(path, text, kind, d).map(|(i, x)| Parsed::Slo(i, x)),
+        Kind::Radar => keyed(path, text, kind, d).map(|(i, x)| Parsed::Radar(i, x)),
+        Kind::Runbook => parse_runbook(path, text, d).map(Parsed::Runbook),
+    };
+    parsed.unwrap_or(Parsed::Nothing)
 }
 
 fn parse_doc<T: DeserializeOwned>(
@@ -175,9 +279,8 @@ fn keyed<T: DeserializeOwned>(
     path: &str,
     text: &str,
     kind: Kind,
-    map: &mut BTreeMap<Id, Doc<T>>,
     diags: &mut Vec<Diagnostic>,
-) {
+) -> Option<(Id, Doc<T>)> {
     let stem = path
         .rsplit('/')
         .next()
@@ -199,9 +302,7 @@ fn keyed<T: DeserializeOwned>(
         }
     };
     let doc = parse_doc(path, text, kind, diags);
-    if let (Some(id), Some(doc)) = (id, doc) {
-        map.insert(id, doc);
-    }
+    id.zip(doc)
 }
 
 /// Runbooks are Markdown with YAML front matter between `---` lines.

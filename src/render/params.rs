@@ -1,9 +1,10 @@
 //! Validation of an experiment's parameters against a blueprint manifest, before anything is
 //! rendered. Every problem is reported, not only the first.
 
-use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, OnceLock, RwLock};
 
+use regex::{Regex, RegexBuilder};
 use serde_json::Value;
 
 use super::manifest::{Manifest, Parameter};
@@ -12,28 +13,42 @@ use crate::model::diagnostic::{Diagnostic, Place};
 /// The longest string value accepted, in characters.
 pub const MAX_STRING_CHARS: usize = 256;
 
-/// Whether `value` matches `pattern` as a whole (the pattern is anchored at both ends). Uses the
-/// regex engine that tera's `matching` test uses, which runs in linear time. `Err` carries the
+/// Whether `value` matches `pattern` as a whole (the pattern is anchored at both ends), with
+/// the `regex` crate, which runs in linear time. Each pattern is compiled once per process
+/// and shared by every experiment and every thread (see [`compiled`]). `Err` carries the
 /// regex compiler's message.
 pub fn full_match(pattern: &str, value: &str) -> Result<bool, String> {
-    static TERA: OnceLock<tera::Tera> = OnceLock::new();
-    let tera = TERA.get_or_init(tera::Tera::default);
-    let tester = tera.get_tester("matching").map_err(|e| e.to_string())?;
-    let anchored = format!("^(?:{pattern})$");
-    tester
-        .test(
-            Some(&Value::String(value.to_owned())),
-            &[Value::String(anchored)],
-        )
-        .map_err(|e| {
-            let mut msg = e.to_string();
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                msg = format!("{msg}: {s}");
-                source = s.source();
-            }
-            msg
-        })
+    compiled(pattern).map(|re| re.is_match(value))
+}
+
+/// The most distinct patterns kept compiled. Patterns come from blueprint manifests, so a
+/// process sees a few dozen; past the limit a pattern is compiled for its call only, which
+/// keeps a long-lived process's memory bounded whatever blueprints it is shown.
+const MAX_CACHED_PATTERNS: usize = 4096;
+
+type Compiled = Result<Arc<Regex>, String>;
+
+/// `pattern`, anchored at both ends, compiled once and shared. Manifests name the same few
+/// patterns for every experiment of a repository, so this is once per manifest pattern.
+pub fn compiled(pattern: &str) -> Compiled {
+    static CACHE: OnceLock<RwLock<HashMap<String, Compiled>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Ok(map) = cache.read()
+        && let Some(hit) = map.get(pattern)
+    {
+        return hit.clone();
+    }
+    let fresh: Compiled = RegexBuilder::new(&format!("^(?:{pattern})$"))
+        .build()
+        .map(Arc::new)
+        .map_err(|e| e.to_string());
+    if let Ok(mut map) = cache.write()
+        && map.len() < MAX_CACHED_PATTERNS
+    {
+        map.entry(pattern.to_owned())
+            .or_insert_with(|| fresh.clone());
+    }
+    fresh
 }
 
 /// Characters that are never accepted in a string value: control characters other than
@@ -305,4 +320,31 @@ pub fn with_defaults(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pattern_is_compiled_once_and_shared() {
+        let a = compiled("[a-z]+-[0-9]{2}").unwrap();
+        let b = compiled("[a-z]+-[0-9]{2}").unwrap();
+        assert!(
+            Arc::ptr_eq(&a, &b),
+            "the second use compiled the pattern again"
+        );
+        assert_eq!(full_match("[a-z]+-[0-9]{2}", "gpu-01"), Ok(true));
+        // Anchored at both ends, and alternatives stay inside the anchors.
+        assert_eq!(full_match("[a-z]+-[0-9]{2}", "xgpu-012"), Ok(false));
+        assert_eq!(full_match("a|b", "ab"), Ok(false));
+        assert_eq!(full_match("a|b", "b"), Ok(true));
+    }
+
+    #[test]
+    fn an_invalid_pattern_is_an_error_every_time() {
+        let first = full_match("(unclosed", "x").unwrap_err();
+        assert!(first.contains("unclosed"), "{first}");
+        assert_eq!(full_match("(unclosed", "x").unwrap_err(), first);
+    }
 }

@@ -10,16 +10,18 @@ use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct BenchArgs {
-    #[arg(long, default_value_t = 10_000)]
-    pub experiments: usize,
-    #[arg(long, default_value_t = 1_000)]
-    pub radar: usize,
-    #[arg(long, default_value_t = 200)]
-    pub teams: usize,
+    /// The repository sizes, in experiments; radar entries and teams grow with them (one
+    /// radar entry per 10 experiments, one team per 50).
+    #[arg(long, value_delimiter = ',', default_values_t = [1_000, 10_000, 100_000])]
+    pub sizes: Vec<usize>,
     /// Runs of each measurement; the median is reported.
     #[arg(long, default_value_t = 5)]
     pub iterations: usize,
-    /// Where to generate the repository (default: a new folder under the temp dir, removed
+    /// A Python with PyYAML, to time `yaml.load(..., Loader=yaml.CSafeLoader)` over the same
+    /// files in a fresh process next to `adoptbot validate`.
+    #[arg(long, value_name = "PYTHON")]
+    pub python: Option<PathBuf>,
+    /// Where to generate the repositories (default: a new folder under the temp dir, removed
     /// afterwards).
     #[arg(long)]
     pub dir: Option<PathBuf>,
@@ -78,7 +80,7 @@ pub fn generate(
         let t = e % teams;
         let start = 1 + (e % 28);
         let text = format!(
-            "title: Experiment {e}\nteam: team-{t}\nowner: dev-{t}-a\nhypothesis: A smaller model answers as well at a tenth of the cost.\nsuccess_criteria:\n  - {{ metric: answer_accuracy, comparator: \">=\", target: 0.85 }}\n  - {{ metric: p99_latency_ms, comparator: \"<=\", target: 800, unit: ms }}\nnext_step: Propose a production pilot.\ntime_box: 4w\ncost_cap: 2500 USD\ncost_tag: exp-{e}\nblueprint: azure-openai\nparameters: {{}}\nstarted_on: 2026-11-{start:02}\nstatus: active\nspend: {{ to_date: 1200.50 USD, as_of: 2026-11-20 }}\n"
+            "title: Experiment {e}\nteam: team-{t}\nowner: dev-{t}-a\nhypothesis: A smaller model answers as well at a tenth of the cost.\nsuccess_criteria:\n  - {{ metric: answer_accuracy, comparator: \">=\", target: 0.85 }}\n  - {{ metric: p99_latency_ms, comparator: \"<=\", target: 800, unit: ms }}\nnext_step: Propose a production pilot.\ntime_box: 4w\ncost_cap: 3500 USD\ncost_tag: exp-{e}\nblueprint: azure-openai\nparameters:\n  location: swedencentral\n  chat_model: gpt-4o-mini\n  chat_model_version: \"2024-07-18\"\n  deployment_type: Standard\n  chat_capacity: 100\n  embedding_model: none\n  expected_monthly_token_spend_usd: 2800\n  address_space: 10.63.1.0/24\n  endpoint_subnet: 10.63.1.0/27\nstarted_on: 2026-11-{start:02}\nstatus: active\nspend: {{ to_date: 1200.50 USD, as_of: 2026-11-20 }}\n"
         );
         std::fs::write(root.join(format!("experiments/exp-{e}.yaml")), text)?;
     }
@@ -101,39 +103,31 @@ pub fn generate(
     Ok(())
 }
 
-/// Parses every YAML file of a snapshot into untyped values: the floor that typed loading
-/// is compared with.
-fn bare_parse_snapshot(snap: &crate::load::Snapshot) -> usize {
-    snap.contents
-        .values()
-        .filter_map(|b| std::str::from_utf8(b).ok())
-        .filter_map(|t| serde_saphyr::from_str::<serde_json::Value>(t).ok())
-        .filter(|v| !v.is_null())
-        .count()
+/// One repository's figures.
+struct Figures {
+    experiments: usize,
+    files: usize,
+    bytes: usize,
+    read: Duration,
+    load_one_core: Duration,
+    load: Duration,
+    evaluate: Duration,
+    in_process: Duration,
+    event_cpu: Duration,
+    event_load_cpu: Duration,
+    event_parsed: usize,
+    errors: usize,
+    validate: Option<Process>,
+    pyyaml: Option<Process>,
+    parsers: Vec<(&'static str, Duration)>,
 }
 
-/// Reads every file and parses the YAML ones into untyped values: the floor that typed
-/// loading is compared with.
-fn bare_parse(root: &Path) -> usize {
-    fn walk(dir: &Path, n: &mut usize) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, n);
-            } else if let Ok(text) = std::fs::read_to_string(&p)
-                && p.extension().is_some_and(|x| x == "yaml")
-                && let Ok(v) = serde_saphyr::from_str::<serde_json::Value>(&text)
-            {
-                *n += usize::from(!v.is_null());
-            }
-        }
-    }
-    let mut n = 0;
-    walk(root, &mut n);
-    n
+/// A child process: wall time (median), CPU time and peak RSS (of the median run).
+#[derive(Clone, Copy)]
+struct Process {
+    wall: Duration,
+    cpu: Duration,
+    max_rss_kib: u64,
 }
 
 fn median(mut xs: Vec<Duration>) -> Duration {
@@ -141,102 +135,338 @@ fn median(mut xs: Vec<Duration>) -> Duration {
     xs[xs.len() / 2]
 }
 
+fn timed<T>(f: impl FnOnce() -> T) -> (Duration, T) {
+    let t = Instant::now();
+    let out = f();
+    (t.elapsed(), out)
+}
+
+/// User plus system CPU time of this process, every thread included.
+fn cpu_now() -> Duration {
+    // SAFETY: getrusage only writes into the struct it is given.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    tv(u.ru_utime) + tv(u.ru_stime)
+}
+
+fn tv(t: libc::timeval) -> Duration {
+    Duration::from_micros(t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64)
+}
+
+/// Runs a command to the end, as a fresh process, with its output discarded.
+fn run_process(cmd: &mut std::process::Command) -> Result<Process, String> {
+    let t = Instant::now();
+    let child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: wait4 writes the child's status and resource usage into the values given.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut u) };
+    let wall = t.elapsed();
+    if r != pid {
+        return Err(format!("cannot wait for {cmd:?}"));
+    }
+    Ok(Process {
+        wall,
+        cpu: tv(u.ru_utime) + tv(u.ru_stime),
+        max_rss_kib: u.ru_maxrss as u64,
+    })
+}
+
+fn median_process(
+    n: usize,
+    mut make: impl FnMut() -> std::process::Command,
+) -> Result<Process, String> {
+    let mut runs = Vec::new();
+    for _ in 0..n {
+        runs.push(run_process(&mut make())?);
+    }
+    runs.sort_by_key(|p| p.wall);
+    let mut m = runs[runs.len() / 2];
+    m.max_rss_kib = runs.iter().map(|p| p.max_rss_kib).max().unwrap_or(0);
+    Ok(m)
+}
+
+/// The PyYAML baseline: every `.yaml` file parsed with libyaml's C loader.
+const PYYAML: &str = "import os, sys, yaml\nfor root, dirs, files in os.walk(sys.argv[1]):\n    for f in files:\n        if f.endswith('.yaml'):\n            with open(os.path.join(root, f), 'rb') as fh:\n                yaml.load(fh, Loader=yaml.CSafeLoader)\n";
+
+/// A candidate parser: whether it read the document.
+type Parse<'a> = dyn Fn(&str) -> bool + 'a;
+
+/// The experiment documents of a snapshot, parsed on one core by each candidate parser.
+fn parsers(snap: &crate::load::Snapshot, iterations: usize) -> Vec<(&'static str, Duration)> {
+    let docs: Vec<&str> = snap
+        .contents
+        .iter()
+        .filter(|(p, _)| p.starts_with("experiments/"))
+        .filter_map(|(_, b)| std::str::from_utf8(b).ok())
+        .collect();
+    let options = || serde_saphyr::options! { strict_booleans: true, with_snippet: false };
+    let candidates: [(&'static str, &Parse<'_>); 4] = [
+        ("serde-saphyr, typed with spans (as loaded)", &|t| {
+            serde_saphyr::from_str_with_options::<crate::model::Experiment>(t, options()).is_ok()
+        }),
+        ("serde-saphyr, untyped", &|t| {
+            serde_saphyr::from_str_with_options::<serde_json::Value>(t, options()).is_ok()
+        }),
+        ("serde_yaml_ng (libyaml), untyped, no spans", &|t| {
+            serde_yaml_ng::from_str::<serde_json::Value>(t).is_ok()
+        }),
+        ("granit-parser events with spans, no typing", &|t| {
+            granit_parser::Parser::new_from_str(t)
+                .map_while(Result::ok)
+                .fold(0usize, |n, (_, span)| n ^ span.start.line())
+                < usize::MAX
+        }),
+    ];
+    candidates
+        .iter()
+        .map(|(name, parse)| {
+            let runs = (0..iterations)
+                .map(|_| timed(|| docs.iter().filter(|t| parse(t)).count()).0)
+                .collect();
+            (*name, median(runs))
+        })
+        .collect()
+}
+
+/// `adoptbot validate` and the PyYAML baseline as fresh processes. Run before anything is
+/// measured in this process: a child's peak RSS counts the memory of the process it was
+/// started from, which is still small then.
+fn processes(root: &Path, args: &BenchArgs) -> Result<(Option<Process>, Option<Process>), String> {
+    let iterations = args.iterations.max(1);
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let validate = Some(median_process(iterations, || {
+        let mut c = std::process::Command::new(&exe);
+        c.arg("validate").arg(root).args(["--now", "2026-11-27"]);
+        c
+    })?);
+    let pyyaml = match &args.python {
+        Some(py) => Some(median_process(iterations, || {
+            let mut c = std::process::Command::new(py);
+            c.args(["-c", PYYAML]).arg(root);
+            c
+        })?),
+        None => None,
+    };
+    Ok((validate, pyyaml))
+}
+
+fn measure(
+    root: &Path,
+    experiments: usize,
+    args: &BenchArgs,
+    (validate, pyyaml): (Option<Process>, Option<Process>),
+) -> Result<Figures, String> {
+    let iterations = args.iterations.max(1);
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap_or_default();
+    let one_core = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .map_err(|e| e.to_string())?;
+    // What is built once per process (the blueprint catalogue, the framework) is built
+    // before anything is timed; `validate` above pays it, as any fresh process does.
+    let _ = (
+        crate::render::Catalogue::builtin(),
+        crate::load::framework::builtin(),
+    );
+    let (mut read, mut load1, mut load, mut eval, mut whole) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    let mut errors = 0;
+    let mut snap = crate::load::Snapshot::default();
+    for _ in 0..iterations {
+        let (t, s) = timed(|| read_dir(root));
+        read.push(t);
+        snap = s?;
+        load1.push(one_core.install(|| timed(|| crate::load::load(&snap)).0));
+        let (t, loaded) = timed(|| crate::load::load(&snap));
+        load.push(t);
+        let (t, findings) = timed(|| crate::evaluate_loaded(&loaded, today));
+        eval.push(t);
+        std::hint::black_box(findings.map_err(|d| format!("{d:?}"))?);
+        let (t, analysis) = timed(|| {
+            read_dir(root).and_then(|s| crate::analyse(&s, today).map_err(|d| format!("{d:?}")))
+        });
+        whole.push(t);
+        errors = analysis?
+            .evaluation
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .count();
+    }
+    // A PR event in a long-lived process: the cache is warm, one request file changed.
+    let mut cache = crate::load::Cache::new();
+    crate::analyse_cached(&mut cache, &snap, today).map_err(|d| format!("{d:?}"))?;
+    let (mut event, mut event_load) = (Vec::new(), Vec::new());
+    let mut event_parsed = 0;
+    for i in 0..iterations {
+        let path = "experiments/exp-0.yaml".to_string();
+        let mut text = snap.contents.get(&path).cloned().unwrap_or_default();
+        text.extend_from_slice(format!("# edit {i}\n").as_bytes());
+        snap.contents.insert(path, text);
+        // The same steps as `analyse_cached`, timed apart.
+        let before = cpu_now();
+        let loaded = cache.load(&snap);
+        let loaded_at = cpu_now();
+        let findings = crate::evaluate_loaded(loaded, today).map_err(|d| format!("{d:?}"))?;
+        std::hint::black_box(&findings);
+        let done = cpu_now();
+        event.push(done - before);
+        event_load.push(loaded_at - before);
+        event_parsed = cache.last_refresh().parsed;
+    }
+    Ok(Figures {
+        experiments,
+        files: snap.contents.len(),
+        bytes: snap.contents.values().map(Vec::len).sum(),
+        read: median(read),
+        load_one_core: median(load1),
+        load: median(load),
+        evaluate: median(eval),
+        in_process: median(whole),
+        event_cpu: median(event),
+        event_load_cpu: median(event_load),
+        event_parsed,
+        errors,
+        validate,
+        pyyaml,
+        parsers: one_core.install(|| parsers(&snap, iterations)),
+    })
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
 pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
-    let (root, cleanup) = match &args.dir {
+    let (base, cleanup) = match &args.dir {
         Some(d) => (d.clone(), false),
         None => (
             std::env::temp_dir().join(format!("adoptbot-bench-{}", std::process::id())),
             true,
         ),
     };
-    generate(&root, args.experiments, args.radar, args.teams)
-        .map_err(|e| format!("cannot generate in {}: {e}", root.display()))?;
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap_or_default();
-    let iterations = args.iterations.max(1);
-    let mut bare = Vec::new();
-    let mut full = Vec::new();
-    let mut problems = 0;
-    let mut mem_load = Vec::new();
-    let mut catalogue = Vec::new();
-    let mut mem_bare = Vec::new();
-    let mut mem_full = Vec::new();
-    let mut read = Vec::new();
-    for _ in 0..iterations {
-        let t = Instant::now();
-        let snap = read_dir(&root)?;
-        read.push(t.elapsed());
-        let t = Instant::now();
-        std::hint::black_box(bare_parse_snapshot(&snap));
-        mem_bare.push(t.elapsed());
-        let t = Instant::now();
-        let loaded = crate::load::load(&snap);
-        mem_load.push(t.elapsed());
-        let t = Instant::now();
-        std::hint::black_box(crate::blueprint_facts(&loaded.repo));
-        catalogue.push(t.elapsed());
-        let t = Instant::now();
-        std::hint::black_box(crate::analyse(&snap, today).map_err(|d| format!("{d:?}"))?);
-        mem_full.push(t.elapsed());
-        let t = Instant::now();
-        std::hint::black_box(bare_parse(&root));
-        bare.push(t.elapsed());
-        let t = Instant::now();
-        let snap = read_dir(&root)?;
-        let analysis = crate::analyse(&snap, today).map_err(|d| format!("{d:?}"))?;
-        problems = analysis
-            .evaluation
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .count();
-        std::hint::black_box(&analysis);
-        full.push(t.elapsed());
+    println!(
+        "adoptbot bench: {} cores, median of {} runs",
+        rayon::current_num_threads(),
+        args.iterations.max(1)
+    );
+    let mut children = Vec::new();
+    for &n in &args.sizes {
+        let root = base.join(format!("repo-{n}"));
+        generate(&root, n, n / 10, (n / 50).max(1))
+            .map_err(|e| format!("cannot generate in {}: {e}", root.display()))?;
+        children.push(processes(&root, args)?);
+    }
+    let mut all = Vec::new();
+    for (&n, child) in args.sizes.iter().zip(children) {
+        let root = base.join(format!("repo-{n}"));
+        let f = measure(&root, n, args, child);
+        if cleanup {
+            let _ = std::fs::remove_dir_all(&root);
+        }
+        let f = f?;
+        println!(
+            "\n{} experiments ({} files read, {:.1} MB):",
+            f.experiments,
+            f.files,
+            f.bytes as f64 / 1e6
+        );
+        println!("  read the files:                      {:>10}", ms(f.read));
+        println!(
+            "  load, one core:                      {:>10}",
+            ms(f.load_one_core)
+        );
+        println!("  load, every core:                    {:>10}", ms(f.load));
+        println!(
+            "  evaluate:                            {:>10}",
+            ms(f.evaluate)
+        );
+        println!(
+            "  read + load + evaluate, in process:  {:>10}",
+            ms(f.in_process)
+        );
+        println!(
+            "  PR event, cache warm, {} file parsed:  {:>10} CPU (load + evaluate; of which load {})",
+            f.event_parsed,
+            ms(f.event_cpu),
+            ms(f.event_load_cpu)
+        );
+        if let Some(v) = f.validate {
+            println!(
+                "  `adoptbot validate`, whole process:  {:>10} wall, {} CPU, peak RSS {:.0} MiB",
+                ms(v.wall),
+                ms(v.cpu),
+                v.max_rss_kib as f64 / 1024.0
+            );
+        }
+        if let Some(p) = f.pyyaml {
+            println!(
+                "  PyYAML CSafeLoader, whole process:   {:>10} wall, {} CPU",
+                ms(p.wall),
+                ms(p.cpu)
+            );
+            if let Some(v) = f.validate {
+                println!(
+                    "  validate / PyYAML:                   {:>9.2}x wall, {:.2}x CPU",
+                    v.wall.as_secs_f64() / p.wall.as_secs_f64().max(1e-9),
+                    v.cpu.as_secs_f64() / p.cpu.as_secs_f64().max(1e-9)
+                );
+            }
+        }
+        println!("  parsers, experiment documents, one core:");
+        let mb = f.bytes as f64 / 1e6;
+        for (name, t) in &f.parsers {
+            println!(
+                "    {name:<44} {:>10}  ({:.0} MB/s of all files' size)",
+                ms(*t),
+                mb / t.as_secs_f64().max(1e-9)
+            );
+        }
+        println!("  errors in the generated repository:  {:>10}", f.errors);
+        all.push(f);
     }
     if cleanup {
-        let _ = std::fs::remove_dir_all(&root);
+        let _ = std::fs::remove_dir_all(&base);
     }
-    let (bare, full) = (median(bare), median(full));
-    let ratio = full.as_secs_f64() / bare.as_secs_f64().max(1e-9);
-    println!(
-        "repository: {} experiments, {} radar entries, {} teams",
-        args.experiments, args.radar, args.teams
-    );
-    println!(
-        "bare read + untyped parse: {:>8.1} ms (median of {iterations})",
-        bare.as_secs_f64() * 1e3
-    );
-    println!(
-        "read + load + evaluate:    {:>8.1} ms (median of {iterations})",
-        full.as_secs_f64() * 1e3
-    );
-    println!("ratio:                     {ratio:>8.2}x");
-    println!(
-        "of which reading the files: {:>7.1} ms",
-        median(read).as_secs_f64() * 1e3
-    );
-    println!(
-        "in memory, untyped parse:  {:>8.1} ms",
-        median(mem_bare).as_secs_f64() * 1e3
-    );
-    println!(
-        "in memory, load only:      {:>8.1} ms",
-        median(mem_load).as_secs_f64() * 1e3
-    );
-    println!(
-        "blueprint catalogue:       {:>8.1} ms",
-        median(catalogue).as_secs_f64() * 1e3
-    );
-    println!(
-        "in memory, load + evaluate:{:>8.1} ms",
-        median(mem_full).as_secs_f64() * 1e3
-    );
-    println!("errors in generated repo:  {problems:>8}");
-    let within = full.as_secs_f64() < 0.5 && ratio <= 3.0;
-    println!(
-        "budget (< 500 ms and <= 3x): {}",
-        if within { "met" } else { "NOT met" }
-    );
-    Ok(if within && problems == 0 {
+    if let (Some(first), Some(last)) = (all.first(), all.last())
+        && last.experiments > first.experiments
+    {
+        let scale = last.experiments as f64 / first.experiments as f64;
+        let growth = |a: Duration, b: Duration| b.as_secs_f64() / a.as_secs_f64().max(1e-9) / scale;
+        println!(
+            "\ngrowth from {} to {} experiments, per experiment (1.00 = linear):",
+            first.experiments, last.experiments
+        );
+        println!(
+            "  read + load + evaluate in process: {:.2}",
+            growth(first.in_process, last.in_process)
+        );
+        if let (Some(a), Some(b)) = (first.validate, last.validate) {
+            println!(
+                "  validate, whole process (CPU):     {:.2}",
+                growth(a.cpu, b.cpu)
+            );
+        }
+        for w in all.windows(2) {
+            if let (Some(a), Some(b)) = (w[0].validate, w[1].validate) {
+                println!(
+                    "  validate CPU, {} -> {} experiments: {:.2}x for {:.0}x the experiments",
+                    w[0].experiments,
+                    w[1].experiments,
+                    b.cpu.as_secs_f64() / a.cpu.as_secs_f64().max(1e-9),
+                    w[1].experiments as f64 / w[0].experiments.max(1) as f64
+                );
+            }
+        }
+    }
+    let clean = all.iter().all(|f| f.errors == 0);
+    Ok(if clean {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
