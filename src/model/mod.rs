@@ -3,6 +3,7 @@
 
 pub mod adoption;
 pub mod audit;
+pub mod cloud;
 pub mod clock;
 pub mod diagnostic;
 pub mod event;

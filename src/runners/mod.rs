@@ -6,6 +6,7 @@
 pub mod action;
 pub mod bench;
 pub mod cli;
+pub mod cloud;
 pub mod clock;
 pub mod demo;
 pub mod deploy;
