@@ -94,7 +94,9 @@ async fn both_adapters_return_the_same_estate() {
     let shadow = a
         .resources
         .iter()
-        .filter(|r| r.is_type("Microsoft.CognitiveServices/accounts") && r.tag("managed-by").is_none())
+        .filter(|r| {
+            r.is_type("Microsoft.CognitiveServices/accounts") && r.tag("managed-by").is_none()
+        })
         .map(|r| r.name.as_str())
         .collect::<Vec<_>>();
     assert_eq!(shadow, ["search-gpt4o-playground"]);
@@ -112,19 +114,37 @@ async fn both_adapters_return_the_same_estate() {
             assert!(a.low_priority_cores().is_some(), "{sub} {region}");
         }
     }
-    let search = snap.spend(X, "team", period()).await.expect("spend").of("search")
-        + snap.spend(P, "team", period()).await.expect("spend").of("search");
+    let search = snap
+        .spend(X, "team", period())
+        .await
+        .expect("spend")
+        .of("search")
+        + snap
+            .spend(P, "team", period())
+            .await
+            .expect("spend")
+            .of("search");
     assert!((search - 16380.2).abs() < 0.01, "{search}");
     let t4 = az.usages(X, "eastus").await.expect("usages");
     let t4 = t4.get("standardNCASv3_T4Family").expect("T4 family");
     assert_eq!((t4.current_value, t4.limit), (4, 64));
 
     // The Activity Log upper-cases resource-group names; both adapters match either case.
-    let a = az.activity(X, "rg-ds-forecast-sandbox", day("2026-11-16")).await.expect("activity");
-    let b = snap.activity(X, "RG-DS-FORECAST-SANDBOX", day("2026-11-16")).await.expect("activity");
+    let a = az
+        .activity(X, "rg-ds-forecast-sandbox", day("2026-11-16"))
+        .await
+        .expect("activity");
+    let b = snap
+        .activity(X, "RG-DS-FORECAST-SANDBOX", day("2026-11-16"))
+        .await
+        .expect("activity");
     assert_eq!(a.events, b.events);
     assert_eq!(a.events.len(), 3);
-    assert!(a.events.iter().all(|e| e.resource_group_name.as_deref() == Some("RG-DS-FORECAST-SANDBOX")));
+    assert!(
+        a.events
+            .iter()
+            .all(|e| e.resource_group_name.as_deref() == Some("RG-DS-FORECAST-SANDBOX"))
+    );
     let human = a
         .events
         .iter()
@@ -133,12 +153,26 @@ async fn both_adapters_return_the_same_estate() {
         .max();
     assert_eq!(human, Some(day("2026-11-16")));
 
-    let vm = format!("/subscriptions/{X}/resourceGroups/rg-ds-forecast-sandbox/providers/Microsoft.Compute/virtualMachines/vm-forecast-01");
-    let a = az.metrics(&vm, &["Percentage CPU"], period()).await.expect("metrics");
-    let b = snap.metrics(&vm, &["Percentage CPU"], period()).await.expect("metrics");
+    let vm = format!(
+        "/subscriptions/{X}/resourceGroups/rg-ds-forecast-sandbox/providers/Microsoft.Compute/virtualMachines/vm-forecast-01"
+    );
+    let a = az
+        .metrics(&vm, &["Percentage CPU"], period())
+        .await
+        .expect("metrics");
+    let b = snap
+        .metrics(&vm, &["Percentage CPU"], period())
+        .await
+        .expect("metrics");
     assert_eq!(a, b);
     assert_eq!(a[0].points.len(), 17);
-    assert_eq!(a[0].points.iter().filter_map(|p| p.maximum).fold(0.0, f64::max), 88.0);
+    assert_eq!(
+        a[0].points
+            .iter()
+            .filter_map(|p| p.maximum)
+            .fold(0.0, f64::max),
+        88.0
+    );
 
     // Bounded: one call per API and scope, no retries, one token.
     let calls = az.calls();
@@ -147,7 +181,11 @@ async fn both_adapters_return_the_same_estate() {
     assert_eq!(calls.of(Api::ComputeUsages), 7);
     assert_eq!(calls.retries, 0);
     assert_eq!(sim.count(SimApi::Token), 1);
-    assert!(sim.requests().iter().all(|r| r.method == "GET" || r.method == "POST"));
+    assert!(
+        sim.requests()
+            .iter()
+            .all(|r| r.method == "GET" || r.method == "POST")
+    );
     sim.finish();
 }
 
@@ -170,7 +208,10 @@ async fn pages_are_followed_across_every_paged_api() {
     let s = az.spend(X, "team", period()).await.expect("spend");
     assert_eq!(s, snap.spend(X, "team", period()).await.expect("spend"));
     assert_eq!(sim.count(SimApi::CostManagement), 4);
-    let e = az.activity(X, "rg-ds-forecast-sandbox", day("2026-11-01")).await.expect("activity");
+    let e = az
+        .activity(X, "rg-ds-forecast-sandbox", day("2026-11-01"))
+        .await
+        .expect("activity");
     assert_eq!(e.events.len(), 5);
     assert_eq!(sim.count(SimApi::ActivityLog), 3);
     sim.finish();
@@ -185,7 +226,10 @@ async fn throttling_and_unavailability_are_retried_honouring_retry_after() {
     sim.fail_next(SimApi::CostManagement, Fault::Unavailable, 2);
     let u = az.usages(X, "eastus").await.expect("usages after a 429");
     assert!(u.get("lowPriorityCores").is_some());
-    let s = az.spend(X, "team", period()).await.expect("spend after two 503s");
+    let s = az
+        .spend(X, "team", period())
+        .await
+        .expect("spend after two 503s");
     assert_eq!(s.rows.len(), 4);
     let calls = az.calls();
     assert_eq!(calls.retries, 3);
@@ -211,9 +255,16 @@ async fn retries_are_bounded_and_the_error_names_the_api_and_subscription() {
     let calls = az.calls();
     assert_eq!(calls.of(Api::ComputeUsages), 5);
     // Retry-After is honoured up to the cap.
-    assert!(calls.waits_ms.iter().all(|w| *w == 60_000), "{:?}", calls.waits_ms);
+    assert!(
+        calls.waits_ms.iter().all(|w| *w == 60_000),
+        "{:?}",
+        calls.waits_ms
+    );
     sim.fail_next(SimApi::ActivityLog, Fault::Unavailable, 10);
-    let e = az.activity(X, "rg-ds-forecast-sandbox", day("2026-11-01")).await.expect_err("503");
+    let e = az
+        .activity(X, "rg-ds-forecast-sandbox", day("2026-11-01"))
+        .await
+        .expect_err("503");
     assert_eq!(e.kind, CloudErrorKind::Server);
     assert!(e.to_string().contains("Activity Log"), "{e}");
     sim.finish();
@@ -227,10 +278,15 @@ async fn a_token_that_expires_mid_run_is_replaced_once() {
     sim.state().next_lifetime = 200;
     let az = azure(&sim);
     az.usages(X, "eastus").await.expect("first call");
-    az.usages(X, "westeurope").await.expect("second call, same token");
+    az.usages(X, "westeurope")
+        .await
+        .expect("second call, same token");
     assert_eq!(sim.count(SimApi::Token), 1);
     sim.expire_token_after(0);
-    let u = az.usages(X, "swedencentral").await.expect("after a new token");
+    let u = az
+        .usages(X, "swedencentral")
+        .await
+        .expect("after a new token");
     assert!(u.get("cores").is_some());
     assert_eq!(sim.count(SimApi::Token), 2);
     let refused = sim.requests().iter().filter(|r| r.status == 401).count();
@@ -262,9 +318,15 @@ async fn the_adapter_refuses_bad_ids_and_follows_no_foreign_links() {
     let _g = ENV.lock().await;
     let sim = AzureSim::start(Estate::contoso()).await;
     let az = azure(&sim);
-    let e = az.metrics("https://evil.example/x", &["Percentage CPU"], period()).await.expect_err("refused");
+    let e = az
+        .metrics("https://evil.example/x", &["Percentage CPU"], period())
+        .await
+        .expect_err("refused");
     assert_eq!(e.kind, CloudErrorKind::Refused);
-    let e = az.usages("../../providers", "eastus").await.expect_err("refused");
+    let e = az
+        .usages("../../providers", "eastus")
+        .await
+        .expect_err("refused");
     assert_eq!(e.kind, CloudErrorKind::Refused);
     assert!(sim.requests().is_empty(), "{:?}", sim.requests());
     sim.finish();
@@ -275,9 +337,19 @@ async fn the_simulator_fails_a_test_on_any_write() {
     let _g = ENV.lock().await;
     let sim = AzureSim::start(Estate::contoso()).await;
     let client = reqwest::Client::new();
-    for m in [reqwest::Method::PUT, reqwest::Method::PATCH, reqwest::Method::DELETE] {
+    for m in [
+        reqwest::Method::PUT,
+        reqwest::Method::PATCH,
+        reqwest::Method::DELETE,
+    ] {
         let r = client
-            .request(m, format!("{}/subscriptions/{X}/resourceGroups/rg-x?api-version=2021-04-01", sim.endpoint()))
+            .request(
+                m,
+                format!(
+                    "{}/subscriptions/{X}/resourceGroups/rg-x?api-version=2021-04-01",
+                    sim.endpoint()
+                ),
+            )
             .send()
             .await
             .expect("answer");
@@ -285,5 +357,9 @@ async fn the_simulator_fails_a_test_on_any_write() {
     }
     let failures = sim.take_failures();
     assert_eq!(failures.len(), 3, "{failures:?}");
-    assert!(failures.iter().all(|f| f.starts_with("a write reached ARM")));
+    assert!(
+        failures
+            .iter()
+            .all(|f| f.starts_with("a write reached ARM"))
+    );
 }

@@ -41,9 +41,16 @@ fn adoptbot(args: &[&str]) -> (i32, String, String) {
 #[tokio::test]
 async fn a_malformed_file_is_named_with_line_and_column() {
     let dir = tempfile::tempdir().expect("tempdir");
-    write(dir.path(), "resources.json", "{\n  \"data\": [\n    {\"id\": 3,}\n  ]\n}\n");
+    write(
+        dir.path(),
+        "resources.json",
+        "{\n  \"data\": [\n    {\"id\": 3,}\n  ]\n}\n",
+    );
     let cloud = SnapshotCloud::open(dir.path()).expect("open");
-    let e = cloud.inventory(&[X.to_owned()]).await.expect_err("malformed");
+    let e = cloud
+        .inventory(&[X.to_owned()])
+        .await
+        .expect_err("malformed");
     assert_eq!(e.api, Api::ResourceGraph);
     assert_eq!(e.kind, CloudErrorKind::Malformed);
     let msg = e.to_string();
@@ -51,21 +58,39 @@ async fn a_malformed_file_is_named_with_line_and_column() {
     assert!(msg.contains("line 3, column"), "{msg}");
 
     write(dir.path(), "resources.json", "{\"data\": [{\"id\": 3}]}");
-    let e = cloud.inventory(&[X.to_owned()]).await.expect_err("wrong type");
+    let e = cloud
+        .inventory(&[X.to_owned()])
+        .await
+        .expect_err("wrong type");
     assert!(e.to_string().contains("row 1"), "{e}");
 
-    write(dir.path(), &format!("usages/{X}/eastus.json"), "{\"value\": [{\"name\": {\"value\": \"cores\"}, \"currentValue\": \"many\", \"limit\": 1}]}");
+    write(
+        dir.path(),
+        &format!("usages/{X}/eastus.json"),
+        "{\"value\": [{\"name\": {\"value\": \"cores\"}, \"currentValue\": \"many\", \"limit\": 1}]}",
+    );
     let e = cloud.usages(X, "eastus").await.expect_err("bad usage");
     assert_eq!(e.api, Api::ComputeUsages);
     assert!(e.to_string().contains("eastus.json"), "{e}");
     assert!(e.to_string().contains("usage 1"), "{e}");
 
-    write(dir.path(), &format!("cost/{X}/team.json"), "{\"properties\": {\"columns\": [{\"name\": \"TagValue\"}], \"rows\": []}}");
-    let e = cloud.spend(X, "team", period()).await.expect_err("no cost column");
+    write(
+        dir.path(),
+        &format!("cost/{X}/team.json"),
+        "{\"properties\": {\"columns\": [{\"name\": \"TagValue\"}], \"rows\": []}}",
+    );
+    let e = cloud
+        .spend(X, "team", period())
+        .await
+        .expect_err("no cost column");
     assert_eq!(e.api, Api::CostManagement);
     assert!(e.to_string().contains("no cost column"), "{e}");
 
-    write(dir.path(), "activity/rg-a.json", "{\"value\": [{\"eventTimestamp\": \"yesterday\", \"operationName\": {\"value\": \"x/write\"}}]}");
+    write(
+        dir.path(),
+        "activity/rg-a.json",
+        "{\"value\": [{\"eventTimestamp\": \"yesterday\", \"operationName\": {\"value\": \"x/write\"}}]}",
+    );
     let e = cloud
         .activity(X, "RG-A", "2026-11-01".parse().expect("date"))
         .await
@@ -82,11 +107,36 @@ async fn a_malformed_file_is_named_with_line_and_column() {
 async fn absent_answers_are_empty_and_paths_cannot_escape() {
     let dir = tempfile::tempdir().expect("tempdir");
     write(dir.path(), "resources.json", "[]");
-    write(dir.path(), "secret.json", "{\"value\": [{\"name\": {\"value\": \"cores\"}, \"currentValue\": 1, \"limit\": 1}]}");
+    write(
+        dir.path(),
+        "secret.json",
+        "{\"value\": [{\"name\": {\"value\": \"cores\"}, \"currentValue\": 1, \"limit\": 1}]}",
+    );
     let cloud = SnapshotCloud::open(dir.path()).expect("open");
-    assert!(cloud.inventory(&[]).await.expect("inventory").resources.is_empty());
-    assert!(cloud.spend(X, "team", period()).await.expect("spend").rows.is_empty());
-    assert!(cloud.usages(X, "../secret").await.expect("usages").usages.is_empty());
+    assert!(
+        cloud
+            .inventory(&[])
+            .await
+            .expect("inventory")
+            .resources
+            .is_empty()
+    );
+    assert!(
+        cloud
+            .spend(X, "team", period())
+            .await
+            .expect("spend")
+            .rows
+            .is_empty()
+    );
+    assert!(
+        cloud
+            .usages(X, "../secret")
+            .await
+            .expect("usages")
+            .usages
+            .is_empty()
+    );
     assert!(
         cloud
             .activity(X, "..", "2026-11-01".parse().expect("date"))
@@ -108,10 +158,22 @@ fn the_cloud_command_summarises_the_sample_estate() {
         "snapshot:examples/contoso/cloud",
     ]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("identity: 3f8c2a71-5d4e-4b9a-8c6f-1e2d3a4b5c6d"), "{out}");
-    assert!(out.contains("resources: 28 in 11 resource groups (25 managed by adoptbot)"), "{out}");
-    assert!(out.contains("eastus standardNCASv3_T4Family: 4 / 64 Count"), "{out}");
-    assert!(out.contains("eastus lowPriorityCores: 24 / 100 Count"), "{out}");
+    assert!(
+        out.contains("identity: 3f8c2a71-5d4e-4b9a-8c6f-1e2d3a4b5c6d"),
+        "{out}"
+    );
+    assert!(
+        out.contains("resources: 28 in 11 resource groups (25 managed by adoptbot)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("eastus standardNCASv3_T4Family: 4 / 64 Count"),
+        "{out}"
+    );
+    assert!(
+        out.contains("eastus lowPriorityCores: 24 / 100 Count"),
+        "{out}"
+    );
 
     let (code, out, err) = adoptbot(&[
         "cloud",
@@ -133,7 +195,12 @@ fn the_cloud_command_refuses_bad_sources_clearly() {
     let (code, _, err) = adoptbot(&["cloud", "examples/contoso", "--cloud", "gcp"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("`azure` or `snapshot:DIR`"), "{err}");
-    let (code, _, err) = adoptbot(&["cloud", "examples/contoso", "--cloud", "snapshot:does/not/exist"]);
+    let (code, _, err) = adoptbot(&[
+        "cloud",
+        "examples/contoso",
+        "--cloud",
+        "snapshot:does/not/exist",
+    ]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("does/not/exist"), "{err}");
 }

@@ -78,7 +78,9 @@ impl AzureCloud {
 
     async fn send(&self, api: Api, scope: &str, read: &Read) -> CloudResult<Answer> {
         self.http
-            .send(api, scope, read, &self.calls, |refresh| self.tokens.get(refresh))
+            .send(api, scope, read, &self.calls, |refresh| {
+                self.tokens.get(refresh)
+            })
             .await
     }
 
@@ -101,7 +103,11 @@ impl AzureCloud {
         Ok(url)
     }
 
-    async fn graph(&self, subscriptions: &[String], query: &str) -> CloudResult<Vec<super::ResourceRow>> {
+    async fn graph(
+        &self,
+        subscriptions: &[String],
+        query: &str,
+    ) -> CloudResult<Vec<super::ResourceRow>> {
         let scope = format!("subscriptions {}", subscriptions.join(", "));
         let url = self.http.endpoint.url(
             "/providers/Microsoft.ResourceGraph/resources",
@@ -114,14 +120,16 @@ impl AzureCloud {
             if let Some(s) = &skip {
                 options["$skipToken"] = json!(s);
             }
-            let body = json!({ "subscriptions": subscriptions, "query": query, "options": options });
+            let body =
+                json!({ "subscriptions": subscriptions, "query": query, "options": options });
             let answer = self
                 .send(Api::ResourceGraph, &scope, &Read::Query(url.clone(), body))
                 .await?;
             let v = answer
                 .body
                 .ok_or_else(|| Self::malformed(Api::ResourceGraph, &scope, "an empty answer"))?;
-            let page = shapes::graph_page(v).map_err(|m| Self::malformed(Api::ResourceGraph, &scope, m))?;
+            let page = shapes::graph_page(v)
+                .map_err(|m| Self::malformed(Api::ResourceGraph, &scope, m))?;
             rows.extend(page.rows);
             match page.skip_token {
                 Some(t) => skip = Some(t),
@@ -136,7 +144,12 @@ impl AzureCloud {
     }
 
     /// Follows `{value, nextLink}` pages from `first`.
-    async fn value_pages(&self, api: Api, scope: &str, first: reqwest::Url) -> CloudResult<Vec<Value>> {
+    async fn value_pages(
+        &self,
+        api: Api,
+        scope: &str,
+        first: reqwest::Url,
+    ) -> CloudResult<Vec<Value>> {
         let mut items = Vec::new();
         let mut url = first;
         for _ in 0..MAX_PAGES {
@@ -151,12 +164,20 @@ impl AzureCloud {
                 None => return Ok(items),
             }
         }
-        Err(Self::malformed(api, scope, format!("more than {MAX_PAGES} pages")))
+        Err(Self::malformed(
+            api,
+            scope,
+            format!("more than {MAX_PAGES} pages"),
+        ))
     }
 }
 
 fn check_segment(api: Api, what: &str, s: &str) -> CloudResult<()> {
-    if s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.()".contains(c)) {
+    if s.is_empty()
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.()".contains(c))
+    {
         return Err(CloudError::new(
             api,
             format!("{what} {s:?}"),
@@ -223,7 +244,11 @@ impl Cloud for AzureCloud {
         };
         for _ in 0..MAX_PAGES {
             let answer = self
-                .send(Api::CostManagement, &scope, &Read::Query(url.clone(), body.clone()))
+                .send(
+                    Api::CostManagement,
+                    &scope,
+                    &Read::Query(url.clone(), body.clone()),
+                )
                 .await?;
             // 204, or an empty body: no cost.
             let Some(v) = answer.body.filter(|_| answer.status != 204) else {
@@ -237,7 +262,11 @@ impl Cloud for AzureCloud {
                 None => return Ok(spend),
             }
         }
-        Err(Self::malformed(Api::CostManagement, &scope, format!("more than {MAX_PAGES} pages")))
+        Err(Self::malformed(
+            Api::CostManagement,
+            &scope,
+            format!("more than {MAX_PAGES} pages"),
+        ))
     }
 
     async fn usages(&self, subscription: &str, region: &str) -> CloudResult<RegionUsages> {
@@ -249,7 +278,8 @@ impl Cloud for AzureCloud {
             &[("api-version", COMPUTE_USAGES_API)],
         );
         let items = self.value_pages(Api::ComputeUsages, &scope, url).await?;
-        let usages = shapes::usages(items).map_err(|m| Self::malformed(Api::ComputeUsages, &scope, m))?;
+        let usages =
+            shapes::usages(items).map_err(|m| Self::malformed(Api::ComputeUsages, &scope, m))?;
         Ok(RegionUsages {
             subscription_id: subscription.to_owned(),
             region: region.to_owned(),

@@ -150,7 +150,8 @@ impl CallCounter {
     pub fn retry(&self, wait: Duration) {
         if let Ok(mut c) = self.0.lock() {
             c.retries += 1;
-            c.waits_ms.push(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX));
+            c.waits_ms
+                .push(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX));
         }
     }
 

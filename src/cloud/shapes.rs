@@ -17,9 +17,9 @@ pub fn graph_page(v: Value) -> Result<GraphPage, String> {
     let (data, skip) = match v {
         Value::Array(rows) => (Value::Array(rows), None),
         Value::Object(mut o) => {
-            let data = o
-                .remove("data")
-                .ok_or("no `data` field: expected a Resource Graph answer (resultFormat objectArray)")?;
+            let data = o.remove("data").ok_or(
+                "no `data` field: expected a Resource Graph answer (resultFormat objectArray)",
+            )?;
             let skip = o
                 .remove("$skipToken")
                 .or_else(|| o.remove("skip_token"))
@@ -39,9 +39,7 @@ pub fn graph_page(v: Value) -> Result<GraphPage, String> {
     let rows = rows
         .into_iter()
         .enumerate()
-        .map(|(i, r)| {
-            ResourceRow::deserialize(r).map_err(|e| format!("row {}: {e}", i + 1))
-        })
+        .map(|(i, r)| ResourceRow::deserialize(r).map_err(|e| format!("row {}: {e}", i + 1)))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(GraphPage {
         rows,

@@ -16,10 +16,10 @@
 use super::shapes;
 use super::{
     Activity, Api, CallCounter, Cloud, CloudCalls, CloudError, CloudErrorKind, CloudResult,
-    Identity, Inventory, MetricSeries, Period, RegionUsages, Spend, RESOURCE_GROUP_TYPE,
-    SUBSCRIPTION_TYPE,
+    Identity, Inventory, MetricSeries, Period, RESOURCE_GROUP_TYPE, RegionUsages,
+    SUBSCRIPTION_TYPE, Spend,
 };
-use crate::model::cloud::{resource_group_of, same_id, same_resource_group, ResourceRow};
+use crate::model::cloud::{ResourceRow, resource_group_of, same_id, same_resource_group};
 use chrono::NaiveDate;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -138,7 +138,8 @@ impl Cloud for SnapshotCloud {
                 .map_err(|m| Self::file_error(Api::ResourceGraph, &path, m))?;
             for row in page.rows {
                 let in_scope = row_subscription(&row).is_none_or(|s| {
-                    subscriptions.is_empty() || subscriptions.iter().any(|w| w.eq_ignore_ascii_case(s))
+                    subscriptions.is_empty()
+                        || subscriptions.iter().any(|w| w.eq_ignore_ascii_case(s))
                 });
                 if !in_scope {
                     continue;
@@ -200,8 +201,8 @@ impl Cloud for SnapshotCloud {
         };
         let path = self.path(&rel);
         if let Some(v) = self.read(Api::ComputeUsages, &rel)? {
-            let (items, _) =
-                shapes::value_page(v).map_err(|m| Self::file_error(Api::ComputeUsages, &path, m))?;
+            let (items, _) = shapes::value_page(v)
+                .map_err(|m| Self::file_error(Api::ComputeUsages, &path, m))?;
             out.usages = shapes::usages(items)
                 .map_err(|m| Self::file_error(Api::ComputeUsages, &path, m))?;
         }
@@ -234,8 +235,8 @@ impl Cloud for SnapshotCloud {
             page => vec![page],
         };
         for page in pages {
-            let (items, _) =
-                shapes::value_page(page).map_err(|m| Self::file_error(Api::ActivityLog, &path, m))?;
+            let (items, _) = shapes::value_page(page)
+                .map_err(|m| Self::file_error(Api::ActivityLog, &path, m))?;
             for item in &items {
                 let e = shapes::activity_event(item)
                     .map_err(|m| Self::file_error(Api::ActivityLog, &path, m))?;
@@ -277,8 +278,8 @@ impl Cloud for SnapshotCloud {
         let Some(v) = self.read(Api::Metrics, &rel)? else {
             return Ok(vec![]);
         };
-        let mut series =
-            shapes::metrics(&v, resource_id).map_err(|m| Self::file_error(Api::Metrics, &path, m))?;
+        let mut series = shapes::metrics(&v, resource_id)
+            .map_err(|m| Self::file_error(Api::Metrics, &path, m))?;
         series.retain(|s| metrics.iter().any(|m| m.eq_ignore_ascii_case(&s.name)));
         for s in &mut series {
             s.points.retain(|p| {

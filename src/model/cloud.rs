@@ -258,8 +258,13 @@ impl ActivityEvent {
     /// Whether the caller (or the claims' oid) is one of `identities`, case-insensitively.
     pub fn by_any_of<'a>(&self, identities: impl IntoIterator<Item = &'a str>) -> bool {
         identities.into_iter().any(|i| {
-            self.caller.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(i))
-                || self.oid.as_deref().is_some_and(|o| o.eq_ignore_ascii_case(i))
+            self.caller
+                .as_deref()
+                .is_some_and(|c| c.eq_ignore_ascii_case(i))
+                || self
+                    .oid
+                    .as_deref()
+                    .is_some_and(|o| o.eq_ignore_ascii_case(i))
         })
     }
 
@@ -315,14 +320,23 @@ mod tests {
             "/subscriptions/S/resourceGroups/RG-A/providers/Microsoft.Compute/virtualMachines/vm1",
             "/subscriptions/s/resourcegroups/rg-a/providers/microsoft.compute/virtualmachines/VM1/"
         ));
-        assert!(!same_id("/subscriptions/s/resourceGroups/a", "/subscriptions/s/resourceGroups/b"));
-        assert!(same_type("Microsoft.CognitiveServices/accounts", "microsoft.cognitiveservices/ACCOUNTS"));
+        assert!(!same_id(
+            "/subscriptions/s/resourceGroups/a",
+            "/subscriptions/s/resourceGroups/b"
+        ));
+        assert!(same_type(
+            "Microsoft.CognitiveServices/accounts",
+            "microsoft.cognitiveservices/ACCOUNTS"
+        ));
         assert!(same_resource_group("RG-CARE-RAG", "rg-care-rag"));
         assert_eq!(
             resource_group_of("/subscriptions/s/resourcegroups/Rg1/providers/x/y/z"),
             Some("Rg1")
         );
-        assert_eq!(subscription_of("/subscriptions/abc/resourceGroups/x"), Some("abc"));
+        assert_eq!(
+            subscription_of("/subscriptions/abc/resourceGroups/x"),
+            Some("abc")
+        );
         assert_eq!(resource_group_of("/subscriptions/abc"), None);
     }
 
@@ -348,8 +362,18 @@ mod tests {
                 row("microsoft.resources/subscriptions/resourcegroups", "rg"),
             ],
         };
-        assert_eq!(inv.resource_groups().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["rg"]);
-        assert_eq!(inv.subscriptions().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["sub"]);
+        assert_eq!(
+            inv.resource_groups()
+                .map(|r| r.name.as_str())
+                .collect::<Vec<_>>(),
+            ["rg"]
+        );
+        assert_eq!(
+            inv.subscriptions()
+                .map(|r| r.name.as_str())
+                .collect::<Vec<_>>(),
+            ["sub"]
+        );
     }
 
     #[test]

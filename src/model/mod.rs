@@ -3,8 +3,8 @@
 
 pub mod adoption;
 pub mod audit;
-pub mod cloud;
 pub mod clock;
+pub mod cloud;
 pub mod diagnostic;
 pub mod event;
 pub mod experiment;

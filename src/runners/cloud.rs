@@ -59,7 +59,9 @@ pub async fn summarise(cloud: &impl Cloud, scopes: &AzureScopes) -> CloudResult<
     }
     let mut by_type: BTreeMap<String, usize> = BTreeMap::new();
     for r in &inventory.resources {
-        *by_type.entry(r.resource_type().to_ascii_lowercase()).or_default() += 1;
+        *by_type
+            .entry(r.resource_type().to_ascii_lowercase())
+            .or_default() += 1;
     }
     let mut by_type: Vec<_> = by_type.into_iter().collect();
     by_type.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -73,7 +75,10 @@ pub async fn summarise(cloud: &impl Cloud, scopes: &AzureScopes) -> CloudResult<
         managed_by_adoptbot: inventory
             .resources
             .iter()
-            .filter(|r| r.tag("managed-by").is_some_and(|v| v.eq_ignore_ascii_case("adoptbot")))
+            .filter(|r| {
+                r.tag("managed-by")
+                    .is_some_and(|v| v.eq_ignore_ascii_case("adoptbot"))
+            })
             .count(),
         usages,
         calls: cloud.calls(),
@@ -125,11 +130,7 @@ pub fn text(s: &Summary) -> String {
 }
 
 /// Runs `adoptbot cloud`: the summary as text or JSON.
-pub fn run(
-    scopes: &AzureScopes,
-    source: &CloudSource,
-    json: bool,
-) -> Result<String, String> {
+pub fn run(scopes: &AzureScopes, source: &CloudSource, json: bool) -> Result<String, String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -6,8 +6,8 @@
 pub mod action;
 pub mod bench;
 pub mod cli;
-pub mod cloud;
 pub mod clock;
+pub mod cloud;
 pub mod demo;
 pub mod deploy;
 pub mod error;

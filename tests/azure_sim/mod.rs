@@ -79,7 +79,8 @@ impl Estate {
     /// Loads a snapshot directory in the snapshot adapter's layout.
     pub fn load(dir: &Path) -> Estate {
         let read = |p: &Path| -> Value {
-            serde_json::from_str(&std::fs::read_to_string(p).expect("read estate")).expect("estate json")
+            serde_json::from_str(&std::fs::read_to_string(p).expect("read estate"))
+                .expect("estate json")
         };
         let mut e = Estate::default();
         let res = read(&dir.join("resources.json"));
@@ -95,21 +96,25 @@ impl Estate {
         let stem = |p: &Path| p.file_stem().expect("stem").to_string_lossy().into_owned();
         for (sub, p) in sub_dirs("cost") {
             for f in std::fs::read_dir(p).expect("cost").flatten() {
-                e.cost.insert((sub.clone(), stem(&f.path())), read(&f.path()));
+                e.cost
+                    .insert((sub.clone(), stem(&f.path())), read(&f.path()));
             }
         }
         for (sub, p) in sub_dirs("usages") {
             for f in std::fs::read_dir(p).expect("usages").flatten() {
-                e.usages.insert((sub.clone(), stem(&f.path())), read(&f.path()));
+                e.usages
+                    .insert((sub.clone(), stem(&f.path())), read(&f.path()));
             }
         }
         for (_, p) in sub_dirs("activity") {
             let v = read(&p);
-            e.events.extend(v["value"].as_array().expect("value").iter().cloned());
+            e.events
+                .extend(v["value"].as_array().expect("value").iter().cloned());
         }
         for (rg, p) in sub_dirs("metrics") {
             for f in std::fs::read_dir(p).expect("metrics").flatten() {
-                e.metrics.insert((rg.clone(), stem(&f.path())), read(&f.path()));
+                e.metrics
+                    .insert((rg.clone(), stem(&f.path())), read(&f.path()));
             }
         }
         e
@@ -170,11 +175,17 @@ impl AzureSim {
             expire_after: None,
             next_lifetime: 3600,
         }));
-        let app = axum::Router::new().fallback(handle).with_state(state.clone());
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(state.clone());
         let server = tokio::spawn(async move {
             axum::serve(listener, app).await.expect("serve");
         });
-        AzureSim { state, addr, server }
+        AzureSim {
+            state,
+            addr,
+            server,
+        }
     }
 
     pub fn state(&self) -> MutexGuard<'_, SimState> {
@@ -201,7 +212,11 @@ impl AzureSim {
     }
 
     pub fn count(&self, api: SimApi) -> usize {
-        self.state().log.iter().filter(|l| l.api == Some(api)).count()
+        self.state()
+            .log
+            .iter()
+            .filter(|l| l.api == Some(api))
+            .count()
     }
 
     pub fn requests(&self) -> Vec<Logged> {
@@ -211,7 +226,11 @@ impl AzureSim {
     /// Fails the test on any unexpected request.
     pub fn finish(&self) {
         let f = self.state().failures.clone();
-        assert!(f.is_empty(), "the ARM simulator saw unexpected requests:\n{}", f.join("\n"));
+        assert!(
+            f.is_empty(),
+            "the ARM simulator saw unexpected requests:\n{}",
+            f.join("\n")
+        );
     }
 
     /// Takes the failures (for tests that provoke them on purpose).
@@ -235,11 +254,16 @@ fn json_response(status: u16, v: &Value) -> Response {
 }
 
 fn arm_error(status: u16, code: &str, message: &str) -> Response {
-    json_response(status, &json!({ "error": { "code": code, "message": message } }))
+    json_response(
+        status,
+        &json!({ "error": { "code": code, "message": message } }),
+    )
 }
 
 fn query_map(q: &str) -> HashMap<String, String> {
-    url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()
+    url::form_urlencoded::parse(q.as_bytes())
+        .into_owned()
+        .collect()
 }
 
 /// The token the sim issues: an unsigned JWT whose claims carry the bot's `oid`.
@@ -248,7 +272,9 @@ fn jwt(n: usize) -> String {
     format!(
         "{}.{}.sig{n}",
         b64(r#"{"alg":"none","typ":"JWT"}"#),
-        b64(&format!(r#"{{"oid":"{BOT_OID}","tid":"7c3e9a41-52d8-4b6f-9e0a-3f1d2c8b6a75","n":{n}}}"#))
+        b64(&format!(
+            r#"{{"oid":"{BOT_OID}","tid":"7c3e9a41-52d8-4b6f-9e0a-3f1d2c8b6a75","n":{n}}}"#
+        ))
     )
 }
 
@@ -288,13 +314,26 @@ fn classify(method: &Method, path: &str) -> Option<SimApi> {
         Some(SimApi::Token)
     } else if p == "/providers/microsoft.resourcegraph/resources" && method == Method::POST {
         Some(SimApi::ResourceGraph)
-    } else if p.starts_with("/subscriptions/") && p.ends_with("/providers/microsoft.costmanagement/query") && method == Method::POST {
+    } else if p.starts_with("/subscriptions/")
+        && p.ends_with("/providers/microsoft.costmanagement/query")
+        && method == Method::POST
+    {
         Some(SimApi::CostManagement)
-    } else if p.starts_with("/subscriptions/") && p.contains("/providers/microsoft.compute/locations/") && p.ends_with("/usages") && method == Method::GET {
+    } else if p.starts_with("/subscriptions/")
+        && p.contains("/providers/microsoft.compute/locations/")
+        && p.ends_with("/usages")
+        && method == Method::GET
+    {
         Some(SimApi::ComputeUsages)
-    } else if p.starts_with("/subscriptions/") && p.ends_with("/providers/microsoft.insights/eventtypes/management/values") && method == Method::GET {
+    } else if p.starts_with("/subscriptions/")
+        && p.ends_with("/providers/microsoft.insights/eventtypes/management/values")
+        && method == Method::GET
+    {
         Some(SimApi::ActivityLog)
-    } else if p.starts_with("/subscriptions/") && p.ends_with("/providers/microsoft.insights/metrics") && method == Method::GET {
+    } else if p.starts_with("/subscriptions/")
+        && p.ends_with("/providers/microsoft.insights/metrics")
+        && method == Method::GET
+    {
         Some(SimApi::Metrics)
     } else {
         None
@@ -310,12 +349,20 @@ fn route(
     body: &[u8],
 ) -> (Option<SimApi>, Response) {
     if [Method::PUT, Method::PATCH, Method::DELETE].contains(method) {
-        st.failures.push(format!("a write reached ARM: {method} {path}"));
-        return (None, arm_error(405, "MethodNotAllowed", "the simulator refuses writes"));
+        st.failures
+            .push(format!("a write reached ARM: {method} {path}"));
+        return (
+            None,
+            arm_error(405, "MethodNotAllowed", "the simulator refuses writes"),
+        );
     }
     let Some(api) = classify(method, path) else {
-        st.failures.push(format!("unexpected request: {method} {path}?{query}"));
-        return (None, arm_error(500, "Unexpected", "not an API adoptbot reads"));
+        st.failures
+            .push(format!("unexpected request: {method} {path}?{query}"));
+        return (
+            None,
+            arm_error(500, "Unexpected", "not an API adoptbot reads"),
+        );
     };
     let q = query_map(query);
     if api == SimApi::Token {
@@ -332,7 +379,8 @@ fn route(
                 .header("x-ms-ratelimit-remaining-subscription-reads", "0")
                 .header("content-type", "application/json")
                 .body(Body::from(
-                    json!({"error": {"code": "TooManyRequests", "message": "Rate limit exceeded"}}).to_string(),
+                    json!({"error": {"code": "TooManyRequests", "message": "Rate limit exceeded"}})
+                        .to_string(),
                 ))
                 .expect("response"),
             Fault::Unavailable => arm_error(503, "ServiceUnavailable", "try again later"),
@@ -356,11 +404,16 @@ fn route(
     }
     if !st.valid.contains(&bearer) {
         if bearer.is_empty() || st.issued == 0 {
-            st.failures.push(format!("{method} {path} without a token the sim issued"));
+            st.failures
+                .push(format!("{method} {path} without a token the sim issued"));
         }
         return (
             Some(api),
-            arm_error(401, "ExpiredAuthenticationToken", "The access token expiry UTC time is earlier than current UTC time."),
+            arm_error(
+                401,
+                "ExpiredAuthenticationToken",
+                "The access token expiry UTC time is earlier than current UTC time.",
+            ),
         );
     }
     let resp = match api {
@@ -374,10 +427,18 @@ fn route(
     (Some(api), resp)
 }
 
-fn strict_params(st: &mut SimState, q: &HashMap<String, String>, version: &str, allowed: &[&str]) -> bool {
+fn strict_params(
+    st: &mut SimState,
+    q: &HashMap<String, String>,
+    version: &str,
+    allowed: &[&str],
+) -> bool {
     let mut ok = true;
     if q.get("api-version").map(String::as_str) != Some(version) {
-        st.failures.push(format!("wrong api-version {:?}, expected {version}", q.get("api-version")));
+        st.failures.push(format!(
+            "wrong api-version {:?}, expected {version}",
+            q.get("api-version")
+        ));
         ok = false;
     }
     for k in q.keys() {
@@ -389,11 +450,23 @@ fn strict_params(st: &mut SimState, q: &HashMap<String, String>, version: &str, 
     ok
 }
 
-fn token(st: &mut SimState, q: &HashMap<String, String>, headers: &axum::http::HeaderMap) -> Response {
-    let header_ok = headers.get("x-identity-header").and_then(|v| v.to_str().ok()) == Some(IDENTITY_HEADER);
+fn token(
+    st: &mut SimState,
+    q: &HashMap<String, String>,
+    headers: &axum::http::HeaderMap,
+) -> Response {
+    let header_ok = headers
+        .get("x-identity-header")
+        .and_then(|v| v.to_str().ok())
+        == Some(IDENTITY_HEADER);
     let metadata = headers.get("metadata").and_then(|v| v.to_str().ok()) == Some("true");
-    if !header_ok || !metadata || q.get("api-version").map(String::as_str) != Some("2019-08-01") || !q.contains_key("resource") {
-        st.failures.push(format!("a bad managed-identity token request: {q:?}"));
+    if !header_ok
+        || !metadata
+        || q.get("api-version").map(String::as_str) != Some("2019-08-01")
+        || !q.contains_key("resource")
+    {
+        st.failures
+            .push(format!("a bad managed-identity token request: {q:?}"));
         return json_response(400, &json!({"error": "invalid_request"}));
     }
     st.issued += 1;
@@ -430,11 +503,16 @@ fn graph(st: &mut SimState, q: &HashMap<String, String>, body: &[u8]) -> Respons
     let query = b["query"].as_str().unwrap_or("");
     let subs: Vec<String> = b["subscriptions"]
         .as_array()
-        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_ascii_lowercase)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_ascii_lowercase))
+                .collect()
+        })
         .unwrap_or_default();
     let containers = query.trim_start().starts_with("ResourceContainers");
     if !containers && !query.trim_start().starts_with("Resources") {
-        st.failures.push(format!("unexpected Resource Graph table in {query:?}"));
+        st.failures
+            .push(format!("unexpected Resource Graph table in {query:?}"));
     }
     let rows: Vec<&Value> = st
         .estate
@@ -442,9 +520,15 @@ fn graph(st: &mut SimState, q: &HashMap<String, String>, body: &[u8]) -> Respons
         .iter()
         .filter(|r| {
             let t = r["type"].as_str().unwrap_or("").to_ascii_lowercase();
-            let is_container = t == "microsoft.resources/subscriptions/resourcegroups" || t == "microsoft.resources/subscriptions";
+            let is_container = t == "microsoft.resources/subscriptions/resourcegroups"
+                || t == "microsoft.resources/subscriptions";
             is_container == containers
-                && subs.contains(&r["subscriptionId"].as_str().unwrap_or("").to_ascii_lowercase())
+                && subs.contains(
+                    &r["subscriptionId"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_ascii_lowercase(),
+                )
         })
         .collect();
     let start: usize = b["options"]["$skipToken"]
@@ -452,7 +536,12 @@ fn graph(st: &mut SimState, q: &HashMap<String, String>, body: &[u8]) -> Respons
         .map(|t| t.trim_start_matches("skip-").parse().unwrap_or(0))
         .unwrap_or(0);
     let size = st.graph_page.min(top as usize).max(1);
-    let page: Vec<Value> = rows.iter().skip(start).take(size).map(|r| (*r).clone()).collect();
+    let page: Vec<Value> = rows
+        .iter()
+        .skip(start)
+        .take(size)
+        .map(|r| (*r).clone())
+        .collect();
     let mut out = json!({
         "totalRecords": rows.len(),
         "count": page.len(),
@@ -482,16 +571,29 @@ fn cost(st: &mut SimState, path: &str, q: &HashMap<String, String>, body: &[u8])
     }
     let b: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     if b["type"] != "ActualCost" || b["dataset"]["grouping"][0]["type"] != "TagKey" {
-        st.failures.push(format!("a cost query that is not ActualCost by tag: {b}"));
+        st.failures
+            .push(format!("a cost query that is not ActualCost by tag: {b}"));
         return arm_error(400, "BadRequest", "body");
     }
     let sub = segment_after(path, "subscriptions").to_owned();
-    let tag = b["dataset"]["grouping"][0]["name"].as_str().unwrap_or("").to_owned();
+    let tag = b["dataset"]["grouping"][0]["name"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
     let Some(answer) = st.estate.cost.get(&(sub.clone(), tag)).cloned() else {
-        return Response::builder().status(204).body(Body::empty()).expect("204");
+        return Response::builder()
+            .status(204)
+            .body(Body::empty())
+            .expect("204");
     };
-    let rows = answer["properties"]["rows"].as_array().cloned().unwrap_or_default();
-    let start: usize = q.get("$skiptoken").and_then(|s| s.parse().ok()).unwrap_or(0);
+    let rows = answer["properties"]["rows"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let start: usize = q
+        .get("$skiptoken")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let size = st.cost_page.max(1);
     let mut out = answer.clone();
     out["properties"]["rows"] = json!(rows.iter().skip(start).take(size).collect::<Vec<_>>());
@@ -526,8 +628,13 @@ fn activity(st: &mut SimState, path: &str, q: &HashMap<String, String>) -> Respo
     let filter = q.get("$filter").cloned().unwrap_or_default();
     // eventTimestamp ge '2026-11-01T00:00:00Z' and resourceGroupName eq 'rg'
     let quoted: Vec<&str> = filter.split('\'').skip(1).step_by(2).collect();
-    if !filter.starts_with("eventTimestamp ge '") || !filter.contains("resourceGroupName eq '") || quoted.len() != 2 {
-        st.failures.push(format!("an Activity Log filter the API does not take: {filter}"));
+    if !filter.starts_with("eventTimestamp ge '")
+        || !filter.contains("resourceGroupName eq '")
+        || quoted.len() != 2
+    {
+        st.failures.push(format!(
+            "an Activity Log filter the API does not take: {filter}"
+        ));
         return arm_error(400, "BadRequest", "filter");
     }
     let (since, rg) = (quoted[0].to_owned(), quoted[1].to_ascii_lowercase());
@@ -537,13 +644,24 @@ fn activity(st: &mut SimState, path: &str, q: &HashMap<String, String>) -> Respo
         .events
         .iter()
         .filter(|e| {
-            e["resourceGroupName"].as_str().unwrap_or("").to_ascii_lowercase() == rg
-                && e["subscriptionId"].as_str().unwrap_or("").to_ascii_lowercase() == sub
+            e["resourceGroupName"]
+                .as_str()
+                .unwrap_or("")
+                .to_ascii_lowercase()
+                == rg
+                && e["subscriptionId"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_ascii_lowercase()
+                    == sub
                 && e["eventTimestamp"].as_str().unwrap_or("") >= since.as_str()
         })
         .cloned()
         .collect();
-    let start: usize = q.get("$skipToken").and_then(|s| s.parse().ok()).unwrap_or(0);
+    let start: usize = q
+        .get("$skipToken")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let size = st.activity_page.max(1);
     let page: Vec<Value> = events.iter().skip(start).take(size).cloned().collect();
     let mut out = json!({ "value": page });
@@ -559,11 +677,19 @@ fn activity(st: &mut SimState, path: &str, q: &HashMap<String, String>) -> Respo
 }
 
 fn metrics(st: &mut SimState, path: &str, q: &HashMap<String, String>) -> Response {
-    if !strict_params(st, q, "2023-10-01", &["metricnames", "timespan", "interval", "aggregation"]) {
+    if !strict_params(
+        st,
+        q,
+        "2023-10-01",
+        &["metricnames", "timespan", "interval", "aggregation"],
+    ) {
         return arm_error(400, "BadRequest", "parameters");
     }
-    if q.get("interval").map(String::as_str) != Some("P1D") || q.get("aggregation").map(String::as_str) != Some("Maximum,Average") {
-        st.failures.push(format!("metrics not daily Maximum,Average: {q:?}"));
+    if q.get("interval").map(String::as_str) != Some("P1D")
+        || q.get("aggregation").map(String::as_str) != Some("Maximum,Average")
+    {
+        st.failures
+            .push(format!("metrics not daily Maximum,Average: {q:?}"));
     }
     let rid = path.trim_end_matches("/providers/Microsoft.Insights/metrics");
     let rg = segment_after(rid, "resourceGroups").to_ascii_lowercase();

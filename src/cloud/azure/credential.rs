@@ -116,7 +116,9 @@ impl ClientAssertion for GithubOidc {
         &self,
         _options: Option<azure_core::http::ClientMethodOptions<'_>>,
     ) -> azure_core::Result<String> {
-        let fail = |m: String| azure_core::Error::with_message(azure_core::error::ErrorKind::Credential, m);
+        let fail = |m: String| {
+            azure_core::Error::with_message(azure_core::error::ErrorKind::Credential, m)
+        };
         let mut url = reqwest::Url::parse(&self.url)
             .map_err(|e| fail(format!("ACTIONS_ID_TOKEN_REQUEST_URL is not a URL: {e}")))?;
         url.query_pairs_mut()
@@ -304,7 +306,10 @@ pub fn identity_of(token: &SecretString) -> CloudResult<Identity> {
         .ok_or_else(|| bad("no `oid` claim"))?;
     Ok(Identity {
         oid: oid.to_owned(),
-        tenant_id: claims.get("tid").and_then(|v| v.as_str()).map(str::to_owned),
+        tenant_id: claims
+            .get("tid")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned),
     })
 }
 
@@ -326,20 +331,39 @@ mod tests {
         let pick = |vars: &[(&str, &str)]| CredentialKind::choose(&env(vars));
         assert_eq!(pick(&[]).unwrap(), CredentialKind::AzureCli);
         assert_eq!(
-            pick(&[("AZURE_CLIENT_SECRET", "x"), ("IDENTITY_ENDPOINT", "http://x")]).unwrap(),
+            pick(&[
+                ("AZURE_CLIENT_SECRET", "x"),
+                ("IDENTITY_ENDPOINT", "http://x")
+            ])
+            .unwrap(),
             CredentialKind::ManagedIdentity
         );
         assert_eq!(
-            pick(&[("AZURE_FEDERATED_TOKEN_FILE", "/f"), ("ACTIONS_ID_TOKEN_REQUEST_URL", "u")]).unwrap(),
+            pick(&[
+                ("AZURE_FEDERATED_TOKEN_FILE", "/f"),
+                ("ACTIONS_ID_TOKEN_REQUEST_URL", "u")
+            ])
+            .unwrap(),
             CredentialKind::GithubOidc
         );
         assert_eq!(
-            pick(&[("AZURE_FEDERATED_TOKEN_FILE", "/f"), ("AZURE_CLIENT_SECRET", "s")]).unwrap(),
+            pick(&[
+                ("AZURE_FEDERATED_TOKEN_FILE", "/f"),
+                ("AZURE_CLIENT_SECRET", "s")
+            ])
+            .unwrap(),
             CredentialKind::WorkloadIdentity
         );
-        assert_eq!(pick(&[("AZURE_CLIENT_SECRET", "s")]).unwrap(), CredentialKind::ClientSecret);
         assert_eq!(
-            pick(&[("ADOPTBOT_AZURE_CREDENTIAL", "client-secret"), ("IDENTITY_ENDPOINT", "x")]).unwrap(),
+            pick(&[("AZURE_CLIENT_SECRET", "s")]).unwrap(),
+            CredentialKind::ClientSecret
+        );
+        assert_eq!(
+            pick(&[
+                ("ADOPTBOT_AZURE_CREDENTIAL", "client-secret"),
+                ("IDENTITY_ENDPOINT", "x")
+            ])
+            .unwrap(),
             CredentialKind::ClientSecret
         );
         let e = pick(&[("ADOPTBOT_AZURE_CREDENTIAL", "password")]).unwrap_err();
@@ -350,8 +374,16 @@ mod tests {
     fn missing_settings_are_named() {
         let e = build(CredentialKind::ClientSecret, Some("t"), &env(&[])).unwrap_err();
         assert!(e.to_string().contains("AZURE_CLIENT_ID"), "{e}");
-        let e = build(CredentialKind::GithubOidc, None, &env(&[("AZURE_CLIENT_ID", "c")])).unwrap_err();
-        assert!(e.to_string().contains("ACTIONS_ID_TOKEN_REQUEST_URL"), "{e}");
+        let e = build(
+            CredentialKind::GithubOidc,
+            None,
+            &env(&[("AZURE_CLIENT_ID", "c")]),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("ACTIONS_ID_TOKEN_REQUEST_URL"),
+            "{e}"
+        );
     }
 
     #[test]

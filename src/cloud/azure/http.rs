@@ -245,7 +245,9 @@ impl ReadOnlyHttp {
                     if refreshed {
                         return Err(err(
                             CloudErrorKind::Unauthorised,
-                            format!("{m}; check that the bot's identity has the Reader, Cost Management Reader and Monitoring Reader roles on the subscription"),
+                            format!(
+                                "{m}; check that the bot's identity has the Reader, Cost Management Reader and Monitoring Reader roles on the subscription"
+                            ),
                         ));
                     }
                     refreshed = true;
@@ -339,7 +341,11 @@ impl ReadOnlyHttp {
                 let body = serde_json::from_slice(&bytes).map_err(|e| {
                     err(
                         CloudErrorKind::Malformed,
-                        format!("the answer is not JSON (line {}, column {}): {e}", e.line(), e.column()),
+                        format!(
+                            "the answer is not JSON (line {}, column {}): {e}",
+                            e.line(),
+                            e.column()
+                        ),
                     )
                 })?;
                 Ok(Answer {
@@ -362,9 +368,15 @@ impl ReadOnlyHttp {
             401 => Err(Attempt::Unauthorised(message())),
             403 => Err(err(
                 CloudErrorKind::Unauthorised,
-                format!("{} (HTTP 403); grant the bot's identity the reader role this API needs (docs/cloud.md)", message()),
+                format!(
+                    "{} (HTTP 403); grant the bot's identity the reader role this API needs (docs/cloud.md)",
+                    message()
+                ),
             )),
-            404 => Err(err(CloudErrorKind::NotFound, format!("{} (HTTP 404)", message()))),
+            404 => Err(err(
+                CloudErrorKind::NotFound,
+                format!("{} (HTTP 404)", message()),
+            )),
             _ => Err(err(
                 CloudErrorKind::Malformed,
                 format!("unexpected HTTP {status}: {}", message()),
@@ -408,7 +420,13 @@ mod tests {
     fn only_get_and_query_posts_pass_the_guard() {
         let rg = "/providers/Microsoft.ResourceGraph/resources";
         let cost = "/subscriptions/s/providers/Microsoft.CostManagement/query";
-        assert!(guard(&http::Method::GET, "/subscriptions/s/providers/Microsoft.Compute/locations/x/usages").is_ok());
+        assert!(
+            guard(
+                &http::Method::GET,
+                "/subscriptions/s/providers/Microsoft.Compute/locations/x/usages"
+            )
+            .is_ok()
+        );
         assert!(guard(&http::Method::POST, rg).is_ok());
         assert!(guard(&http::Method::POST, cost).is_ok());
         for m in [http::Method::PUT, http::Method::PATCH, http::Method::DELETE] {
@@ -438,7 +456,9 @@ mod tests {
         assert!(Endpoint::parse("ftp://x").is_err());
         assert!(Endpoint::parse("not a url").is_err());
         assert_eq!(
-            Endpoint::parse("https://management.azure.com").unwrap().scope(),
+            Endpoint::parse("https://management.azure.com")
+                .unwrap()
+                .scope(),
             "https://management.azure.com/.default"
         );
     }
@@ -448,8 +468,14 @@ mod tests {
         let b = Backoff::default();
         assert_eq!(b.wait(1, None), Duration::from_secs(1));
         assert_eq!(b.wait(3, None), Duration::from_secs(4));
-        assert_eq!(b.wait(1, Some(Duration::from_secs(7))), Duration::from_secs(7));
-        assert_eq!(b.wait(1, Some(Duration::from_secs(3600))), Duration::from_secs(60));
+        assert_eq!(
+            b.wait(1, Some(Duration::from_secs(7))),
+            Duration::from_secs(7)
+        );
+        assert_eq!(
+            b.wait(1, Some(Duration::from_secs(3600))),
+            Duration::from_secs(60)
+        );
         assert_eq!(b.wait(30, None), Duration::from_secs(60));
     }
 }
