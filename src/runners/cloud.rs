@@ -107,8 +107,8 @@ pub fn text(s: &Summary) -> String {
             if gpu && (q.current_value > 0 || v != "lowprioritycores") {
                 let _ = writeln!(
                     out,
-                    "  {} {}: {} / {} {}",
-                    u.region, q.name.value, q.current_value, q.limit, q.unit
+                    "  {} {}: {} / {} {} (subscription {})",
+                    u.region, q.name.value, q.current_value, q.limit, q.unit, u.subscription_id
                 );
             }
         }

@@ -386,6 +386,47 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn the_github_oidc_assertion_asks_for_the_token_exchange_audience() {
+        use axum::extract::Request;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let app = axum::Router::new().fallback(|req: Request| async move {
+            let query = req.uri().query().unwrap_or("").to_owned();
+            let auth = req
+                .headers()
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
+            let audience_ok = query.contains("audience=api%3A%2F%2FAzureADTokenExchange");
+            if audience_ok && auth == "Bearer actions-request-token" && query.contains("x=1") {
+                r#"{"value":"oidc-jwt"}"#.to_owned()
+            } else {
+                format!(r#"{{"wrong":"{query} {auth}"}}"#)
+            }
+        });
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let oidc = GithubOidc {
+            client: reqwest::Client::new(),
+            url: format!("http://{addr}/token?x=1"),
+            token: SecretString::from("actions-request-token".to_string()),
+        };
+        assert_eq!(oidc.secret(None).await.expect("assertion"), "oidc-jwt");
+        assert!(!format!("{oidc:?}").contains("actions-request-token"));
+        let wrong = GithubOidc {
+            token: SecretString::from("other".to_string()),
+            ..oidc
+        };
+        let e = wrong.secret(None).await.expect_err("no value");
+        assert!(e.to_string().contains("no `value`"), "{e}");
+        server.abort();
+    }
+
     #[test]
     fn the_identity_is_the_tokens_oid() {
         let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD

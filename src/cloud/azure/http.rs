@@ -443,6 +443,46 @@ mod tests {
         assert!(guard(&http::Method::HEAD, "/").is_err());
     }
 
+    #[tokio::test]
+    async fn a_post_that_is_not_a_query_is_refused_before_anything_is_sent() {
+        let endpoint = Endpoint::parse("http://127.0.0.1:9").expect("endpoint");
+        let http = ReadOnlyHttp::new(endpoint.clone(), Backoff::default()).expect("client");
+        let calls = CallCounter::default();
+        let read = Read::Query(
+            endpoint.url(
+                "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/virtualMachines/v/deallocate",
+                &[("api-version", "2024-07-01")],
+            ),
+            serde_json::json!({}),
+        );
+        let asked = std::sync::atomic::AtomicUsize::new(0);
+        let e = http
+            .send(Api::ComputeUsages, "subscription s", &read, &calls, |_| {
+                asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                async { Ok(secrecy::SecretString::from("t".to_string())) }
+            })
+            .await
+            .expect_err("refused");
+        assert_eq!(e.kind, CloudErrorKind::Refused);
+        assert!(e.to_string().contains("only reads Azure"), "{e}");
+        assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 0);
+        assert_eq!(calls.get().total(), 0);
+        let foreign =
+            Read::Get(reqwest::Url::parse("https://evil.example/subscriptions/s").expect("url"));
+        let e = http
+            .send(
+                Api::ComputeUsages,
+                "subscription s",
+                &foreign,
+                &calls,
+                |_| async { Ok(secrecy::SecretString::from("t".to_string())) },
+            )
+            .await
+            .expect_err("foreign");
+        assert_eq!(e.kind, CloudErrorKind::Refused);
+        assert_eq!(calls.get().total(), 0);
+    }
+
     #[test]
     fn endpoints_are_https_or_loopback_http() {
         assert!(Endpoint::parse("https://management.azure.com").is_ok());
