@@ -11,6 +11,7 @@
 //! - [`report`]: findings and plans for people (text) and scripts (JSON);
 //! - [`runners`]: the command line.
 
+pub mod cloud;
 pub mod evaluate;
 pub mod forge;
 pub mod load;

@@ -31,6 +31,18 @@ pub enum Command {
         #[arg(long, value_parser = parse_date)]
         now: Option<NaiveDate>,
     },
+    /// Show what the bot sees in Azure for the repository (its inventory, quota use and
+    /// the calls it took). Reads only.
+    Cloud {
+        #[command(flatten)]
+        source: SourceArgs,
+        /// `azure` (ARM, credentials from the environment) or `snapshot:DIR`.
+        #[arg(long, value_name = "azure|snapshot:DIR", default_value = "azure",
+              value_parser = |s: &str| s.parse::<super::cloud::CloudSource>())]
+        cloud: super::cloud::CloudSource,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Show the findings and the actions the bot would take: comments, checks, PRs.
     Plan {
         #[command(flatten)]
@@ -227,6 +239,30 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
                 ),
             }
             Ok(exit(entries.iter().any(|e| !e.findings.is_empty())))
+        }
+        Command::Cloud {
+            source,
+            cloud,
+            format,
+        } => {
+            let snap = source.snapshot()?;
+            let loaded = crate::load::load(&snap);
+            let adoption = loaded
+                .repo
+                .adoption
+                .as_ref()
+                .ok_or("adoption.yaml is missing or does not load; run `adoptbot validate`")?;
+            let scopes = adoption.value.azure.as_ref().ok_or_else(|| {
+                format!(
+                    "{}: no `azure:` section; add azure.tenant_id, azure.subscriptions and azure.regions",
+                    adoption.path
+                )
+            })?;
+            print!(
+                "{}",
+                super::cloud::run(scopes, &cloud, format == Format::Json)?
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Validate {
             source,

@@ -7,6 +7,7 @@ pub mod action;
 pub mod bench;
 pub mod cli;
 pub mod clock;
+pub mod cloud;
 pub mod demo;
 pub mod deploy;
 pub mod error;
