@@ -274,6 +274,7 @@ impl Tokens {
 
 /// How long a token has left. The one place the adapter reads the wall clock: a token's
 /// expiry is wall-clock time, and the run's `Clock` may be a fixed day.
+#[allow(clippy::disallowed_methods)]
 fn lifetime(expires_on: azure_core::time::OffsetDateTime) -> Duration {
     let left = expires_on - azure_core::time::OffsetDateTime::now_utc();
     Duration::try_from(left).unwrap_or(Duration::ZERO)
