@@ -31,7 +31,7 @@ fn codes(a: &adoptbot::Analysis) -> Vec<(&'static str, String, u32)> {
         .diagnostics
         .iter()
         .filter(|d| d.is_error())
-        .map(|d| (d.code, d.place.file.clone(), d.place.line))
+        .map(|d| (d.code.as_str(), d.place.file.clone(), d.place.line))
         .collect()
 }
 
@@ -733,7 +733,7 @@ fn a_request_waiting_for_quota_is_a_warning_and_is_not_provisioned() {
         .diagnostics
         .iter()
         .filter(|d| d.place.file == "experiments/a.yaml")
-        .map(|d| (d.code, d.severity))
+        .map(|d| (d.code.as_str(), d.severity))
         .collect();
     assert_eq!(d, vec![("quota-pending", Severity::Warning)]);
     assert!(a.evaluation.experiments[0].waiting_for_quota);

@@ -48,7 +48,7 @@ fn every_broken_file_has_a_precise_diagnostic() {
             d.place.file == path
                 && d.is_error()
                 && (code == "any"
-                    || (d.code == code && d.place.line == line && d.place.column == col))
+                    || (d.code.as_str() == code && d.place.line == line && d.place.column == col))
                 && !d.message.is_empty()
         });
         if !found {
@@ -81,7 +81,7 @@ fn binary_data_is_reported_with_its_line() {
         .iter()
         .find(|d| d.place.file == "experiments/bin.yaml")
         .expect("a diagnostic");
-    assert_eq!((d.code, d.place.line), ("not-text", 3));
+    assert_eq!((d.code.as_str(), d.place.line), ("not-text", 3));
     assert!(loaded.repo.broken.contains("experiments/bin.yaml"));
 }
 

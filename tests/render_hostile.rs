@@ -232,7 +232,8 @@ fn render_or_reject(
                 assert!(
                     diags
                         .iter()
-                        .all(|d| d.code.starts_with("parameter-") || d.code == "context-invalid"),
+                        .all(|d| d.code.as_str().starts_with("parameter-")
+                            || d.code == "context-invalid"),
                     "rejected by validation, not by a broken render: {diags:#?}"
                 );
             }

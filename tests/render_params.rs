@@ -168,7 +168,7 @@ fn all_problems_are_reported_at_once() {
         "admin_username": "Root!",
         "colour": "blue",
     }));
-    let mut codes: Vec<&str> = d.iter().map(|d| d.code).collect();
+    let mut codes: Vec<&str> = d.iter().map(|d| d.code.as_str()).collect();
     codes.sort();
     assert_eq!(
         codes,
@@ -204,7 +204,7 @@ fn render_refuses_invalid_parameters_and_context() {
         &params(with("spot", json!("maybe"))),
     )
     .unwrap_err();
-    let codes: Vec<&str> = err.iter().map(|d| d.code).collect();
+    let codes: Vec<&str> = err.iter().map(|d| d.code.as_str()).collect();
     assert!(
         codes.contains(&"context-invalid") && codes.contains(&"parameter-type"),
         "{err:#?}"

@@ -5,6 +5,7 @@
 //! left, and whether it has expired.
 
 use super::{Input, references};
+use crate::model::Code;
 use crate::model::*;
 use crate::render;
 use chrono::NaiveDate;
@@ -96,7 +97,7 @@ pub fn evaluate_all(input: &Input, diags: &mut Vec<Diagnostic>) -> Vec<Experimen
                 diags.push(
                     Diagnostic::error(
                         doc.at(&doc.cost_tag),
-                        "duplicate-cost-tag",
+                        Code::DuplicateCostTag,
                         format!(
                             "the cost tag `{}` is already used by experiment `{other}`",
                             doc.cost_tag.value
@@ -140,7 +141,7 @@ fn team_budget(
         && est.cents > left.cents
     {
         diags.push(
-            Diagnostic::warning(e.at(&e.cost_cap), "over-team-budget", format!("the estimate of {est} is more than the {left} left of team `{}`'s monthly budget of {} after its other open experiments", e.team.value, team.monthly_budget))
+            Diagnostic::warning(e.at(&e.cost_cap), Code::OverTeamBudget, format!("the estimate of {est} is more than the {left} left of team `{}`'s monthly budget of {} after its other open experiments", e.team.value, team.monthly_budget))
                 .with_hint("ask the team lead to confirm the spend, or end another experiment first"),
         );
     }
@@ -244,7 +245,7 @@ fn costing(
         diags.push(
             Diagnostic::error(
                 e.at(&e.blueprint),
-                "unknown-blueprint",
+                Code::UnknownBlueprint,
                 format!("there is no blueprint `{}`", e.blueprint.value),
             )
             .with_hint(format!(
@@ -286,11 +287,11 @@ fn costing(
                 .and_then(|c| Some(Money::new(i64::try_from(est.total_cents).ok()?, c)));
             match money {
                 Some(m) if m.currency != e.cost_cap.currency => diags.push(
-                    Diagnostic::warning(e.at(&e.cost_cap), "currency-mismatch", format!("the price table is in {}, the cap in {}: the estimate cannot be compared", m.currency, e.cost_cap.currency))
+                    Diagnostic::warning(e.at(&e.cost_cap), Code::CurrencyMismatch, format!("the price table is in {}, the cap in {}: the estimate cannot be compared", m.currency, e.cost_cap.currency))
                         .with_hint(format!("write the cost cap in {}", m.currency)),
                 ),
                 Some(m) if m.cents > e.cost_cap.cents && !closed => diags.push(
-                    Diagnostic::error(e.at(&e.cost_cap), "estimate-over-cap", format!("the estimate for {days} days is {m}, above the cost cap of {}", e.cost_cap.value))
+                    Diagnostic::error(e.at(&e.cost_cap), Code::EstimateOverCap, format!("the estimate for {days} days is {m}, above the cost cap of {}", e.cost_cap.value))
                         .with_hint("raise the cap, shorten the time box, or choose a smaller SKU, fewer instances or spot"),
                 ),
                 _ => {}
@@ -316,7 +317,7 @@ fn costing(
                 diags.push(
                     Diagnostic::warning(
                         e.at(&e.blueprint),
-                        "quota-pending",
+                        Code::QuotaPending,
                         format!(
                             "waiting for quota: team `{}` has requested {} in {}, not yet approved",
                             e.team.value, g.family, g.region
@@ -339,7 +340,7 @@ fn costing(
                     ),
                 };
                 diags.push(
-                        Diagnostic::error(e.at(&e.blueprint), "no-quota-headroom", msg)
+                        Diagnostic::error(e.at(&e.blueprint), Code::NoQuotaHeadroom, msg)
                             .with_hint(format!("request quota for {} in {} in teams/{}.yaml, or pick another region or SKU", g.family, g.region, e.team.value)),
                     );
             }
@@ -421,7 +422,7 @@ fn validate(input: &Input, id: &Id, e: &Doc<Experiment>, diags: &mut Vec<Diagnos
 
     if e.success_criteria.is_empty() {
         diags.push(
-            Diagnostic::error(e.place(), "no-success-criteria", format!("experiment `{id}` has no success criteria"))
+            Diagnostic::error(e.place(), Code::NoSuccessCriteria, format!("experiment `{id}` has no success criteria"))
                 .with_hint("add `success_criteria:` with metric, comparator and target, e.g. `- { metric: answer_accuracy, comparator: \">=\", target: 0.85 }`: experiments without success criteria are hobbies"),
         );
     }
@@ -430,7 +431,7 @@ fn validate(input: &Input, id: &Id, e: &Doc<Experiment>, diags: &mut Vec<Diagnos
             diags.push(
                 Diagnostic::error(
                     e.at(&e.success_criteria),
-                    "unmeasurable-criterion",
+                    Code::UnmeasurableCriterion,
                     "a success criterion needs a metric name and a finite target",
                 )
                 .with_hint(
@@ -446,7 +447,7 @@ fn validate(input: &Input, id: &Id, e: &Doc<Experiment>, diags: &mut Vec<Diagnos
     ] {
         if text.trim().is_empty() {
             diags.push(
-                Diagnostic::error(e.place(), "empty-field", format!("`{field}` is empty"))
+                Diagnostic::error(e.place(), Code::EmptyField, format!("`{field}` is empty"))
                     .with_hint(format!("say in a sentence what the {field} is")),
             );
         }
@@ -455,7 +456,7 @@ fn validate(input: &Input, id: &Id, e: &Doc<Experiment>, diags: &mut Vec<Diagnos
         diags.push(
             Diagnostic::error(
                 e.at(&e.time_box),
-                "non-standard-time-box",
+                Code::NonStandardTimeBox,
                 format!("`{}` is not a standard time box", e.time_box.value),
             )
             .with_hint(format!(
@@ -469,7 +470,7 @@ fn validate(input: &Input, id: &Id, e: &Doc<Experiment>, diags: &mut Vec<Diagnos
         diags.push(
             Diagnostic::error(
                 e.at(extra),
-                "too-many-renewals",
+                Code::TooManyRenewals,
                 format!(
                     "{} renewals, and at most {} are allowed",
                     e.renewals.len(),
@@ -484,7 +485,7 @@ fn validate(input: &Input, id: &Id, e: &Doc<Experiment>, diags: &mut Vec<Diagnos
             diags.push(
                 Diagnostic::error(
                     e.at(r),
-                    "non-standard-time-box",
+                    Code::NonStandardTimeBox,
                     format!("a renewal of `{}` is not a standard time box", r.duration),
                 )
                 .with_hint(format!("use {}", standard())),
@@ -492,7 +493,7 @@ fn validate(input: &Input, id: &Id, e: &Doc<Experiment>, diags: &mut Vec<Diagnos
         }
         if r.reason.trim().is_empty() {
             diags.push(
-                Diagnostic::error(e.at(r), "empty-field", "a renewal needs a reason")
+                Diagnostic::error(e.at(r), Code::EmptyField, "a renewal needs a reason")
                     .with_hint("say what the extra time is for"),
             );
         }
@@ -501,7 +502,7 @@ fn validate(input: &Input, id: &Id, e: &Doc<Experiment>, diags: &mut Vec<Diagnos
         diags.push(
             Diagnostic::error(
                 e.at(&e.cost_cap),
-                "no-cost-cap",
+                Code::NoCostCap,
                 "the cost cap must be more than zero",
             )
             .with_hint("write the most the experiment may cost, e.g. `2500 USD`"),
@@ -529,7 +530,7 @@ fn validate(input: &Input, id: &Id, e: &Doc<Experiment>, diags: &mut Vec<Diagnos
                 diags.push(
                     Diagnostic::warning(
                         e.at(&e.owner),
-                        "owner-not-in-team",
+                        Code::OwnerNotInTeam,
                         format!(
                             "`{}` is not a lead or member of team `{}`",
                             e.owner.value, e.team.value
@@ -556,7 +557,7 @@ fn validate(input: &Input, id: &Id, e: &Doc<Experiment>, diags: &mut Vec<Diagnos
         diags.push(
             Diagnostic::warning(
                 e.at(&e.status),
-                "status-behind",
+                Code::StatusBehind,
                 "the experiment has an outcome but is still running",
             )
             .with_hint("set `status: completed` once the go/no-go decision is taken"),
@@ -564,11 +565,11 @@ fn validate(input: &Input, id: &Id, e: &Doc<Experiment>, diags: &mut Vec<Diagnos
     }
     match (e.status.value, &e.started_on) {
         (ExperimentStatus::Active | ExperimentStatus::Expired, None) => diags.push(
-            Diagnostic::error(e.at(&e.status), "not-started", format!("the status is `{}` but there is no `started_on` date", e.status.value.word()))
+            Diagnostic::error(e.at(&e.status), Code::NotStarted, format!("the status is `{}` but there is no `started_on` date", e.status.value.word()))
                 .with_hint("the provisioning PR writes started_on; add the day the environment was provisioned"),
         ),
         (ExperimentStatus::Requested, Some(s)) => diags.push(
-            Diagnostic::warning(e.at(s), "status-behind", "the experiment has started but its status is still `requested`").with_hint("set `status: active`"),
+            Diagnostic::warning(e.at(s), Code::StatusBehind, "the experiment has started but its status is still `requested`").with_hint("set `status: active`"),
         ),
         _ => {}
     }

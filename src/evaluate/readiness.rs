@@ -1,6 +1,7 @@
 //! The readiness scorecard: "A score below 3 in any area means focused work in Phase 2
 //! before you proceed." A missing area is an error.
 
+use crate::model::Code;
 use crate::model::*;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -33,7 +34,7 @@ pub fn evaluate(
     for card in &repo.scorecards {
         for area in missing(card) {
             diags.push(
-                Diagnostic::error(card.place(), "missing-area", format!("the scorecard does not rate `{area}` ({})", area.question()))
+                Diagnostic::error(card.place(), Code::MissingArea, format!("the scorecard does not rate `{area}` ({})", area.question()))
                     .with_hint(format!("add `{area}: {{ rating: 1-5, evidence: ... }}` under `areas:`; all six areas are required")),
             );
         }
@@ -42,7 +43,7 @@ pub fn evaluate(
                 diags.push(
                     Diagnostic::warning(
                         card.place(),
-                        "no-evidence",
+                        Code::NoEvidence,
                         format!("`{area}` is rated without evidence"),
                     )
                     .with_hint("say what the rating rests on: findings, numbers, links"),

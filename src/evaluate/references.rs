@@ -2,6 +2,7 @@
 //! gate needs is held by someone, and values that parse but make no sense are caught.
 
 use super::Input;
+use crate::model::Code;
 use crate::model::*;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,7 +16,7 @@ pub fn check(input: &Input, diags: &mut Vec<Diagnostic>) {
             diags.push(
                 Diagnostic::warning(
                     a.at(d),
-                    "date-in-future",
+                    Code::DateInFuture,
                     format!(
                         "phase_entered_on is {}, after today ({})",
                         d.value, input.today
@@ -37,7 +38,7 @@ pub fn check(input: &Input, diags: &mut Vec<Diagnostic>) {
                 diags.push(
                     Diagnostic::error(
                         uc.at(e),
-                        "unknown-experiment",
+                        Code::UnknownExperiment,
                         format!("there is no experiment `{}`", e.value),
                     )
                     .with_hint(format!(
@@ -61,7 +62,7 @@ pub fn check(input: &Input, diags: &mut Vec<Diagnostic>) {
             diags.push(
                 Diagnostic::error(
                     slo.at(uc),
-                    "unknown-use-case",
+                    Code::UnknownUseCase,
                     format!("there is no use case `{}`", uc.value),
                 )
                 .with_hint(format!(
@@ -77,7 +78,7 @@ pub fn check(input: &Input, diags: &mut Vec<Diagnostic>) {
             diags.push(
                 Diagnostic::error(
                     slo.at(since),
-                    "slo-inconsistent",
+                    Code::SloInconsistent,
                     format!(
                         "met_since is {} but a violation is recorded on {last}",
                         since.value
@@ -91,7 +92,7 @@ pub fn check(input: &Input, diags: &mut Vec<Diagnostic>) {
             diags.push(
                 Diagnostic::error(
                     slo.place(),
-                    "out-of-range",
+                    Code::OutOfRange,
                     format!(
                         "availability_percent is {}, not a percentage",
                         o.availability_percent
@@ -114,7 +115,7 @@ pub fn check(input: &Input, diags: &mut Vec<Diagnostic>) {
             diags.push(
                 Diagnostic::warning(
                     card.place(),
-                    "date-mismatch",
+                    Code::DateMismatch,
                     format!(
                         "the file is named for {d} but assessed_on is {}",
                         card.assessed_on
@@ -131,7 +132,7 @@ pub fn check(input: &Input, diags: &mut Vec<Diagnostic>) {
                 diags.push(
                     Diagnostic::error(
                         inv.place(),
-                        "duplicate-id",
+                        Code::DuplicateId,
                         format!("two findings have the id `{}`", f.id),
                     )
                     .with_hint("give each finding its own id"),
@@ -144,7 +145,7 @@ pub fn check(input: &Input, diags: &mut Vec<Diagnostic>) {
                 diags.push(
                     Diagnostic::warning(
                         inv.place(),
-                        "unknown-team",
+                        Code::UnknownTeam,
                         format!(
                             "finding `{}` names the team `{t}`, which has no file in teams/",
                             f.id
@@ -162,7 +163,7 @@ fn adoption(a: &Doc<Adoption>, fw: &Framework, diags: &mut Vec<Diagnostic>) {
         && let Err(e) = parse_schedule(s)
     {
         diags.push(
-                Diagnostic::error(a.at(s), "bad-schedule", format!("`{}` is not a cron schedule: {e}", s.value))
+                Diagnostic::error(a.at(s), Code::BadSchedule, format!("`{}` is not a cron schedule: {e}", s.value))
                     .with_hint("write five fields in UTC: minute hour day-of-month month day-of-week, e.g. `0 6 * * 1-5`"),
             );
     }
@@ -175,7 +176,7 @@ fn adoption(a: &Doc<Adoption>, fw: &Framework, diags: &mut Vec<Diagnostic>) {
             _ if needed_now => diags.push(
                 Diagnostic::error(
                     a.at(&a.phase),
-                    "role-unassigned",
+                    Code::RoleUnassigned,
                     format!("the role `{role}` approves the current gate and nobody holds it"),
                 )
                 .with_hint(format!(
@@ -185,7 +186,7 @@ fn adoption(a: &Doc<Adoption>, fw: &Framework, diags: &mut Vec<Diagnostic>) {
             Some(h) => diags.push(
                 Diagnostic::warning(
                     a.at(h),
-                    "role-unassigned",
+                    Code::RoleUnassigned,
                     format!("nobody holds the role `{role}`"),
                 )
                 .with_hint("add users or teams to it"),
@@ -193,7 +194,7 @@ fn adoption(a: &Doc<Adoption>, fw: &Framework, diags: &mut Vec<Diagnostic>) {
             None => diags.push(
                 Diagnostic::warning(
                     a.place(),
-                    "role-unassigned",
+                    Code::RoleUnassigned,
                     format!("the role `{role}` approves a later gate and is not in `roles:`"),
                 )
                 .with_hint(format!("add `{role}:` under `roles:` before that gate")),
@@ -205,7 +206,7 @@ fn adoption(a: &Doc<Adoption>, fw: &Framework, diags: &mut Vec<Diagnostic>) {
             diags.push(
                 Diagnostic::error(
                     a.at(h),
-                    "unknown-role",
+                    Code::UnknownRole,
                     format!("no gate has the role `{role}`"),
                 )
                 .with_hint(format!(
@@ -224,8 +225,12 @@ fn adoption(a: &Doc<Adoption>, fw: &Framework, diags: &mut Vec<Diagnostic>) {
         {
             if !is_guid(v) {
                 diags.push(
-                    Diagnostic::error(a.place(), "bad-guid", format!("{what} `{v}` is not a GUID"))
-                        .with_hint("write it as 00000000-0000-0000-0000-000000000000"),
+                    Diagnostic::error(
+                        a.place(),
+                        Code::BadGuid,
+                        format!("{what} `{v}` is not a GUID"),
+                    )
+                    .with_hint("write it as 00000000-0000-0000-0000-000000000000"),
                 );
             }
         }
@@ -235,7 +240,7 @@ fn adoption(a: &Doc<Adoption>, fw: &Framework, diags: &mut Vec<Diagnostic>) {
             diags.push(
                 Diagnostic::error(
                     a.at(w),
-                    "bad-path",
+                    Code::BadPath,
                     format!("`{}` is not a path inside the repository", w.value),
                 )
                 .with_hint("write a relative path such as .github/workflows/deploy.yml"),
@@ -269,7 +274,7 @@ fn team_doc(id: &Id, team: &Doc<Team>, diags: &mut Vec<Diagnostic>) {
         diags.push(
             Diagnostic::error(
                 team.at(&team.leads),
-                "no-leads",
+                Code::NoLeads,
                 format!("team `{id}` has no leads"),
             )
             .with_hint("name at least one lead: leads review the team's requests"),
@@ -285,7 +290,7 @@ fn team_doc(id: &Id, team: &Doc<Team>, diags: &mut Vec<Diagnostic>) {
             diags.push(
                 Diagnostic::error(
                     team.at(q),
-                    "duplicate-quota",
+                    Code::DuplicateQuota,
                     format!("{} in {} is listed twice", q.family, q.region),
                 )
                 .with_hint("keep one entry per VM family and region"),
@@ -295,7 +300,7 @@ fn team_doc(id: &Id, team: &Doc<Team>, diags: &mut Vec<Diagnostic>) {
             diags.push(
                 Diagnostic::warning(
                     team.at(q),
-                    "undated-approval",
+                    Code::UndatedApproval,
                     "an approved quota has no approved_on date",
                 )
                 .with_hint("add approved_on: YYYY-MM-DD"),
@@ -307,7 +312,7 @@ fn team_doc(id: &Id, team: &Doc<Team>, diags: &mut Vec<Diagnostic>) {
             diags.push(
                 Diagnostic::warning(
                     team.place(),
-                    "not-a-member",
+                    Code::NotAMember,
                     format!("`{who}` has skills or training recorded but is not a lead or member"),
                 )
                 .with_hint("add them to members, or remove their record"),
@@ -323,18 +328,21 @@ fn team_ref<T>(repo: &Repository, doc: &Doc<T>, team: &Located<Id>, diags: &mut 
 }
 
 pub fn unknown_team(repo: &Repository, place: Place, team: &Id) -> Diagnostic {
-    Diagnostic::error(place, "unknown-team", format!("there is no team `{team}`")).with_hint(
-        format!(
-            "name a file of teams/ without `.yaml`{}",
-            listing(repo.teams.keys())
-        ),
+    Diagnostic::error(
+        place,
+        Code::UnknownTeam,
+        format!("there is no team `{team}`"),
     )
+    .with_hint(format!(
+        "name a file of teams/ without `.yaml`{}",
+        listing(repo.teams.keys())
+    ))
 }
 
 pub fn currency_mismatch(place: Place, a: &Money, b: &Money) -> Diagnostic {
     Diagnostic::error(
         place,
-        "currency-mismatch",
+        Code::CurrencyMismatch,
         format!("{b} is in {}, but it is compared with {a}", b.currency),
     )
     .with_hint(format!("write the amount in {}", a.currency))

@@ -757,7 +757,7 @@ mod tests {
             catalogue: Some(catalogue),
             problems: vec![Diagnostic::warning(
                 Place::new("blueprints/vm/blueprint.yaml", 3, 1),
-                "x",
+                crate::model::Code::PublicNetworkAccess,
                 "a warning is not a failure",
             )],
         };
@@ -765,7 +765,7 @@ mod tests {
         assert_eq!(j.status, Clear);
         bp.problems.push(Diagnostic::error(
             Place::new("blueprints/vm/bicep/main.bicep.tera", 12, 3),
-            "public-network-access",
+            crate::model::Code::PublicNetworkAccess,
             "publicNetworkAccess is Enabled",
         ));
         let j = judge_with(&[], Trigger::BlueprintsInvalid, &bp);

@@ -2,6 +2,7 @@
 //! organisation's threshold overrides (`phases/overrides.yaml`) applied.
 
 use super::yaml;
+use crate::model::Code;
 use crate::model::*;
 
 /// The built-in phase files, in order, as embedded at build time.
@@ -64,7 +65,7 @@ fn parse_builtin() -> Result<Framework, Vec<Diagnostic>> {
             if order != Phase::ALL {
                 return Err(vec![Diagnostic::error(
                     Place::file("phases/"),
-                    "framework-order",
+                    Code::FrameworkOrder,
                     "the built-in phases are not the six phases in order",
                 )]);
             }
@@ -113,7 +114,7 @@ pub fn apply_overrides(
             match gate.deliverables.iter_mut().find(|d| &d.id == id) {
                 Some(d) if d.check.name() == check.name() => d.check = check.value.clone(),
                 Some(d) => diags.push(
-                    Diagnostic::error(overrides.at(check), "override-changes-check", format!("`{id}` of gate {gate_id} is checked by `{}`; an override may change its thresholds only, not make it `{}`", d.check.name(), check.name()))
+                    Diagnostic::error(overrides.at(check), Code::OverrideChangesCheck, format!("`{id}` of gate {gate_id} is checked by `{}`; an override may change its thresholds only, not make it `{}`", d.check.name(), check.name()))
                         .with_hint(format!("write `{}` with the thresholds you want", d.check.name())),
                 ),
                 None => diags.push(unknown_item(overrides, check, gate_id, id, gate.deliverables.iter().map(|d| d.id.as_str()), "deliverable")),
@@ -134,7 +135,7 @@ pub fn apply_overrides(
             match gate.rollback.iter_mut().find(|r| &r.id == id) {
                 Some(r) if std::mem::discriminant(&r.trigger) == std::mem::discriminant(&trigger.value) => r.trigger = trigger.value.clone(),
                 Some(_) => diags.push(
-                    Diagnostic::error(overrides.at(trigger), "override-changes-check", format!("rollback criterion `{id}` of gate {gate_id} has another trigger; an override may change its thresholds only"))
+                    Diagnostic::error(overrides.at(trigger), Code::OverrideChangesCheck, format!("rollback criterion `{id}` of gate {gate_id} has another trigger; an override may change its thresholds only"))
                         .with_hint("keep the trigger and change its thresholds"),
                 ),
                 None => diags.push(unknown_item(overrides, trigger, gate_id, id, gate.rollback.iter().map(|r| r.id.as_str()), "rollback criterion")),
@@ -147,7 +148,7 @@ pub fn apply_overrides(
 fn unknown_gate(doc: &Doc<FrameworkOverrides>, gate_id: &str, known: &[String]) -> Diagnostic {
     Diagnostic::error(
         doc.place(),
-        "unknown-gate",
+        Code::UnknownGate,
         format!("there is no gate `{gate_id}`"),
     )
     .with_hint(format!("the gates are {}", known.join(", ")))
@@ -164,7 +165,7 @@ fn unknown_item<'a, T>(
     let known: Vec<_> = known.collect();
     Diagnostic::error(
         doc.at(at),
-        "unknown-deliverable",
+        Code::UnknownDeliverable,
         format!("gate {gate} has no {what} `{id}`"),
     )
     .with_hint(format!("gate {gate} has: {}", known.join(", ")))

@@ -10,6 +10,7 @@ pub mod history;
 pub mod snapshot;
 pub mod yaml;
 
+use crate::model::Code;
 use crate::model::*;
 pub use cache::Cache;
 use serde::de::DeserializeOwned;
@@ -201,7 +202,7 @@ pub(crate) fn sort_scorecards(scorecards: &mut [Doc<Scorecard>]) {
 }
 
 fn missing_adoption() -> Diagnostic {
-    Diagnostic::error(Place::file("adoption.yaml"), "missing-adoption", "the repository has no adoption.yaml")
+    Diagnostic::error(Place::file("adoption.yaml"), Code::MissingAdoption, "the repository has no adoption.yaml")
         .with_hint("create adoption.yaml with the organisation, its phase and its roles; see .adoptbot/schema/adoption.schema.json (written by `adoptbot init` or `adoptbot schema`)")
 }
 
@@ -234,7 +235,7 @@ fn parse_file(path: &str, bytes: &[u8], diags: &mut Vec<Diagnostic>) -> Parsed {
                 .count() as u32
                 + 1;
             diags.push(
-                Diagnostic::error(Place::new(path, line, 0), "not-text", "the file is not UTF-8 text")
+                Diagnostic::error(Place::new(path, line, 0), Code::NotText, "the file is not UTF-8 text")
                     .with_hint("adoption documents are YAML text; save the file as UTF-8, or remove binary content"),
             );
             return Parsed::Nothing;
@@ -293,7 +294,7 @@ fn keyed<T: DeserializeOwned>(
             diags.push(
                 Diagnostic::error(
                     Place::file(path),
-                    "bad-file-name",
+                    Code::BadFileName,
                     format!("the file name is the id, and {e}"),
                 )
                 .with_hint("rename the file"),
@@ -312,7 +313,7 @@ fn parse_runbook(path: &str, text: &str, diags: &mut Vec<Diagnostic>) -> Option<
     let first = lines.next().unwrap_or("");
     if first.trim_end() != "---" {
         diags.push(
-            Diagnostic::error(Place::new(path, 1, 1), "no-front-matter", "the runbook has no front matter")
+            Diagnostic::error(Place::new(path, 1, 1), Code::NoFrontMatter, "the runbook has no front matter")
                 .with_hint("start the file with a `---` line, then title, owner, covers and last_tested, then `---`"),
         );
         return None;
@@ -330,7 +331,7 @@ fn parse_runbook(path: &str, text: &str, diags: &mut Vec<Diagnostic>) -> Option<
         diags.push(
             Diagnostic::error(
                 Place::new(path, 1, 1),
-                "no-front-matter",
+                Code::NoFrontMatter,
                 "the front matter is not closed",
             )
             .with_hint("end the front matter with a `---` line"),
@@ -347,7 +348,7 @@ fn misplaced(path: &str, diags: &mut Vec<Diagnostic>) {
             diags.push(
                 Diagnostic::error(
                     Place::file(path),
-                    "wrong-extension",
+                    Code::WrongExtension,
                     "adoptbot reads adoption.yaml, not adoption.yml",
                 )
                 .with_hint("rename it to adoption.yaml"),
@@ -358,7 +359,7 @@ fn misplaced(path: &str, diags: &mut Vec<Diagnostic>) {
     if dir == "phases" || !snapshot::DOCUMENT_DIRS.contains(&dir) {
         if dir == "phases" {
             diags.push(
-                Diagnostic::warning(Place::file(path), "not-read", "only phases/overrides.yaml is read from phases/")
+                Diagnostic::warning(Place::file(path), Code::NotRead, "only phases/overrides.yaml is read from phases/")
                     .with_hint("put threshold overrides in phases/overrides.yaml; the phases themselves are the framework's"),
             );
         }
@@ -368,7 +369,7 @@ fn misplaced(path: &str, diags: &mut Vec<Diagnostic>) {
         diags.push(
             Diagnostic::error(
                 Place::file(path),
-                "wrong-extension",
+                Code::WrongExtension,
                 "adoptbot reads `.yaml` files and would ignore this one",
             )
             .with_hint("rename it to end in .yaml"),
@@ -377,7 +378,7 @@ fn misplaced(path: &str, diags: &mut Vec<Diagnostic>) {
         diags.push(
             Diagnostic::warning(
                 Place::file(path),
-                "not-read",
+                Code::NotRead,
                 format!("documents live directly under {dir}/, so this one is not read"),
             )
             .with_hint(format!("move it to {dir}/")),
@@ -386,7 +387,7 @@ fn misplaced(path: &str, diags: &mut Vec<Diagnostic>) {
         diags.push(
             Diagnostic::warning(
                 Place::file(path),
-                "not-read",
+                Code::NotRead,
                 "the shadow-AI inventory is read from inventory/shadow-ai.yaml only",
             )
             .with_hint("merge its findings into inventory/shadow-ai.yaml"),

@@ -2,6 +2,7 @@
 //! sources (a directory, a git tree at a commit) produce one, so loading gives the same
 //! result either way.
 
+use crate::model::Code;
 use crate::model::{Diagnostic, Place};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -33,7 +34,7 @@ impl Snapshot {
                     Err(e) => self.problems.push(
                         Diagnostic::error(
                             Place::file(&path),
-                            "unreadable",
+                            Code::Unreadable,
                             format!("could not read the file: {e}"),
                         )
                         .with_hint("check its permissions, or that the commit is complete"),
@@ -48,7 +49,7 @@ impl Snapshot {
     pub fn add_symlink(&mut self, path: String) {
         if wanted(&path) {
             self.problems.push(
-                Diagnostic::error(Place::file(&path), "symlink", "symbolic links are not followed")
+                Diagnostic::error(Place::file(&path), Code::Symlink, "symbolic links are not followed")
                     .with_hint("replace the link with the file itself; a link could point outside the repository"),
             );
         }
@@ -58,7 +59,7 @@ impl Snapshot {
 fn too_large(path: &str, size: u64) -> Diagnostic {
     Diagnostic::error(
         Place::file(path),
-        "file-too-large",
+        Code::FileTooLarge,
         format!(
             "the file is {size} bytes, more than the {} bytes adoptbot reads",
             super::yaml::MAX_FILE_BYTES

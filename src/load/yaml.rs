@@ -1,6 +1,7 @@
 //! YAML into typed documents, with every failure turned into a diagnostic that names the
 //! line and column and says what to write instead.
 
+use crate::model::Code;
 use crate::model::{Diagnostic, Place};
 use serde::de::DeserializeOwned;
 
@@ -17,7 +18,7 @@ pub fn parse<T: DeserializeOwned>(path: &str, text: &str, schema: &str) -> Resul
     {
         return Err(Diagnostic::error(
             Place::new(path, 1, 1),
-            "empty-document",
+            Code::EmptyDocument,
             "the file holds no document",
         )
         .with_hint(format!(
@@ -27,7 +28,7 @@ pub fn parse<T: DeserializeOwned>(path: &str, text: &str, schema: &str) -> Resul
     if let Some(line) = second_document(text) {
         return Err(Diagnostic::error(
             Place::new(path, line, 1),
-            "multiple-documents",
+            Code::MultipleDocuments,
             "the file holds more than one YAML document",
         )
         .with_hint("keep one document per file and remove this `---` separator"));
@@ -76,7 +77,7 @@ fn strip_position(msg: &str) -> &str {
 }
 
 /// A stable code, a message and a hint for each kind of parse failure.
-fn explain(msg: &str, schema: &str) -> (&'static str, String, String) {
+fn explain(msg: &str, schema: &str) -> (Code, String, String) {
     let see = format!(
         "the fields and their types are in .adoptbot/schema/{schema} (`adoptbot schema` writes it)"
     );
@@ -88,11 +89,11 @@ fn explain(msg: &str, schema: &str) -> (&'static str, String, String) {
         } else {
             format!("remove {field} or correct its spelling; allowed here: {expected}")
         };
-        return ("unknown-field", format!("unknown field {field}"), hint);
+        return (Code::UnknownField, format!("unknown field {field}"), hint);
     }
     if let Some(rest) = msg.strip_prefix("missing field ") {
         return (
-            "missing-field",
+            Code::MissingField,
             format!("missing field {rest}"),
             format!("add {rest}; {see}"),
         );
@@ -101,7 +102,7 @@ fn explain(msg: &str, schema: &str) -> (&'static str, String, String) {
         let (value, expected) = rest.split_once(", expected").unwrap_or((rest, ""));
         let expected = expected.trim_start_matches(" one of").trim();
         return (
-            "unknown-value",
+            Code::UnknownValue,
             format!("unknown value {value}"),
             format!("write one of: {expected}"),
         );
@@ -109,28 +110,28 @@ fn explain(msg: &str, schema: &str) -> (&'static str, String, String) {
     if let Some(rest) = msg.strip_prefix("duplicate mapping key: ") {
         let key = rest.split(',').next().unwrap_or(rest).trim();
         return (
-            "duplicate-key",
+            Code::DuplicateKey,
             format!("the key `{key}` appears twice"),
             "keep one of them: YAML keeps neither reliably".into(),
         );
     }
     if msg.contains("found a tab") || msg.contains("tabs") {
         return (
-            "tab-indentation",
+            Code::TabIndentation,
             format!("a tab where YAML allows only spaces ({msg})"),
             "indent with spaces, never tabs".into(),
         );
     }
     if msg.starts_with("multiple YAML documents") {
         return (
-            "multiple-documents",
+            Code::MultipleDocuments,
             "the file holds more than one YAML document".into(),
             "keep one document per file and remove the `---` separator".into(),
         );
     }
     if msg.contains("budget") || msg.contains("alias") && msg.contains("limit") {
         return (
-            "too-complex",
+            Code::TooComplex,
             format!("the document is too complex to read: {msg}"),
             "remove deep nesting and repeated aliases".into(),
         );
@@ -139,12 +140,12 @@ fn explain(msg: &str, schema: &str) -> (&'static str, String, String) {
         && (kind.starts_with('u') || kind.starts_with('i'))
     {
         return (
-            "wrong-type",
+            Code::WrongType,
             format!("expected a whole number ({kind})"),
             see,
         );
     }
-    ("invalid-yaml", msg.to_string(), see)
+    (Code::InvalidYaml, msg.to_string(), see)
 }
 
 #[cfg(test)]
@@ -176,7 +177,7 @@ mod tests {
     #[test]
     fn duplicate_keys_and_empty_files_are_errors() {
         let d = parse::<Doc>("x.yaml", "name: a\ncount: 1\nname: b\n", "x").unwrap_err();
-        assert_eq!((d.code, d.place.line), ("duplicate-key", 3));
+        assert_eq!((d.code.as_str(), d.place.line), ("duplicate-key", 3));
         let d = parse::<Doc>("x.yaml", "# only a comment\n", "x").unwrap_err();
         assert_eq!(d.code, "empty-document");
     }
@@ -184,6 +185,9 @@ mod tests {
     #[test]
     fn negative_count_is_a_type_error() {
         let d = parse::<Doc>("x.yaml", "name: a\ncount: -1\n", "x").unwrap_err();
-        assert_eq!((d.code, d.place.line, d.place.column), ("wrong-type", 2, 8));
+        assert_eq!(
+            (d.code.as_str(), d.place.line, d.place.column),
+            ("wrong-type", 2, 8)
+        );
     }
 }

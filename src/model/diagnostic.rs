@@ -1,6 +1,7 @@
 //! Diagnostics: every problem adoptbot finds in an adoption repository, a blueprint or a
 //! request becomes one of these, with a place (`file:line:column`), a message and a hint.
 
+pub use super::codes::Code;
 use serde::Serialize;
 use std::fmt;
 
@@ -52,14 +53,14 @@ pub struct Diagnostic {
     pub place: Place,
     pub severity: Severity,
     /// A stable, kebab-case identifier of the kind of problem, e.g. `unknown-field`.
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     /// What to do about it. Empty when there is nothing useful to add.
     pub hint: String,
 }
 
 impl Diagnostic {
-    pub fn error(place: Place, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn error(place: Place, code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             place,
             severity: Severity::Error,
@@ -69,7 +70,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(place: Place, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn warning(place: Place, code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             place,
             severity: Severity::Warning,

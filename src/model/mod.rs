@@ -5,6 +5,7 @@ pub mod adoption;
 pub mod audit;
 pub mod clock;
 pub mod cloud;
+pub mod codes;
 pub mod diagnostic;
 pub mod event;
 pub mod experiment;

@@ -2,6 +2,7 @@
 //! organisation's own from its repository's `blueprints/` folder (same layout), which replace
 //! built-ins of the same name.
 
+use crate::model::Code;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -79,7 +80,7 @@ impl Catalogue {
                 Some(rest) => inside.push((rest.to_owned(), bytes.clone())),
                 None => diags.push(Diagnostic::warning(
                     Place::file(path),
-                    "blueprint-file-ignored",
+                    Code::BlueprintFileIgnored,
                     "not under blueprints/; ignored",
                 )),
             }
@@ -102,7 +103,7 @@ impl Catalogue {
             if let Some(problem) = unsafe_path(rel) {
                 diags.push(Diagnostic::error(
                     Place::file(&shown),
-                    "blueprint-unsafe-path",
+                    Code::BlueprintUnsafePath,
                     problem,
                 ));
                 continue;
@@ -112,7 +113,7 @@ impl Catalogue {
                     Ok(t) => self.prices = t,
                     Err(e) => diags.push(Diagnostic::error(
                         Place::file(&shown),
-                        "price-table-invalid",
+                        Code::PriceTableInvalid,
                         e,
                     )),
                 },
@@ -120,7 +121,7 @@ impl Catalogue {
                     Ok(t) => self.skus = t,
                     Err(e) => diags.push(Diagnostic::error(
                         Place::file(&shown),
-                        "sku-table-invalid",
+                        Code::SkuTableInvalid,
                         e,
                     )),
                 },
@@ -128,7 +129,7 @@ impl Catalogue {
                     if !rel.ends_with(".md") {
                         diags.push(Diagnostic::warning(
                             Place::file(&shown),
-                            "blueprint-file-ignored",
+                            Code::BlueprintFileIgnored,
                             "unexpected file at the top of blueprints/; ignored",
                         ))
                     }
@@ -151,7 +152,7 @@ impl Catalogue {
                     if failed {
                         diags.push(Diagnostic::error(
                             Place::file(&bp.manifest_path),
-                            "blueprint-rejected",
+                            Code::BlueprintRejected,
                             format!(
                                 "blueprint `{name}` is not available until its errors are fixed"
                             ),
@@ -250,7 +251,7 @@ fn load_blueprint(
         let Ok(text) = std::str::from_utf8(bytes) else {
             errors.push(Diagnostic::error(
                 Place::file(&path),
-                "not-utf8",
+                Code::NotUtf8,
                 "file is not UTF-8",
             ));
             continue;
@@ -277,7 +278,7 @@ fn load_blueprint(
                     errors.push(
                         Diagnostic::error(
                             Place::file(&path),
-                            "template-bad-name",
+                            Code::TemplateBadName,
                             format!(
                                 "a {flavour} template must render to a `{}` file, not `{output}`",
                                 flavour.extension()
@@ -291,7 +292,7 @@ fn load_blueprint(
                     errors.push(
                         Diagnostic::error(
                             Place::new(&path, line, 0),
-                            "template-unescaped",
+                            Code::TemplateUnescaped,
                             "templates may not use the `safe` filter: every value is escaped",
                         )
                         .with_hint("put the value inside a string literal instead"),
@@ -308,7 +309,7 @@ fn load_blueprint(
             _ if rel.ends_with(".md") => {}
             _ => warnings.push(Diagnostic::warning(
                 Place::file(&path),
-                "blueprint-file-ignored",
+                Code::BlueprintFileIgnored,
                 "not blueprint.yaml, a bicep/*.tera or terraform/*.tera template; ignored",
             )),
         }
@@ -316,7 +317,7 @@ fn load_blueprint(
     let Some(text) = manifest_text else {
         errors.push(Diagnostic::error(
             Place::file(&manifest_path),
-            "blueprint-missing-manifest",
+            Code::BlueprintMissingManifest,
             format!("blueprint folder `{dir}` has no blueprint.yaml"),
         ));
         return Err(errors);
@@ -326,7 +327,7 @@ fn load_blueprint(
         Err((msg, line, column)) => {
             errors.push(Diagnostic::error(
                 Place::new(&manifest_path, line, column),
-                "manifest-invalid",
+                Code::ManifestInvalid,
                 msg,
             ));
             return Err(errors);
@@ -336,7 +337,7 @@ fn load_blueprint(
     if templates.is_empty() {
         errors.push(Diagnostic::error(
             Place::file(&manifest_path),
-            "blueprint-missing-flavour",
+            Code::BlueprintMissingFlavour,
             format!("blueprint `{name}` has no templates"),
         ));
     }
@@ -344,7 +345,7 @@ fn load_blueprint(
         if !templates.contains_key(&flavour) {
             warnings.push(Diagnostic::warning(
                 Place::file(&manifest_path),
-                "blueprint-missing-flavour",
+                Code::BlueprintMissingFlavour,
                 format!(
                     "blueprint `{name}` has no {flavour} templates; it renders only to the other"
                 ),
@@ -395,20 +396,20 @@ pub(crate) fn check_manifest(
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let at = |key: &str| Place::new(path, line_of_key(text, key), 0);
-    let mut err = |place: Place, code: &'static str, msg: String| {
+    let mut err = |place: Place, code: Code, msg: String| {
         out.push(Diagnostic::error(place, code, msg));
     };
     if m.name != folder {
         err(
             at("name"),
-            "manifest-name",
+            Code::ManifestName,
             format!("name `{}` differs from the folder `{folder}`", m.name),
         );
     }
     if full_match_ok(r"[a-z][a-z0-9-]{1,62}", &m.name).is_none() {
         err(
             at("name"),
-            "manifest-name",
+            Code::ManifestName,
             format!("name `{}` is not lowercase kebab-case", m.name),
         );
     }
@@ -420,14 +421,14 @@ pub(crate) fn check_manifest(
     {
         err(
             at("version"),
-            "manifest-version",
+            Code::ManifestVersion,
             format!("version `{}` is not MAJOR.MINOR.PATCH", m.version),
         );
     }
     if m.description.trim().is_empty() {
         err(
             at("description"),
-            "manifest-description",
+            Code::ManifestDescription,
             "description is empty".into(),
         );
     }
@@ -436,14 +437,14 @@ pub(crate) fn check_manifest(
         if full_match_ok(r"[a-z][a-z0-9_]{0,62}", name).is_none() {
             err(
                 place.clone(),
-                "manifest-parameter",
+                Code::ManifestParameter,
                 format!("parameter name `{name}` must match ^[a-z][a-z0-9_]{{0,62}}$"),
             );
         }
         if p.description().trim().is_empty() {
             err(
                 place.clone(),
-                "manifest-parameter",
+                Code::ManifestParameter,
                 format!("parameter `{name}` has no description"),
             );
         }
@@ -459,7 +460,7 @@ pub(crate) fn check_manifest(
                 {
                     err(
                         place.clone(),
-                        "manifest-invalid-pattern",
+                        Code::ManifestInvalidPattern,
                         format!("parameter `{name}`: {e}"),
                     );
                 }
@@ -468,7 +469,7 @@ pub(crate) fn check_manifest(
                 {
                     err(
                         place.clone(),
-                        "manifest-parameter",
+                        Code::ManifestParameter,
                         format!("parameter `{name}`: max_length exceeds 256"),
                     );
                 }
@@ -480,7 +481,7 @@ pub(crate) fn check_manifest(
                 if s.allowed.as_ref().is_some_and(Vec::is_empty) {
                     err(
                         place.clone(),
-                        "manifest-parameter",
+                        Code::ManifestParameter,
                         format!("parameter `{name}`: allowed is empty"),
                     );
                 }
@@ -496,7 +497,7 @@ pub(crate) fn check_manifest(
                 {
                     err(
                         place.clone(),
-                        "manifest-parameter",
+                        Code::ManifestParameter,
                         format!("parameter `{name}`: min > max"),
                     );
                 }
@@ -509,7 +510,7 @@ pub(crate) fn check_manifest(
             Some(p) if types.contains(&p.type_name()) => None,
             Some(p) => Some(Diagnostic::error(
                 at(field),
-                "manifest-reference",
+                Code::ManifestReference,
                 format!(
                     "`{field}: {param}` must name a {} parameter, not {}",
                     types.join(" or "),
@@ -518,7 +519,7 @@ pub(crate) fn check_manifest(
             )),
             None => Some(Diagnostic::error(
                 at(field),
-                "manifest-reference",
+                Code::ManifestReference,
                 format!("`{field}: {param}` names no parameter"),
             )),
         }
@@ -539,14 +540,14 @@ pub(crate) fn check_manifest(
         if kinds.iter().filter(|k| **k).count() != 1 {
             refs.push(Some(Diagnostic::error(
                 at("prices"),
-                "manifest-price",
+                Code::ManifestPrice,
                 format!("price line `{}` needs exactly one of sku, sku_parameter, monthly_usd, monthly_usd_parameter", line.description),
             )));
         }
         if line.count.is_some() && line.count_parameter.is_some() {
             refs.push(Some(Diagnostic::error(
                 at("prices"),
-                "manifest-price",
+                Code::ManifestPrice,
                 format!(
                     "price line `{}` has both count and count_parameter",
                     line.description
@@ -572,7 +573,7 @@ pub(crate) fn check_manifest(
         if line.monthly_usd.is_some_and(|v| !(0.0..1e9).contains(&v)) {
             refs.push(Some(Diagnostic::error(
                 at("prices"),
-                "manifest-price",
+                Code::ManifestPrice,
                 "monthly_usd must be between 0 and 1e9".to_owned(),
             )));
         }
@@ -584,7 +585,7 @@ pub(crate) fn check_manifest(
         if full_match_ok(r"CKV2?_[A-Z0-9]+_[0-9]+", &skip.id).is_none() {
             out.push(Diagnostic::error(
                 place.clone(),
-                "manifest-checkov-skip",
+                Code::ManifestCheckovSkip,
                 format!("`{}` is not a checkov check id", skip.id),
             ));
         }
@@ -592,7 +593,7 @@ pub(crate) fn check_manifest(
             out.push(
                 Diagnostic::error(
                     place.clone(),
-                    "manifest-checkov-skip",
+                    Code::ManifestCheckovSkip,
                     format!(
                         "skip of {} needs a written reason (20 characters or more)",
                         skip.id
@@ -615,7 +616,7 @@ pub(crate) fn check_manifest(
                 out.push(
                     Diagnostic::error(
                         place.clone(),
-                        "manifest-checkov-skip",
+                        Code::ManifestCheckovSkip,
                         format!("`{r}` in the resources of skip {} is not a resource type", skip.id),
                     )
                     .with_hint("write an azurerm_* type or a Bicep type such as Microsoft.Storage/storageAccounts"),
@@ -625,7 +626,7 @@ pub(crate) fn check_manifest(
         if !seen.insert(&skip.id) {
             out.push(Diagnostic::error(
                 place,
-                "manifest-checkov-skip",
+                Code::ManifestCheckovSkip,
                 format!("{} is skipped twice", skip.id),
             ));
         }
@@ -635,7 +636,7 @@ pub(crate) fn check_manifest(
             out.push(
                 Diagnostic::error(
                     at("allowed_vm_skus"),
-                    "manifest-vm-sku",
+                    Code::ManifestVmSku,
                     format!("`{}` is not a VM size", sku.escape_debug()),
                 )
                 .with_hint("write ARM VM size names such as Standard_NC24ads_A100_v4"),

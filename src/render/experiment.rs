@@ -5,6 +5,7 @@
 use super::{
     Catalogue, ExperimentContext, Flavour, RenderSettings, RenderedFile, output_dir, render,
 };
+use crate::model::Code;
 use crate::model::{Diagnostic, Doc, Experiment, Id};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
@@ -56,7 +57,7 @@ pub fn render_experiment(
         return Err(vec![
             Diagnostic::error(
                 e.at(&e.blueprint),
-                "unknown-blueprint",
+                Code::UnknownBlueprint,
                 format!("there is no blueprint `{}`", e.blueprint.value),
             )
             .with_hint(format!(

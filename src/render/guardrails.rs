@@ -15,6 +15,7 @@
 //! `guardrails.tf` / `guardrails.bicep`, the runbook `adoptbot-cap.py`, `backend.tf` and
 //! `main.bicepparam`.
 
+use crate::model::Code;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
@@ -166,7 +167,7 @@ fn check(
         out.push(
             Diagnostic::error(
                 place.clone(),
-                "setting-invalid",
+                Code::SettingInvalid,
                 format!("{what} `{}` is not valid", value.escape_debug()),
             )
             .with_hint(hint),
@@ -183,7 +184,7 @@ pub fn validate_settings(s: &RenderSettings, place: &Place) -> Vec<Diagnostic> {
         out.push(
             Diagnostic::error(
                 place.clone(),
-                "setting-invalid",
+                Code::SettingInvalid,
                 format!("budget_alerts_percent {t:?} cannot be rendered into a budget"),
             )
             .with_hint("give one to four thresholds between 1 and 99 (an Azure budget has at most five notifications, and the fifth is the 100% cap)"),
@@ -328,7 +329,7 @@ pub fn validate_guardrail_inputs(
         out.push(
             Diagnostic::error(
                 place.clone(),
-                "context-invalid",
+                Code::ContextInvalid,
                 format!("the cost cap {} cannot be a budget", ctx.cost_cap),
             )
             .with_hint("write a positive cost cap, such as `5000 USD`"),
@@ -337,7 +338,7 @@ pub fn validate_guardrail_inputs(
     if ctx.starts_on > ctx.expiry {
         out.push(Diagnostic::error(
             place.clone(),
-            "context-invalid",
+            Code::ContextInvalid,
             format!(
                 "the time box starts on {} after it ends on {}",
                 ctx.starts_on, ctx.expiry

@@ -21,6 +21,7 @@ mod prices;
 pub mod scan;
 mod security;
 
+use crate::model::Code;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -148,7 +149,7 @@ pub fn validate_context(ctx: &ExperimentContext, place: &Place) -> Vec<Diagnosti
         if value.trim().is_empty() {
             out.push(Diagnostic::error(
                 place.clone(),
-                "context-invalid",
+                Code::ContextInvalid,
                 format!("experiment {name} is empty"),
             ));
             continue;
@@ -162,7 +163,7 @@ pub fn validate_context(ctx: &ExperimentContext, place: &Place) -> Vec<Diagnosti
             out.push(
                 Diagnostic::error(
                     place.clone(),
-                    "context-invalid",
+                    Code::ContextInvalid,
                     format!("experiment {name} `{value}` does not match `^{p}$`"),
                 )
                 .with_hint("use lowercase letters, digits and hyphens, starting with a letter"),
@@ -228,7 +229,7 @@ fn tera_for(bp: &Blueprint, flavour: Flavour) -> Result<tera::Tera, Vec<Diagnost
         if let Err(e) = tera.add_raw_template(&t.name, &t.text) {
             diags.push(Diagnostic::error(
                 Place::file(&t.path),
-                "template-syntax",
+                Code::TemplateSyntax,
                 format!("template does not parse: {}", tera_error_text(&e)),
             ));
         }
@@ -237,7 +238,7 @@ fn tera_for(bp: &Blueprint, flavour: Flavour) -> Result<tera::Tera, Vec<Diagnost
         if let Err(e) = tera.add_raw_template(name, text) {
             diags.push(Diagnostic::error(
                 Place::file(format!("built-in:{name}")),
-                "template-syntax",
+                Code::TemplateSyntax,
                 format!("template does not parse: {}", tera_error_text(&e)),
             ));
         }
@@ -247,7 +248,7 @@ fn tera_for(bp: &Blueprint, flavour: Flavour) -> Result<tera::Tera, Vec<Diagnost
     {
         diags.push(Diagnostic::error(
             Place::file(&bp.manifest_path),
-            "template-syntax",
+            Code::TemplateSyntax,
             tera_error_text(&e),
         ));
     }
@@ -270,7 +271,7 @@ fn render_effective(
         return Err(vec![
             Diagnostic::error(
                 Place::file(&bp.manifest_path),
-                "blueprint-missing-flavour",
+                Code::BlueprintMissingFlavour,
                 format!(
                     "blueprint `{}` has no {flavour} templates",
                     bp.manifest.name
@@ -286,7 +287,7 @@ fn render_effective(
     let context = tera::Context::from_value(template_context(bp, ctx, effective)).map_err(|e| {
         vec![Diagnostic::error(
             Place::file(&bp.manifest_path),
-            "render-failed",
+            Code::RenderFailed,
             e.to_string(),
         )]
     })?;
@@ -312,7 +313,7 @@ fn render_effective(
         diags.push(
             Diagnostic::error(
                 Place::file(&t.path),
-                "template-reserved-name",
+                Code::TemplateReservedName,
                 format!("`{}` is written by adoptbot for every blueprint", t.output),
             )
             .with_hint("rename the template; the guardrails and the state backend are added to every render"),
@@ -338,7 +339,7 @@ fn render_effective(
                     diags.push(
                         Diagnostic::error(
                             Place::file(&path),
-                            "render-unbalanced",
+                            Code::RenderUnbalanced,
                             format!("rendered {output} does not scan: {e}"),
                         )
                         .with_hint("check the template's quotes and braces"),
@@ -353,7 +354,7 @@ fn render_effective(
             }
             Err(e) => diags.push(Diagnostic::error(
                 Place::file(&path),
-                "render-failed",
+                Code::RenderFailed,
                 format!("template failed to render: {}", tera_error_text(&e)),
             )),
         }

@@ -1,6 +1,7 @@
 //! Validation of an experiment's parameters against a blueprint manifest, before anything is
 //! rendered. Every problem is reported, not only the first.
 
+use crate::model::Code;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, OnceLock, RwLock};
 
@@ -64,11 +65,11 @@ pub fn forbidden_char(c: char) -> bool {
 /// Problems with a string value that no pattern may allow: forbidden characters and length.
 /// `subject` names the value in messages (e.g. "parameter `location`"). Returns
 /// `(code, message)` pairs.
-pub fn string_hazards(subject: &str, s: &str) -> Vec<(&'static str, String)> {
+pub fn string_hazards(subject: &str, s: &str) -> Vec<(Code, String)> {
     let mut out = Vec::new();
     if let Some((i, c)) = s.chars().enumerate().find(|(_, c)| forbidden_char(*c)) {
         out.push((
-            "parameter-forbidden-character",
+            Code::ParameterForbiddenCharacter,
             format!(
                 "{subject} contains the forbidden character U+{:04X} at position {}",
                 c as u32,
@@ -79,7 +80,7 @@ pub fn string_hazards(subject: &str, s: &str) -> Vec<(&'static str, String)> {
     let n = s.chars().count();
     if n > MAX_STRING_CHARS {
         out.push((
-            "parameter-too-long",
+            Code::ParameterTooLong,
             format!("{subject} is {n} characters long; the limit is {MAX_STRING_CHARS}"),
         ));
     }
@@ -125,7 +126,7 @@ pub fn validate_against(
             out.push(
                 Diagnostic::error(
                     place,
-                    "unknown-parameter",
+                    Code::UnknownParameter,
                     format!("blueprint `{bp}` has no parameter `{name}`"),
                 )
                 .with_hint(format!("known parameters: {}", known.join(", "))),
@@ -141,7 +142,7 @@ pub fn validate_against(
             out.push(
                 Diagnostic::error(
                     place_of_param(""),
-                    "missing-parameter",
+                    Code::MissingParameter,
                     format!(
                         "blueprint `{bp}` requires parameter `{name}` ({}), which has no default",
                         spec.type_name()
@@ -158,15 +159,11 @@ pub fn validate_against(
 }
 
 /// Check one value against its specification. Returns `(code, message, hint)` triples.
-pub fn check_value(
-    name: &str,
-    spec: &Parameter,
-    value: &Value,
-) -> Vec<(&'static str, String, String)> {
-    let mut out: Vec<(&'static str, String, String)> = Vec::new();
+pub fn check_value(name: &str, spec: &Parameter, value: &Value) -> Vec<(Code, String, String)> {
+    let mut out: Vec<(Code, String, String)> = Vec::new();
     let wrong_type = |expected: &str| {
         (
-            "parameter-type",
+            Code::ParameterType,
             format!(
                 "parameter `{name}` must be {expected}, not {} ({})",
                 type_of(value),
@@ -194,7 +191,7 @@ pub fn check_value(
                 && !allowed.iter().any(|a| a == s)
             {
                 out.push((
-                    "parameter-not-allowed",
+                    Code::ParameterNotAllowed,
                     format!(
                         "parameter `{name}` is {}, which is not one of the allowed values: {}",
                         show(value),
@@ -207,7 +204,7 @@ pub fn check_value(
                 && n < min
             {
                 out.push((
-                    "parameter-range",
+                    Code::ParameterRange,
                     format!("parameter `{name}` has {n} characters; at least {min} are required"),
                     String::new(),
                 ));
@@ -216,7 +213,7 @@ pub fn check_value(
                 && n > max
             {
                 out.push((
-                    "parameter-range",
+                    Code::ParameterRange,
                     format!("parameter `{name}` has {n} characters; at most {max} are allowed"),
                     String::new(),
                 ));
@@ -225,7 +222,7 @@ pub fn check_value(
                 match full_match(pattern, s) {
                     Ok(true) => {}
                     Ok(false) => out.push((
-                        "parameter-pattern",
+                        Code::ParameterPattern,
                         format!(
                             "parameter `{name}` is {}, which does not match the pattern `{pattern}`",
                             show(value)
@@ -233,7 +230,7 @@ pub fn check_value(
                         p.description.clone(),
                     )),
                     Err(e) => out.push((
-                        "manifest-invalid-pattern",
+                        Code::ManifestInvalidPattern,
                         format!("parameter `{name}` has an invalid pattern `{pattern}`: {e}"),
                         String::new(),
                     )),
@@ -250,7 +247,7 @@ pub fn check_value(
             {
                 let list: Vec<String> = allowed.iter().map(i64::to_string).collect();
                 out.push((
-                    "parameter-not-allowed",
+                    Code::ParameterNotAllowed,
                     format!(
                         "parameter `{name}` is {i}, which is not one of the allowed values: {}",
                         list.join(", ")
@@ -289,7 +286,7 @@ fn range_problem(
     shown: &str,
     min: Option<f64>,
     max: Option<f64>,
-) -> Option<(&'static str, String, String)> {
+) -> Option<(Code, String, String)> {
     if !(min.is_some_and(|m| value < m) || max.is_some_and(|m| value > m)) {
         return None;
     }
@@ -300,7 +297,7 @@ fn range_problem(
         (None, None) => String::new(),
     };
     Some((
-        "parameter-range",
+        Code::ParameterRange,
         format!("parameter `{name}` is {shown}, outside the range {range}"),
         String::new(),
     ))

@@ -6,6 +6,7 @@
 //! - `blueprints/skus.json`: per VM size, its quota family (as reported by the Compute usages
 //!   API), vCPUs and GPUs. These are not retail-price fields, hence the separate table.
 
+use crate::model::Code;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
@@ -227,7 +228,7 @@ pub struct Estimate {
     pub lines: Vec<EstimateLine>,
 }
 
-fn problem(bp: &Blueprint, code: &'static str, msg: String) -> Diagnostic {
+fn problem(bp: &Blueprint, code: Code, msg: String) -> Diagnostic {
     Diagnostic::error(Place::file(&bp.manifest_path), code, msg)
 }
 
@@ -239,7 +240,7 @@ fn param_str<'a>(
     p.get(name).and_then(Value::as_str).ok_or_else(|| {
         problem(
             bp,
-            "estimate-parameter",
+            Code::EstimateParameter,
             format!("parameter `{name}` is not set to a string"),
         )
     })
@@ -252,7 +253,7 @@ fn param_count(bp: &Blueprint, p: &BTreeMap<String, Value>, name: &str) -> Resul
         .ok_or_else(|| {
             problem(
                 bp,
-                "estimate-parameter",
+                Code::EstimateParameter,
                 format!("parameter `{name}` is not set to a count"),
             )
         })
@@ -283,7 +284,7 @@ pub fn estimate(
             (None, Some(name)) => Some(p.get(name).and_then(Value::as_f64).ok_or_else(|| {
                 problem(
                     bp,
-                    "estimate-parameter",
+                    Code::EstimateParameter,
                     format!("parameter `{name}` is not set to a number"),
                 )
             })?),
@@ -293,7 +294,7 @@ pub fn estimate(
             if prices.currency != "USD" {
                 return Err(problem(
                     bp,
-                    "estimate-currency",
+                    Code::EstimateCurrency,
                     format!(
                         "monthly_usd lines need a USD price table, not {}",
                         prices.currency
@@ -321,7 +322,7 @@ pub fn estimate(
             (None, None) => {
                 return Err(problem(
                     bp,
-                    "manifest-price",
+                    Code::ManifestPrice,
                     format!("price line `{}` names nothing to price", line.description),
                 ));
             }
@@ -338,7 +339,7 @@ pub fn estimate(
         let Some(row) = prices.hourly(sku, region, spot) else {
             return Err(problem(
                 bp,
-                "price-missing",
+                Code::PriceMissing,
                 format!(
                     "the price table (as of {}) has no {} Linux price for {sku} in {region}",
                     prices.as_of,
@@ -365,7 +366,7 @@ pub fn estimate(
         let Some(row) = prices.fixed(service, meter, unit, region) else {
             return Err(problem(
                 bp,
-                "price-missing",
+                Code::PriceMissing,
                 format!(
                     "the price table (as of {}) has no `{service}` row with meterName `{meter}` and unitOfMeasure `{unit}`, which the cost cap of every blueprint uses",
                     prices.as_of
@@ -423,7 +424,7 @@ pub fn gpu_demand(
     let info = skus.get(sku).ok_or_else(|| {
         problem(
             bp,
-            "sku-unknown",
+            Code::SkuUnknown,
             format!("blueprints/skus.json has no entry for {sku}"),
         )
         .with_hint("add the size with its quota family, vCPUs and GPUs")

@@ -13,6 +13,7 @@
 //! It also probes that every string parameter lands inside a string literal: the template is
 //! rendered with a hostile value and the output must still scan.
 
+use crate::model::Code;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
@@ -413,13 +414,7 @@ impl Scanned<'_> {
 
     /// A diagnostic about resource `r`, placed in the template at the resource's declaration
     /// when it can be found there.
-    fn problem(
-        &self,
-        r: Option<&Resource>,
-        code: &'static str,
-        what: String,
-        hint: &str,
-    ) -> Diagnostic {
+    fn problem(&self, r: Option<&Resource>, code: Code, what: String, hint: &str) -> Diagnostic {
         let (line, subject) = match r {
             Some(r) => {
                 let needle = match self.lang() {
@@ -524,7 +519,7 @@ fn check_tags(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> usize {
         let Some(entry) = entry else {
             out.push(s.problem(
                 Some(r),
-                "blueprint-missing-tags",
+                Code::BlueprintMissingTags,
                 "has no tags".into(),
                 hint,
             ));
@@ -533,7 +528,7 @@ fn check_tags(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> usize {
         match tag_keys(lang, &entry.value, &s.doc.vars, 0) {
             None => out.push(s.problem(
                 Some(r),
-                "blueprint-missing-tags",
+                Code::BlueprintMissingTags,
                 "its tags cannot be verified (use a literal map, a local/var, or merge/union of them)".into(),
                 hint,
             )),
@@ -543,7 +538,7 @@ fn check_tags(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> usize {
                 if !missing.is_empty() {
                     out.push(s.problem(
                         Some(r),
-                        "blueprint-missing-tags",
+                        Code::BlueprintMissingTags,
                         format!("is missing the required tag(s) {}", missing.join(", ")),
                         hint,
                     ));
@@ -594,7 +589,7 @@ fn check_identity(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> bool {
         if required && !managed {
             out.push(s.problem(
                 Some(r),
-                "blueprint-no-identity",
+                Code::BlueprintNoIdentity,
                 "has no managed identity".into(),
                 "add an identity of type SystemAssigned or UserAssigned",
             ));
@@ -612,7 +607,7 @@ fn check_local_auth(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> bool {
             if !has_value(r, k, v) {
                 out.push(s.problem(
                     Some(r),
-                    "blueprint-local-auth",
+                    Code::BlueprintLocalAuth,
                     format!("must set `{k}` to {v} (local authentication disabled)"),
                     "authenticate with Entra ID and managed identities only",
                 ));
@@ -649,7 +644,7 @@ fn check_network(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> bool {
         if PUBLIC_IP_TYPES.contains(&r.kind.as_str()) {
             out.push(s.problem(
                 Some(r),
-                "blueprint-public-network",
+                Code::BlueprintPublicNetwork,
                 "is a public IP".into(),
                 "remove it; reach the workload privately",
             ));
@@ -659,7 +654,7 @@ fn check_network(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> bool {
                 if value.is_empty() || e.scalar().is_some_and(|v| v.eq_ignore_ascii_case(value)) {
                     out.push(s.problem(
                         Some(r),
-                        "blueprint-public-network",
+                        Code::BlueprintPublicNetwork,
                         format!("sets `{key}` (a public IP)"),
                         "remove it",
                     ));
@@ -672,7 +667,7 @@ fn check_network(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> bool {
             } else {
                 out.push(s.problem(
                     Some(r),
-                    "blueprint-public-network",
+                    Code::BlueprintPublicNetwork,
                     format!("must set `{k}` to {v}"),
                     "disable public network access; use private endpoints",
                 ));
@@ -683,7 +678,7 @@ fn check_network(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> bool {
         if needs_pe && !endpoints.iter().any(|pe| pe.mentions(&reference)) {
             out.push(s.problem(
                 Some(r),
-                "blueprint-no-private-endpoint",
+                Code::BlueprintNoPrivateEndpoint,
                 "has no private endpoint".into(),
                 "add a private endpoint whose private service connection points at it",
             ));
@@ -716,7 +711,7 @@ fn check_diagnostics(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> bool {
         if d.find(workspace_key).is_empty() {
             out.push(s.problem(
                 Some(d),
-                "blueprint-no-diagnostics",
+                Code::BlueprintNoDiagnostics,
                 format!("does not send to a Log Analytics workspace (`{workspace_key}`)"),
                 "send diagnostics to the experiment's Log Analytics workspace",
             ));
@@ -738,7 +733,7 @@ fn check_diagnostics(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> bool {
         if !covered {
             out.push(s.problem(
                 Some(r),
-                "blueprint-no-diagnostics",
+                Code::BlueprintNoDiagnostics,
                 "has no diagnostic setting".into(),
                 "add a diagnostic setting targeting it, sending to Log Analytics",
             ));
@@ -766,7 +761,7 @@ fn check_auto_shutdown(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> (bool, boo
             if !ok {
                 out.push(s.problem(
                     Some(r),
-                    "blueprint-no-auto-shutdown",
+                    Code::BlueprintNoAutoShutdown,
                     "has no auto-shutdown schedule".into(),
                     "add a daily shutdown schedule for it",
                 ));
@@ -788,7 +783,7 @@ fn check_auto_shutdown(s: &Scanned<'_>, out: &mut Vec<Diagnostic>) -> (bool, boo
             if !ok {
                 out.push(s.problem(
                     Some(r),
-                    "blueprint-no-auto-shutdown",
+                    Code::BlueprintNoAutoShutdown,
                     "has no autoscale setting with a recurring profile that scales it to 0".into(),
                     "add an autoscale setting with a recurring shutdown profile (capacity 0)",
                 ));
@@ -818,7 +813,7 @@ fn check_guardrails(files: &[Scanned<'_>], thresholds: &[u32], out: &mut Vec<Dia
         all.iter().copied().filter(|r| r.kind == kind).collect()
     };
     let before = out.len();
-    let mut missing = |code: &'static str, what: String, hint: &str| {
+    let mut missing = |code: Code, what: String, hint: &str| {
         out.push(first.problem(None, code, what, hint));
     };
     // The budget, scoped to the experiment's resource group.
@@ -860,7 +855,7 @@ fn check_guardrails(files: &[Scanned<'_>], thresholds: &[u32], out: &mut Vec<Dia
         .collect();
     match capped.first() {
         None => missing(
-            "blueprint-no-cost-cap",
+            Code::BlueprintNoCostCap,
             "has no budget on the experiment's resource group with an action at 100% of the cost cap".into(),
             "keep guardrails.tf / guardrails.bicep: name the resource group `rg` (Terraform) and deploy `module guardrails 'guardrails.bicep'` into it (Bicep)",
         ),
@@ -869,7 +864,7 @@ fn check_guardrails(files: &[Scanned<'_>], thresholds: &[u32], out: &mut Vec<Dia
             for t in thresholds {
                 if !have.contains(&t.to_string()) {
                     missing(
-                        "blueprint-no-cost-cap",
+                        Code::BlueprintNoCostCap,
                         format!("its budget does not notify at {t}% (budget_alerts_percent of the policies)"),
                         "notify at every threshold of phases/policies.yaml",
                     );
@@ -894,7 +889,7 @@ fn check_guardrails(files: &[Scanned<'_>], thresholds: &[u32], out: &mut Vec<Dia
     );
     if !starts || runbooks.is_empty() {
         missing(
-            "blueprint-no-cap-action",
+            Code::BlueprintNoCapAction,
             "has no action group that starts the cap runbook at 100%".into(),
             "keep the action group, the Logic App and the runbook of the guardrails",
         );
@@ -912,7 +907,7 @@ fn check_guardrails(files: &[Scanned<'_>], thresholds: &[u32], out: &mut Vec<Dia
     }
     if roles.is_empty() {
         missing(
-            "blueprint-no-cap-action",
+            Code::BlueprintNoCapAction,
             "has no custom role for the cap runbook".into(),
             "keep the runbook's custom role of the guardrails",
         );
@@ -922,7 +917,7 @@ fn check_guardrails(files: &[Scanned<'_>], thresholds: &[u32], out: &mut Vec<Dia
         .filter(|a| a.contains('*') || a.ends_with("/delete"))
     {
         missing(
-            "blueprint-cap-role",
+            Code::BlueprintCapRole,
             format!("the cap runbook's role allows `{a}`"),
             "allow only reading, stopping, scaling and tagging compute",
         );
@@ -960,7 +955,7 @@ fn check_guardrails(files: &[Scanned<'_>], thresholds: &[u32], out: &mut Vec<Dia
         });
         if !found {
             missing(
-                "blueprint-no-guardrail-policy",
+                Code::BlueprintNoGuardrailPolicy,
                 format!("has no policy assignment of the built-in definition {id} ({what})"),
                 "keep the policy assignments of the guardrails",
             );
@@ -979,7 +974,7 @@ fn check_guardrails(files: &[Scanned<'_>], thresholds: &[u32], out: &mut Vec<Dia
         if !deployed {
             out.push(first.problem(
                 None,
-                "blueprint-no-cost-cap",
+                Code::BlueprintNoCostCap,
                 "no file deploys the module 'guardrails.bicep'".into(),
                 "add `module guardrails 'guardrails.bicep' = { scope: rg ... }` to main.bicep",
             ));
@@ -1030,7 +1025,7 @@ fn scanned<'a>(bp: &'a Blueprint, flavour: Flavour, out: &mut Vec<Diagnostic>) -
             }),
             Err(e) => out.push(Diagnostic::error(
                 Place::file(&template_path),
-                "render-unbalanced",
+                Code::RenderUnbalanced,
                 format!("rendered {} does not scan: {e}", f.path),
             )),
         }
@@ -1071,7 +1066,7 @@ fn probe_escaping(bp: &Blueprint, flavour: Flavour, out: &mut Vec<Diagnostic>) {
                 out.push(
                     Diagnostic::error(
                         d.place,
-                        "template-unquoted-value",
+                        Code::TemplateUnquotedValue,
                         format!(
                             "blueprint `{}` ({flavour}): with a hostile value in {what}, {}",
                             bp.manifest.name, d.message
@@ -1096,7 +1091,7 @@ pub fn validate_blueprint(bp: &Blueprint) -> Vec<Diagnostic> {
             out.push(
                 Diagnostic::error(
                     place.clone(),
-                    "blueprint-claim-missing",
+                    Code::BlueprintClaimMissing,
                     format!(
                         "blueprint `{name}` does not claim the mandatory control `{}`",
                         c.as_str()
@@ -1150,9 +1145,9 @@ pub fn validate_blueprint(bp: &Blueprint) -> Vec<Diagnostic> {
                     c.as_str()
                 );
                 out.push(if severity_error {
-                    Diagnostic::error(place.clone(), "blueprint-claim-unsupported", msg)
+                    Diagnostic::error(place.clone(), Code::BlueprintClaimUnsupported, msg)
                 } else {
-                    Diagnostic::warning(place.clone(), "blueprint-claim-unsupported", msg)
+                    Diagnostic::warning(place.clone(), Code::BlueprintClaimUnsupported, msg)
                 });
             }
         }
@@ -1164,7 +1159,7 @@ pub fn validate_blueprint(bp: &Blueprint) -> Vec<Diagnostic> {
             if needed && !claims.contains(&c) {
                 out.push(Diagnostic::error(
                     place.clone(),
-                    "blueprint-claim-missing",
+                    Code::BlueprintClaimMissing,
                     format!("blueprint `{name}` ({flavour}) has resources that need `{}`, but does not claim it", c.as_str()),
                 ));
             }

@@ -4,7 +4,7 @@
 
 use crate::evaluate::{Evaluation, ExperimentState};
 use crate::model::forge::{Annotation, AnnotationLevel, CheckRunSpec, Conclusion};
-use crate::model::{Diagnostic, Flavour, Severity};
+use crate::model::{Code, Diagnostic, Flavour, Severity};
 use crate::render::RenderedFile;
 use std::fmt::Write;
 
@@ -12,39 +12,47 @@ use std::fmt::Write;
 const MAX_COMMENT: usize = 60_000;
 
 /// The requirements of a request, each with the diagnostic codes that break it.
-const REQUIREMENTS: [(&str, &[&str]); 9] = [
+const REQUIREMENTS: [(&str, &[Code]); 9] = [
     (
         "Measurable success criteria (metric, comparator, target)",
-        &["no-success-criteria", "unmeasurable-criterion"],
+        &[Code::NoSuccessCriteria, Code::UnmeasurableCriterion],
     ),
     (
         "A standard time box, renewals explicit",
-        &["non-standard-time-box", "too-many-renewals"],
+        &[Code::NonStandardTimeBox, Code::TooManyRenewals],
     ),
     (
         "A cost cap, and the estimate within it",
-        &["no-cost-cap", "estimate-over-cap", "currency-mismatch"],
+        &[
+            Code::NoCostCap,
+            Code::EstimateOverCap,
+            Code::CurrencyMismatch,
+        ],
     ),
-    ("A unique cost tag", &["duplicate-cost-tag"]),
-    ("An existing team", &["unknown-team"]),
-    ("An owner from the team", &["owner-not-in-team"]),
+    ("A unique cost tag", &[Code::DuplicateCostTag]),
+    ("An existing team", &[Code::UnknownTeam]),
+    ("An owner from the team", &[Code::OwnerNotInTeam]),
     (
         "A blueprint that exists, with valid parameters",
         &[
-            "unknown-blueprint",
-            "missing-parameter",
-            "unknown-parameter",
-            "wrong-type",
-            "not-allowed",
-            "pattern-mismatch",
-            "out-of-range",
+            Code::UnknownBlueprint,
+            Code::MissingParameter,
+            Code::UnknownParameter,
+            Code::WrongType,
+            Code::ParameterType,
+            Code::ParameterNotAllowed,
+            Code::ParameterPattern,
+            Code::ParameterRange,
+            Code::ParameterForbiddenCharacter,
+            Code::ParameterTooLong,
+            Code::OutOfRange,
         ],
     ),
     (
         "GPU quota headroom for the team",
-        &["no-quota-headroom", "quota-pending"],
+        &[Code::NoQuotaHeadroom, Code::QuotaPending],
     ),
-    ("Within the team's monthly budget", &["over-team-budget"]),
+    ("Within the team's monthly budget", &[Code::OverTeamBudget]),
 ];
 
 fn mark(diags: &[&Diagnostic]) -> &'static str {
