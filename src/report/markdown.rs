@@ -5,18 +5,23 @@
 /// The longest value echoed, in characters.
 pub const MAX_CHARS: usize = 300;
 
+/// `text` on one line, cut at [`MAX_CHARS`] with an ellipsis.
+fn one_line(text: &str) -> String {
+    let mut cut: String = text
+        .chars()
+        .take(MAX_CHARS)
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect();
+    if text.chars().count() > MAX_CHARS {
+        cut.push('…');
+    }
+    cut
+}
+
 /// `text` for use inside a line of the bot's markdown: one line, escaped, at most
 /// [`MAX_CHARS`] characters.
 pub fn inline(text: &str) -> String {
-    let one_line: String = text
-        .chars()
-        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
-        .collect();
-    let mut cut: String = one_line.chars().take(MAX_CHARS).collect();
-    let truncated = one_line.chars().count() > MAX_CHARS;
-    if truncated {
-        cut.push('…');
-    }
+    let cut = one_line(text);
     let mut out = String::with_capacity(cut.len() + 8);
     for c in cut.chars() {
         match c {
@@ -39,14 +44,7 @@ pub fn inline(text: &str) -> String {
 /// one line, cut at [`MAX_CHARS`], with mentions, HTML, links, images and table pipes made
 /// inert. Code spans (backticks) and emphasis stay, since they cannot ping or hide anything.
 pub fn text(sentence: &str) -> String {
-    let one_line: String = sentence
-        .chars()
-        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
-        .collect();
-    let mut cut: String = one_line.chars().take(MAX_CHARS).collect();
-    if one_line.chars().count() > MAX_CHARS {
-        cut.push('…');
-    }
+    let cut = one_line(sentence);
     let mut out = String::with_capacity(cut.len() + 8);
     for c in cut.chars() {
         match c {

@@ -65,6 +65,21 @@ fn mark(diags: &[&Diagnostic]) -> &'static str {
     }
 }
 
+/// The problems of one row of the requirements table, each on its line, made inert.
+fn notes(diagnostics: &[&Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .map(|d| {
+            format!(
+                "line {}: {}",
+                d.place.line,
+                super::markdown::text(&d.message)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("<br>")
+}
+
 /// The comment on a request PR for one experiment.
 pub fn comment(
     ev: &Evaluation,
@@ -105,22 +120,7 @@ pub fn comment(
                 *d
             })
             .collect();
-        let notes: Vec<String> = hits
-            .iter()
-            .map(|d| {
-                format!(
-                    "line {}: {}",
-                    d.place.line,
-                    super::markdown::text(&d.message)
-                )
-            })
-            .collect();
-        let _ = writeln!(
-            out,
-            "| {} | {label} | {} |",
-            mark(&hits),
-            notes.join("<br>")
-        );
+        let _ = writeln!(out, "| {} | {label} | {} |", mark(&hits), notes(&hits));
     }
     let others: Vec<&Diagnostic> = mine
         .iter()
@@ -129,21 +129,11 @@ pub fn comment(
         .map(|(d, _)| *d)
         .collect();
     if !others.is_empty() {
-        let notes: Vec<String> = others
-            .iter()
-            .map(|d| {
-                format!(
-                    "line {}: {}",
-                    d.place.line,
-                    super::markdown::text(&d.message)
-                )
-            })
-            .collect();
         let _ = writeln!(
             out,
             "| {} | Other problems | {} |",
             mark(&others),
-            notes.join("<br>")
+            notes(&others)
         );
     }
 

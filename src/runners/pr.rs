@@ -100,24 +100,27 @@ pub fn run(dir: &Path, command: &PrCommand, clock: Clock) -> Result<ExitCode, St
         PrCommand::Merge { number, by } => {
             let sha = merge(&forge, dir, *number, by)?;
             println!("merged #{number} into its base: {}", short(&sha));
-            let pull = rt
-                .block_on(forge.pull(*number))
-                .map_err(|e| e.to_string())?;
-            let applied = rt.block_on(follow_up(&forge, &pull, clock))?;
-            print_applied(&applied);
-            Ok(ExitCode::SUCCESS)
+            after(&rt, &forge, *number, clock)
         }
         PrCommand::Close { number } => {
             forge.close_pull(*number).map_err(|e| e.to_string())?;
             println!("closed #{number}");
-            let pull = rt
-                .block_on(forge.pull(*number))
-                .map_err(|e| e.to_string())?;
-            let applied = rt.block_on(follow_up(&forge, &pull, clock))?;
-            print_applied(&applied);
-            Ok(ExitCode::SUCCESS)
+            after(&rt, &forge, *number, clock)
         }
     }
+}
+
+/// The bot's follow-up of pull request `number`, printed.
+fn after(
+    rt: &tokio::runtime::Runtime,
+    forge: &LocalForge,
+    number: u64,
+    clock: Clock,
+) -> Result<ExitCode, String> {
+    let pull = rt.block_on(forge.pull(number)).map_err(|e| e.to_string())?;
+    let applied = rt.block_on(follow_up(forge, &pull, clock))?;
+    print_applied(&applied);
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_applied(applied: &Applied) {
