@@ -135,6 +135,30 @@ impl fmt::Display for BotBranch {
     }
 }
 
+/// Whether the account `login` is the bot's: its configured login, compared as GitHub
+/// compares logins (without case). A branch name, a trailer or a header never decides it.
+pub fn is_bot(login: &str, bot: &str) -> bool {
+    login.eq_ignore_ascii_case(bot)
+}
+
+/// The one notice on a person's pull request from a branch in the bot's namespace: it is
+/// judged as any person's PR, and the bot never treats the branch as its own.
+pub fn reserved_notice(
+    pull: &crate::model::forge::PullRequest,
+    valid_at: i64,
+) -> super::reconcile::DesiredComment {
+    super::reconcile::DesiredComment {
+        issue: pull.number,
+        key: "reserved-branch".into(),
+        body: format!(
+            "@{}: branches under `{PREFIX}` are reserved for adoptbot's own pull requests. This PR is judged as any person's PR is, and adoptbot will not push to `{}` or treat it as its own. Use another branch name for your work.",
+            pull.author,
+            crate::report::markdown::inline(&pull.head_branch)
+        ),
+        valid_at,
+    }
+}
+
 /// Whether a branch name is in the bot's namespace (`adoptbot/…`), whatever it holds.
 pub fn reserved(name: &str) -> bool {
     name.starts_with(PREFIX)

@@ -68,9 +68,6 @@ pub type Skip = String;
 /// comments are never commands.
 pub fn targets(event: &Event, bot: &str) -> Result<Vec<Target>, Skip> {
     match event {
-        Event::PullRequest { pull, .. } if super::branch::reserved(&pull.head_branch) => {
-            Err(format!("#{} is on a bot branch", pull.number))
-        }
         Event::PullRequest {
             action: PrAction::Opened | PrAction::Synchronize | PrAction::Reopened | PrAction::Edited,
             pull,

@@ -47,9 +47,15 @@ pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>, target: &Target) -> Resul
 /// A person's pull request: open, its gate checklist (if it changes the rules) and its
 /// request comments; merged, its audit record and the provisioning it asks for.
 async fn pull_request<F: Forge>(ctx: &mut Ctx<'_, F>, pull: &PullRequest) -> Result<(), Error> {
-    if branch::reserved(&pull.head_branch) {
-        ctx.note(format!("#{} is on a bot branch", pull.number));
+    // What is the bot's is decided by who opened it, never by the branch name.
+    if crate::plan::branch::is_bot(&pull.author, ctx.bot()) {
+        ctx.note(format!("#{} is adoptbot's own pull request", pull.number));
         return Ok(());
+    }
+    if branch::reserved(&pull.head_branch) && pull.state == PrState::Open {
+        let comments = ctx.forge.comments(pull.number).await?;
+        let notice = crate::plan::branch::reserved_notice(pull, ctx.clock.valid_at);
+        ctx.comment(&notice, &comments).await?;
     }
     match pull.state {
         PrState::Open => {

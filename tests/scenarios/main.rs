@@ -12,3 +12,4 @@ mod plan_agrees;
 mod refusals;
 mod renew;
 mod request;
+mod trust;

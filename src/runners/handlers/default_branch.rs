@@ -7,7 +7,7 @@ use super::Ctx;
 use crate::forge::Forge;
 use crate::model::Id;
 use crate::model::forge::{PrState, PullRequest};
-use crate::plan::branch::PREFIX;
+use crate::plan::branch::{PREFIX, is_bot};
 use crate::plan::desired::{self, Branch};
 use crate::plan::reconcile::{self, PullPlan, Write};
 use crate::runners::error::{Error, Result};
@@ -32,7 +32,13 @@ pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>, scope: Scope<'_>) -> Resu
     let Some(catalogue) = crate::blueprint_facts(&analysis.loaded.repo).catalogue else {
         return Err(Error::Blueprints);
     };
-    let existing = ctx.forge.pulls_by_branch_prefix(PREFIX).await?;
+    // Only the PRs the bot opened are the bot's; a person's PR on a bot branch is theirs.
+    let (existing, held): (Vec<PullRequest>, Vec<PullRequest>) = ctx
+        .forge
+        .pulls_by_branch_prefix(PREFIX)
+        .await?
+        .into_iter()
+        .partition(|p| is_bot(&p.author, ctx.forge.bot_login()));
     let (mut requests, starts) = desired::remembered(&existing);
     for (id, n) in scope.request_prs {
         requests.insert(id, n);
@@ -53,6 +59,17 @@ pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>, scope: Scope<'_>) -> Resu
         .filter(|p| p.bot.experiment().is_some_and(wanted))
     {
         let branch_name = want.branch();
+        // A person's open PR from the branch: pushing would rewrite their PR. Leave it.
+        if let Some(p) = held
+            .iter()
+            .find(|p| p.head_branch == branch_name && p.state == PrState::Open)
+        {
+            ctx.note(format!(
+                "`{branch_name}` is held by #{}, which @{} opened: adoptbot leaves the branch alone until that PR is closed",
+                p.number, p.author
+            ));
+            continue;
+        }
         let mine: Vec<PullRequest> = existing
             .iter()
             .filter(|p| p.head_branch == branch_name)

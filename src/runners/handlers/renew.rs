@@ -67,6 +67,20 @@ pub async fn reconcile<F: Forge>(
         .into_iter()
         .filter(|p| p.head_branch == branch)
         .collect();
+    if let Some(p) = mine
+        .iter()
+        .find(|p| !crate::plan::branch::is_bot(&p.author, ctx.forge.bot_login()))
+    {
+        return answer
+            .say(
+                ctx,
+                format!(
+                    "#{} already uses the branch `{branch}`, which is reserved for adoptbot, so no renewal PR was opened. Close it, then ask again.",
+                    p.number
+                ),
+            )
+            .await;
+    }
     let mut number = mine.first().map(|p| p.number);
     if number.is_none()
         && let PullPlan::Writes(writes) = reconcile::pull(&want, &mine, &[])
