@@ -250,3 +250,49 @@ pub fn check(ev: &Evaluation, paths: &[String], head_sha: &str) -> CheckRunSpec 
         annotations,
     }
 }
+
+/// The `adoptbot/experiment` check of a PR that changes no experiment request.
+pub fn no_requests_check(head_sha: &str) -> CheckRunSpec {
+    CheckRunSpec {
+        name: "adoptbot/experiment".into(),
+        head_sha: head_sha.into(),
+        conclusion: Conclusion::Success,
+        title: crate::plan::tally(0, 0),
+        summary: "No experiment request changed.".into(),
+        annotations: Vec::new(),
+    }
+}
+
+/// The `adoptbot/experiment` check with the files a person's PR adds or changes under
+/// `infra/`, which only the bot writes (its IaC is rendered from the blueprints, whatever
+/// header a file carries): each one fails the check, named and annotated.
+pub fn with_hand_written_iac(mut spec: CheckRunSpec, infra: &[String]) -> CheckRunSpec {
+    if infra.is_empty() {
+        return spec;
+    }
+    spec.conclusion = Conclusion::Failure;
+    spec.title = format!(
+        "{} under infra/, which only adoptbot writes",
+        crate::plan::count(infra.len(), "hand-written file", "hand-written files")
+    );
+    let listed: Vec<String> = infra
+        .iter()
+        .map(|p| format!("- {}", super::markdown::code(p)))
+        .collect();
+    spec.summary = format!(
+        "{}\n\n`infra/` holds the IaC adoptbot renders from the blueprints, through its own PRs. This PR adds or changes:\n\n{}\n\nRemove these files from the PR; to change an experiment's IaC, change its request or its blueprint, and adoptbot opens a re-render PR.",
+        spec.summary,
+        listed.join("\n")
+    );
+    for p in infra {
+        spec.annotations.push(Annotation {
+            path: p.clone(),
+            start_line: 1,
+            end_line: 1,
+            level: AnnotationLevel::Failure,
+            title: "hand-written IaC".into(),
+            message: "infra/ is written by adoptbot only; a generated-file header does not make a file the bot's".into(),
+        });
+    }
+    spec
+}

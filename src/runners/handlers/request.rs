@@ -39,8 +39,25 @@ pub async fn reconcile<F: Forge>(
     files: &[ChangedFile],
 ) -> Result<()> {
     let ids: Vec<Id> = requests_in(files, pull.number).into_keys().collect();
-    if ids.is_empty() {
+    // `infra/` is the bot's: a person's PR that adds or changes a file there fails the check.
+    let infra: Vec<String> = files
+        .iter()
+        .filter(|f| f.status != FileStatus::Removed && f.path.starts_with("infra/"))
+        .map(|f| f.path.clone())
+        .collect();
+    if ids.is_empty() && infra.is_empty() {
         ctx.note(format!("#{} changes no experiment request", pull.number));
+        return Ok(());
+    }
+    if ids.is_empty() {
+        let checks = ctx.forge.check_runs(&pull.head_sha).await?;
+        let spec = report::request::with_hand_written_iac(
+            report::request::no_requests_check(&pull.head_sha),
+            &infra,
+        );
+        if let Some(write) = reconcile::check(&spec, &checks) {
+            ctx.apply(write, &spec.name).await?;
+        }
         return Ok(());
     }
     let (_, analysis) = ctx.analyse(&pull.head_sha).await?;
@@ -116,7 +133,10 @@ pub async fn reconcile<F: Forge>(
         };
         ctx.comment(&desired, &comments).await?;
     }
-    let spec = report::request::check(&analysis.evaluation, &paths, &pull.head_sha);
+    let spec = report::request::with_hand_written_iac(
+        report::request::check(&analysis.evaluation, &paths, &pull.head_sha),
+        &infra,
+    );
     if let Some(write @ (Write::CreateCheck(_) | Write::UpdateCheck { .. })) =
         reconcile::check(&spec, &checks)
     {
