@@ -35,7 +35,7 @@ pub fn parse<T: DeserializeOwned>(path: &str, text: &str, schema: &str) -> Resul
     }
     let options = serde_saphyr::options! { strict_booleans: true, with_snippet: false };
     serde_saphyr::from_str_with_options::<T>(text, options)
-        .map_err(|e| to_diagnostic(path, &e, schema))
+        .map_err(|e| to_diagnostic(path, text, &e, schema))
 }
 
 /// The line of a `---` that starts a second document, if any.
@@ -52,7 +52,7 @@ fn second_document(text: &str) -> Option<u32> {
     None
 }
 
-fn to_diagnostic(path: &str, e: &serde_saphyr::Error, schema: &str) -> Diagnostic {
+fn to_diagnostic(path: &str, text: &str, e: &serde_saphyr::Error, schema: &str) -> Diagnostic {
     let (line, column) = e
         .location()
         .map(|l| {
@@ -64,8 +64,50 @@ fn to_diagnostic(path: &str, e: &serde_saphyr::Error, schema: &str) -> Diagnosti
         .unwrap_or((0, 0));
     let raw = e.without_snippet().to_string();
     let message = strip_position(&raw);
+    if let Some(d) = bad_date(path, text, (line, column), message) {
+        return d;
+    }
     let (code, message, hint) = explain(message, schema);
     Diagnostic::error(Place::new(path, line, column), code, message).with_hint(hint)
+}
+
+/// The scalar written at `(line, column)` (1-based), without quotes or a trailing comment.
+fn value_at(text: &str, (line, column): (u32, u32)) -> Option<String> {
+    let l = text
+        .lines()
+        .nth(usize::try_from(line).ok()?.checked_sub(1)?)?;
+    let rest: String = l
+        .chars()
+        .skip(usize::try_from(column).ok()?.saturating_sub(1))
+        .collect();
+    let rest = rest.split(" #").next().unwrap_or_default().trim();
+    let rest = rest.trim_end_matches([',', '}', ']']).trim();
+    let v = rest.trim_matches(|c| c == '"' || c == '\'');
+    (!v.is_empty()).then(|| v.chars().take(40).collect())
+}
+
+/// A date that chrono could not read, said in words: what was found and what to write.
+fn bad_date(path: &str, text: &str, at: (u32, u32), message: &str) -> Option<Diagnostic> {
+    let out_of_range = message.contains("input is out of range");
+    let malformed = message.contains("input contains invalid characters")
+        || message.contains("premature end of input")
+        || message.contains("trailing input");
+    if !out_of_range && !malformed {
+        return None;
+    }
+    let value = value_at(text, at)?;
+    let (message, hint) = if out_of_range {
+        (
+            format!("`{value}` is not a day of the calendar"),
+            "write a date that exists as YYYY-MM-DD, for example 2026-02-28".to_string(),
+        )
+    } else {
+        (
+            format!("`{value}` is not a date"),
+            "write YYYY-MM-DD, for example 2026-12-01".to_string(),
+        )
+    };
+    Some(Diagnostic::error(Place::new(path, at.0, at.1), Code::BadDate, message).with_hint(hint))
 }
 
 /// serde-saphyr appends " at line L, column C"; the place is shown separately.
@@ -180,6 +222,27 @@ mod tests {
         assert_eq!((d.code.as_str(), d.place.line), ("duplicate-key", 3));
         let d = parse::<Doc>("x.yaml", "# only a comment\n", "x").unwrap_err();
         assert_eq!(d.code, "empty-document");
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Dated {
+        on: chrono::NaiveDate,
+    }
+
+    #[test]
+    fn a_date_that_is_not_a_date_says_what_to_write() {
+        let d = parse::<Dated>("x.yaml", "on: 01/12/2026\n", "x").unwrap_err();
+        assert_eq!(d.code, Code::BadDate);
+        assert_eq!(d.message, "`01/12/2026` is not a date");
+        assert!(
+            d.hint.contains("YYYY-MM-DD, for example 2026-12-01"),
+            "{}",
+            d.hint
+        );
+        let d = parse::<Dated>("x.yaml", "on: 2026-02-30 # leap?\n", "x").unwrap_err();
+        assert_eq!(d.message, "`2026-02-30` is not a day of the calendar");
+        assert_eq!((d.place.line, d.code), (1, Code::BadDate));
     }
 
     #[test]

@@ -48,6 +48,7 @@ macro_rules! codes {
 }
 
 codes! {
+    BadDate = "bad-date" : "a date is not written as YYYY-MM-DD, or is not a day of the calendar", fix "write YYYY-MM-DD, for example 2026-12-01";
     BadFileName = "bad-file-name" : "a file name is not a valid id: the file name is the id (lowercase letters, digits and hyphens)";
     BadGuid = "bad-guid" : "… `…` is not a GUID", fix "write it as 00000000-0000-0000-0000-000000000000";
     BadPath = "bad-path" : "`…` is not a path inside the repository";
