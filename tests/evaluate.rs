@@ -952,3 +952,58 @@ fn a_phase_entered_in_the_future_is_a_warning_at_its_line() {
         .collect();
     assert_eq!(d, vec![("adoption.yaml", 3, false)]);
 }
+
+#[test]
+fn a_schedule_field_out_of_range_is_named_with_what_it_allows() {
+    use adoptbot::evaluate::references::parse_schedule;
+    let e = parse_schedule("0 6 * * 8").unwrap_err();
+    assert_eq!(e, "the day-of-week field `8` has 8, outside 0-7 or SUN-SAT");
+    let e = parse_schedule("61 6 * * 1-5").unwrap_err();
+    assert!(e.starts_with("the minute field `61`"), "{e}");
+    let e = parse_schedule("0 6 */0 * *").unwrap_err();
+    assert!(
+        e.contains("the day-of-month field `*/0` has the step `/0`"),
+        "{e}"
+    );
+    let e = parse_schedule("0 6 * 13 *").unwrap_err();
+    assert!(e.contains("month field `13` has 13, outside 1-12"), "{e}");
+    assert!(parse_schedule("0 6 * * MON-FRI").is_ok());
+    assert!(parse_schedule("*/15 6-18 1,15 * *").is_ok());
+    // The message a person sees names the field, not the parser's internals.
+    let adoption = minimal()[0].1.clone() + "schedule: \"0 6 * * 8\"\n";
+    let a = analyse(
+        &with(minimal(), &[("adoption.yaml", &adoption)]),
+        "2026-11-01",
+    );
+    let d = a
+        .evaluation
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "bad-schedule")
+        .expect("a bad schedule");
+    assert!(d.message.contains("day-of-week field `8`"), "{}", d.message);
+    assert!(!d.message.contains("0 0 6"), "{}", d.message);
+}
+
+#[test]
+fn a_missing_role_names_its_gate_and_points_at_roles() {
+    // Phase 4; `management-sponsor` approves gate 2-3, behind it.
+    let a = analyse(&minimal(), "2026-11-01");
+    let d = a
+        .evaluation
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "role-unassigned" && d.message.contains("management-sponsor"))
+        .expect("a warning about management-sponsor");
+    assert!(
+        d.message
+            .contains("approves gate 2-3 (behind, for a rollback through it)"),
+        "{}",
+        d.message
+    );
+    assert_eq!(
+        (d.place.file.as_str(), d.place.line),
+        ("adoption.yaml", 3),
+        "the `roles:` line, not the file's start"
+    );
+}

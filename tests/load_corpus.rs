@@ -141,3 +141,22 @@ fn symlinks_are_not_followed() {
             .any(|d| d.code == "symlink" && d.place.file == "experiments/link.yaml")
     );
 }
+
+#[test]
+fn a_file_over_the_limit_is_reported_with_its_real_size() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("experiments")).unwrap();
+    let size = 3 * 1024 * 1024 + 5;
+    std::fs::write(dir.path().join("experiments/huge.yaml"), vec![b'#'; size]).unwrap();
+    let snap = adoptbot::load::dir::read_dir(dir.path()).unwrap();
+    let d = snap
+        .problems
+        .iter()
+        .find(|d| d.code == "file-too-large")
+        .expect("the file is refused");
+    assert!(
+        d.message.contains(&format!("the file is {size} bytes")),
+        "{}",
+        d.message
+    );
+}

@@ -191,14 +191,44 @@ fn adoption(a: &Doc<Adoption>, fw: &Framework, diags: &mut Vec<Diagnostic>) {
                 )
                 .with_hint("add users or teams to it"),
             ),
-            None => diags.push(
-                Diagnostic::warning(
-                    a.place(),
-                    Code::RoleUnassigned,
-                    format!("the role `{role}` approves a later gate and is not in `roles:`"),
+            None => {
+                // Which gates need it, ahead of the current phase or behind it (a rollback
+                // through an earlier gate is judged by that gate's roles).
+                let now = a.phase.value.number();
+                let gates: Vec<String> = fw
+                    .gates()
+                    .filter(|(_, g)| g.approvers.contains(role))
+                    .map(|(p, g)| {
+                        let when = if p.number() >= now {
+                            "ahead"
+                        } else {
+                            "behind, for a rollback through it"
+                        };
+                        format!("gate {} ({when})", g.id)
+                    })
+                    .collect();
+                // The `roles:` block, found from its first entry; the file's start without one.
+                let place = a
+                    .roles
+                    .values()
+                    .map(|h| (h.line, h.column))
+                    .min()
+                    .map(|(line, _)| Place::new(a.path.clone(), line.saturating_sub(1).max(1), 1))
+                    .unwrap_or_else(|| a.place());
+                diags.push(
+                    Diagnostic::warning(
+                        place,
+                        Code::RoleUnassigned,
+                        format!(
+                            "the role `{role}` approves {} and is not in `roles:`",
+                            gates.join(" and ")
+                        ),
+                    )
+                    .with_hint(format!(
+                        "add `{role}: {{ users: [...], teams: [...] }}` under `roles:` before that gate is requested"
+                    )),
                 )
-                .with_hint(format!("add `{role}:` under `roles:` before that gate")),
-            ),
+            }
         }
     }
     for (role, h) in &a.roles {
@@ -256,9 +286,43 @@ pub fn parse_schedule(expr: &str) -> Result<cron::Schedule, String> {
     if fields != 5 {
         return Err(format!("it has {fields} fields, not 5"));
     }
+    const FIELDS: [(&str, u32, u32, &str); 5] = [
+        ("minute", 0, 59, "0-59"),
+        ("hour", 0, 23, "0-23"),
+        ("day-of-month", 1, 31, "1-31"),
+        ("month", 1, 12, "1-12 or JAN-DEC"),
+        ("day-of-week", 0, 7, "0-7 or SUN-SAT"),
+    ];
+    for (field, (name, lo, hi, allowed)) in expr.split_whitespace().zip(FIELDS) {
+        for item in field.split(',') {
+            let (range, step) = item.split_once('/').unwrap_or((item, ""));
+            if !step.is_empty() && step.parse::<u32>().map_or(true, |n| n == 0) {
+                return Err(format!(
+                    "the {name} field `{field}` has the step `/{step}`: write a whole number above 0"
+                ));
+            }
+            for n in range.split('-').filter(|p| *p != "*") {
+                match n.parse::<u32>() {
+                    Ok(v) if v < lo || v > hi => {
+                        return Err(format!(
+                            "the {name} field `{field}` has {v}, outside {allowed}"
+                        ));
+                    }
+                    Ok(_) => {}
+                    // Names (MON, JAN) are left to the parser below.
+                    Err(_) if n.chars().all(|c| c.is_ascii_alphabetic()) => {}
+                    Err(_) => {
+                        return Err(format!(
+                            "the {name} field `{field}` is not a number, a range, a list or `*` ({allowed})"
+                        ));
+                    }
+                }
+            }
+        }
+    }
     format!("0 {expr}")
         .parse::<cron::Schedule>()
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string().trim_start_matches("0 ").to_string())
 }
 
 fn is_guid(s: &str) -> bool {

@@ -16,7 +16,7 @@ pub fn read_dir(root: &Path) -> Result<Snapshot, String> {
     // Listing is sequential (it is ordered); reading the files is spread over every core,
     // and the snapshot is filled in the listing's order.
     use rayon::prelude::*;
-    let read: Vec<Option<Result<Vec<u8>, String>>> = found
+    let read: Vec<Option<Capped>> = found
         .par_iter()
         .with_min_len(32)
         .map(|f| match f {
@@ -29,8 +29,12 @@ pub fn read_dir(root: &Path) -> Result<Snapshot, String> {
         match f {
             Found::Symlink(rel) => snap.add_symlink(rel),
             // The size is checked on the bytes read (at most one more than the limit), which
-            // saves a stat per file.
-            Found::File(rel, _) => snap.add(rel, 0, || bytes.unwrap_or_else(|| Ok(Vec::new()))),
+            // saves a stat per file; only a file over the limit is measured, to say its size.
+            Found::File(rel, _) => match bytes {
+                Some(Ok((bytes, size))) => snap.add(rel, size, || Ok(bytes)),
+                Some(Err(e)) => snap.add(rel, 0, || Err(e)),
+                None => snap.add(rel, 0, || Ok(Vec::new())),
+            },
         }
     }
     Ok(snap)
@@ -42,7 +46,12 @@ enum Found {
     Symlink(String),
 }
 
-fn read_capped(path: &Path) -> Result<Vec<u8>, String> {
+/// A file read up to the limit: its bytes, and its real size when it is over (0 otherwise).
+type Capped = Result<(Vec<u8>, u64), String>;
+
+/// The file's bytes, at most one more than the limit, and its real size when it is over the
+/// limit (0 otherwise).
+fn read_capped(path: &Path) -> Capped {
     let mut buf = Vec::new();
     std::fs::File::open(path)
         .and_then(|f| {
@@ -50,7 +59,12 @@ fn read_capped(path: &Path) -> Result<Vec<u8>, String> {
                 .read_to_end(&mut buf)
         })
         .map_err(|e| e.to_string())?;
-    Ok(buf)
+    let size = if buf.len() > super::yaml::MAX_FILE_BYTES {
+        std::fs::metadata(path).map_or(buf.len() as u64, |m| m.len())
+    } else {
+        0
+    };
+    Ok((buf, size))
 }
 
 fn walk(dir: &Path, prefix: &str, depth: u32, found: &mut Vec<Found>) -> Result<(), String> {
