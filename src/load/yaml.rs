@@ -118,6 +118,38 @@ fn strip_position(msg: &str) -> &str {
     }
 }
 
+/// The parser's budget message (`budget breached: Nodes { nodes: 250001 } at ...`) in plain
+/// words: which limit, and how far the document went.
+fn too_complex(msg: &str) -> String {
+    let Some(rest) = msg.split("budget breached: ").nth(1) else {
+        return "the document is too complex to read: it goes past the parser's limits".into();
+    };
+    let kind: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect();
+    let count: String = rest
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    let what = match kind.to_ascii_lowercase().as_str() {
+        "nodes" => "values once its aliases are expanded",
+        "depth" => "levels of nesting",
+        "aliases" | "alias" => "uses of aliases",
+        "anchors" => "anchors",
+        "events" => "parser events",
+        _ => "steps to read",
+    };
+    if count.is_empty() {
+        format!("the document is too complex to read: it has too many {what}")
+    } else {
+        format!(
+            "the document is too complex to read: it reaches {count} {what}, more than adoptbot reads"
+        )
+    }
+}
+
 /// A stable code, a message and a hint for each kind of parse failure.
 fn explain(msg: &str, schema: &str) -> (Code, String, String) {
     let see = format!(
@@ -174,8 +206,8 @@ fn explain(msg: &str, schema: &str) -> (Code, String, String) {
     if msg.contains("budget") || msg.contains("alias") && msg.contains("limit") {
         return (
             Code::TooComplex,
-            format!("the document is too complex to read: {msg}"),
-            "remove deep nesting and repeated aliases".into(),
+            too_complex(msg),
+            "write the values out instead of repeating aliases (`&name` … `*name`), and nest less; adoption documents are small".into(),
         );
     }
     if let Some(kind) = msg.strip_prefix("invalid ")
@@ -222,6 +254,38 @@ mod tests {
         assert_eq!((d.code.as_str(), d.place.line), ("duplicate-key", 3));
         let d = parse::<Doc>("x.yaml", "# only a comment\n", "x").unwrap_err();
         assert_eq!(d.code, "empty-document");
+    }
+
+    #[test]
+    fn an_alias_bomb_is_said_in_plain_words() {
+        let mut text = String::from(
+            "name: x\ncount: 1\nextra:\n  a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
+        for (prev, name) in ["a", "b", "c", "d", "e", "f"]
+            .iter()
+            .zip(["b", "c", "d", "e", "f", "g"])
+        {
+            text.push_str(&format!(
+                "  {name}: &{name} [{}]\n",
+                vec![format!("*{prev}"); 9].join(",")
+            ));
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Loose {
+            name: String,
+            count: u32,
+            extra: std::collections::BTreeMap<String, serde_json::Value>,
+        }
+        let d = parse::<Loose>("x.yaml", &text, "x").unwrap_err();
+        assert_eq!(d.code, Code::TooComplex, "{}", d.message);
+        assert!(
+            d.message.ends_with("more than adoptbot reads"),
+            "{}",
+            d.message
+        );
+        assert!(!d.message.contains("Nodes {"), "{}", d.message);
+        assert!(d.hint.contains("aliases"), "{}", d.hint);
     }
 
     #[derive(Debug, serde::Deserialize)]
