@@ -18,9 +18,9 @@ fn one_line(text: &str) -> String {
     cut
 }
 
-/// `text` for use inside a line of the bot's markdown: one line, escaped, at most
-/// [`MAX_CHARS`] characters.
-pub fn inline(text: &str) -> String {
+/// `text` on one line, cut, with mentions and HTML made inert and each of `escaped`
+/// escaped (`&` as an entity, the others with a backslash).
+fn inert(text: &str, escaped: &[char]) -> String {
     let cut = one_line(text);
     let mut out = String::with_capacity(cut.len() + 8);
     for c in cut.chars() {
@@ -29,8 +29,8 @@ pub fn inline(text: &str) -> String {
             '@' => out.push_str("@\u{200d}"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '!' | '~' => {
+            '&' if escaped.contains(&'&') => out.push_str("&amp;"),
+            c if escaped.contains(&c) => {
                 out.push('\\');
                 out.push(c);
             }
@@ -38,45 +38,28 @@ pub fn inline(text: &str) -> String {
         }
     }
     out
+}
+
+/// `text` for use inside a line of the bot's markdown: one line, escaped, at most
+/// [`MAX_CHARS`] characters.
+pub fn inline(text: &str) -> String {
+    inert(
+        text,
+        &['&', '\\', '`', '*', '_', '[', ']', '#', '|', '!', '~'],
+    )
 }
 
 /// The bot's own sentence that quotes values from people (a diagnostic, evidence): kept on
 /// one line, cut at [`MAX_CHARS`], with mentions, HTML, links, images and table pipes made
 /// inert. Code spans (backticks) and emphasis stay, since they cannot ping or hide anything.
 pub fn text(sentence: &str) -> String {
-    let cut = one_line(sentence);
-    let mut out = String::with_capacity(cut.len() + 8);
-    for c in cut.chars() {
-        match c {
-            '@' => out.push_str("@\u{200d}"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '[' | ']' | '|' | '!' => {
-                out.push('\\');
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
+    inert(sentence, &['[', ']', '|', '!'])
 }
 
 /// `text` as an inline code span: shown literally, nothing in it pings or renders. Backticks
 /// and line breaks in it are replaced, and it is cut at [`MAX_CHARS`].
 pub fn code(text: &str) -> String {
-    let mut cut: String = text
-        .chars()
-        .take(MAX_CHARS)
-        .map(|c| match c {
-            '`' => '\'',
-            '\n' | '\r' => ' ',
-            c => c,
-        })
-        .collect();
-    if text.chars().count() > MAX_CHARS {
-        cut.push('…');
-    }
-    format!("`{cut}`")
+    format!("`{}`", one_line(text).replace('`', "'"))
 }
 
 #[cfg(test)]
