@@ -9,6 +9,7 @@ pub mod codes;
 pub mod diagnostic;
 pub mod event;
 pub mod experiment;
+pub mod finding;
 pub mod forge;
 pub mod framework;
 pub mod inventory;

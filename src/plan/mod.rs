@@ -9,6 +9,7 @@ pub mod desired;
 pub mod gate;
 pub mod notices;
 pub mod reconcile;
+pub mod report;
 pub mod targets;
 pub mod yaml_edit;
 
