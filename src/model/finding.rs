@@ -115,7 +115,19 @@ pub struct Observation {
     pub sandbox_last_activity: BTreeMap<String, Option<NaiveDate>>,
 }
 
-/// Everything a scheduled run read from the cloud, for the rules. Absent parts (no cloud,
+/// An open GitHub secret-scanning alert (`GET /repos/{o}/{r}/secret-scanning/alerts`), where
+/// the token can read them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretAlert {
+    pub number: u64,
+    /// GitHub's `secret_type`, e.g. `openai_api_key`, `azure_openai_key`.
+    pub secret_type: String,
+    pub secret_type_display_name: Option<String>,
+    pub html_url: Option<String>,
+}
+
+/// Everything a scheduled run read from the cloud (and the forge's secret-scanning alerts),
+/// for the rules. Absent parts (no cloud,
 /// or a signal the identity cannot read) are empty, and the rules say "needs data".
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CloudSignals {
@@ -125,4 +137,6 @@ pub struct CloudSignals {
     pub usages: Vec<RegionUsages>,
     pub activity: Vec<Activity>,
     pub metrics: Vec<MetricSeries>,
+    /// `None` when the forge would not show them (no permission, or the local forge).
+    pub secret_alerts: Option<Vec<SecretAlert>>,
 }
