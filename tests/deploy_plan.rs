@@ -304,3 +304,49 @@ fn an_unknown_commit_is_a_clear_error() {
     );
     assert!(err.contains("fetch-depth: 0"), "{err}");
 }
+
+/// Bicep cannot give a runbook its content, so after the stack the plan uploads the rendered
+/// cap script and publishes it, into the account `render` names; without it the budget's 100%
+/// action would start an empty runbook.
+#[test]
+fn a_bicep_cap_runbook_is_uploaded_and_published_after_the_stack() {
+    let mut h = History::new();
+    let c0 = h.commit(&[("adoption.yaml", Some(ADOPTION))]);
+    let c1 = h.commit(&[
+        (
+            "experiments/y.yaml",
+            Some("title: y\nteam: search\nowner: o\nhypothesis: h\nnext_step: n\ntime_box: 2w\ncost_cap: 10 USD\ncost_tag: exp-y\nblueprint: experiment-sandbox\n"),
+        ),
+        ("infra/experiments/y/main.bicep", Some("// y\n")),
+        ("infra/experiments/y/adoptbot-cap.py", Some("# cap\n")),
+    ]);
+    let d = h.plan(&c0, &c1);
+    let apply = lines(&only(&d)["apply"]);
+    assert!(
+        apply[0].starts_with("az stack sub create --name adoptbot-y"),
+        "{apply:?}"
+    );
+    assert_eq!(
+        apply[1..],
+        [
+            "az extension add --name automation --upgrade --yes",
+            "az automation runbook replace-content --resource-group rg-y --automation-account-name aa-adoptbot-cap-y --name adoptbot-cap --content @infra/experiments/y/adoptbot-cap.py",
+            "az automation runbook publish --resource-group rg-y --automation-account-name aa-adoptbot-cap-y --name adoptbot-cap",
+        ]
+    );
+    // The pull request only previews: nothing is uploaded before the merge.
+    assert_eq!(lines(&only(&d)["preview"]).len(), 1);
+
+    // Without a request naming the team, the account is unknown: said, not guessed.
+    let c2 = h.commit(&[("experiments/y.yaml", None)]);
+    let c3 = h.commit(&[("infra/experiments/y/main.bicep", Some("// y2\n"))]);
+    let d = h.plan(&c2, &c3);
+    assert_eq!(lines(&only(&d)["apply"]).len(), 1);
+    assert!(
+        only(&d)["notes"].as_array().unwrap().iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .contains("upload infra/experiments/y/adoptbot-cap.py by hand")),
+        "{d:#}"
+    );
+}

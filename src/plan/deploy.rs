@@ -24,6 +24,9 @@ pub struct Side {
     /// The Azure region of the experiment (its request's `location` parameter, or the first
     /// region of `adoption.yaml`), if known.
     pub location: Option<String>,
+    /// The team of the experiment's request, if known: with the id, it names the resource
+    /// group and the cap's Automation account, the way `render` names them.
+    pub team: Option<String>,
 }
 
 /// An experiment folder that differs between the two commits.
@@ -226,6 +229,7 @@ fn deployment(base_sha: &str, c: &FolderChange, deny: DenySettings) -> Option<De
             ]));
             d.preview.push(what_if);
             d.apply.push(create);
+            cap_runbook(&mut d, side, id);
         }
         (Some(Tool::Bicep), Change::Removed) => {
             d.preview
@@ -287,6 +291,53 @@ fn deployment(base_sha: &str, c: &FolderChange, deny: DenySettings) -> Option<De
         }
     }
     Some(d)
+}
+
+/// ARM takes a runbook's content only from a URL, so a Bicep deployment leaves the cap's
+/// runbook empty: after the stack, upload the rendered script and publish it, or the budget's
+/// 100% action has nothing to run. Terraform sets the content itself.
+fn cap_runbook(d: &mut Deployment, side: &Side, id: &str) {
+    use crate::render::guardrails::{CAP_RUNBOOK, RUNBOOK_FILE};
+    if !side.files.contains(RUNBOOK_FILE) {
+        return;
+    }
+    let Some(team) = &side.team else {
+        d.notes.push(format!(
+            "no request names the team of {id}, so the cap runbook's Automation account is not \
+             known: upload {}/{RUNBOOK_FILE} by hand (see docs/deploy-infra.md), or the cost cap \
+             stops nothing",
+            d.dir
+        ));
+        return;
+    };
+    let names = crate::render::names::derive(id, team);
+    let group = &names["resource_group"];
+    let account = format!("aa-adoptbot-cap-{}", names["base"]);
+    let content = format!("@{}/{RUNBOOK_FILE}", d.dir);
+    let target = [
+        "--resource-group",
+        group.as_str(),
+        "--automation-account-name",
+        account.as_str(),
+        "--name",
+        CAP_RUNBOOK,
+    ];
+    d.apply.push(argv(&[
+        "az",
+        "extension",
+        "add",
+        "--name",
+        "automation",
+        "--upgrade",
+        "--yes",
+    ]));
+    let mut replace = argv(&["az", "automation", "runbook", "replace-content"]);
+    replace.extend(argv(&target));
+    replace.extend(argv(&["--content", &content]));
+    d.apply.push(replace);
+    let mut publish = argv(&["az", "automation", "runbook", "publish"]);
+    publish.extend(argv(&target));
+    d.apply.push(publish);
 }
 
 fn short(sha: &str) -> &str {
@@ -371,6 +422,7 @@ mod tests {
         Side {
             files: files.iter().map(|s| s.to_string()).collect(),
             location: loc.map(str::to_owned),
+            team: Some("search".into()),
         }
     }
 

@@ -15,7 +15,7 @@ pub mod guardrails;
 pub mod hclfmt;
 mod header;
 pub mod manifest;
-mod names;
+pub mod names;
 mod params;
 mod prices;
 pub mod scan;

@@ -79,6 +79,7 @@ pub fn plan(repo: &Path, base: &str, head: &str) -> Result<DeployPlan, String> {
 struct SideReader {
     files: BTreeMap<String, BTreeSet<String>>,
     locations: BTreeMap<String, String>,
+    teams: BTreeMap<String, String>,
     default_location: Option<String>,
 }
 
@@ -104,6 +105,12 @@ impl SideReader {
                 Some((id.to_string(), loc.to_owned()))
             })
             .collect();
+        let teams = loaded
+            .repo
+            .experiments
+            .iter()
+            .map(|(id, e)| (id.to_string(), e.team.to_string()))
+            .collect();
         let default_location = loaded
             .repo
             .adoption
@@ -113,6 +120,7 @@ impl SideReader {
         Ok(SideReader {
             files,
             locations,
+            teams,
             default_location,
         })
     }
@@ -126,6 +134,7 @@ impl SideReader {
                 .get(id)
                 .cloned()
                 .or_else(|| self.default_location.clone()),
+            team: self.teams.get(id).cloned(),
         })
     }
 
