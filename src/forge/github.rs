@@ -19,6 +19,7 @@
 //! The token is handed to octocrab as a [`SecretString`] and kept nowhere else: it never
 //! appears in `Debug` output or in logs.
 
+pub mod app;
 pub mod events;
 pub mod tarball;
 pub mod wire;
@@ -1016,5 +1017,20 @@ impl Forge for GitHub {
             )
             .await?;
         Ok(())
+    }
+}
+
+/// Reads only the server needs, beyond the [`Forge`] trait.
+impl GitHub {
+    /// The open pull requests of the repository, for the server's backstop, which evaluates
+    /// them again in case a delivery was missed.
+    pub async fn open_pulls(&self) -> ForgeResult<Vec<PullRequest>> {
+        let pulls: Vec<wire::PullRequest> = self
+            .pages(&format!("{}/pulls?state=open", self.repo_path), array)
+            .await?;
+        Ok(pulls
+            .into_iter()
+            .map(wire::PullRequest::into_forge)
+            .collect())
     }
 }

@@ -10,6 +10,7 @@ pub mod gate;
 pub mod notices;
 pub mod reconcile;
 pub mod report;
+pub mod schedule;
 pub mod targets;
 pub mod yaml_edit;
 

@@ -148,6 +148,9 @@ pub enum Command {
     },
     /// Measure loading and evaluation on a generated repository against a bare parse.
     Bench(super::bench::BenchArgs),
+    /// Run the GitHub App: the webhook endpoint, the schedules and the backstop, until
+    /// SIGTERM. Every setting also comes from the environment (see docs/deploy.md).
+    Serve(super::serve::config::ServeArgs),
     /// Print the audit trail of decision gates from git history: every phase change on REV's
     /// history with the gate record that approved it (policy, approvals, evidence), and what
     /// an auditor should look at. Exit 1 when something needs looking at.
@@ -188,13 +191,21 @@ fn today() -> NaiveDate {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ADOPTBOT_LOG")
-                .unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let default_level = match cli.command {
+        Command::Serve(_) => "info",
+        _ => "warn",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ADOPTBOT_LOG")
+        .unwrap_or_else(|_| default_level.into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // `ADOPTBOT_LOG_FORMAT=json`: one JSON object per line, with the span's fields.
+    if std::env::var("ADOPTBOT_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        logs.json().with_current_span(true).init();
+    } else {
+        logs.init();
+    }
     match run(cli.command) {
         Ok(code) => code,
         Err(msg) => {
@@ -208,6 +219,10 @@ pub fn main() -> ExitCode {
 /// repository are reported and give exit 1.
 pub fn run(command: Command) -> Result<ExitCode, String> {
     match command {
+        Command::Serve(args) => {
+            super::serve::main(args)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit {
             dir,
             git,

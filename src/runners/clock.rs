@@ -11,3 +11,9 @@ pub fn system() -> Clock {
         valid_at: now.timestamp(),
     }
 }
+
+/// Now, as an instant: for the server's JWTs, token expiry and schedule.
+#[allow(clippy::disallowed_methods)]
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}

@@ -16,4 +16,5 @@ pub mod init;
 pub mod outcome;
 pub mod pr;
 pub mod reconcile;
+pub mod serve;
 pub mod source;
