@@ -320,9 +320,39 @@ pub fn parse_schedule(expr: &str) -> Result<cron::Schedule, String> {
             }
         }
     }
-    format!("0 {expr}")
+    let mut fields: Vec<String> = expr.split_whitespace().map(str::to_owned).collect();
+    fields[4] = day_names(&fields[4]);
+    format!("0 {}", fields.join(" "))
         .parse::<cron::Schedule>()
         .map_err(|e| e.to_string().trim_start_matches("0 ").to_string())
+}
+
+/// GitHub's day-of-week numbers (0 or 7 is Sunday, 1 Monday) as names, because the `cron`
+/// crate counts from 1 = Sunday: `1-5` must stay Monday to Friday. A range ending on 7 is
+/// split, so that `5-7` is `FRI-SAT,SUN`.
+fn day_names(field: &str) -> String {
+    const NAMES: [&str; 8] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"];
+    let name = |n: &str| match n.parse::<usize>() {
+        Ok(i) if i < NAMES.len() => NAMES[i].to_string(),
+        _ => n.to_string(),
+    };
+    field
+        .split(',')
+        .map(|item| {
+            let (range, step) = match item.split_once('/') {
+                Some((r, s)) => (r, format!("/{s}")),
+                None => (item, String::new()),
+            };
+            match range.split_once('-') {
+                Some((a, "7")) if a != "0" && a != "7" && step.is_empty() => {
+                    format!("{}-SAT,SUN", name(a))
+                }
+                Some((a, b)) => format!("{}-{}{step}", name(a), name(b)),
+                None => format!("{}{step}", name(range)),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn is_guid(s: &str) -> bool {

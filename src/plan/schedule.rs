@@ -56,6 +56,30 @@ mod tests {
     }
 
     #[test]
+    fn days_of_the_week_count_as_github_counts_them() {
+        // 0 and 7 are Sunday, 1 is Monday, as in GitHub Actions' `schedule`.
+        let weekdays = RepoSchedule::parse("0 6 * * 1-5").unwrap();
+        let sundays = RepoSchedule::parse("0 6 * * 0").unwrap();
+        let also_sundays = RepoSchedule::parse("0 6 * * 7").unwrap();
+        let weekend = RepoSchedule::parse("0 6 * * 6-7").unwrap();
+        let friday = at("2026-11-27T06:00:00Z");
+        let sunday = at("2026-11-29T06:00:00Z");
+        let monday = at("2026-11-30T06:00:00Z");
+        let before = |t: DateTime<Utc>| t - chrono::Duration::minutes(1);
+        assert!(weekdays.due(before(friday), friday));
+        assert!(weekdays.due(before(monday), monday));
+        assert!(!weekdays.due(before(sunday), sunday));
+        for s in [&sundays, &also_sundays, &weekend] {
+            assert!(s.due(before(sunday), sunday), "{}", s.expr);
+            assert!(!s.due(before(monday), monday), "{}", s.expr);
+        }
+        assert!(weekend.due(
+            before(at("2026-11-28T06:00:00Z")),
+            at("2026-11-28T06:00:00Z")
+        ));
+    }
+
+    #[test]
     fn a_bad_schedule_says_which_field() {
         let err = RepoSchedule::parse("0 25 * * *").unwrap_err();
         assert!(err.contains("hour"), "{err}");

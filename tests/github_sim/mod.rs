@@ -27,6 +27,7 @@
 #![allow(dead_code)]
 
 pub mod api;
+pub mod app;
 pub mod model;
 pub mod openapi;
 
@@ -109,6 +110,8 @@ struct SimState {
     log: Vec<Recorded>,
     failures: Vec<String>,
     faults: Vec<FaultRule>,
+    /// A GitHub App installed on the repository, when a test enables one.
+    app: Option<app::AppSim>,
 }
 
 type Shared = Arc<Mutex<SimState>>;
@@ -145,6 +148,7 @@ impl GitHubSim {
             log: Vec::new(),
             failures: Vec::new(),
             faults: Vec::new(),
+            app: None,
         }));
         let app = axum::Router::new()
             .fallback(handle)
@@ -217,6 +221,17 @@ impl GitHubSim {
             backoff: std::time::Duration::from_millis(10),
             max_wait: std::time::Duration::from_secs(2),
         })
+    }
+
+    /// Installs a GitHub App on the repository: its endpoints answer, and the installation
+    /// tokens it mints are accepted.
+    pub fn enable_app(&self, app: app::AppSim) {
+        self.lock().app = Some(app);
+    }
+
+    /// Reads or changes the installed App (its clock, its minted tokens).
+    pub fn app<T>(&self, f: impl FnOnce(&mut app::AppSim) -> T) -> T {
+        f(self.lock().app.as_mut().expect("no App is installed"))
     }
 
     /// The number of writes (POST, PATCH, PUT, DELETE) logged so far.
@@ -520,7 +535,15 @@ fn serve(
     };
     // ... and /organizations/{org_id}/team/{team_id}/members for a team's members.
     let path = team_link_path(&st.repo, &path).unwrap_or(path);
-    if auth != Some(format!("Bearer {}", st.options.token).as_str()) {
+    if let Some(app) = st.app.as_mut() {
+        let owner = st.repo.owner.clone();
+        let full_name = st.repo.full_name();
+        if let Some(answer) = app.serve(method, &path, auth, &owner, &full_name) {
+            return (path, answer, false, None);
+        }
+    }
+    let installation_token = st.app.as_ref().is_some_and(|a| a.accepts(auth));
+    if !installation_token && auth != Some(format!("Bearer {}", st.options.token).as_str()) {
         st.failures
             .push(format!("{method} {path}: no or wrong Authorization header"));
         return (path, api::error(401, "Bad credentials"), false, None);

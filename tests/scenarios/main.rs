@@ -12,4 +12,5 @@ mod plan_agrees;
 mod refusals;
 mod renew;
 mod request;
+mod serve;
 mod trust;

@@ -585,10 +585,13 @@ impl Processor for AppProcessor {
     }
 }
 
+/// A repository's installation and schedule, as last read.
+type Known = (Option<u64>, Option<RepoSchedule>);
+
 /// Each repository's schedule, and the repositories the server knows.
 #[derive(Default)]
 pub struct Schedules {
-    repos: Mutex<HashMap<String, (Option<u64>, Option<RepoSchedule>)>>,
+    repos: Mutex<HashMap<String, Known>>,
 }
 
 impl Schedules {

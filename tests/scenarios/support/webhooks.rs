@@ -93,6 +93,11 @@ pub fn pull_request_payload(r: &Repo, action: &str, n: u64, sender: &str) -> Val
 
 /// `pull_request_review` `submitted` or `dismissed` for the review `id`.
 pub fn review(r: &Repo, action: &str, id: u64) -> Event {
+    parse("pull_request_review", &review_payload(r, action, id))
+}
+
+/// The payload of [`review`], as the App's webhook receives it.
+pub fn review_payload(r: &Repo, action: &str, id: u64) -> Value {
     let rv = r
         .reviews
         .iter()
@@ -110,7 +115,7 @@ pub fn review(r: &Repo, action: &str, id: u64) -> Event {
     v["pull_request"] = pull(r, &v["pull_request"], rv.pull);
     v["repository"] = repository(r, &v["repository"]);
     v["sender"] = user(r, &login);
-    parse("pull_request_review", &v)
+    v
 }
 
 /// `issue_comment` `created` for the comment `id` (on a pull request or a plain issue).
