@@ -151,6 +151,12 @@ pub enum Command {
     /// Run the GitHub App: the webhook endpoint, the schedules and the backstop, until
     /// SIGTERM. Every setting also comes from the environment (see docs/deploy.md).
     Serve(super::serve::config::ServeArgs),
+    /// Exit 0 when the server answers its liveness check (a container's HEALTHCHECK).
+    Healthcheck {
+        /// The liveness URL [default: http://127.0.0.1:$PORT/healthz, PORT by default 3000].
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+    },
     /// Print the audit trail of decision gates from git history: every phase change on REV's
     /// history with the gate record that approved it (policy, approvals, evidence), and what
     /// an auditor should look at. Exit 1 when something needs looking at.
@@ -222,6 +228,19 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
         Command::Serve(args) => {
             super::serve::main(args)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Healthcheck { url } => {
+            let url = url.unwrap_or_else(|| {
+                let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
+                format!("http://127.0.0.1:{port}/healthz")
+            });
+            match super::serve::healthcheck(&url) {
+                Ok(()) => Ok(ExitCode::SUCCESS),
+                Err(e) => {
+                    eprintln!("adoptbot: unhealthy: {e}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
         }
         Command::Audit {
             dir,

@@ -570,3 +570,84 @@ async fn health_readiness_and_metrics_answer() {
     assert!(s.w.sim.count("GET", "/app") >= 1);
     s.finish();
 }
+
+/// The binary itself: settings from the environment, `healthcheck` against it, and a real
+/// SIGTERM, after which it exits 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_serves_until_sigterm_and_exits_zero() {
+    let w = <Sim as World>::contoso().await;
+    w.sim.enable_app(AppSim::test_app());
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key.pem");
+    std::fs::write(&key, KEY).unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_adoptbot"))
+        .arg("serve")
+        .env("APP_ID", "4242")
+        .env("PRIVATE_KEY_PATH", &key)
+        .env("WEBHOOK_SECRET", SECRET)
+        .env("GITHUB_API_URL", w.sim.api_url())
+        .env("HOST", "127.0.0.1")
+        .env("PORT", port.to_string())
+        .env("ADOPTBOT_LOG_FORMAT", "json")
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..500 {
+        if let Ok(r) = http.get(format!("{url}/readyz")).send().await
+            && r.status() == 200
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(ready, "the server became ready");
+    let health = tokio::process::Command::new(env!("CARGO_BIN_EXE_adoptbot"))
+        .args(["healthcheck", "--url", &format!("{url}/healthz")])
+        .status()
+        .await
+        .unwrap();
+    assert!(health.success());
+    let pid = child.id().unwrap() as i32;
+    // SAFETY: kill(2) with a pid we spawned and a valid signal number.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .expect("it exits after SIGTERM")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    let mut logs = String::new();
+    use tokio::io::AsyncReadExt;
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .await
+        .unwrap();
+    // JSON logs, one object per line, and no secret in them.
+    let first = logs.lines().next().expect("a log line");
+    let line: Value = serde_json::from_str(first).unwrap_or_else(|e| panic!("{e}: {first}"));
+    assert!(line.get("level").is_some(), "{line}");
+    assert!(
+        !logs.contains(SECRET) && !logs.contains("PRIVATE KEY"),
+        "{logs}"
+    );
+    // A healthcheck against a server that is gone fails.
+    let gone = tokio::process::Command::new(env!("CARGO_BIN_EXE_adoptbot"))
+        .args(["healthcheck", "--url", &format!("{url}/healthz")])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .await
+        .unwrap();
+    assert!(!gone.success());
+    w.finish();
+}

@@ -787,6 +787,30 @@ pub fn main(args: config::ServeArgs) -> Result<(), String> {
     })
 }
 
+/// `adoptbot healthcheck`: exit 0 when the server on this machine answers `/healthz`, for a
+/// container's `HEALTHCHECK` (a distroless image has no curl).
+pub fn healthcheck(url: &str) -> Result<(), String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let answer = reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .map_err(|e| e.to_string())?
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| format!("{url}: {e}"))?;
+        if answer.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("{url}: {}", answer.status()))
+        }
+    })
+}
+
 /// SIGTERM (Kubernetes, Docker) or Ctrl-C.
 async fn stop_signal() {
     let ctrl_c = async {
