@@ -151,6 +151,9 @@ pub enum Command {
     /// Run the GitHub App: the webhook endpoint, the schedules and the backstop, until
     /// SIGTERM. Every setting also comes from the environment (see docs/deploy.md).
     Serve(super::serve::config::ServeArgs),
+    /// Load-test the webhook endpoint on loopback: signed deliveries acknowledged per second,
+    /// acknowledgement latency, none lost or processed twice, and the server's idle RSS.
+    BenchServe(super::serve::bench::BenchServeArgs),
     /// Exit 0 when the server answers its liveness check (a container's HEALTHCHECK).
     Healthcheck {
         /// The liveness URL [default: http://127.0.0.1:$PORT/healthz, PORT by default 3000].
@@ -229,6 +232,7 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             super::serve::main(args)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::BenchServe(args) => super::serve::bench::run(&args),
         Command::Healthcheck { url } => {
             let url = url.unwrap_or_else(|| {
                 let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());

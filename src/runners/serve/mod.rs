@@ -15,6 +15,7 @@
 //! - SIGTERM (or Ctrl-C) stops accepting; what was answered 2xx is processed before exit,
 //!   within the grace period.
 
+pub mod bench;
 pub mod config;
 pub mod metrics;
 
