@@ -96,6 +96,8 @@ pub struct GitHub {
     commit_author: Option<(String, String)>,
     reads: AtomicU32,
     writes: AtomicU32,
+    /// `x-ratelimit-remaining` of the last answer that had it; -1 before any.
+    rate_remaining: std::sync::atomic::AtomicI64,
 }
 
 impl fmt::Debug for GitHub {
@@ -188,6 +190,7 @@ impl GitHub {
             commit_author: None,
             reads: AtomicU32::new(0),
             writes: AtomicU32::new(0),
+            rate_remaining: std::sync::atomic::AtomicI64::new(-1),
         })
     }
 
@@ -326,7 +329,15 @@ impl GitHub {
                 && failed + 1 < self.retry.read_attempts.max(1)
                 && waited + backoff <= self.retry.max_wait;
             let reply = match outcome {
-                Ok(reply) => reply,
+                Ok(reply) => {
+                    if let Some(n) = reply
+                        .header("x-ratelimit-remaining")
+                        .and_then(|v| v.trim().parse::<i64>().ok())
+                    {
+                        self.rate_remaining.store(n, Ordering::Relaxed);
+                    }
+                    reply
+                }
                 Err(e) if retry_read => {
                     tracing::warn!(%method, path, attempt = failed + 1, "GitHub did not answer; retrying: {e}");
                     tokio::time::sleep(backoff).await;
@@ -1022,6 +1033,11 @@ impl Forge for GitHub {
 
 /// Reads only the server needs, beyond the [`Forge`] trait.
 impl GitHub {
+    /// The primary rate limit left, as the last answer that said it (`x-ratelimit-remaining`).
+    pub fn rate_limit_remaining(&self) -> Option<u64> {
+        u64::try_from(self.rate_remaining.load(Ordering::Relaxed)).ok()
+    }
+
     /// The open pull requests of the repository, for the server's backstop, which evaluates
     /// them again in case a delivery was missed.
     pub async fn open_pulls(&self) -> ForgeResult<Vec<PullRequest>> {

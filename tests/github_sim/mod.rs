@@ -436,6 +436,25 @@ async fn handle(State(state): State<Shared>, request: Request) -> Response {
         auth.as_deref(),
         json_body.as_ref(),
     );
+    // GitHub reports the primary rate limit on every API answer.
+    let mut answer = answer;
+    if !raw_path.starts_with("/codeload/")
+        && !answer
+            .headers
+            .iter()
+            .any(|(k, _)| k == "x-ratelimit-remaining")
+    {
+        let used = st.log.len() + 1;
+        answer.headers.extend([
+            ("x-ratelimit-limit".to_string(), "5000".to_string()),
+            (
+                "x-ratelimit-remaining".to_string(),
+                5000usize.saturating_sub(used).to_string(),
+            ),
+            ("x-ratelimit-used".to_string(), used.to_string()),
+            ("x-ratelimit-resource".to_string(), "core".to_string()),
+        ]);
+    }
     st.log.push(Recorded {
         method: method.clone(),
         path,

@@ -299,6 +299,14 @@ async fn a_request_pr_is_checked_through_the_app_and_a_redelivery_costs_no_call(
     assert_eq!(comments, 1, "one comment, by the App's bot user");
     // One installation token served the whole delivery.
     assert_eq!(s.w.sim.app(|a| a.minted.len()), 1);
+    // The rate limit GitHub reported, as a metric.
+    let metrics = s.get("/metrics").await.1;
+    let left = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("adoptbot_github_rate_limit_remaining "))
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .expect("the rate limit gauge");
+    assert!((1..5000).contains(&left), "{left}");
 
     // GitHub redelivers the same delivery: acknowledged, and not one API call about it.
     let calls = s.w.sim.requests().len();

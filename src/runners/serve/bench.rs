@@ -122,8 +122,8 @@ pub fn run(args: &BenchServeArgs) -> Result<ExitCode, String> {
             v["repository"]["full_name"] =
                 serde_json::json!(format!("bench/repo-{}", i % args.repositories.max(1)));
             let body = serde_json::to_vec(&v).unwrap_or_default();
-            let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes())
-                .map_err(|e| e.to_string())?;
+            let mut mac =
+                Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).map_err(|e| e.to_string())?;
             mac.update(&body);
             let sig = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
             Ok((format!("bench-{i:08}"), body, sig))
@@ -220,9 +220,14 @@ pub fn run(args: &BenchServeArgs) -> Result<ExitCode, String> {
         ms(percentile(&latencies, 0.99)),
         ms(percentile(&latencies, 1.0))
     );
-    println!("  processed: {processed}, refused: {refused}, lost: {lost}, processed twice: {twice}");
+    println!(
+        "  processed: {processed}, refused: {refused}, lost: {lost}, processed twice: {twice}"
+    );
     match idle_rss()? {
-        Some(kib) => println!("  idle RSS of `adoptbot serve`: {:.1} MiB", kib as f64 / 1024.0),
+        Some(kib) => println!(
+            "  idle RSS of `adoptbot serve`: {:.1} MiB",
+            kib as f64 / 1024.0
+        ),
         None => println!("  idle RSS of `adoptbot serve`: not measured (no /proc)"),
     }
     Ok(if refused == 0 && lost == 0 && twice == 0 {

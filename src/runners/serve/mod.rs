@@ -105,6 +105,8 @@ impl Job {
 pub struct Processed {
     pub reads: u32,
     pub writes: Vec<String>,
+    /// GitHub's rate limit left after the job, when an answer said it.
+    pub rate_remaining: Option<u64>,
 }
 
 /// Does the work of a job. The App's is [`AppProcessor`]; the load benchmark counts.
@@ -206,6 +208,11 @@ async fn run_job(processor: &dyn Processor, metrics: &Metrics, job: Job) {
                     class: "write".into(),
                 })
                 .inc_by(done.writes.len() as u64);
+            if let Some(n) = done.rate_remaining {
+                metrics
+                    .github_rate_limit_remaining
+                    .set(i64::try_from(n).unwrap_or(i64::MAX));
+            }
             tracing::info!(writes = done.writes.len(), "processed");
         }
         Err(e) => {
@@ -576,6 +583,7 @@ impl Processor for AppProcessor {
             }
         };
         Ok(Processed {
+            rate_remaining: forge.rate_limit_remaining(),
             reads: forge.calls().reads,
             writes: applied
                 .writes
