@@ -8,7 +8,8 @@
 //! `quota_reclaim_after` days is cut to the observed peak, rounded up to whole VMs of the
 //! family, and never below what runs now (or what the team's running experiments request, if
 //! more) plus what its requested experiments need. A day without a sample makes the rule say
-//! "insufficient history", never guess.
+//! "insufficient history", never guess. An allocation approved less than the period ago is
+//! not judged yet.
 
 use super::{Input, Outcome, QuotaCut, Reclaim, branch, file, finding};
 use crate::evaluate::Lifecycle;
@@ -90,6 +91,10 @@ pub fn rule(input: &Input, today: &Observation, out: &mut Outcome) {
         let mut gap: Option<(usize, NaiveDate)> = None;
         for (index, q) in team.gpu_quota.iter().enumerate() {
             if q.status != QuotaStatus::Approved || q.vcpus == 0 {
+                continue;
+            }
+            // Held for less than the period: not judged yet.
+            if q.approved_on.is_some_and(|a| a > days[0]) {
                 continue;
             }
             let s = series(&days, &by_day, team_id.as_str(), &q.family, &q.region);
