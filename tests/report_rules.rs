@@ -108,17 +108,24 @@ async fn the_sample_estate_fires_every_rule_it_is_made_for() {
     let keys: Vec<&str> = s.findings.iter().map(|f| f.key.as_str()).collect();
     let has = |k: &str| keys.iter().any(|x| x.starts_with(k));
     // Shadow AI: the playground account and the Spot GPU VM.
-    assert!(has("shadow-ai//subscriptions/2b6f1d3e-8a4c-4e7b-b9d2-5c1a7e3f9b08/resourcegroups/rg-search-playground/"), "{keys:#?}");
+    assert!(keys.iter().any(|k| k.starts_with("shadow-ai/") && k.ends_with("/resourcegroups/rg-search-playground/providers/microsoft.cognitiveservices/accounts/search-gpt4o-playground")), "{keys:#?}");
     assert!(has("shadow-ai//subscriptions/9e4a7c21-3d5b-4f86-a0c9-1b8e2d6f4a37/resourcegroups/rg-fraud-gpu-scratch/providers/microsoft.compute/virtualmachines/gpu-scratch-01"), "{keys:#?}");
     // The orphan AKS cluster of a completed experiment.
     assert!(keys.contains(&"orphan/platform-t4-llm-serving"), "{keys:#?}");
     // The idle sandbox: the last write by a person on 2026-11-16, 15 days ago: flagged.
     assert!(keys.contains(&"idle-sandbox/ds-forecast-sandbox/2026-11-16"), "{keys:#?}");
-    // The hoarding team: fraud-analytics never used its 48 A100 vCPUs in eastus.
-    assert!(keys.contains(&"gpu-hoarding/fraud-analytics/standardNCADSA100v4Family/eastus"), "{keys:#?}");
-    // Its T4 quota is used below 20% too, but its running experiment requests all of it.
-    let t4 = s.findings.iter().find(|f| f.key == "gpu-hoarding/fraud-analytics/standardNCASv3_T4Family/eastus").unwrap();
-    assert_eq!(t4.urgency, Urgency::Warning);
+    // The hoarding team: fraud-analytics never used its 48 A100 vCPUs in eastus, and used
+    // its 64 T4 vCPUs there at 6 to 12% (the experiment that asked for them ended on
+    // 2026-11-30): one reclaim PR for both.
+    for family in ["standardNCADSA100v4Family", "standardNCASv3_T4Family"] {
+        let f = s.findings.iter().find(|f| f.key == format!("gpu-hoarding/fraud-analytics/{family}/eastus")).unwrap();
+        assert_eq!(f.urgency, Urgency::ActionNeeded);
+    }
+    // No other team hoards: each of their allocations was used at 20% or more on some day.
+    assert_eq!(keys.iter().filter(|k| k.starts_with("gpu-hoarding/")).count(), 2);
+    // The whole list, for review.
+    let listed: Vec<String> = s.findings.iter().map(|f| format!("{:?} {} | {}", f.urgency, f.key, f.title)).collect();
+    insta::assert_snapshot!("contoso_findings", listed.join("\n"));
     // The team near its budget: search at 91% of 18,000 USD.
     assert!(keys.contains(&"team-budget/search/2026-12/90"), "{keys:#?}");
     // Findings are ordered most urgent first, then by key.
@@ -200,9 +207,11 @@ async fn the_reclaim_pr_lowers_the_team_file_which_still_validates() {
     let text = p.files[0].content.clone().unwrap();
     assert_eq!(p.files[0].path, "teams/fraud-analytics.yaml");
     let before = String::from_utf8(run.snapshot.contents["teams/fraud-analytics.yaml"].clone()).unwrap();
-    // The unused A100 entry is removed; the T4 entry its running experiment needs stays.
+    // The unused A100 entry is removed, the T4 entry lowered to its peak of 8, and the
+    // entry approved a week ago (for a requested experiment) is not touched.
     assert!(before.contains("standardNCADSA100v4Family") && !text.contains("standardNCADSA100v4Family"), "{text}");
-    assert!(text.contains("standardNCASv3_T4Family") && text.contains("# 1 x ND96asr_v4"));
+    assert!(text.contains("family: standardNCASv3_T4Family\n    region: eastus\n    vcpus: 8\n"), "{text}");
+    assert!(text.contains("# 1 x ND96asr_v4") && text.contains("vcpus: 96"));
     assert_validates(&run, "teams/fraud-analytics.yaml", &text);
     // Without the history there is no reclaim, and the rule says why.
     let s = report(&run, &sig, &[]);

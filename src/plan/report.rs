@@ -58,8 +58,8 @@ pub fn scheduled(b: &Branch, signals: &CloudSignals, history: &[Observation]) ->
         if d.urgent {
             pull.title = format!("Decommission experiment {} (budget exhausted)", e.id);
             pull.body = format!(
-                "**Urgent: budget exhausted, resources deallocated.** The experiment reached its cost cap of {}; merge this PR to remove what is left of it.\n\n{}",
-                e.cost_cap, pull.body
+                "**Urgent: budget exhausted, resources deallocated.** Review this PR first: Azure's cost cap stops the compute, and merging removes what is left of the experiment.\n\n{}",
+                pull.body
             );
         }
         pull.body.push_str(&format!("\n\nDashboard finding: `{}`.", d.finding));
@@ -180,9 +180,11 @@ fn inventory_pull(b: &Branch, input: &Input, shadow: &[ShadowResource]) -> Optio
         let found = cloud::first_seen(input, &s.resource_id);
         content = append_list_item(&content, "findings", &inventory_item(s, &id, found))?;
         lines.push(format!(
-            "- `{id}`: {} in `{}` (first seen {found})",
-            crate::report::markdown::inline(&s.description),
-            crate::report::markdown::inline(&s.resource_group)
+            "- `{id}`: {} {} in resource group {}, subscription {} (first seen {found})",
+            s.what,
+            crate::report::markdown::code(&s.name),
+            crate::report::markdown::code(&s.resource_group),
+            crate::report::markdown::code(&s.subscription)
         ));
     }
     let body = format!(

@@ -135,6 +135,8 @@ pub struct ShadowResource {
     pub resource_group: String,
     pub subscription: String,
     pub location: String,
+    /// What it is, e.g. `Azure OpenAI account`, `GPU virtual machine`.
+    pub what: String,
     /// `gpu-vm-outside-iac` or `unreviewed-endpoint`.
     pub kind: crate::model::ShadowKind,
     pub description: String,

@@ -87,7 +87,7 @@ pub fn find(input: &Input) -> Vec<ShadowResource> {
             .into_iter()
             .map(|(s, n, spot)| format!("{n} x {s}{}", if spot { " (Spot)" } else { "" }))
             .collect();
-        let mut description = format!("{what} `{}`", r.name);
+        let mut description = format!("{what} {}", r.name);
         if !sizes.is_empty() {
             description.push_str(&format!(" ({})", sizes.join(", ")));
         }
@@ -118,6 +118,7 @@ pub fn find(input: &Input) -> Vec<ShadowResource> {
                 .or_else(|| crate::model::cloud::subscription_of(&r.id).map(str::to_string))
                 .unwrap_or_default(),
             location: r.location.clone().unwrap_or_default(),
+            what: what.to_string(),
             kind: if what.contains("GPU") {
                 ShadowKind::GpuVmOutsideIac
             } else {

@@ -149,7 +149,7 @@ fn experiments(input: &Input, out: &mut Outcome) {
                 out.decommissions.push(Decommission {
                     experiment: e.id.clone(),
                     why: format!(
-                        "budget exhausted, resources deallocated: it has spent {spent_m} of its cost cap of {cap} ({source})"
+                        "budget exhausted, resources deallocated: its spend reached its cost cap of {cap} (by {source})"
                     ),
                     urgent: true,
                     finding: key,
@@ -160,7 +160,7 @@ fn experiments(input: &Input, out: &mut Outcome) {
                 format!("spend/{}/{t}", e.id),
                 FindingKind::SpendThreshold,
                 if t >= 90 { Urgency::Warning } else { Urgency::Information },
-                format!("`{}` has used {t}% of its cost cap", e.id),
+                format!("`{}` has reached {t}% of its cost cap", e.id),
                 format!("{said} At 100% its resources are deallocated and it is decommissioned."),
                 vec![e.owner.to_string()],
                 vec![file(&e.path)],
@@ -189,7 +189,7 @@ fn teams(input: &Input, out: &mut Outcome) {
             FindingKind::TeamBudget,
             if t >= 90 { Urgency::Warning } else { Urgency::Information },
             format!(
-                "Team `{id}` has spent {}{t}% of its monthly budget",
+                "Team `{id}` has reached {}{t}% of its monthly budget",
                 if over { "over " } else { "" }
             ),
             format!(

@@ -25,7 +25,11 @@ pub fn repo(phase: &str, quota: &str, experiments: &[(&str, &str, Option<&str>)]
         ),
         (
             "teams/search.yaml".to_string(),
-            format!("name: Search\ngithub_team: test/search\nleads: [alice]\nmembers: [dave]\nmonthly_budget: 10000 USD\ngpu_quota:\n{quota}"),
+            if quota.is_empty() {
+                "name: Search\ngithub_team: test/search\nleads: [alice]\nmembers: [dave]\nmonthly_budget: 10000 USD\n".to_string()
+            } else {
+                format!("name: Search\ngithub_team: test/search\nleads: [alice]\nmembers: [dave]\nmonthly_budget: 10000 USD\ngpu_quota:\n{quota}")
+            },
         ),
     ];
     for (id, blueprint, start) in experiments {
