@@ -15,9 +15,9 @@ use super::desired::{Branch, decommission};
 use super::reconcile::DesiredPull;
 use super::yaml_edit::append_list_item;
 use crate::evaluate::cloud::{self, Input, Reclaim, ShadowResource};
+use crate::model::ShadowKind;
 use crate::model::finding::{CloudSignals, Finding, Observation};
 use crate::model::forge::FileChange;
-use crate::model::ShadowKind;
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -51,10 +51,17 @@ pub fn scheduled(b: &Branch, signals: &CloudSignals, history: &[Observation]) ->
     let mut reviewers = BTreeMap::new();
     let repo = &b.analysis.loaded.repo;
     for d in &out.decommissions {
-        let (Some(e), Some(doc)) = (input.experiment(d.experiment.as_str()), repo.experiments.get(&d.experiment)) else {
+        let (Some(e), Some(doc)) = (
+            input.experiment(d.experiment.as_str()),
+            repo.experiments.get(&d.experiment),
+        ) else {
             continue;
         };
         let mut pull = decommission(b, e, doc.request_pr, d.why.clone());
+        // The builder's note about a missing expiry warning is about time boxes, not these.
+        if let Some(at) = pull.body.find("\n\nNo request PR is on record") {
+            pull.body.truncate(at);
+        }
         if d.urgent {
             pull.title = format!("Decommission experiment {} (budget exhausted)", e.id);
             pull.body = format!(
@@ -62,7 +69,8 @@ pub fn scheduled(b: &Branch, signals: &CloudSignals, history: &[Observation]) ->
                 pull.body
             );
         }
-        pull.body.push_str(&format!("\n\nDashboard finding: `{}`.", d.finding));
+        pull.body
+            .push_str(&format!("\n\nDashboard finding: `{}`.", d.finding));
         pulls.push(pull);
     }
     if let Some(p) = inventory_pull(b, &input, &out.shadow) {
@@ -194,7 +202,10 @@ fn inventory_pull(b: &Branch, input: &Input, shadow: &[ShadowResource]) -> Optio
     );
     Some(DesiredPull {
         bot: BotBranch::pull(PullKind::Inventory, cloud::shadow::inventory_id()),
-        reason: format!("{} shadow-AI resources are not in the inventory", shadow.len()),
+        reason: format!(
+            "{} shadow-AI resources are not in the inventory",
+            shadow.len()
+        ),
         base_branch: b.name.into(),
         base_sha: b.sha.clone(),
         title: "Add shadow AI found in Azure to the inventory".into(),
@@ -307,7 +318,11 @@ fn reclaim_pull(b: &Branch, r: &Reclaim) -> Option<DesiredPull> {
                 c.family,
                 c.region,
                 c.from,
-                if c.to == 0 { "removed".to_string() } else { format!("{} vCPUs", c.to) },
+                if c.to == 0 {
+                    "removed".to_string()
+                } else {
+                    format!("{} vCPUs", c.to)
+                },
                 c.evidence
             )
         })
@@ -322,7 +337,10 @@ fn reclaim_pull(b: &Branch, r: &Reclaim) -> Option<DesiredPull> {
     );
     Some(DesiredPull {
         bot: BotBranch::pull(PullKind::Reclaim, r.team.clone()),
-        reason: format!("team `{}` used its GPU quota below the reclaim threshold", r.team),
+        reason: format!(
+            "team `{}` used its GPU quota below the reclaim threshold",
+            r.team
+        ),
         base_branch: b.name.into(),
         base_sha: b.sha.clone(),
         title: format!("Reclaim unused GPU quota of team {}", r.team),
@@ -345,14 +363,20 @@ mod tests {
         let t = edit_quota(TEAM, 0, 8).unwrap();
         assert_eq!(t, TEAM.replace("vcpus: 64", "vcpus: 8"));
         let t = edit_quota(TEAM, 1, 24).unwrap();
-        assert!(t.contains("  - { family: b, region: eastus, vcpus: 24, status: approved } # kept\n"), "{t}");
+        assert!(
+            t.contains("  - { family: b, region: eastus, vcpus: 24, status: approved } # kept\n"),
+            "{t}"
+        );
         assert_eq!(edit_quota(TEAM, 2, 8), None);
     }
 
     #[test]
     fn removes_an_entry() {
         let t = edit_quota(TEAM, 0, 0).unwrap();
-        assert_eq!(t, "name: Fraud\ngpu_quota:\n\n  # the second\n  - { family: b, region: eastus, vcpus: 48, status: approved } # kept\nskills: {}\n");
+        assert_eq!(
+            t,
+            "name: Fraud\ngpu_quota:\n\n  # the second\n  - { family: b, region: eastus, vcpus: 48, status: approved } # kept\nskills: {}\n"
+        );
         let t = edit_quota(&t, 0, 0).unwrap();
         assert!(t.starts_with("name: Fraud\ngpu_quota: []\n"), "{t}");
     }

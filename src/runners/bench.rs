@@ -578,7 +578,12 @@ fn drift(args: &BenchArgs) -> Result<ExitCode, String> {
             let d = cloud::drift::compare(&input);
             let shadow = cloud::shadow::find(&input);
             times.push(cpu_now() - before);
-            found = (d.orphans.values().map(Vec::len).sum::<usize>(), d.tags.values().map(Vec::len).sum::<usize>(), d.baseline.len(), shadow.len());
+            found = (
+                d.orphans.values().map(Vec::len).sum::<usize>(),
+                d.tags.values().map(Vec::len).sum::<usize>(),
+                d.baseline.len(),
+                shadow.len(),
+            );
             std::hint::black_box((&d, &shadow));
         }
         let t = median(times);

@@ -35,7 +35,15 @@ const CONTROL_CODES: &[Code] = &[
     Code::BlueprintNoGuardrailPolicy,
 ];
 
-fn push(out: &mut Outcome, id: &str, name: &str, evidence: String, remedy: &str, links: Vec<crate::model::finding::Link>, owners: Vec<String>) {
+fn push(
+    out: &mut Outcome,
+    id: &str,
+    name: &str,
+    evidence: String,
+    remedy: &str,
+    links: Vec<crate::model::finding::Link>,
+    owners: Vec<String>,
+) {
     out.findings.push(finding(
         format!("anti-pattern/{id}"),
         FindingKind::AntiPattern,
@@ -61,7 +69,10 @@ pub fn rule(input: &Input, out: &mut Outcome) {
     let leads = input.role_users(&["infrastructure-lead", "platform-team-lead"]);
     // Big Bang.
     if let Some(a) = &repo.adoption
-        && matches!(a.phase.value, Phase::Enablement | Phase::InfrastructurePreparation)
+        && matches!(
+            a.phase.value,
+            Phase::Enablement | Phase::InfrastructurePreparation
+        )
         && repo.experiments.is_empty()
         && let Some(since) = a.phase_entered_on.as_ref().map(|d| d.value)
         && crate::evaluate::months_before(input.today, p.big_bang_after_months) >= since
@@ -86,7 +97,11 @@ pub fn rule(input: &Input, out: &mut Outcome) {
             out,
             "shadow-ai",
             SHADOW_AI,
-            format!("{} shadow-AI findings ({})", shadow.len(), shadow.join(", ")),
+            format!(
+                "{} shadow-AI findings ({})",
+                shadow.len(),
+                shadow.join(", ")
+            ),
             "This isn't a technology problem; it's a trust problem. Make the governed path the easy path.",
             vec![file(super::shadow::INVENTORY)],
             leads.clone(),
@@ -104,7 +119,13 @@ pub fn rule(input: &Input, out: &mut Outcome) {
             out,
             "gpu-hoarding",
             GPU_HOARDING,
-            format!("{} GPU quota allocations used below {}% for {} days ({})", hoarding.len(), p.quota_reclaim_below_percent, p.quota_reclaim_after.in_days(), hoarding.join(", ")),
+            format!(
+                "{} GPU quota allocations used below {}% for {} days ({})",
+                hoarding.len(),
+                p.quota_reclaim_below_percent,
+                p.quota_reclaim_after.in_days(),
+                hoarding.join(", ")
+            ),
             "Implement use-it-or-lose-it: quota below 20% utilization for 30 days gets reclaimed.",
             vec![file("teams/")],
             leads.clone(),
@@ -126,7 +147,10 @@ pub fn rule(input: &Input, out: &mut Outcome) {
             out,
             "security-afterthought",
             SECURITY_AFTERTHOUGHT,
-            format!("security controls turned off or dropped: {}", security.join(", ")),
+            format!(
+                "security controls turned off or dropped: {}",
+                security.join(", ")
+            ),
             "If your templates don't include managed identity and private endpoints by default, fix the templates.",
             vec![],
             input.role_users(&["security-lead"]),
@@ -136,13 +160,19 @@ pub fn rule(input: &Input, out: &mut Outcome) {
     let mut custom = Vec::new();
     let mut links = Vec::new();
     for (id, managed) in &p.managed_alternatives {
-        let Some(entry) = repo.radar.get(id.as_str()) else { continue };
+        let Some(entry) = repo.radar.get(id.as_str()) else {
+            continue;
+        };
         if !matches!(entry.ring, Ring::Adopt | Ring::Trial) {
             continue;
         }
         let adopted: Vec<&str> = managed
             .iter()
-            .filter(|m| repo.radar.get(m.as_str()).is_some_and(|r| r.ring == Ring::Adopt))
+            .filter(|m| {
+                repo.radar
+                    .get(m.as_str())
+                    .is_some_and(|r| r.ring == Ring::Adopt)
+            })
             .map(String::as_str)
             .collect();
         if !adopted.is_empty() {
@@ -190,7 +220,8 @@ mod tests {
         // Entered on 2026-01-05 (see the test repository).
         let at = |phase, today| {
             let a = analyse(&repo(phase, "", &[]), d(today));
-            keys(&run(&a, &CloudSignals::default(), &[], d(today)).findings).contains(&"anti-pattern/big-bang")
+            keys(&run(&a, &CloudSignals::default(), &[], d(today)).findings)
+                .contains(&"anti-pattern/big-bang")
         };
         assert!(!at("enablement", "2026-07-04"));
         assert!(at("enablement", "2026-07-05"));
@@ -200,12 +231,31 @@ mod tests {
     #[test]
     fn a_custom_component_in_trial_beside_a_managed_one_in_adopt_is_build_everything() {
         let mut files = repo("experimentation", "", &[]);
-        let entry = |name: &str, ring: &str| format!("name: {name}\nquadrant: techniques\nring: {ring}\nowner: alice\nlast_reviewed: 2026-11-01\nrationale: r\n");
-        files.push(("radar/custom-serving-framework.yaml".into(), entry("Custom serving", "trial")));
-        files.push(("radar/azure-ml-managed-endpoints.yaml".into(), entry("Managed endpoints", "adopt")));
+        let entry = |name: &str, ring: &str| {
+            format!(
+                "name: {name}\nquadrant: techniques\nring: {ring}\nowner: alice\nlast_reviewed: 2026-11-01\nrationale: r\n"
+            )
+        };
+        files.push((
+            "radar/custom-serving-framework.yaml".into(),
+            entry("Custom serving", "trial"),
+        ));
+        files.push((
+            "radar/azure-ml-managed-endpoints.yaml".into(),
+            entry("Managed endpoints", "adopt"),
+        ));
         let a = analyse(&files, d("2026-12-01"));
         let o = run(&a, &CloudSignals::default(), &[], d("2026-12-01"));
-        let f = o.findings.iter().find(|f| f.key == "anti-pattern/build-everything").unwrap();
-        assert!(f.detail.contains("Default to managed services") && f.detail.contains("custom-serving-framework"), "{}", f.detail);
+        let f = o
+            .findings
+            .iter()
+            .find(|f| f.key == "anti-pattern/build-everything")
+            .unwrap();
+        assert!(
+            f.detail.contains("Default to managed services")
+                && f.detail.contains("custom-serving-framework"),
+            "{}",
+            f.detail
+        );
     }
 }

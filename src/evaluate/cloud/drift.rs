@@ -88,7 +88,8 @@ pub fn compare<'a>(input: &Input<'a>) -> Drift<'a> {
             d.baseline.push((r, "public network access is enabled"));
         }
         if p.get("disableLocalAuth").and_then(|v| v.as_bool()) == Some(false) {
-            d.baseline.push((r, "local (key) authentication is enabled"));
+            d.baseline
+                .push((r, "local (key) authentication is enabled"));
         }
     }
     if input.has_cloud() && !(inv.resources.is_empty() && inv.containers.is_empty()) {
@@ -159,7 +160,11 @@ pub fn rule(input: &Input, out: &mut Outcome) {
     for (tag, rows) in &d.orphans {
         let e = input.experiment(tag);
         let why = orphan_reason(e, input.today).unwrap_or_default();
-        let subject = if tag.is_empty() { "(no experiment tag)" } else { tag };
+        let subject = if tag.is_empty() {
+            "(no experiment tag)"
+        } else {
+            tag
+        };
         let mut links: Vec<_> = rows.iter().map(|r| resource(&r.id)).collect();
         if let Some(e) = e {
             links.insert(0, file(&e.path));
@@ -202,8 +207,15 @@ pub fn rule(input: &Input, out: &mut Outcome) {
         let lines: Vec<String> = drifted
             .iter()
             .map(|(r, tag, found, want)| {
-                let found = if found.is_empty() { "absent".to_string() } else { format!("`{found}`") };
-                format!("`{}`: `{tag}` is {found}, the IaC declares `{want}`", r.name)
+                let found = if found.is_empty() {
+                    "absent".to_string()
+                } else {
+                    format!("`{found}`")
+                };
+                format!(
+                    "`{}`: `{tag}` is {found}, the IaC declares `{want}`",
+                    r.name
+                )
             })
             .collect();
         let mut links = vec![];
@@ -275,10 +287,34 @@ mod tests {
             identity: identity(),
             inventory: Inventory {
                 resources: vec![
-                    row("rg-live", "Microsoft.CognitiveServices/accounts", "aoai-live", bot_tags("live", "2026-12-18"), json!({"publicNetworkAccess": "Enabled", "disableLocalAuth": false})),
-                    row("rg-live", "Microsoft.KeyVault/vaults", "kv-live", drifted, json!({})),
-                    row("rg-gone", "Microsoft.KeyVault/vaults", "kv-gone", bot_tags("gone", "2026-10-29"), json!({})),
-                    row("rg-x", "Microsoft.KeyVault/vaults", "kv-x", bot_tags("ghost", "2026-10-29"), json!({})),
+                    row(
+                        "rg-live",
+                        "Microsoft.CognitiveServices/accounts",
+                        "aoai-live",
+                        bot_tags("live", "2026-12-18"),
+                        json!({"publicNetworkAccess": "Enabled", "disableLocalAuth": false}),
+                    ),
+                    row(
+                        "rg-live",
+                        "Microsoft.KeyVault/vaults",
+                        "kv-live",
+                        drifted,
+                        json!({}),
+                    ),
+                    row(
+                        "rg-gone",
+                        "Microsoft.KeyVault/vaults",
+                        "kv-gone",
+                        bot_tags("gone", "2026-10-29"),
+                        json!({}),
+                    ),
+                    row(
+                        "rg-x",
+                        "Microsoft.KeyVault/vaults",
+                        "kv-x",
+                        bot_tags("ghost", "2026-10-29"),
+                        json!({}),
+                    ),
                 ],
                 containers: vec![group("rg-live", bot_tags("live", "2026-12-18"))],
             },
@@ -286,16 +322,49 @@ mod tests {
         };
         let out = run(&a, &s, &[], d("2026-12-01"));
         let k = keys(&out.findings);
-        assert!(k.contains(&"orphan/gone") && k.contains(&"orphan/ghost"), "{k:?}");
+        assert!(
+            k.contains(&"orphan/gone") && k.contains(&"orphan/ghost"),
+            "{k:?}"
+        );
         // Started before today with nothing deployed; started today is not missing yet.
-        assert!(k.contains(&"missing/quiet") && !k.contains(&"missing/today"), "{k:?}");
+        assert!(
+            k.contains(&"missing/quiet") && !k.contains(&"missing/today"),
+            "{k:?}"
+        );
         assert!(!k.contains(&"missing/live"));
-        let tag = out.findings.iter().find(|f| f.key == "tag-drift/live").unwrap();
-        assert!(tag.detail.contains("`owner` is `someone-else`, the IaC declares `dave`"), "{}", tag.detail);
-        assert!(tag.detail.contains("`cost-tag` is absent, the IaC declares `exp-live`"), "{}", tag.detail);
-        assert_eq!(k.iter().filter(|k| k.starts_with("baseline-drift/")).count(), 2);
-        let gone = out.findings.iter().find(|f| f.key == "orphan/gone").unwrap();
-        assert!(gone.detail.contains("ended on 2026-10-29"), "{}", gone.detail);
+        let tag = out
+            .findings
+            .iter()
+            .find(|f| f.key == "tag-drift/live")
+            .unwrap();
+        assert!(
+            tag.detail
+                .contains("`owner` is `someone-else`, the IaC declares `dave`"),
+            "{}",
+            tag.detail
+        );
+        assert!(
+            tag.detail
+                .contains("`cost-tag` is absent, the IaC declares `exp-live`"),
+            "{}",
+            tag.detail
+        );
+        assert_eq!(
+            k.iter()
+                .filter(|k| k.starts_with("baseline-drift/"))
+                .count(),
+            2
+        );
+        let gone = out
+            .findings
+            .iter()
+            .find(|f| f.key == "orphan/gone")
+            .unwrap();
+        assert!(
+            gone.detail.contains("ended on 2026-10-29"),
+            "{}",
+            gone.detail
+        );
         assert_eq!(gone.owners, ["dave"]);
     }
 }

@@ -76,7 +76,11 @@ pub fn rule(input: &Input, today: &Observation, out: &mut Outcome) {
     let n = p.quota_reclaim_after.in_days().max(1);
     let days: Vec<NaiveDate> = (0..n)
         .rev()
-        .filter_map(|back| input.today.checked_sub_days(chrono::Days::new(u64::from(back))))
+        .filter_map(|back| {
+            input
+                .today
+                .checked_sub_days(chrono::Days::new(u64::from(back)))
+        })
         .collect();
     let mut by_day: BTreeMap<NaiveDate, &Observation> = BTreeMap::new();
     for o in input.history {
@@ -302,25 +306,66 @@ mod tests {
         (1..=days)
             .map(|back| Observation {
                 date: d("2026-12-01").checked_sub_days(chrono::Days::new(u64::from(back))),
-                gpu: vec![GpuSample { team: "search".into(), family: "standardNCASv3_T4Family".into(), region: "eastus".into(), vcpus: used }, GpuSample { team: "search".into(), family: "standardNCADSA100v4Family".into(), region: "eastus".into(), vcpus: 24 }],
+                gpu: vec![
+                    GpuSample {
+                        team: "search".into(),
+                        family: "standardNCASv3_T4Family".into(),
+                        region: "eastus".into(),
+                        vcpus: used,
+                    },
+                    GpuSample {
+                        team: "search".into(),
+                        family: "standardNCADSA100v4Family".into(),
+                        region: "eastus".into(),
+                        vcpus: 24,
+                    },
+                ],
                 ..Observation::default()
             })
             .collect()
     }
 
-    fn outcome(history: &[Observation], running: u32, experiments: &[(&str, &str, Option<&str>)]) -> super::super::Outcome {
-        let a = analyse(&repo("experimentation", QUOTA, experiments), d("2026-12-01"));
+    fn outcome(
+        history: &[Observation],
+        running: u32,
+        experiments: &[(&str, &str, Option<&str>)],
+    ) -> super::super::Outcome {
+        let a = analyse(
+            &repo("experimentation", QUOTA, experiments),
+            d("2026-12-01"),
+        );
         let vmss = |n: u32| {
-            let mut r = row("rg-t", "Microsoft.Compute/virtualMachineScaleSets", "vmss", json!({"team": "search"}), json!({"virtualMachineProfile": {"priority": "Regular"}}));
+            let mut r = row(
+                "rg-t",
+                "Microsoft.Compute/virtualMachineScaleSets",
+                "vmss",
+                json!({"team": "search"}),
+                json!({"virtualMachineProfile": {"priority": "Regular"}}),
+            );
             r.sku = json!({"name": "Standard_NC4as_T4_v3", "capacity": n});
             r
         };
-        let mut a100 = row("rg-a", "Microsoft.Compute/virtualMachines", "vm-a", json!({"team": "search"}), json!({"hardwareProfile": {"vmSize": "Standard_NC24ads_A100_v4"}}));
+        let mut a100 = row(
+            "rg-a",
+            "Microsoft.Compute/virtualMachines",
+            "vm-a",
+            json!({"team": "search"}),
+            json!({"hardwareProfile": {"vmSize": "Standard_NC24ads_A100_v4"}}),
+        );
         a100.location = Some("EastUS".into());
-        let spot = row("rg-s", "Microsoft.Compute/virtualMachines", "vm-s", json!({"team": "search"}), json!({"hardwareProfile": {"vmSize": "Standard_NC24ads_A100_v4"}, "priority": "Spot"}));
+        let spot = row(
+            "rg-s",
+            "Microsoft.Compute/virtualMachines",
+            "vm-s",
+            json!({"team": "search"}),
+            json!({"hardwareProfile": {"vmSize": "Standard_NC24ads_A100_v4"}, "priority": "Spot"}),
+        );
         let s = CloudSignals {
             identity: identity(),
-            inventory: Inventory { resources: vec![vmss(running / 4), a100, spot], containers: vec![] },
+            inventory: Inventory {
+                resources: vec![vmss(running / 4), a100, spot],
+                containers: vec![],
+            },
             ..CloudSignals::default()
         };
         run(&a, &s, history, d("2026-12-01"))
@@ -329,15 +374,36 @@ mod tests {
     #[test]
     fn todays_observation_attributes_by_tag_and_counts_spot_apart() {
         let o = outcome(&[], 8, &[]);
-        let gpu: Vec<(&str, &str, u32)> = o.observation.gpu.iter().map(|s| (s.family.as_str(), s.region.as_str(), s.vcpus)).collect();
-        assert_eq!(gpu, [("lowPriorityCores", "eastus", 24), ("standardNCADSA100v4Family", "eastus", 24), ("standardNCASv3_T4Family", "eastus", 8)]);
+        let gpu: Vec<(&str, &str, u32)> = o
+            .observation
+            .gpu
+            .iter()
+            .map(|s| (s.family.as_str(), s.region.as_str(), s.vcpus))
+            .collect();
+        assert_eq!(
+            gpu,
+            [
+                ("lowPriorityCores", "eastus", 24),
+                ("standardNCADSA100v4Family", "eastus", 24),
+                ("standardNCASv3_T4Family", "eastus", 8)
+            ]
+        );
     }
 
     #[test]
     fn a_gap_in_the_samples_is_insufficient_history() {
         let o = outcome(&history(28, 4), 4, &[]);
-        let f = o.findings.iter().find(|f| f.key == "gpu-history/search").unwrap();
-        assert!(f.detail.starts_with("insufficient history: 29 of the last 30 days"), "{}", f.detail);
+        let f = o
+            .findings
+            .iter()
+            .find(|f| f.key == "gpu-history/search")
+            .unwrap();
+        assert!(
+            f.detail
+                .starts_with("insufficient history: 29 of the last 30 days"),
+            "{}",
+            f.detail
+        );
         assert!(o.reclaims.is_empty());
     }
 
@@ -362,7 +428,11 @@ mod tests {
     #[test]
     fn never_below_what_runs_plus_what_is_requested() {
         // Peak 8, but a requested experiment needs 1 x NC4as_T4 (4) on top of the 8 running.
-        let o = outcome(&history(29, 8), 8, &[("train", "gpu-training-cluster", None)]);
+        let o = outcome(
+            &history(29, 8),
+            8,
+            &[("train", "gpu-training-cluster", None)],
+        );
         assert_eq!(o.reclaims[0].cuts[0].to, 12, "{:?}", o.findings);
         // Nothing used at all and nothing needed: the entry goes.
         let o = outcome(&history(29, 0), 0, &[]);
@@ -375,11 +445,26 @@ mod tests {
         let usage = |limit| RegionUsages {
             subscription_id: SUB.into(),
             region: "eastus".into(),
-            usages: vec![Usage { name: UsageName { value: "standardNCASv3_T4Family".into(), localized_value: String::new() }, current_value: 0, limit, unit: "Count".into() }],
+            usages: vec![Usage {
+                name: UsageName {
+                    value: "standardNCASv3_T4Family".into(),
+                    localized_value: String::new(),
+                },
+                current_value: 0,
+                limit,
+                unit: "Count".into(),
+            }],
         };
         let at = |limit| {
-            let s = CloudSignals { identity: identity(), usages: vec![usage(limit)], ..CloudSignals::default() };
-            keys(&run(&a, &s, &[], d("2026-12-01")).findings).into_iter().filter(|k| k.starts_with("quota-over")).count()
+            let s = CloudSignals {
+                identity: identity(),
+                usages: vec![usage(limit)],
+                ..CloudSignals::default()
+            };
+            keys(&run(&a, &s, &[], d("2026-12-01")).findings)
+                .into_iter()
+                .filter(|k| k.starts_with("quota-over"))
+                .count()
         };
         assert_eq!(at(999), 1);
         assert_eq!(at(1000), 0);

@@ -39,16 +39,22 @@ pub struct Sandbox<'a> {
 impl Sandbox<'_> {
     /// The day of the last activity seen: a person's write or busy compute.
     pub fn last_activity(&self) -> Option<NaiveDate> {
-        [self.last_write.as_ref().map(|w| w.0), self.last_busy.map(|b| b.0)]
-            .into_iter()
-            .flatten()
-            .max()
+        [
+            self.last_write.as_ref().map(|w| w.0),
+            self.last_busy.map(|b| b.0),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
     }
 
     /// The day idleness counts from: the last activity, else the start or the first day
     /// the log covers, whichever is later.
     pub fn idle_from(&self) -> Option<NaiveDate> {
-        let floor = [self.state.started_on, self.since].into_iter().flatten().max();
+        let floor = [self.state.started_on, self.since]
+            .into_iter()
+            .flatten()
+            .max();
         [self.last_activity(), floor].into_iter().flatten().max()
     }
 }
@@ -77,7 +83,12 @@ pub fn machine_identities(input: &Input) -> Vec<String> {
         .iter()
         .map(|i| i.oid.clone())
         .collect();
-    if let Some(a) = input.repo().adoption.as_ref().and_then(|a| a.azure.as_ref()) {
+    if let Some(a) = input
+        .repo()
+        .adoption
+        .as_ref()
+        .and_then(|a| a.azure.as_ref())
+    {
         ids.extend(a.deployment_identities.iter().cloned());
     }
     ids
@@ -205,10 +216,17 @@ pub fn rule(input: &Input, out: &mut Outcome) {
         }
         let mut seen = Vec::new();
         match &s.last_write {
-            Some((d, who, op)) => seen.push(format!("last write by a person on {d} (`{op}` by {who})")),
+            Some((d, who, op)) => seen.push(format!(
+                "last write by a person on {d} (`{}` by `{}`)",
+                op.replace('`', "'"),
+                who.replace('`', "'")
+            )),
             None => seen.push(format!(
                 "no write by a person since {}",
-                s.since.or(e.started_on).map(|d| d.to_string()).unwrap_or_default()
+                s.since
+                    .or(e.started_on)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
             )),
         }
         match s.last_busy {
@@ -296,36 +314,76 @@ mod tests {
     /// A sandbox started on 2026-10-01 (4w, renewed twice: running until 2026-11-26 + ...),
     /// with a person's last write on `last`, judged on `today`.
     fn judge(last: &str, today: &str, cpu: Option<(&str, f64)>) -> Vec<String> {
-        let mut files = repo("experimentation", "", &[("box", "experiment-sandbox", Some("2026-10-01"))]);
+        let mut files = repo(
+            "experimentation",
+            "",
+            &[("box", "experiment-sandbox", Some("2026-10-01"))],
+        );
         // Keep it within its time box for the test dates.
         files.last_mut().unwrap().1 = files.last().unwrap().1.replace("time_box: 4w", "time_box: 4w\nrenewals:\n  - { duration: 4w, reason: more }\n  - { duration: 4w, reason: more }");
         let a = analyse(&files, d(today));
-        let vm = row("rg-box", "Microsoft.Compute/virtualMachines", "vm-box", bot_tags("box", "2026-12-24"), json!({}));
+        let vm = row(
+            "rg-box",
+            "Microsoft.Compute/virtualMachines",
+            "vm-box",
+            bot_tags("box", "2026-12-24"),
+            json!({}),
+        );
         let metrics = cpu
             .map(|(day, v)| {
                 vec![MetricSeries {
                     resource_id: vm.id.clone(),
                     name: "Percentage CPU".into(),
                     unit: "Percent".into(),
-                    points: vec![MetricPoint { time_stamp: format!("{day}T00:00:00Z").parse().unwrap(), maximum: Some(v), average: Some(v / 2.0) }],
+                    points: vec![MetricPoint {
+                        time_stamp: format!("{day}T00:00:00Z").parse().unwrap(),
+                        maximum: Some(v),
+                        average: Some(v / 2.0),
+                    }],
                 }]
             })
             .unwrap_or_default();
         let s = CloudSignals {
             identity: identity(),
-            inventory: Inventory { resources: vec![vm], containers: vec![group("rg-box", bot_tags("box", "2026-12-24"))] },
+            inventory: Inventory {
+                resources: vec![vm],
+                containers: vec![group("rg-box", bot_tags("box", "2026-12-24"))],
+            },
             activity: vec![Activity {
                 subscription_id: SUB.into(),
                 resource_group: "RG-BOX".into(),
                 since: d("2026-09-01"),
                 events: vec![
-                    event(last, "dave@test.example", "Microsoft.Compute/virtualMachines/write"),
+                    event(
+                        last,
+                        "dave@test.example",
+                        "Microsoft.Compute/virtualMachines/write",
+                    ),
                     // Neither the bot, the deployer, Azure, a read nor a failure is activity.
                     event("2026-11-28", "bot-oid", "Microsoft.Resources/tags/write"),
-                    event("2026-11-28", "deployer-oid", "Microsoft.Resources/deployments/write"),
-                    event("2026-11-28", "", "Microsoft.Compute/virtualMachines/deallocate/action"),
-                    event("2026-11-28", "dave@test.example", "Microsoft.Compute/virtualMachines/read"),
-                    ActivityEvent { status: Some("Failed".into()), ..event("2026-11-28", "dave@test.example", "Microsoft.Compute/virtualMachines/write") },
+                    event(
+                        "2026-11-28",
+                        "deployer-oid",
+                        "Microsoft.Resources/deployments/write",
+                    ),
+                    event(
+                        "2026-11-28",
+                        "",
+                        "Microsoft.Compute/virtualMachines/deallocate/action",
+                    ),
+                    event(
+                        "2026-11-28",
+                        "dave@test.example",
+                        "Microsoft.Compute/virtualMachines/read",
+                    ),
+                    ActivityEvent {
+                        status: Some("Failed".into()),
+                        ..event(
+                            "2026-11-28",
+                            "dave@test.example",
+                            "Microsoft.Compute/virtualMachines/write",
+                        )
+                    },
                 ],
             }],
             metrics,
@@ -333,20 +391,34 @@ mod tests {
         };
         let o = run(&a, &s, &[], d(today));
         assert_eq!(o.observation.sandbox_last_activity.len(), 1);
-        let mut k: Vec<String> = keys(&o.findings).into_iter().filter(|k| k.starts_with("idle-sandbox/")).map(String::from).collect();
-        k.extend(o.decommissions.iter().map(|x| format!("decommission {}: {}", x.experiment, x.why)));
+        let mut k: Vec<String> = keys(&o.findings)
+            .into_iter()
+            .filter(|k| k.starts_with("idle-sandbox/"))
+            .map(String::from)
+            .collect();
+        k.extend(
+            o.decommissions
+                .iter()
+                .map(|x| format!("decommission {}: {}", x.experiment, x.why)),
+        );
         k
     }
 
     #[test]
     fn flagged_at_14_days_not_13() {
         assert!(judge("2026-11-17", "2026-11-30", None).is_empty());
-        assert_eq!(judge("2026-11-16", "2026-11-30", None), ["idle-sandbox/box/2026-11-16"]);
+        assert_eq!(
+            judge("2026-11-16", "2026-11-30", None),
+            ["idle-sandbox/box/2026-11-16"]
+        );
     }
 
     #[test]
     fn decommissioned_at_30_days_not_29() {
-        assert_eq!(judge("2026-11-01", "2026-11-30", None), ["idle-sandbox/box/2026-11-01"]);
+        assert_eq!(
+            judge("2026-11-01", "2026-11-30", None),
+            ["idle-sandbox/box/2026-11-01"]
+        );
         let k = judge("2026-10-31", "2026-11-30", None);
         assert_eq!(k[0], "idle-sandbox/box/2026-10-31/decommission");
         assert!(k[1].starts_with("decommission box: the sandbox has been idle for 30 days, since 2026-10-31: last write by a person on 2026-10-31"), "{}", k[1]);
@@ -356,6 +428,9 @@ mod tests {
     fn busy_compute_is_activity_and_idle_compute_is_not() {
         assert!(judge("2026-10-31", "2026-11-30", Some(("2026-11-20", 5.1))).is_empty());
         // At the threshold (5%) compute is not busy.
-        assert_eq!(judge("2026-10-31", "2026-11-30", Some(("2026-11-20", 5.0)))[0], "idle-sandbox/box/2026-10-31/decommission");
+        assert_eq!(
+            judge("2026-10-31", "2026-11-30", Some(("2026-11-20", 5.0)))[0],
+            "idle-sandbox/box/2026-10-31/decommission"
+        );
     }
 }

@@ -198,7 +198,8 @@ pub fn run(input: &Input) -> Outcome {
     // One decommission per experiment: the most urgent reason wins.
     out.decommissions
         .sort_by(|a, b| (&a.experiment, !a.urgent).cmp(&(&b.experiment, !b.urgent)));
-    out.decommissions.dedup_by(|a, b| a.experiment == b.experiment);
+    out.decommissions
+        .dedup_by(|a, b| a.experiment == b.experiment);
     out.observation = observation;
     out.observation.shadow_ai = out
         .shadow
@@ -236,12 +237,14 @@ pub fn observe(input: &Input) -> Observation {
         date: Some(input.today),
         gpu: gpu
             .into_iter()
-            .map(|((team, family, region), vcpus)| crate::model::finding::GpuSample {
-                team,
-                family,
-                region,
-                vcpus,
-            })
+            .map(
+                |((team, family, region), vcpus)| crate::model::finding::GpuSample {
+                    team,
+                    family,
+                    region,
+                    vcpus,
+                },
+            )
             .collect(),
         ..Observation::default()
     };

@@ -53,7 +53,9 @@ fn triggered(
     evidence: String,
     links: Vec<crate::model::finding::Link>,
 ) {
-    let gate = gate_of(input, phase).map(|g| g.id.clone()).unwrap_or_default();
+    let gate = gate_of(input, phase)
+        .map(|g| g.id.clone())
+        .unwrap_or_default();
     out.findings.push(finding(
         format!("rollback/{gate}/{id}"),
         FindingKind::RollbackCriterion,
@@ -65,8 +67,17 @@ fn triggered(
     ));
 }
 
-fn needs_data(input: &Input, out: &mut Outcome, phase: Phase, id: &str, title: String, what: String) {
-    let gate = gate_of(input, phase).map(|g| g.id.clone()).unwrap_or_default();
+fn needs_data(
+    input: &Input,
+    out: &mut Outcome,
+    phase: Phase,
+    id: &str,
+    title: String,
+    what: String,
+) {
+    let gate = gate_of(input, phase)
+        .map(|g| g.id.clone())
+        .unwrap_or_default();
     out.findings.push(finding(
         format!("rollback/{gate}/{id}/needs-data"),
         FindingKind::InsufficientData,
@@ -89,14 +100,22 @@ pub fn rule(input: &Input, out: &mut Outcome) {
             .iter()
             .map(|s| format!("`{}` ({})", s.name, s.resource_group))
             .collect();
-        let links = out.shadow.iter().map(|s| resource(&s.resource_id)).collect();
+        let links = out
+            .shadow
+            .iter()
+            .map(|s| resource(&s.resource_id))
+            .collect();
         triggered(
             input,
             out,
             Phase::Diagnostic,
             "shadow-ai",
             "undiscovered shadow AI found after the gate".into(),
-            format!("{} AI or GPU resources outside IaC and the inventory: {}.", names.len(), names.join(", ")),
+            format!(
+                "{} AI or GPU resources outside IaC and the inventory: {}.",
+                names.len(),
+                names.join(", ")
+            ),
             links,
         );
     }
@@ -110,13 +129,21 @@ pub fn rule(input: &Input, out: &mut Outcome) {
             .filter(|(_, e)| {
                 e.operation_name
                     .eq_ignore_ascii_case("Microsoft.Resources/deployments/write")
-                    && e.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("failed"))
+                    && e.status
+                        .as_deref()
+                        .is_some_and(|s| s.eq_ignore_ascii_case("failed"))
             })
             .collect();
         if !failed.is_empty() {
             let list: Vec<String> = failed
                 .iter()
-                .map(|(a, e)| format!("`{}` on {}", a.resource_group, e.event_timestamp.date_naive()))
+                .map(|(a, e)| {
+                    format!(
+                        "`{}` on {}",
+                        a.resource_group,
+                        e.event_timestamp.date_naive()
+                    )
+                })
                 .collect();
             triggered(
                 input,
@@ -124,7 +151,10 @@ pub fn rule(input: &Input, out: &mut Outcome) {
                 Phase::InfrastructurePreparation,
                 "failed-deployments",
                 "templates fail".into(),
-                format!("Failed deployments in the Activity Log read: {}.", list.join(", ")),
+                format!(
+                    "Failed deployments in the Activity Log read: {}.",
+                    list.join(", ")
+                ),
                 vec![],
             );
         }
@@ -132,7 +162,10 @@ pub fn rule(input: &Input, out: &mut Outcome) {
         let gaps: Vec<String> = input
             .experiments()
             .iter()
-            .filter(|e| matches!(e.lifecycle, Lifecycle::Active | Lifecycle::EndingSoon) && super::is_running(e))
+            .filter(|e| {
+                matches!(e.lifecycle, Lifecycle::Active | Lifecycle::EndingSoon)
+                    && super::is_running(e)
+            })
             .filter(|e| {
                 let mine: Vec<_> = inv
                     .resources
@@ -153,7 +186,10 @@ pub fn rule(input: &Input, out: &mut Outcome) {
                 Phase::InfrastructurePreparation,
                 "monitoring-gaps",
                 "monitoring gaps discovered".into(),
-                format!("Running experiments deployed without their Log Analytics workspace: {}.", gaps.join(", ")),
+                format!(
+                    "Running experiments deployed without their Log Analytics workspace: {}.",
+                    gaps.join(", ")
+                ),
                 vec![],
             );
         }
@@ -170,7 +206,9 @@ pub fn rule(input: &Input, out: &mut Outcome) {
             .unwrap_or(1.5);
         for (id, uc) in &input.repo().use_cases {
             let (Some(est), Some(cost)) = (
-                uc.production_estimate.as_ref().map(|e| e.monthly_cost.value),
+                uc.production_estimate
+                    .as_ref()
+                    .map(|e| e.monthly_cost.value),
                 super::spend::use_case_cost(input, id),
             ) else {
                 continue;
@@ -205,8 +243,12 @@ pub fn rule(input: &Input, out: &mut Outcome) {
                 .iter()
                 .filter(|m| m.resource_id.to_ascii_lowercase().contains(id.as_str()))
                 .collect();
-            let availability = series.iter().find(|m| m.name.eq_ignore_ascii_case("Availability"));
-            let latency = series.iter().find(|m| m.name.to_ascii_lowercase().contains("latency"));
+            let availability = series
+                .iter()
+                .find(|m| m.name.eq_ignore_ascii_case("Availability"));
+            let latency = series
+                .iter()
+                .find(|m| m.name.to_ascii_lowercase().contains("latency"));
             if availability.is_none() && latency.is_none() {
                 needs_data(
                     input,
@@ -227,7 +269,11 @@ pub fn rule(input: &Input, out: &mut Outcome) {
                     if let Some(v) = p.average.or(p.maximum)
                         && v < slo.objectives.availability_percent
                     {
-                        broken.push(format!("availability {v:.2}% on {} (objective {}%)", p.time_stamp.date_naive(), slo.objectives.availability_percent));
+                        broken.push(format!(
+                            "availability {v:.2}% on {} (objective {}%)",
+                            p.time_stamp.date_naive(),
+                            slo.objectives.availability_percent
+                        ));
                     }
                 }
             }
@@ -236,7 +282,11 @@ pub fn rule(input: &Input, out: &mut Outcome) {
                     if let Some(v) = p.maximum.or(p.average)
                         && v > f64::from(slo.objectives.latency_p99_ms)
                     {
-                        broken.push(format!("p99 latency {v:.0} ms on {} (objective {} ms)", p.time_stamp.date_naive(), slo.objectives.latency_p99_ms));
+                        broken.push(format!(
+                            "p99 latency {v:.0} ms on {} (objective {} ms)",
+                            p.time_stamp.date_naive(),
+                            slo.objectives.latency_p99_ms
+                        ));
                     }
                 }
             }
@@ -266,7 +316,13 @@ mod tests {
         CloudSignals {
             identity: identity(),
             inventory: Inventory {
-                resources: vec![row("rg-p", "Microsoft.MachineLearningServices/workspaces", "mlw", json!({}), json!({}))],
+                resources: vec![row(
+                    "rg-p",
+                    "Microsoft.MachineLearningServices/workspaces",
+                    "mlw",
+                    json!({}),
+                    json!({}),
+                )],
                 containers: vec![],
             },
             ..CloudSignals::default()
@@ -277,7 +333,11 @@ mod tests {
     fn shadow_ai_triggers_the_gate_1_2_criterion_only_past_the_gate() {
         let at = |phase| {
             let a = analyse(&repo(phase, "", &[]), d("2026-12-01"));
-            keys(&run(&a, &shadow_signals(), &[], d("2026-12-01")).findings).into_iter().filter(|k| k.starts_with("rollback/")).map(String::from).collect::<Vec<_>>()
+            keys(&run(&a, &shadow_signals(), &[], d("2026-12-01")).findings)
+                .into_iter()
+                .filter(|k| k.starts_with("rollback/"))
+                .map(String::from)
+                .collect::<Vec<_>>()
         };
         assert!(at("diagnostic").is_empty());
         assert_eq!(at("enablement"), ["rollback/1-2/shadow-ai"]);
@@ -289,7 +349,15 @@ mod tests {
         files.push(("slos/chat-api.yaml".into(), "endpoint: Chat API\nteam: search\nobjectives:\n  availability_percent: 99.9\n  latency_p99_ms: 800\nmet_since: 2026-10-01\n".into()));
         let a = analyse(&files, d("2026-12-01"));
         let o = run(&a, &shadow_signals(), &[], d("2026-12-01"));
-        let f = o.findings.iter().find(|f| f.key == "rollback/5-6/slo/chat-api/needs-data").unwrap();
-        assert!(f.detail.contains("`Availability`") && f.detail.contains("RequestLatency_P99"), "{}", f.detail);
+        let f = o
+            .findings
+            .iter()
+            .find(|f| f.key == "rollback/5-6/slo/chat-api/needs-data")
+            .unwrap();
+        assert!(
+            f.detail.contains("`Availability`") && f.detail.contains("RequestLatency_P99"),
+            "{}",
+            f.detail
+        );
     }
 }

@@ -35,11 +35,13 @@ pub const AI_SECRET_TYPES: &[&str] = &[
 /// What kind of AI or GPU resource a row is, if it is one.
 pub fn ai_resource(r: &ResourceRow, skus: &crate::render::SkuTable) -> Option<&'static str> {
     if r.is_type("Microsoft.CognitiveServices/accounts") {
-        return Some(match r.kind.as_deref().map(str::to_ascii_lowercase).as_deref() {
-            Some("openai") => "Azure OpenAI account",
-            Some("aiservices") => "AI Services account",
-            _ => "Cognitive Services account",
-        });
+        return Some(
+            match r.kind.as_deref().map(str::to_ascii_lowercase).as_deref() {
+                Some("openai") => "Azure OpenAI account",
+                Some("aiservices") => "AI Services account",
+                _ => "Cognitive Services account",
+            },
+        );
     }
     if r.is_type("Microsoft.MachineLearningServices/workspaces") {
         return Some("Azure ML workspace");
@@ -215,34 +217,87 @@ mod tests {
 
     #[test]
     fn ai_resources_outside_the_iac_and_the_inventory_are_shadow() {
-        let mut files = repo("experimentation", "", &[("rag", "azure-openai", Some("2026-11-20"))]);
+        let mut files = repo(
+            "experimentation",
+            "",
+            &[("rag", "azure-openai", Some("2026-11-20"))],
+        );
         files.push((
             "inventory/shadow-ai.yaml".into(),
             format!("surveyed_on: 2026-03-01\nfindings:\n  - id: known-vm\n    kind: gpu-vm-outside-iac\n    description: known\n    location: sub\n    found_on: 2026-03-01\n    status: under-review\n    resource_id: /SUBSCRIPTIONS/{SUB}/resourcegroups/RG-X/providers/Microsoft.Compute/virtualMachines/KNOWN\n"),
         ));
         let a = analyse(&files, d("2026-12-01"));
-        let gpu = json!({"hardwareProfile": {"vmSize": "Standard_NC24ads_A100_v4"}, "priority": "Spot"});
-        let mut aoai = row("rg-p", "Microsoft.CognitiveServices/accounts", "playground", json!({}), json!({"publicNetworkAccess": "Enabled", "disableLocalAuth": false}));
+        let gpu =
+            json!({"hardwareProfile": {"vmSize": "Standard_NC24ads_A100_v4"}, "priority": "Spot"});
+        let mut aoai = row(
+            "rg-p",
+            "Microsoft.CognitiveServices/accounts",
+            "playground",
+            json!({}),
+            json!({"publicNetworkAccess": "Enabled", "disableLocalAuth": false}),
+        );
         aoai.kind = Some("OpenAI".into());
         let rows = vec![
             aoai,
-            row("rg-x", "Microsoft.Compute/virtualMachines", "known", json!({}), gpu.clone()),
-            row("rg-y", "Microsoft.Compute/virtualMachines", "scratch", json!({}), gpu.clone()),
+            row(
+                "rg-x",
+                "Microsoft.Compute/virtualMachines",
+                "known",
+                json!({}),
+                gpu.clone(),
+            ),
+            row(
+                "rg-y",
+                "Microsoft.Compute/virtualMachines",
+                "scratch",
+                json!({}),
+                gpu.clone(),
+            ),
             // A CPU VM is not AI.
-            row("rg-y", "Microsoft.Compute/virtualMachines", "cpu", json!({}), json!({"hardwareProfile": {"vmSize": "Standard_D8s_v5"}})),
+            row(
+                "rg-y",
+                "Microsoft.Compute/virtualMachines",
+                "cpu",
+                json!({}),
+                json!({"hardwareProfile": {"vmSize": "Standard_D8s_v5"}}),
+            ),
             // The bot's own, for a known experiment.
-            row("rg-rag", "Microsoft.CognitiveServices/accounts", "aoai-rag", bot_tags("rag", "2026-12-18"), json!({})),
+            row(
+                "rg-rag",
+                "Microsoft.CognitiveServices/accounts",
+                "aoai-rag",
+                bot_tags("rag", "2026-12-18"),
+                json!({}),
+            ),
             // Tagged as the bot's, but for no experiment the repository knows: shadow.
-            row("rg-z", "Microsoft.MachineLearningServices/workspaces", "mlw", bot_tags("ghost", "2026-12-18"), json!({})),
+            row(
+                "rg-z",
+                "Microsoft.MachineLearningServices/workspaces",
+                "mlw",
+                bot_tags("ghost", "2026-12-18"),
+                json!({}),
+            ),
         ];
         let out = run(&a, &signals(rows), &[], d("2026-12-01"));
         let shadow: Vec<&str> = out.shadow.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(shadow, ["playground", "scratch", "mlw"]);
-        let f = out.findings.iter().find(|f| f.key.contains("/playground")).unwrap();
-        assert!(f.detail.contains("Azure OpenAI account") && f.detail.contains("public network access enabled") && f.detail.contains("key authentication enabled"), "{}", f.detail);
+        let f = out
+            .findings
+            .iter()
+            .find(|f| f.key.contains("/playground"))
+            .unwrap();
+        assert!(
+            f.detail.contains("Azure OpenAI account")
+                && f.detail.contains("public network access enabled")
+                && f.detail.contains("key authentication enabled"),
+            "{}",
+            f.detail
+        );
         assert_eq!(f.owners, ["alice", "carol"]);
         assert!(out.shadow[1].description.contains("(Spot)"));
-        assert!(f.key.starts_with(&format!("shadow-ai//subscriptions/{SUB}/resourcegroups/rg-p/")));
+        assert!(f.key.starts_with(&format!(
+            "shadow-ai//subscriptions/{SUB}/resourcegroups/rg-p/"
+        )));
     }
 
     #[test]
@@ -252,14 +307,23 @@ mod tests {
             number: n,
             secret_type: t.into(),
             secret_type_display_name: None,
-            html_url: Some(format!("https://github.com/o/r/security/secret-scanning/{n}")),
+            html_url: Some(format!(
+                "https://github.com/o/r/security/secret-scanning/{n}"
+            )),
         };
         let s = CloudSignals {
-            secret_alerts: Some(vec![alert(1, "openai_api_key"), alert(2, "github_personal_access_token"), alert(3, "azure_openai_key")]),
+            secret_alerts: Some(vec![
+                alert(1, "openai_api_key"),
+                alert(2, "github_personal_access_token"),
+                alert(3, "azure_openai_key"),
+            ]),
             ..CloudSignals::default()
         };
         let out = run(&a, &s, &[], d("2026-12-01"));
-        let leaked: Vec<&str> = keys(&out.findings).into_iter().filter(|k| k.starts_with("leaked-key/")).collect();
+        let leaked: Vec<&str> = keys(&out.findings)
+            .into_iter()
+            .filter(|k| k.starts_with("leaked-key/"))
+            .collect();
         assert_eq!(leaked, ["leaked-key/1", "leaked-key/3"]);
     }
 }

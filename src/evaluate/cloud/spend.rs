@@ -37,9 +37,18 @@ fn spend_of(input: &Input, tag: &str, value: &str) -> Option<(f64, Option<String
     let mut seen = false;
     let mut total = 0.0;
     let mut currency = None;
-    for s in input.signals.spend.iter().filter(|s| s.tag.eq_ignore_ascii_case(tag)) {
+    for s in input
+        .signals
+        .spend
+        .iter()
+        .filter(|s| s.tag.eq_ignore_ascii_case(tag))
+    {
         seen = true;
-        for r in s.rows.iter().filter(|r| r.value.eq_ignore_ascii_case(value)) {
+        for r in s
+            .rows
+            .iter()
+            .filter(|r| r.value.eq_ignore_ascii_case(value))
+        {
             total += r.cost;
             currency.get_or_insert_with(|| r.currency.clone());
         }
@@ -105,7 +114,8 @@ fn experiments(input: &Input, out: &mut Outcome) {
         let cap = e.cost_cap;
         let (spent, source) = match spend_of(input, "cost-tag", doc.cost_tag.as_str()) {
             Some((cost, currency)) => {
-                if let Some(c) = currency.filter(|c| !c.eq_ignore_ascii_case(cap.currency.as_str())) {
+                if let Some(c) = currency.filter(|c| !c.eq_ignore_ascii_case(cap.currency.as_str()))
+                {
                     out.findings.push(finding(
                         format!("spend/{}/currency", e.id),
                         FindingKind::InsufficientData,
@@ -159,7 +169,11 @@ fn experiments(input: &Input, out: &mut Outcome) {
             out.findings.push(finding(
                 format!("spend/{}/{t}", e.id),
                 FindingKind::SpendThreshold,
-                if t >= 90 { Urgency::Warning } else { Urgency::Information },
+                if t >= 90 {
+                    Urgency::Warning
+                } else {
+                    Urgency::Information
+                },
                 format!("`{}` has reached {t}% of its cost cap", e.id),
                 format!("{said} At 100% its resources are deallocated and it is decommissioned."),
                 vec![e.owner.to_string()],
@@ -188,10 +202,7 @@ fn teams(input: &Input, out: &mut Outcome) {
             format!("team-budget/{id}/{month}/{t}"),
             FindingKind::TeamBudget,
             if t >= 90 { Urgency::Warning } else { Urgency::Information },
-            format!(
-                "Team `{id}` has reached {}{t}% of its monthly budget",
-                if over { "over " } else { "" }
-            ),
+            format!("Team `{id}` has reached {t}% of its monthly budget"),
             format!(
                 "Month to date ({month}), resources tagged `team: {id}` cost {} of the team's monthly budget of {budget} ({}). Review the running experiments before the month ends.",
                 Money::new(spent, budget.currency),
@@ -220,7 +231,12 @@ fn capped(input: &Input, out: &mut Outcome) {
     }
     for (exp, rows) in by_exp {
         let e = input.experiment(&exp);
-        let first = rows.iter().map(|(_, d)| d.as_str()).min().unwrap_or_default().to_string();
+        let first = rows
+            .iter()
+            .map(|(_, d)| d.as_str())
+            .min()
+            .unwrap_or_default()
+            .to_string();
         let names: Vec<String> = rows.iter().map(|(r, _)| format!("`{}`", r.name)).collect();
         let key = format!("capped/{exp}");
         let mut links: Vec<_> = rows.iter().map(|(r, _)| resource(&r.id)).collect();
@@ -282,14 +298,27 @@ mod tests {
     }
 
     fn at(cost: f64, field: Option<&str>) -> super::super::Outcome {
-        let mut files = repo("experimentation", "", &[("x", "azure-openai", Some("2026-11-20"))]);
+        let mut files = repo(
+            "experimentation",
+            "",
+            &[("x", "azure-openai", Some("2026-11-20"))],
+        );
         if let Some(f) = field {
-            files.last_mut().unwrap().1.push_str(&format!("spend:\n  to_date: {f}\n  as_of: 2026-11-30\n"));
+            files
+                .last_mut()
+                .unwrap()
+                .1
+                .push_str(&format!("spend:\n  to_date: {f}\n  as_of: 2026-11-30\n"));
         }
         let a = analyse(&files, d("2026-12-01"));
         let s = CloudSignals {
             identity: identity(),
-            spend: vec![spend("cost-tag", "2026-11-20", "2026-12-01", &[("EXP-X", cost)])],
+            spend: vec![spend(
+                "cost-tag",
+                "2026-11-20",
+                "2026-12-01",
+                &[("EXP-X", cost)],
+            )],
             ..CloudSignals::default()
         };
         run(&a, &s, &[], d("2026-12-01"))
@@ -298,7 +327,11 @@ mod tests {
     #[test]
     fn experiment_spend_at_49_50_75_90_and_100_percent() {
         let spend_keys = |o: &super::super::Outcome| {
-            keys(&o.findings).into_iter().filter(|k| k.starts_with("spend/")).map(String::from).collect::<Vec<_>>()
+            keys(&o.findings)
+                .into_iter()
+                .filter(|k| k.starts_with("spend/"))
+                .map(String::from)
+                .collect::<Vec<_>>()
         };
         assert!(spend_keys(&at(499.99, None)).is_empty());
         assert_eq!(spend_keys(&at(500.0, None)), ["spend/x/50"]);
@@ -308,7 +341,11 @@ mod tests {
         assert_eq!(spend_keys(&full), ["spend/x/100"]);
         assert_eq!(full.decommissions.len(), 1);
         assert!(full.decommissions[0].urgent);
-        assert!(full.decommissions[0].why.starts_with("budget exhausted, resources deallocated"));
+        assert!(
+            full.decommissions[0]
+                .why
+                .starts_with("budget exhausted, resources deallocated")
+        );
         assert!(at(999.99, None).decommissions.is_empty());
     }
 
@@ -316,15 +353,27 @@ mod tests {
     fn the_cloud_figure_replaces_the_spend_field() {
         // The field says 95%, the cloud 60%: the cloud wins.
         let o = at(600.0, Some("950 USD"));
-        assert!(keys(&o.findings).contains(&"spend/x/50"), "{:?}", keys(&o.findings));
+        assert!(
+            keys(&o.findings).contains(&"spend/x/50"),
+            "{:?}",
+            keys(&o.findings)
+        );
         let f = o.findings.iter().find(|f| f.key == "spend/x/50").unwrap();
         assert!(f.detail.contains("by Cost Management"), "{}", f.detail);
     }
 
     #[test]
     fn without_cloud_spend_the_field_is_read() {
-        let mut files = repo("experimentation", "", &[("x", "azure-openai", Some("2026-11-20"))]);
-        files.last_mut().unwrap().1.push_str("spend:\n  to_date: 760 USD\n  as_of: 2026-11-30\n");
+        let mut files = repo(
+            "experimentation",
+            "",
+            &[("x", "azure-openai", Some("2026-11-20"))],
+        );
+        files
+            .last_mut()
+            .unwrap()
+            .1
+            .push_str("spend:\n  to_date: 760 USD\n  as_of: 2026-11-30\n");
         let a = analyse(&files, d("2026-12-01"));
         let o = run(&a, &CloudSignals::default(), &[], d("2026-12-01"));
         let f = o.findings.iter().find(|f| f.key == "spend/x/75").unwrap();
@@ -337,10 +386,19 @@ mod tests {
         let team = |cost: f64| {
             let s = CloudSignals {
                 identity: identity(),
-                spend: vec![spend("team", "2026-12-01", "2026-12-01", &[("search", cost)])],
+                spend: vec![spend(
+                    "team",
+                    "2026-12-01",
+                    "2026-12-01",
+                    &[("search", cost)],
+                )],
                 ..CloudSignals::default()
             };
-            keys(&run(&a, &s, &[], d("2026-12-01")).findings).into_iter().filter(|k| k.starts_with("team-budget/")).map(String::from).collect::<Vec<_>>()
+            keys(&run(&a, &s, &[], d("2026-12-01")).findings)
+                .into_iter()
+                .filter(|k| k.starts_with("team-budget/"))
+                .map(String::from)
+                .collect::<Vec<_>>()
         };
         assert!(team(4999.99).is_empty());
         assert_eq!(team(5000.0), ["team-budget/search/2026-12/50"]);
@@ -351,13 +409,26 @@ mod tests {
 
     #[test]
     fn a_capped_resource_puts_the_experiment_on_the_dashboard_with_its_decommission() {
-        let a = analyse(&repo("experimentation", "", &[("x", "azure-openai", Some("2026-11-20"))]), d("2026-12-01"));
+        let a = analyse(
+            &repo(
+                "experimentation",
+                "",
+                &[("x", "azure-openai", Some("2026-11-20"))],
+            ),
+            d("2026-12-01"),
+        );
         let mut tags = bot_tags("x", "2026-12-18");
         tags["adoptbot-capped"] = json!("2026-11-30");
         let s = CloudSignals {
             identity: identity(),
             inventory: Inventory {
-                resources: vec![row("rg-x", "Microsoft.Compute/virtualMachines", "vm-x", tags, json!({}))],
+                resources: vec![row(
+                    "rg-x",
+                    "Microsoft.Compute/virtualMachines",
+                    "vm-x",
+                    tags,
+                    json!({}),
+                )],
                 containers: vec![],
             },
             ..CloudSignals::default()
@@ -365,7 +436,9 @@ mod tests {
         let o = run(&a, &s, &[], d("2026-12-01"));
         let f = o.findings.iter().find(|f| f.key == "capped/x").unwrap();
         assert!(f.detail.contains("on 2026-11-30"), "{}", f.detail);
-        assert!(f.links.contains(&crate::model::finding::Link::Branch { name: "adoptbot/decommission/x".into() }));
+        assert!(f.links.contains(&crate::model::finding::Link::Branch {
+            name: "adoptbot/decommission/x".into()
+        }));
         assert_eq!(o.decommissions.len(), 1);
         assert!(o.decommissions[0].urgent);
     }

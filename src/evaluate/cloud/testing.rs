@@ -17,18 +17,26 @@ pub const SUB: &str = "00000000-0000-0000-0000-000000000001";
 
 /// adoption.yaml in `phase`, a team `search` (lead alice, budget 10000 USD, `quota` lines
 /// under `gpu_quota:`), and the experiments given as (id, blueprint, started_on).
-pub fn repo(phase: &str, quota: &str, experiments: &[(&str, &str, Option<&str>)]) -> Vec<(String, String)> {
+pub fn repo(
+    phase: &str,
+    quota: &str,
+    experiments: &[(&str, &str, Option<&str>)],
+) -> Vec<(String, String)> {
     let mut files = vec![
         (
             "adoption.yaml".to_string(),
-            format!("organisation: Test\nphase: {phase}\nphase_entered_on: 2026-01-05\nroles:\n  infrastructure-lead: {{ users: [alice] }}\n  security-lead: {{ users: [carol] }}\n  platform-team-lead: {{ users: [paula] }}\n  business-sponsor: {{ users: [bob] }}\n  management-sponsor: {{ users: [bob] }}\n  compliance: {{ users: [bob] }}\nazure:\n  tenant_id: 00000000-0000-0000-0000-00000000000a\n  subscriptions: [{SUB}]\n  regions: [eastus]\n  deployment_identities: [deployer-oid]\n"),
+            format!(
+                "organisation: Test\nphase: {phase}\nphase_entered_on: 2026-01-05\nroles:\n  infrastructure-lead: {{ users: [alice] }}\n  security-lead: {{ users: [carol] }}\n  platform-team-lead: {{ users: [paula] }}\n  business-sponsor: {{ users: [bob] }}\n  management-sponsor: {{ users: [bob] }}\n  compliance: {{ users: [bob] }}\nazure:\n  tenant_id: 00000000-0000-0000-0000-00000000000a\n  subscriptions: [{SUB}]\n  regions: [eastus]\n  deployment_identities: [deployer-oid]\n"
+            ),
         ),
         (
             "teams/search.yaml".to_string(),
             if quota.is_empty() {
                 "name: Search\ngithub_team: test/search\nleads: [alice]\nmembers: [dave]\nmonthly_budget: 10000 USD\n".to_string()
             } else {
-                format!("name: Search\ngithub_team: test/search\nleads: [alice]\nmembers: [dave]\nmonthly_budget: 10000 USD\ngpu_quota:\n{quota}")
+                format!(
+                    "name: Search\ngithub_team: test/search\nleads: [alice]\nmembers: [dave]\nmonthly_budget: 10000 USD\ngpu_quota:\n{quota}"
+                )
             },
         ),
     ];
@@ -37,8 +45,12 @@ pub fn repo(phase: &str, quota: &str, experiments: &[(&str, &str, Option<&str>)]
             .map(|s| format!("started_on: {s}\nstatus: active\n"))
             .unwrap_or_default();
         let params = match *blueprint {
-            "gpu-training-cluster" => "parameters:\n  location: eastus\n  vm_sku: Standard_NC4as_T4_v3\n  instance_count: 1\n  ssh_public_key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHNmvpVKiZ/dRSzaYjXxB9fGKwkn0EiQhO9PadfxLBu5 dave@test\n",
-            "experiment-sandbox" => "parameters:\n  location: eastus\n  monthly_budget_usd: 1000\n  budget_contact_email: dave@test.example\n",
+            "gpu-training-cluster" => {
+                "parameters:\n  location: eastus\n  vm_sku: Standard_NC4as_T4_v3\n  instance_count: 1\n  ssh_public_key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHNmvpVKiZ/dRSzaYjXxB9fGKwkn0EiQhO9PadfxLBu5 dave@test\n"
+            }
+            "experiment-sandbox" => {
+                "parameters:\n  location: eastus\n  monthly_budget_usd: 1000\n  budget_contact_email: dave@test.example\n"
+            }
             _ => "",
         };
         files.push((
