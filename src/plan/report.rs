@@ -305,7 +305,7 @@ fn reclaim_pull(b: &Branch, r: &Reclaim) -> Option<DesiredPull> {
     let mut content = text(b, &r.path)?;
     // Highest index first, so that a removal does not shift the entries still to edit.
     let mut cuts = r.cuts.clone();
-    cuts.sort_by(|a, b| b.index.cmp(&a.index));
+    cuts.sort_by_key(|c| std::cmp::Reverse(c.index));
     for c in &cuts {
         content = edit_quota(&content, c.index, c.to)?;
     }

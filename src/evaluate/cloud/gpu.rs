@@ -239,10 +239,12 @@ pub fn rule(input: &Input, today: &Observation, out: &mut Outcome) {
     }
 }
 
+/// Approved vCPUs of a (family, region): the sum, who holds them, and the names as written.
+type Allocation = (u32, Vec<String>, String, String);
+
 /// The teams' approved allocations against the subscriptions' limits, per family and region.
 fn over_allocation(input: &Input, out: &mut Outcome) {
-    let mut approved: BTreeMap<(String, String), (u32, Vec<String>, String, String)> =
-        BTreeMap::new();
+    let mut approved: BTreeMap<(String, String), Allocation> = BTreeMap::new();
     for (id, team) in &input.repo().teams {
         for q in &team.gpu_quota {
             if q.status != QuotaStatus::Approved {

@@ -286,14 +286,15 @@ mod tests {
 
     #[test]
     fn thresholds_are_crossed_exactly_at_their_boundary() {
+        // Cents: 49.99 of 100.00 is below 50%.
         let t = [50, 75, 90];
-        assert_eq!(crossed(49_99, 100_00, &t), (None, false));
-        assert_eq!(crossed(50_00, 100_00, &t), (Some(50), false));
-        assert_eq!(crossed(74_99, 100_00, &t), (Some(50), false));
-        assert_eq!(crossed(75_00, 100_00, &t), (Some(75), false));
-        assert_eq!(crossed(90_00, 100_00, &t), (Some(90), false));
-        assert_eq!(crossed(99_99, 100_00, &t), (Some(90), false));
-        assert_eq!(crossed(100_00, 100_00, &t), (Some(90), true));
+        assert_eq!(crossed(4999, 10000, &t), (None, false));
+        assert_eq!(crossed(5000, 10000, &t), (Some(50), false));
+        assert_eq!(crossed(7499, 10000, &t), (Some(50), false));
+        assert_eq!(crossed(7500, 10000, &t), (Some(75), false));
+        assert_eq!(crossed(9000, 10000, &t), (Some(90), false));
+        assert_eq!(crossed(9999, 10000, &t), (Some(90), false));
+        assert_eq!(crossed(10000, 10000, &t), (Some(90), true));
         assert_eq!(crossed(1, 0, &t), (None, false));
     }
 
