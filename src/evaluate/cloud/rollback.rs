@@ -194,44 +194,56 @@ pub fn rule(input: &Input, out: &mut Outcome) {
             );
         }
     }
-    // Gate 4 -> 5: cost overrun of use cases in production.
-    if past(input, Phase::Experimentation) {
-        let max_ratio = gate_of(input, Phase::Experimentation)
-            .and_then(|g| {
-                g.rollback.iter().find_map(|r| match r.trigger {
-                    Trigger::UseCaseCostOverrun { max_ratio } => Some(max_ratio),
-                    _ => None,
-                })
+    // Gate 4 -> 5: cost overrun of use cases in production (a finding in any phase; the
+    // rollback criterion once the gate is passed).
+    let max_ratio = gate_of(input, Phase::Experimentation)
+        .and_then(|g| {
+            g.rollback.iter().find_map(|r| match r.trigger {
+                Trigger::UseCaseCostOverrun { max_ratio } => Some(max_ratio),
+                _ => None,
             })
-            .unwrap_or(1.5);
-        for (id, uc) in &input.repo().use_cases {
-            let (Some(est), Some(cost)) = (
-                uc.production_estimate
-                    .as_ref()
-                    .map(|e| e.monthly_cost.value),
-                super::spend::use_case_cost(input, id),
-            ) else {
-                continue;
-            };
-            if est.cents <= 0 {
-                continue;
-            }
-            let cents = (cost * 100.0).round() as i64;
-            if cents as f64 > max_ratio * est.cents as f64 {
-                triggered(
-                    input,
-                    out,
-                    Phase::Experimentation,
-                    &format!("cost-overrun/{id}"),
-                    format!("use case `{id}` exceeds its cost projection"),
-                    format!(
-                        "Use case `{id}` cost {} this month (cost tag `{id}`), {:.2}x its production estimate of {est}/month (threshold {max_ratio}x).",
-                        crate::model::Money::new(cents, est.currency),
-                        cents as f64 / est.cents as f64
-                    ),
-                    vec![file(&uc.path)],
-                );
-            }
+        })
+        .unwrap_or(1.5);
+    for (id, uc) in &input.repo().use_cases {
+        let (Some(est), Some(cost)) = (
+            uc.production_estimate
+                .as_ref()
+                .map(|e| e.monthly_cost.value),
+            super::spend::use_case_cost(input, id),
+        ) else {
+            continue;
+        };
+        if est.cents <= 0 {
+            continue;
+        }
+        let cents = (cost * 100.0).round() as i64;
+        if cents as f64 <= max_ratio * est.cents as f64 {
+            continue;
+        }
+        let evidence = format!(
+            "Use case `{id}` cost {} this month (cost tag `{id}`), {:.2}x its production estimate of {est}/month (threshold {max_ratio}x).",
+            crate::model::Money::new(cents, est.currency),
+            cents as f64 / est.cents as f64
+        );
+        out.findings.push(finding(
+            format!("cost-overrun/{id}"),
+            FindingKind::CostOverrun,
+            Urgency::Warning,
+            format!("Use case `{id}` exceeds its cost projection"),
+            evidence.clone(),
+            input.team_leads(uc.team.as_str()),
+            vec![file(&uc.path)],
+        ));
+        if past(input, Phase::Experimentation) {
+            triggered(
+                input,
+                out,
+                Phase::Experimentation,
+                &format!("cost-overrun/{id}"),
+                format!("use case `{id}` exceeds its cost projection"),
+                evidence,
+                vec![file(&uc.path)],
+            );
         }
     }
     // Gate 5 -> 6: SLO violations, from Monitor where the metric is there.
@@ -341,6 +353,35 @@ mod tests {
         };
         assert!(at("diagnostic").is_empty());
         assert_eq!(at("enablement"), ["rollback/1-2/shadow-ai"]);
+    }
+
+    #[test]
+    fn a_use_case_above_1_5_times_its_estimate_triggers_gate_4_5() {
+        let mut files = repo("scale-and-governance", "", &[]);
+        files.push(("use-cases/triage.yaml".into(), "title: Triage\nteam: search\nvalidation: { technical: true, operational: true, economic: true, validated_on: 2026-06-01 }\nproduction_estimate: { compute: a, storage: b, networking: c, monthly_cost: 1000 USD }\n".into()));
+        let a = analyse(&files, d("2026-12-01"));
+        let at = |cost: f64| {
+            let s = CloudSignals {
+                identity: identity(),
+                spend: vec![spend(
+                    "cost-tag",
+                    "2026-12-01",
+                    "2026-12-01",
+                    &[("triage", cost)],
+                )],
+                ..CloudSignals::default()
+            };
+            keys(&run(&a, &s, &[], d("2026-12-01")).findings)
+                .into_iter()
+                .filter(|k| k.contains("cost-overrun"))
+                .map(String::from)
+                .collect::<Vec<_>>()
+        };
+        assert!(at(1500.0).is_empty());
+        assert_eq!(
+            at(1500.01),
+            ["rollback/4-5/cost-overrun/triage", "cost-overrun/triage"]
+        );
     }
 
     #[test]
