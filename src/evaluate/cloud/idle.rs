@@ -311,14 +311,26 @@ mod tests {
         }
     }
 
-    /// A sandbox started on 2026-10-01 (4w, renewed twice: running until 2026-11-26 + ...),
-    /// with a person's last write on `last`, judged on `today`.
+    /// A sandbox started on 2026-10-01 (4w, renewed twice: running until 2026-12-24), with
+    /// a person's last write on `last`, judged on `today`.
     fn judge(last: &str, today: &str, cpu: Option<(&str, f64)>) -> Vec<String> {
+        judge_with(last, today, cpu, None)
+    }
+
+    fn judge_with(
+        last: &str,
+        today: &str,
+        cpu: Option<(&str, f64)>,
+        overrides: Option<&str>,
+    ) -> Vec<String> {
         let mut files = repo(
             "experimentation",
             "",
             &[("box", "experiment-sandbox", Some("2026-10-01"))],
         );
+        if let Some(o) = overrides {
+            files.push(("phases/overrides.yaml".into(), o.into()));
+        }
         // Keep it within its time box for the test dates.
         files.last_mut().unwrap().1 = files.last().unwrap().1.replace("time_box: 4w", "time_box: 4w\nrenewals:\n  - { duration: 4w, reason: more }\n  - { duration: 4w, reason: more }");
         let a = analyse(&files, d(today));
@@ -422,6 +434,23 @@ mod tests {
         let k = judge("2026-10-31", "2026-11-30", None);
         assert_eq!(k[0], "idle-sandbox/box/2026-10-31/decommission");
         assert!(k[1].starts_with("decommission box: the sandbox has been idle for 30 days, since 2026-10-31: last write by a person on 2026-10-31"), "{}", k[1]);
+    }
+
+    #[test]
+    fn the_periods_and_the_cpu_threshold_are_overridable() {
+        let o = "policies:\n  sandbox_idle_flag: 10d\n  sandbox_idle_decommission: 20d\n  sandbox_active_cpu_percent: 50\n";
+        assert_eq!(
+            judge_with("2026-11-20", "2026-11-30", None, Some(o)),
+            ["idle-sandbox/box/2026-11-20"]
+        );
+        // 40% CPU is no longer activity: 20 days idle since the last write, decommissioned.
+        let k = judge_with(
+            "2026-11-10",
+            "2026-11-30",
+            Some(("2026-11-25", 40.0)),
+            Some(o),
+        );
+        assert_eq!(k[0], "idle-sandbox/box/2026-11-10/decommission");
     }
 
     #[test]
