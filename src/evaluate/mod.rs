@@ -2,6 +2,7 @@
 //! clock: `today` is passed in.
 
 pub mod approval;
+pub mod cloud;
 pub mod experiment;
 pub mod gate;
 pub mod readiness;

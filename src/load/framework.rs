@@ -96,7 +96,10 @@ pub fn apply_overrides(
         sandbox_idle_decommission,
         quota_reclaim_below_percent,
         quota_reclaim_after,
-        budget_alerts_percent
+        budget_alerts_percent,
+        sandbox_active_cpu_percent,
+        big_bang_after_months,
+        managed_alternatives
     );
 
     let gate_ids: Vec<String> = fw.gates().map(|(_, g)| g.id.clone()).collect();

@@ -181,6 +181,11 @@ pub struct AzureScopes {
     /// Regions the organisation has selected for AI workloads.
     #[serde(default)]
     pub regions: Vec<String>,
+    /// Object ids (or sign-in names) of the identities that deploy the rendered IaC, such as
+    /// the deployment pipeline's service principal. Their Activity Log writes are not a
+    /// person's activity in an idle sandbox.
+    #[serde(default)]
+    pub deployment_identities: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]

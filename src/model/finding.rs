@@ -113,6 +113,10 @@ pub struct Observation {
     pub spend_by_team: BTreeMap<String, f64>,
     /// The day of each sandbox's last activity (experiment id → day), `None` when none seen.
     pub sandbox_last_activity: BTreeMap<String, Option<NaiveDate>>,
+    /// The shadow-AI resources seen that day, by lower-case resource id: the inventory PR
+    /// gives each the day it was first seen as its discovery date.
+    #[serde(default)]
+    pub shadow_ai: Vec<String>,
 }
 
 /// An open GitHub secret-scanning alert (`GET /repos/{o}/{r}/secret-scanning/alerts`), where

@@ -199,6 +199,16 @@ pub struct Policies {
     pub quota_reclaim_after: Span,
     /// Budget alert thresholds, in percent.
     pub budget_alerts_percent: Vec<u32>,
+    /// A sandbox's compute counts as activity on a day its `Percentage CPU` maximum is above
+    /// this.
+    pub sandbox_active_cpu_percent: f64,
+    /// The "Big Bang" anti-pattern: this many months in a platform phase (enablement or
+    /// infrastructure preparation) with no experiment request.
+    pub big_bang_after_months: u32,
+    /// The "Build Everything" anti-pattern: radar entry id of a custom component -> the ids
+    /// of its managed alternatives.
+    #[serde(default)]
+    pub managed_alternatives: BTreeMap<String, Vec<String>>,
 }
 
 /// The whole framework: thresholds and the six phases in order.
@@ -259,4 +269,7 @@ pub struct PolicyOverrides {
     pub quota_reclaim_below_percent: Option<u32>,
     pub quota_reclaim_after: Option<Span>,
     pub budget_alerts_percent: Option<Vec<u32>>,
+    pub sandbox_active_cpu_percent: Option<f64>,
+    pub big_bang_after_months: Option<u32>,
+    pub managed_alternatives: Option<BTreeMap<String, Vec<String>>>,
 }

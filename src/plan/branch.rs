@@ -19,14 +19,21 @@ pub enum PullKind {
     Decommission,
     /// A renewal asked for by `/adoptbot renew`.
     Renew,
+    /// Hoarded GPU quota lowered in `teams/<team>.yaml` (`adoptbot/reclaim/<team>`).
+    Reclaim,
+    /// Shadow-AI resources added to `inventory/shadow-ai.yaml`
+    /// (`adoptbot/inventory/shadow-ai`).
+    Inventory,
 }
 
 impl PullKind {
-    pub const ALL: [PullKind; 4] = [
+    pub const ALL: [PullKind; 6] = [
         PullKind::Provision,
         PullKind::Rerender,
         PullKind::Decommission,
         PullKind::Renew,
+        PullKind::Reclaim,
+        PullKind::Inventory,
     ];
 
     /// The word in the branch name and in the `adoptbot:<kind>` label.
@@ -36,6 +43,8 @@ impl PullKind {
             PullKind::Rerender => "rerender",
             PullKind::Decommission => "decommission",
             PullKind::Renew => "renew",
+            PullKind::Reclaim => "reclaim",
+            PullKind::Inventory => "inventory",
         }
     }
 
@@ -179,6 +188,8 @@ mod tests {
             BotBranch::pull(PullKind::Rerender, id("rag-bot")),
             BotBranch::pull(PullKind::Decommission, id("a-b-c")),
             BotBranch::renewal(id("fraud-distill"), 4242),
+            BotBranch::pull(PullKind::Reclaim, id("fraud-analytics")),
+            BotBranch::pull(PullKind::Inventory, id("shadow-ai")),
             BotBranch::Audit,
         ];
         for b in all {

@@ -256,7 +256,7 @@ fn rerender(b: &Branch, e: &ExperimentState) -> Option<DesiredPull> {
     })
 }
 
-fn decommission(
+pub(crate) fn decommission(
     b: &Branch,
     e: &ExperimentState,
     request_pr: Option<u64>,

@@ -25,6 +25,11 @@ pub struct BenchArgs {
     /// afterwards).
     #[arg(long)]
     pub dir: Option<PathBuf>,
+    /// Measure the cloud-drift comparison of the scheduled report instead, over this many
+    /// generated Resource Graph rows each (e.g. `--drift 10000,100000,1000000`), against a
+    /// repository of 1,000 experiments.
+    #[arg(long, value_delimiter = ',')]
+    pub drift: Vec<usize>,
 }
 
 /// Writes a valid adoption repository with the given numbers of documents.
@@ -344,6 +349,9 @@ fn ms(d: Duration) -> String {
 }
 
 pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
+    if !args.drift.is_empty() {
+        return drift(args);
+    }
     let (base, cleanup) = match &args.dir {
         Some(d) => (d.clone(), false),
         None => (
@@ -471,4 +479,132 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `n` Resource Graph rows for a repository of `experiments` generated experiments: nine in
+/// ten bot-managed for a known experiment (a tenth of those with drifted tags, a hundredth
+/// with public network access), the rest orphans of unknown experiments and GPU VMs
+/// outside the IaC.
+pub fn resources(n: usize, experiments: usize) -> Vec<crate::model::cloud::ResourceRow> {
+    use serde_json::json;
+    let sub = "00000000-0000-0000-0000-0000000000b1";
+    (0..n)
+        .map(|i| {
+            let e = i % experiments.max(1);
+            let (rg, tags, rtype, props) = match i % 10 {
+                9 if i % 20 == 9 => (
+                    format!("rg-ghost-{i}"),
+                    json!({"managed-by": "adoptbot", "experiment": format!("ghost-{i}")}),
+                    "microsoft.keyvault/vaults",
+                    json!({}),
+                ),
+                9 => (
+                    format!("rg-shadow-{}", i % 97),
+                    json!({}),
+                    "microsoft.compute/virtualmachines",
+                    json!({"hardwareProfile": {"vmSize": "Standard_NC24ads_A100_v4"}}),
+                ),
+                k => (
+                    format!("rg-exp-{e}"),
+                    json!({"managed-by": "adoptbot", "experiment": format!("exp-{e}"), "team": format!("team-{}", e % (experiments / 50).max(1)), "cost-tag": format!("exp-{e}"), "expiry": if k == 0 { "2099-01-01".to_string() } else { String::new() }, "owner": format!("dev-{}-a", e % (experiments / 50).max(1))}),
+                    "microsoft.cognitiveservices/accounts",
+                    json!({"publicNetworkAccess": if i % 100 == 1 { "Enabled" } else { "Disabled" }, "disableLocalAuth": true}),
+                ),
+            };
+            crate::model::cloud::ResourceRow {
+                id: format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/{rtype}/r{i}"),
+                name: format!("r{i}"),
+                kind_type: rtype.into(),
+                kind: Some("OpenAI".into()),
+                location: Some("swedencentral".into()),
+                resource_group: Some(rg),
+                subscription_id: Some(sub.into()),
+                tags,
+                sku: serde_json::Value::Null,
+                properties: props,
+                identity: serde_json::Value::Null,
+            }
+        })
+        .collect()
+}
+
+/// The cloud-drift comparison (orphans, missing, tag and baseline drift, and the shadow-AI
+/// match against the inventory) over generated inventories, on one core.
+fn drift(args: &BenchArgs) -> Result<ExitCode, String> {
+    use crate::evaluate::cloud;
+    let experiments = 1_000;
+    let root = match &args.dir {
+        Some(d) => d.join("drift-repo"),
+        None => std::env::temp_dir().join(format!("adoptbot-drift-{}", std::process::id())),
+    };
+    generate(&root, experiments, 10, experiments / 50)
+        .map_err(|e| format!("cannot generate in {}: {e}", root.display()))?;
+    let snap = crate::load::dir::read_dir(&root)?;
+    if args.dir.is_none() {
+        let _ = std::fs::remove_dir_all(&root);
+    }
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap_or_default();
+    let analysis = crate::analyse(&snap, today).map_err(|d| format!("{d:?}"))?;
+    let catalogue = crate::render::Catalogue::builtin().map_err(|d| format!("{d:?}"))?;
+    println!(
+        "adoptbot bench --drift: cloud-drift comparison, {experiments} experiments, one core, median of {} runs",
+        args.iterations.max(1)
+    );
+    let mut per_row = Vec::new();
+    for &n in &args.drift {
+        let signals = crate::model::finding::CloudSignals {
+            inventory: crate::model::cloud::Inventory {
+                resources: resources(n, experiments),
+                containers: Vec::new(),
+            },
+            identity: Some(crate::model::cloud::Identity {
+                oid: "bench".into(),
+                tenant_id: None,
+            }),
+            ..Default::default()
+        };
+        let input = cloud::Input {
+            analysis: &analysis,
+            skus: catalogue.skus(),
+            settings: catalogue.settings(),
+            signals: &signals,
+            history: &[],
+            today,
+        };
+        let mut times = Vec::new();
+        let mut found = (0, 0, 0, 0);
+        for _ in 0..args.iterations.max(1) {
+            let before = cpu_now();
+            let d = cloud::drift::compare(&input);
+            let shadow = cloud::shadow::find(&input);
+            times.push(cpu_now() - before);
+            found = (
+                d.orphans.values().map(Vec::len).sum::<usize>(),
+                d.tags.values().map(Vec::len).sum::<usize>(),
+                d.baseline.len(),
+                shadow.len(),
+            );
+            std::hint::black_box((&d, &shadow));
+        }
+        let t = median(times);
+        println!(
+            "  {n:>9} resources: {:>10} CPU ({:.0} ns per resource); {} orphans, {} drifted tags, {} baseline drifts, {} shadow AI",
+            ms(t),
+            t.as_secs_f64() * 1e9 / n.max(1) as f64,
+            found.0,
+            found.1,
+            found.2,
+            found.3
+        );
+        per_row.push((n, t));
+    }
+    for w in per_row.windows(2) {
+        let ((a, ta), (b, tb)) = (w[0], w[1]);
+        println!(
+            "  {a} -> {b} resources: {:.2}x the time for {:.0}x the resources",
+            tb.as_secs_f64() / ta.as_secs_f64().max(1e-9),
+            b as f64 / a.max(1) as f64
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
