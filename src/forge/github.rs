@@ -27,6 +27,7 @@ use super::{
     CallCount, ChangedFile, CheckRun, CheckRunSpec, Comment, Commit, FileChange, Forge, ForgeError,
     ForgeResult, Member, Permission, PullRequest, Review, Sha,
 };
+use super::BotApp;
 use crate::load::Snapshot;
 use http::{HeaderMap, Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
@@ -93,6 +94,8 @@ pub struct GitHub {
     /// The author of the commits the bot makes; `None` leaves it to GitHub (the token's
     /// identity).
     commit_author: Option<(String, String)>,
+    /// The bot's App, by id (`ADOPTBOT_APP_ID`); without it, by the slug of the bot login.
+    app_id: Option<u64>,
     reads: AtomicU32,
     writes: AtomicU32,
 }
@@ -185,6 +188,7 @@ impl GitHub {
             retry: RetryPolicy::default(),
             max_tarball_bytes: tarball::MAX_UNPACKED_BYTES,
             commit_author: None,
+            app_id: None,
             reads: AtomicU32::new(0),
             writes: AtomicU32::new(0),
         })
@@ -217,7 +221,26 @@ impl GitHub {
                     "GITHUB_REPOSITORY must be `owner/name`, not `{repository}`"
                 ))
             })?;
-        GitHub::new(&api_url, SecretString::from(token), owner, repo, bot_login)
+        let app_id = match var("ADOPTBOT_APP_ID").filter(|v| !v.trim().is_empty()) {
+            Some(v) => Some(v.trim().parse::<u64>().map_err(|_| {
+                ForgeError::Other(format!(
+                    "ADOPTBOT_APP_ID must be the App's numeric id (in the App's settings, \"App ID\"), not `{v}`"
+                ))
+            })?),
+            None => None,
+        };
+        let gh = GitHub::new(&api_url, SecretString::from(token), owner, repo, bot_login)?;
+        Ok(match app_id {
+            Some(id) => gh.with_app_id(id),
+            None => gh,
+        })
+    }
+
+    /// The same adapter, knowing the bot's App by its numeric id: only check runs that App
+    /// created are the bot's.
+    pub fn with_app_id(mut self, id: u64) -> GitHub {
+        self.app_id = Some(id);
+        self
     }
 
     /// The same adapter with another retry policy.
@@ -614,6 +637,8 @@ fn check_run_body(spec: &CheckRunSpec) -> Value {
 /// | `requested_reviewers` | `GET /pulls/{n}/requested_reviewers` | 1 read |
 /// | `team_members` | `GET /orgs/{org}/teams/{slug}/members` | 1 read per 100 members |
 /// | `user` | `GET /users/{login}` | 1 read (none for an empty login) |
+/// | `pull_commits` | `GET /pulls/{n}/commits` | 1 read per 100 commits |
+/// | `bot_app` | none: the configured App id, or the slug of the bot login | 0 |
 /// | `create_comment` | `POST /issues/{n}/comments` | 1 write |
 /// | `update_comment` | `PATCH /issues/comments/{id}` | 1 write |
 /// | `create_check_run` | `POST /check-runs`, then `PATCH /check-runs/{id}` per 50 annotations beyond the first 50 | 1 write + 1 per further 50 annotations |
@@ -817,6 +842,25 @@ impl Forge for GitHub {
             Err(ForgeError::NotFound(_)) => Ok(Permission::None),
             Err(e) => Err(e),
         }
+    }
+
+    // ----- Trust: who made what. -----
+
+    fn bot_app(&self) -> BotApp {
+        match self.app_id {
+            Some(id) => BotApp::Id(id),
+            None => BotApp::from_login(&self.bot_login),
+        }
+    }
+
+    async fn pull_commits(&self, number: u64) -> ForgeResult<Vec<Commit>> {
+        let commits: Vec<wire::CommitItem> = self
+            .pages(&format!("{}/pulls/{number}/commits", self.repo_path), array)
+            .await?;
+        Ok(commits
+            .into_iter()
+            .map(wire::CommitItem::into_forge)
+            .collect())
     }
 
     async fn create_comment(&self, issue: u64, body: &str) -> ForgeResult<Comment> {

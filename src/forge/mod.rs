@@ -105,6 +105,16 @@ pub trait Forge {
     /// account at all, is [`Permission::None`] or [`Permission::Read`], never an error.
     fn permission(&self, login: &str) -> impl Future<Output = ForgeResult<Permission>> + Send;
 
+    // ----- Trust: who made what (the bot's App, a pull request's commits). -----
+
+    /// The App whose check runs are the bot's. A run another App created is never the bot's,
+    /// whatever its name.
+    fn bot_app(&self) -> BotApp;
+    /// The commits of a pull request, oldest first, with their authors' and committers'
+    /// accounts where the forge knows them: who contributed to it.
+    fn pull_commits(&self, number: u64)
+    -> impl Future<Output = ForgeResult<Vec<Commit>>> + Send;
+
     fn create_comment(
         &self,
         issue: u64,

@@ -114,6 +114,53 @@ pub struct CheckRun {
     pub conclusion: Option<Conclusion>,
     pub title: String,
     pub summary: String,
+    /// The App that created the run, as the forge says (`check_run.app` on GitHub); `None`
+    /// when the forge does not tell (the local forge, where every run is the bot's).
+    #[serde(default)]
+    pub app: Option<App>,
+}
+
+/// A GitHub App, as a check run names its owner: the numeric id and the slug (the App's bot
+/// user is `<slug>[bot]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct App {
+    pub id: u64,
+    pub slug: String,
+}
+
+/// Which App the bot's check runs belong to: only runs it owns are the bot's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BotApp {
+    /// A forge without Apps (the local forge): every check run is the bot's, since only the
+    /// bot writes them.
+    Every,
+    /// The App with this numeric id (configured).
+    Id(u64),
+    /// The App with this slug, from the bot's login `<slug>[bot]`, when no id is configured.
+    Slug(String),
+    /// Nothing is known that identifies the bot's App: no run is the bot's.
+    Unknown,
+}
+
+impl BotApp {
+    /// The App behind a GitHub bot login, `<slug>[bot]`; `Unknown` for any other login.
+    pub fn from_login(login: &str) -> BotApp {
+        match login.strip_suffix("[bot]") {
+            Some(slug) if !slug.is_empty() => BotApp::Slug(slug.to_ascii_lowercase()),
+            _ => BotApp::Unknown,
+        }
+    }
+
+    /// Whether the bot's App created `run`. Fail closed: a run whose App the forge does not
+    /// name is the bot's only on a forge without Apps.
+    pub fn owns(&self, run: &CheckRun) -> bool {
+        match (self, &run.app) {
+            (BotApp::Every, _) => true,
+            (BotApp::Id(id), Some(app)) => app.id == *id,
+            (BotApp::Slug(slug), Some(app)) => app.slug.eq_ignore_ascii_case(slug),
+            _ => false,
+        }
+    }
 }
 
 /// A commit on a branch, with who wrote it.
@@ -123,6 +170,58 @@ pub struct Commit {
     pub message: String,
     /// The author's email, as recorded in the commit.
     pub author_email: String,
+    /// The forge account the author's email belongs to (GitHub's `author.login`); empty when
+    /// the forge matches it to no account.
+    #[serde(default)]
+    pub author_login: String,
+    /// The account and email of the committer, as for the author.
+    #[serde(default)]
+    pub committer_login: String,
+    #[serde(default)]
+    pub committer_email: String,
+    /// Whether the forge verified the commit's signature (GitHub's
+    /// `commit.verification.verified`; the git data API signs commits made with an App's
+    /// token). The local forge has no signatures: see `forge::local`.
+    #[serde(default)]
+    pub verified: bool,
+    /// When it was committed (RFC 3339), as the commit says.
+    #[serde(default)]
+    pub committed_at: Option<String>,
+}
+
+impl Commit {
+    /// A commit with only an id, a message and an author email: what a forge that knows no
+    /// accounts shows. Never the bot's.
+    pub fn plain(sha: &str, message: &str, author_email: &str) -> Commit {
+        Commit {
+            sha: sha.into(),
+            message: message.into(),
+            author_email: author_email.into(),
+            author_login: String::new(),
+            committer_login: String::new(),
+            committer_email: String::new(),
+            verified: false,
+            committed_at: None,
+        }
+    }
+
+    /// The people named in `Co-authored-by:` trailers: `(name, email)`.
+    pub fn co_authors(&self) -> Vec<(String, String)> {
+        self.message
+            .lines()
+            .filter_map(|l| {
+                let l = l.trim();
+                let (key, value) = l.split_once(':')?;
+                if !key.trim().eq_ignore_ascii_case("co-authored-by") {
+                    return None;
+                }
+                let value = value.trim();
+                let (name, rest) = value.split_once('<')?;
+                let email = rest.split('>').next()?.trim();
+                Some((name.trim().to_string(), email.to_string()))
+            })
+            .collect()
+    }
 }
 
 /// A review of a pull request, as the forge shows it to the bot.

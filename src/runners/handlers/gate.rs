@@ -79,7 +79,7 @@ pub async fn reconcile<F: Forge>(
                 .await?;
         }
         let spec = gate::not_a_gate_check(pull);
-        if let Some(w) = reconcile::check(&spec, &checks) {
+        if let Some(w) = reconcile::check(&spec, &checks, &ctx.forge.bot_app()) {
             ctx.apply(w, &spec.name).await?;
         }
         return Ok(());
@@ -122,15 +122,20 @@ pub async fn reconcile<F: Forge>(
     };
 
     let view = judged.view(pull);
+    let spec = report::gate::check(&view);
+    let app = ctx.forge.bot_app();
+    let impostors = reconcile::impostors(&spec.name, &pull.head_sha, &checks, &app);
     let desired = DesiredComment {
         issue: pull.number,
         key,
-        body: notices::with_section(report::gate::comment(&view), &section),
+        body: reconcile::with_impostors(
+            notices::with_section(report::gate::comment(&view), &section),
+            &impostors,
+        ),
         valid_at: ctx.clock.valid_at,
     };
     ctx.comment(&desired, &comments).await?;
-    let spec = report::gate::check(&view);
-    if let Some(write) = reconcile::check(&spec, &checks) {
+    if let Some(write) = reconcile::check(&spec, &checks, &app) {
         ctx.apply(write, &spec.name).await?;
     }
     Ok(())

@@ -83,7 +83,7 @@ pub async fn reconcile<F: Forge>(
     }
     let mut number = mine.first().map(|p| p.number);
     if number.is_none()
-        && let PullPlan::Writes(writes) = reconcile::pull(&want, &mine, &[])
+        && let PullPlan::Writes(writes) = reconcile::pull(&want, &mine, &[], ctx.forge.bot_login())
     {
         for w in writes {
             if let Some(n) = ctx.apply(w, &branch).await? {

@@ -55,7 +55,7 @@ pub async fn reconcile<F: Forge>(
             report::request::no_requests_check(&pull.head_sha),
             &infra,
         );
-        if let Some(write) = reconcile::check(&spec, &checks) {
+        if let Some(write) = reconcile::check(&spec, &checks, &ctx.forge.bot_app()) {
             ctx.apply(write, &spec.name).await?;
         }
         return Ok(());
@@ -72,6 +72,13 @@ pub async fn reconcile<F: Forge>(
     let comments = ctx.forge.comments(pull.number).await?;
     let checks = ctx.forge.check_runs(&pull.head_sha).await?;
     let bot = ctx.bot().to_string();
+    let app = ctx.forge.bot_app();
+    let impostors = reconcile::impostors(
+        "adoptbot/experiment",
+        &pull.head_sha,
+        &checks,
+        &app,
+    );
 
     let mut paths = Vec::new();
     for id in &ids {
@@ -128,7 +135,7 @@ pub async fn reconcile<F: Forge>(
         let desired = DesiredComment {
             issue: pull.number,
             key: key.clone(),
-            body,
+            body: reconcile::with_impostors(body, &impostors),
             valid_at: ctx.clock.valid_at,
         };
         ctx.comment(&desired, &comments).await?;
@@ -138,7 +145,7 @@ pub async fn reconcile<F: Forge>(
         &infra,
     );
     if let Some(write @ (Write::CreateCheck(_) | Write::UpdateCheck { .. })) =
-        reconcile::check(&spec, &checks)
+        reconcile::check(&spec, &checks, &app)
     {
         ctx.apply(write, &spec.name).await?;
     }
