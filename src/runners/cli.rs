@@ -167,7 +167,53 @@ pub enum Command {
         rev: String,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Also check every record against the forge: made and signed by the bot, unaltered,
+        /// its merge commit and the bot's gate check on its head. `github` reads
+        /// GITHUB_TOKEN, GITHUB_REPOSITORY and GITHUB_API_URL (and ADOPTBOT_APP_ID); `local`
+        /// the local forge of DIR. A forgery is a finding: exit 1.
+        #[arg(long, value_enum, value_name = "FORGE")]
+        forge: Option<AuditForge>,
+        /// The bot's login on the forge.
+        #[arg(long, value_name = "LOGIN", default_value = "adoptbot[bot]")]
+        bot: String,
     },
+}
+
+/// The forge `adoptbot audit --forge` checks the records against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditForge {
+    Local,
+    Github,
+}
+
+/// The audit branch checked against the forge.
+fn verify_on_forge(
+    which: AuditForge,
+    path: &std::path::Path,
+    bot: &str,
+) -> Result<super::audit::Verified, String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        use crate::forge::Forge;
+        match which {
+            AuditForge::Local => {
+                let forge = crate::forge::local::LocalForge::open(path, bot)
+                    .map_err(|e| e.to_string())?;
+                let (default, _) = forge.default_branch().await.map_err(|e| e.to_string())?;
+                super::audit::verify(&forge, &default).await
+            }
+            AuditForge::Github => {
+                let forge =
+                    crate::forge::github::GitHub::from_env(bot).map_err(|e| e.to_string())?;
+                let (default, _) = forge.default_branch().await.map_err(|e| e.to_string())?;
+                super::audit::verify(&forge, &default).await
+            }
+        }
+        .map_err(|e| format!("checking the audit trail against the forge: {e}"))
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -213,12 +259,24 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             git,
             rev,
             format,
+            forge,
+            bot,
         } => {
             let path = git
                 .or(dir)
                 .ok_or("name a clone of the adoption repository, or --git REPO")?;
             let history = crate::load::history::read(&path, &rev)?;
-            let entries = report::audit::trail(&history.changes, &history.records);
+            let mut entries = report::audit::trail(&history.changes, &history.records);
+            if let Some(which) = forge {
+                let checked = verify_on_forge(which, &path, &bot)?;
+                if !checked.findings.is_empty() {
+                    entries.push(report::audit::Entry {
+                        change: None,
+                        record: None,
+                        findings: checked.findings,
+                    });
+                }
+            }
             match format {
                 Format::Text => {
                     print!(

@@ -159,7 +159,12 @@ pub async fn merged<F: Forge>(
         Err(e) => return Err(e.into()),
     };
     let key = audit::key(pull.number);
-    if audit::is_recorded(&recorded, &key) {
+    let bot = ctx.bot().to_string();
+    for forged in audit::foreign_commits(&recorded, &bot) {
+        ctx.note(audit::describe_foreign(forged));
+    }
+    // Recorded means recorded by the bot: a person's commit naming the PR records nothing.
+    if audit::is_recorded(&recorded, &key, &bot) {
         ctx.note(format!("#{} is on the audit trail already", pull.number));
         return Ok(());
     }
