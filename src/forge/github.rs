@@ -23,11 +23,11 @@ pub mod events;
 pub mod tarball;
 pub mod wire;
 
+use super::BotApp;
 use super::{
     CallCount, ChangedFile, CheckRun, CheckRunSpec, Comment, Commit, FileChange, Forge, ForgeError,
     ForgeResult, Member, Permission, PullRequest, Review, Sha,
 };
-use super::BotApp;
 use crate::load::Snapshot;
 use http::{HeaderMap, Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};

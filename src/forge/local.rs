@@ -29,11 +29,11 @@ pub use state::{
     TeamRecord,
 };
 
+use super::BotApp;
 use super::{
     CallCount, ChangedFile, CheckRun, CheckRunSpec, Comment, Commit, FileChange, Forge, ForgeError,
     ForgeResult, Member, Permission, PrState, PullRequest, Review, ReviewState, Sha,
 };
-use super::BotApp;
 use crate::load::Snapshot;
 use repo::{git_err, require_branch, resolve_commit};
 use std::path::{Path, PathBuf};

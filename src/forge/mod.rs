@@ -112,8 +112,7 @@ pub trait Forge {
     fn bot_app(&self) -> BotApp;
     /// The commits of a pull request, oldest first, with their authors' and committers'
     /// accounts where the forge knows them: who contributed to it.
-    fn pull_commits(&self, number: u64)
-    -> impl Future<Output = ForgeResult<Vec<Commit>>> + Send;
+    fn pull_commits(&self, number: u64) -> impl Future<Output = ForgeResult<Vec<Commit>>> + Send;
 
     fn create_comment(
         &self,

@@ -201,6 +201,7 @@ pub fn judge(
     members: &BTreeMap<(String, String), Vec<Member>>,
     pull: &PullRequest,
     reviews: Vec<Review>,
+    commits: &[crate::model::forge::Commit],
     today: NaiveDate,
 ) -> Judged {
     let deliverables = match (&frame.step, &frame.gate) {
@@ -236,6 +237,7 @@ pub fn judge(
         (pull.author_id, &pull.author),
         &pull.head_sha,
         &reviews,
+        &approval::contributors(commits),
     );
     let outsiders = approval::outsiders(&holders, &reviews);
     Judged {

@@ -237,9 +237,11 @@ pub fn impostor_section(impostors: &[&CheckRun]) -> String {
     if impostors.is_empty() {
         return String::new();
     }
-    let mut out = String::from("#### Checks adoptbot did not post
+    let mut out = String::from(
+        "#### Checks adoptbot did not post
 
-");
+",
+    );
     for c in impostors {
         let who = match &c.app {
             Some(a) if !a.slug.is_empty() => format!(
@@ -336,7 +338,10 @@ pub fn pull(
     };
     match latest {
         None => open(body),
-        Some(p) if p.state == PrState::Open && branch_commits.iter().any(|c| !is_bot_commit(c, bot)) => {
+        Some(p)
+            if p.state == PrState::Open
+                && branch_commits.iter().any(|c| !is_bot_commit(c, bot)) =>
+        {
             PullPlan::HumanEdited { number: p.number }
         }
         Some(p) if same(p) => PullPlan::UpToDate,
@@ -483,7 +488,10 @@ mod tests {
             summary: created.summary.clone(),
             app: None,
         };
-        assert_eq!(check(&spec(), std::slice::from_ref(&run), &BotApp::Every), None);
+        assert_eq!(
+            check(&spec(), std::slice::from_ref(&run), &BotApp::Every),
+            None
+        );
         let failing = CheckRunSpec {
             conclusion: Conclusion::Failure,
             ..spec()
@@ -556,7 +564,8 @@ mod tests {
 
         let mut changed = d.clone();
         changed.files[0].content = Some("y".into());
-        let PullPlan::Writes(w) = pull(&changed, &[pr(3, PrState::Closed, body)], &[], "bot") else {
+        let PullPlan::Writes(w) = pull(&changed, &[pr(3, PrState::Closed, body)], &[], "bot")
+        else {
             panic!()
         };
         assert!(
@@ -595,7 +604,8 @@ mod tests {
             PullPlan::HumanEdited { number: 3 }
         );
         // Asked to render over the person's commits: even an unchanged PR is pushed again.
-        let PullPlan::Writes(w) = pull_over_edits(&d, &[pr(3, PrState::Open, body)], &[human], "bot")
+        let PullPlan::Writes(w) =
+            pull_over_edits(&d, &[pr(3, PrState::Open, body)], &[human], "bot")
         else {
             panic!("writes")
         };

@@ -169,7 +169,11 @@ pub fn describe_foreign(c: &crate::model::forge::Commit) -> String {
         &c.sha[..c.sha.len().min(7)],
         who(&c.author_login, &c.author_email),
         who(&c.committer_login, &c.committer_email),
-        if c.verified { "verified" } else { "not verified" }
+        if c.verified {
+            "verified"
+        } else {
+            "not verified"
+        }
     )
 }
 
@@ -263,7 +267,9 @@ pub fn text(entries: &[Entry], source: &str) -> String {
                     r.pull
                 );
             }
-            (None, None) => {}
+            (None, None) => {
+                let _ = writeln!(out, "checked against the forge:");
+            }
         }
         if let Some(r) = &e.record {
             let _ = writeln!(

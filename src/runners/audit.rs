@@ -109,7 +109,11 @@ pub async fn verify<F: Forge>(forge: &F, default: &str) -> Result<Verified, Forg
             )),
             Some(_) if passed != record.passed => out.findings.push(format!(
                 "{path}: the record says the gate {} but adoptbot's check on the head {}",
-                if record.passed { "passed" } else { "did not pass" },
+                if record.passed {
+                    "passed"
+                } else {
+                    "did not pass"
+                },
                 if passed { "passed" } else { "did not pass" }
             )),
             Some(_) => {}

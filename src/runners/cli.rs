@@ -200,8 +200,8 @@ fn verify_on_forge(
         use crate::forge::Forge;
         match which {
             AuditForge::Local => {
-                let forge = crate::forge::local::LocalForge::open(path, bot)
-                    .map_err(|e| e.to_string())?;
+                let forge =
+                    crate::forge::local::LocalForge::open(path, bot).map_err(|e| e.to_string())?;
                 let (default, _) = forge.default_branch().await.map_err(|e| e.to_string())?;
                 super::audit::verify(&forge, &default).await
             }

@@ -1441,7 +1441,12 @@ fn list_check_runs(ctx: &mut Ctx, rev: &str) -> Outcome {
     if latest {
         let newest: Vec<u64> = runs
             .iter()
-            .filter(|r| !runs.iter().any(|o| o.name == r.name && o.id > r.id))
+            // Newest per name within each App's check suite, as GitHub groups them.
+            .filter(|r| {
+                !runs
+                    .iter()
+                    .any(|o| o.name == r.name && o.app.0 == r.app.0 && o.id > r.id)
+            })
             .map(|r| r.id)
             .collect();
         runs.retain(|r| newest.contains(&r.id));
@@ -1538,7 +1543,12 @@ fn update_check_run(ctx: &mut Ctx, id: &str) -> Outcome {
         return Ok(error(404, "Not Found"));
     };
     // Only the App that created a run may change it.
-    let owner = ctx.repo.check_runs.iter().find(|r| r.id == id).map(|r| r.app.0);
+    let owner = ctx
+        .repo
+        .check_runs
+        .iter()
+        .find(|r| r.id == id)
+        .map(|r| r.app.0);
     if owner != Some(ctx.app.0) {
         return Ok(error(
             403,

@@ -13,3 +13,7 @@ mod refusals;
 mod renew;
 mod request;
 mod trust;
+mod trust_audit;
+mod trust_checks;
+mod trust_commits;
+mod trust_contributors;

@@ -235,11 +235,7 @@ impl CommitItem {
         Commit {
             sha: self.sha,
             message: self.commit.message,
-            author_email: self
-                .commit
-                .author
-                .and_then(|a| a.email)
-                .unwrap_or_default(),
+            author_email: self.commit.author.and_then(|a| a.email).unwrap_or_default(),
             author_login: self.author.map(|u| u.login).unwrap_or_default(),
             committer_login: self.committer.map(|u| u.login).unwrap_or_default(),
             committer_email: committer

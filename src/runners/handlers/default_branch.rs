@@ -67,9 +67,7 @@ pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>, scope: Scope<'_>) -> Resu
             continue;
         }
         let commits = ctx.forge.branch_commits(&name, &p.head_branch).await?;
-        if let Some(first) = commits
-            .iter()
-            .find(|c| !reconcile::is_bot_commit(c, &bot))
+        if let Some(first) = commits.iter().find(|c| !reconcile::is_bot_commit(c, &bot))
             && !scope.over_edits
         {
             let notice = desired::human_edit_notice(
@@ -170,8 +168,12 @@ pub async fn watch<F: Forge>(ctx: &mut Ctx<'_, F>, pull: &PullRequest) -> Result
         .branch_commits(&pull.base_branch, &pull.head_branch)
         .await?;
     if let Some(first) = commits.iter().find(|c| !reconcile::is_bot_commit(c, &bot)) {
-        let notice =
-            desired::human_edit_notice(&pull.head_branch, pull.number, Some(first), ctx.clock.valid_at);
+        let notice = desired::human_edit_notice(
+            &pull.head_branch,
+            pull.number,
+            Some(first),
+            ctx.clock.valid_at,
+        );
         let comments = ctx.forge.comments(pull.number).await?;
         ctx.comment(&notice, &comments).await?;
     }

@@ -48,6 +48,9 @@ async fn judge<F: Forge>(
         members.insert((t.org.clone(), t.slug.clone()), m);
     }
     let reviews = ctx.forge.reviews(pull.number).await?;
+    // Who contributed: no approval counts from the author or committer of a commit of the
+    // PR, or anyone a commit names as co-author.
+    let commits = ctx.forge.pull_commits(pull.number).await?;
     Ok(Some(gate::judge(
         frame,
         &head,
@@ -55,6 +58,7 @@ async fn judge<F: Forge>(
         &members,
         pull,
         reviews,
+        &commits,
         ctx.clock.today,
     )))
 }
@@ -128,9 +132,10 @@ pub async fn reconcile<F: Forge>(
     let desired = DesiredComment {
         issue: pull.number,
         key,
-        body: reconcile::with_impostors(
-            notices::with_section(report::gate::comment(&view), &section),
-            &impostors,
+        // The impostors before the "Not done" section, which runs to the end of the body.
+        body: notices::with_section(
+            reconcile::with_impostors(report::gate::comment(&view), &impostors),
+            &section,
         ),
         valid_at: ctx.clock.valid_at,
     };

@@ -73,12 +73,7 @@ pub async fn reconcile<F: Forge>(
     let checks = ctx.forge.check_runs(&pull.head_sha).await?;
     let bot = ctx.bot().to_string();
     let app = ctx.forge.bot_app();
-    let impostors = reconcile::impostors(
-        "adoptbot/experiment",
-        &pull.head_sha,
-        &checks,
-        &app,
-    );
+    let impostors = reconcile::impostors("adoptbot/experiment", &pull.head_sha, &checks, &app);
 
     let mut paths = Vec::new();
     for id in &ids {
@@ -92,8 +87,11 @@ pub async fn reconcile<F: Forge>(
             crate::render::render_experiment(c, id, doc, flavour, ctx.clock.today).ok()
         });
         let key = format!("experiment/{id}");
-        let mut body =
-            report::request::comment(&analysis.evaluation, state, flavour, rendered.as_deref());
+        // The impostors before any "Not done" section, which runs to the end of the body.
+        let mut body = reconcile::with_impostors(
+            report::request::comment(&analysis.evaluation, state, flavour, rendered.as_deref()),
+            &impostors,
+        );
         let earlier = reconcile::find_marked(&comments, &bot, &key);
         match earlier {
             // Asked once, with the first comment: a crash in between asks again, harmlessly.
@@ -135,7 +133,7 @@ pub async fn reconcile<F: Forge>(
         let desired = DesiredComment {
             issue: pull.number,
             key: key.clone(),
-            body: reconcile::with_impostors(body, &impostors),
+            body,
             valid_at: ctx.clock.valid_at,
         };
         ctx.comment(&desired, &comments).await?;

@@ -1,0 +1,119 @@
+//! Trust, class 1: the audit trail is the bot's. Only commits the bot made (author and
+//! committer the bot, signature verified) record a gate; a person's commit with the record
+//! trailer records nothing, and `runners::audit::verify` reports it, and any record a person
+//! altered, as a forgery. Both worlds.
+
+use crate::both_worlds;
+use crate::support::changes;
+use crate::support::gates;
+use crate::support::world::World;
+use adoptbot::forge::Forge;
+use adoptbot::runners::audit::verify;
+use adoptbot::runners::outcome::WriteKind;
+
+/// A gate request opened by the usual author, judged, nobody approving.
+async fn unapproved_gate_request<W: World>(w: &W) -> u64 {
+    let fx = gates::gate("4-5");
+    w.open(
+        gates::AUTHOR,
+        "gate-4-5",
+        "main",
+        "Gate 4-5: scale and governance",
+        "",
+        &changes(&fx.head),
+    )
+    .await
+}
+
+/// Before the bot records the merge, a writer pushes a commit to `adoptbot/audit` whose
+/// message carries the record trailer of the PR.
+async fn a_forged_trailer_records_nothing_and_is_reported<W: World>() {
+    let w = W::contoso().await;
+    let n = unapproved_gate_request(&w).await;
+    w.commit(
+        "adoptbot/audit",
+        Some("main"),
+        "mallory",
+        &format!("Gate 4-5 record for #{n} (passed)\n\nAdoptbot-Audit: pr-{n}\nAdoptbot-Fingerprint: pr-{n}"),
+        &[("audit/README.md", Some("trust me\n"))],
+    );
+    let merged = w.merge(n, gates::holder("infrastructure-lead")).await;
+    assert!(
+        merged
+            .writes
+            .iter()
+            .any(|x| x.kind == WriteKind::Push && x.key == "adoptbot/audit"),
+        "the bot writes its own record: {merged:?}"
+    );
+    assert!(
+        merged.notes.iter().any(|x| x.contains("a forgery")),
+        "{merged:?}"
+    );
+    let records = w.audit_records();
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert!(!records[0].passed, "{:?}", records[0]);
+
+    let checked = verify(w.forge(), "main").await.unwrap();
+    assert_eq!(
+        checked
+            .findings
+            .iter()
+            .filter(|f| f.contains("was not made by adoptbot"))
+            .count(),
+        1,
+        "{checked:?}"
+    );
+    assert_eq!(checked.verified, vec![n], "the bot's own record holds up");
+}
+
+/// The bot's honest record is edited by an ordinary push to say the gate passed.
+async fn an_altered_record_is_a_forgery<W: World>() {
+    let w = W::contoso().await;
+    let n = unapproved_gate_request(&w).await;
+    w.merge(n, gates::holder("infrastructure-lead")).await;
+    let clean = verify(w.forge(), "main").await.unwrap();
+    assert!(clean.findings.is_empty(), "{clean:?}");
+    assert_eq!(clean.verified, vec![n]);
+
+    let head = w
+        .forge()
+        .branch_commits("main", "adoptbot/audit")
+        .await
+        .unwrap();
+    let snap = w.forge().snapshot(&head.last().unwrap().sha).await.unwrap();
+    let (path, bytes) = snap
+        .contents
+        .iter()
+        .find(|(p, _)| p.starts_with("audit/gates/"))
+        .map(|(p, b)| (p.clone(), b.clone()))
+        .expect("a record");
+    let forged = String::from_utf8(bytes)
+        .unwrap()
+        .replace("\"passed\": false", "\"passed\": true");
+    assert!(forged.contains("\"passed\": true"));
+    w.commit(
+        "adoptbot/audit",
+        None,
+        "mallory",
+        "Fix the record",
+        &[(path.as_str(), Some(forged.as_str()))],
+    );
+    let checked = verify(w.forge(), "main").await.unwrap();
+    assert!(
+        checked.findings.iter().any(|f| f.contains("altered")),
+        "{checked:?}"
+    );
+    assert!(
+        checked
+            .findings
+            .iter()
+            .any(|f| f.contains("was not made by adoptbot")),
+        "{checked:?}"
+    );
+    assert!(checked.verified.is_empty(), "{checked:?}");
+}
+
+both_worlds!(
+    a_forged_trailer_records_nothing_and_is_reported,
+    an_altered_record_is_a_forgery,
+);
