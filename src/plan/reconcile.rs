@@ -117,6 +117,29 @@ pub fn marker(key: &str, body: &str, valid_at: i64) -> String {
     )
 }
 
+/// When the state a run observed was last changed, in seconds since the epoch: the newest
+/// commit of the pull request or the newest review submitted, as the forge shows them at
+/// handling time. A bot comment is stamped with it (`valid-at`), so that a run which saw an
+/// older state never overwrites one that saw a newer state. `None` when the forge gives no
+/// times. (Commit times are written by whoever commits; the checks, which the branch rules
+/// require, are per head commit and never rolled back by a stamp.)
+pub fn observed_at(commits: &[Commit], reviews: &[crate::model::forge::Review]) -> Option<i64> {
+    let parse = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .ok()
+            .map(|d| d.timestamp())
+    };
+    commits
+        .iter()
+        .filter_map(|c| c.committed_at.as_deref().and_then(parse))
+        .chain(
+            reviews
+                .iter()
+                .filter_map(|r| r.submitted_at.as_deref().and_then(parse)),
+        )
+        .max()
+}
+
 /// `(key, fingerprint, valid_at)` of a comment's marker.
 pub fn parse_marker(body: &str) -> Option<(String, String, i64)> {
     let start = body.rfind("<!-- adoptbot:")?;
@@ -294,8 +317,9 @@ pub const TRAILER: &str = "Adoptbot-Fingerprint:";
 /// makes through the git data API; the local forge vouches for the bot's own). A trailer, a
 /// name or an email in the commit decides nothing.
 pub fn is_bot_commit(c: &Commit, bot: &str) -> bool {
-    super::branch::is_bot(&c.author_login, bot)
-        && super::branch::is_bot(&c.committer_login, bot)
+    let bot = super::branch::Bot::by_login(bot);
+    super::branch::is_bot(&c.author_login, 0, &bot)
+        && super::branch::is_bot(&c.committer_login, 0, &bot)
         && c.verified
 }
 
@@ -624,7 +648,7 @@ mod tests {
             "{w:?}"
         );
         assert_eq!(
-            pull_over_edits(&d, &[pr(3, PrState::Open, body)], &[]),
+            pull_over_edits(&d, &[pr(3, PrState::Open, body)], &[], "bot"),
             PullPlan::UpToDate
         );
     }

@@ -48,7 +48,7 @@ pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>, target: &Target) -> Resul
 /// request comments; merged, its audit record and the provisioning it asks for.
 async fn pull_request<F: Forge>(ctx: &mut Ctx<'_, F>, pull: &PullRequest) -> Result<(), Error> {
     // What is the bot's is decided by who opened it, never by the branch name.
-    if crate::plan::branch::is_bot(&pull.author, ctx.bot()) {
+    if ctx.is_bot(&pull.author, pull.author_id).await? {
         ctx.note(format!("#{} is adoptbot's own pull request", pull.number));
         if pull.state == PrState::Open {
             default_branch::watch(ctx, pull).await?;
@@ -63,10 +63,12 @@ async fn pull_request<F: Forge>(ctx: &mut Ctx<'_, F>, pull: &PullRequest) -> Res
     match pull.state {
         PrState::Open => {
             let files = ctx.forge.pull_files(pull.number).await?;
+            // Who contributed, and when the PR last changed: read once for both handlers.
+            let commits = ctx.forge.pull_commits(pull.number).await?;
             if touches_rules(files.iter().map(|f| f.path.as_str())) {
-                gate::reconcile(ctx, pull, &files).await?;
+                gate::reconcile(ctx, pull, &files, &commits).await?;
             }
-            request::reconcile(ctx, pull, &files).await
+            request::reconcile(ctx, pull, &files, &commits).await
         }
         PrState::Merged => {
             let files = ctx.forge.pull_files(pull.number).await?;

@@ -17,3 +17,4 @@ mod trust_audit;
 mod trust_checks;
 mod trust_commits;
 mod trust_contributors;
+mod trust_replay;

@@ -102,10 +102,11 @@ pub async fn reconcile<F: Forge>(
         }
         Command::Recheck if pull.state == PrState::Open => {
             let files = ctx.forge.pull_files(pull.number).await?;
+            let commits = ctx.forge.pull_commits(pull.number).await?;
             if touches_rules(files.iter().map(|f| f.path.as_str())) {
-                gate::reconcile(ctx, &pull, &files).await?;
+                gate::reconcile(ctx, &pull, &files, &commits).await?;
             }
-            request::reconcile(ctx, &pull, &files).await
+            request::reconcile(ctx, &pull, &files, &commits).await
         }
         Command::Recheck => {
             answer

@@ -32,13 +32,20 @@ pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>, scope: Scope<'_>) -> Resu
     let Some(catalogue) = crate::blueprint_facts(&analysis.loaded.repo).catalogue else {
         return Err(Error::Blueprints);
     };
-    // Only the PRs the bot opened are the bot's; a person's PR on a bot branch is theirs.
-    let (existing, held): (Vec<PullRequest>, Vec<PullRequest>) = ctx
-        .forge
-        .pulls_by_branch_prefix(PREFIX)
-        .await?
+    // Only the PRs the bot opened are the bot's (by login and id); a person's PR on a bot
+    // branch is theirs.
+    let pulls = ctx.forge.pulls_by_branch_prefix(PREFIX).await?;
+    let me = if pulls
+        .iter()
+        .any(|p| p.author.eq_ignore_ascii_case(ctx.forge.bot_login()))
+    {
+        ctx.bot_account().await?
+    } else {
+        crate::plan::branch::Bot::by_login(ctx.forge.bot_login())
+    };
+    let (existing, held): (Vec<PullRequest>, Vec<PullRequest>) = pulls
         .into_iter()
-        .partition(|p| is_bot(&p.author, ctx.forge.bot_login()));
+        .partition(|p| is_bot(&p.author, p.author_id, &me));
     let (mut requests, starts) = desired::remembered(&existing);
     for (id, n) in scope.request_prs {
         requests.insert(id, n);

@@ -21,6 +21,8 @@ async fn judge<F: Forge>(
     ctx: &mut Ctx<'_, F>,
     pull: &PullRequest,
     files: &[ChangedFile],
+    commits: &[Commit],
+    reviews: Vec<crate::model::forge::Review>,
 ) -> Result<Option<Judged>> {
     let (base_snap, base) = ctx.analyse(&pull.base_sha).await?;
     let (head_snap, head) = ctx.analyse(&pull.head_sha).await?;
@@ -47,10 +49,8 @@ async fn judge<F: Forge>(
         let m = ctx.forge.team_members(&t.org, &t.slug).await?;
         members.insert((t.org.clone(), t.slug.clone()), m);
     }
-    let reviews = ctx.forge.reviews(pull.number).await?;
-    // Who contributed: no approval counts from the author or committer of a commit of the
-    // PR, or anyone a commit names as co-author.
-    let commits = ctx.forge.pull_commits(pull.number).await?;
+    // Who contributed (`commits`): no approval counts from the author or committer of a
+    // commit of the PR, or anyone a commit names as co-author.
     Ok(Some(gate::judge(
         frame,
         &head,
@@ -58,7 +58,7 @@ async fn judge<F: Forge>(
         &members,
         pull,
         reviews,
-        &commits,
+        commits,
         ctx.clock.today,
     )))
 }
@@ -68,18 +68,23 @@ pub async fn reconcile<F: Forge>(
     ctx: &mut Ctx<'_, F>,
     pull: &PullRequest,
     files: &[ChangedFile],
+    commits: &[Commit],
 ) -> Result<()> {
-    let judged = judge(ctx, pull, files).await?;
+    // Read at handling time, never taken from the event; the checklist is stamped with the
+    // newest commit or review it saw.
+    let reviews = ctx.forge.reviews(pull.number).await?;
+    let valid_at = reconcile::observed_at(commits, &reviews).unwrap_or(ctx.clock.valid_at);
+    let judged = judge(ctx, pull, files, commits, reviews).await?;
     let key = gate::checklist_key(&pull.base_branch);
     let comments = ctx.forge.comments(pull.number).await?;
     let bot = ctx.bot().to_string();
-    for stale in gate::stale_checklists(&comments, &bot, pull, ctx.clock.valid_at) {
+    for stale in gate::stale_checklists(&comments, &bot, pull, valid_at) {
         ctx.comment(&stale, &comments).await?;
     }
     let checks = ctx.forge.check_runs(&pull.head_sha).await?;
     let Some(judged) = judged else {
         if reconcile::find_marked(&comments, &bot, &key).is_some() {
-            ctx.comment(&gate::moot_checklist(pull, ctx.clock.valid_at), &comments)
+            ctx.comment(&gate::moot_checklist(pull, valid_at), &comments)
                 .await?;
         }
         let spec = gate::not_a_gate_check(pull);
@@ -137,7 +142,7 @@ pub async fn reconcile<F: Forge>(
             reconcile::with_impostors(report::gate::comment(&view), &impostors),
             &section,
         ),
-        valid_at: ctx.clock.valid_at,
+        valid_at,
     };
     ctx.comment(&desired, &comments).await?;
     if let Some(write) = reconcile::check(&spec, &checks, &app) {
@@ -173,7 +178,9 @@ pub async fn merged<F: Forge>(
         ctx.note(format!("#{} is on the audit trail already", pull.number));
         return Ok(());
     }
-    let Some(judged) = judge(ctx, pull, files).await? else {
+    let commits = ctx.forge.pull_commits(pull.number).await?;
+    let reviews = ctx.forge.reviews(pull.number).await?;
+    let Some(judged) = judge(ctx, pull, files, &commits, reviews).await? else {
         ctx.note(format!(
             "#{} changed neither the phase nor the rules: nothing to record",
             pull.number

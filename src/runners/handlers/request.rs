@@ -37,8 +37,11 @@ pub async fn reconcile<F: Forge>(
     ctx: &mut Ctx<'_, F>,
     pull: &PullRequest,
     files: &[ChangedFile],
+    commits: &[crate::model::forge::Commit],
 ) -> Result<()> {
     let ids: Vec<Id> = requests_in(files, pull.number).into_keys().collect();
+    // The comments are stamped with the state observed, not with the run's clock.
+    let valid_at = reconcile::observed_at(commits, &[]).unwrap_or(ctx.clock.valid_at);
     // `infra/` is the bot's: a person's PR that adds or changes a file there fails the check.
     let infra: Vec<String> = files
         .iter()
@@ -134,7 +137,7 @@ pub async fn reconcile<F: Forge>(
             issue: pull.number,
             key: key.clone(),
             body,
-            valid_at: ctx.clock.valid_at,
+            valid_at,
         };
         ctx.comment(&desired, &comments).await?;
     }
