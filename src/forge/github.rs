@@ -639,6 +639,7 @@ fn check_run_body(spec: &CheckRunSpec) -> Value {
 /// | `user` | `GET /users/{login}` | 1 read (none for an empty login) |
 /// | `pull_commits` | `GET /pulls/{n}/commits` | 1 read per 100 commits |
 /// | `bot_app` | none: the configured App id, or the slug of the bot login | 0 |
+/// | `branch_rules` | `GET /rules/branches/{branch}` | 1 read per 100 rules |
 /// | `create_comment` | `POST /issues/{n}/comments` | 1 write |
 /// | `update_comment` | `PATCH /issues/comments/{id}` | 1 write |
 /// | `create_check_run` | `POST /check-runs`, then `PATCH /check-runs/{id}` per 50 annotations beyond the first 50 | 1 write + 1 per further 50 annotations |
@@ -861,6 +862,22 @@ impl Forge for GitHub {
             .into_iter()
             .map(wire::CommitItem::into_forge)
             .collect())
+    }
+
+    /// A token that may not read the rules (403), or a forge without them (404), reads as
+    /// `None`: nothing is known.
+    async fn branch_rules(&self, branch: &str) -> ForgeResult<Option<Vec<super::BranchRule>>> {
+        let path = format!("{}/rules/branches/{}", self.repo_path, enc(branch, true));
+        match self.pages(&path, array::<wire::BranchRule>).await {
+            Ok(rules) => Ok(Some(
+                rules
+                    .into_iter()
+                    .map(wire::BranchRule::into_forge)
+                    .collect(),
+            )),
+            Err(ForgeError::Forbidden(_) | ForgeError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     async fn create_comment(&self, issue: u64, body: &str) -> ForgeResult<Comment> {

@@ -910,6 +910,12 @@ impl Forge for LocalForge {
         BotApp::Every
     }
 
+    /// The local forge has no branch rules: whoever can write to the repository can write
+    /// any branch.
+    async fn branch_rules(&self, _branch: &str) -> ForgeResult<Option<Vec<super::BranchRule>>> {
+        Ok(None)
+    }
+
     async fn pull_commits(&self, number: u64) -> ForgeResult<Vec<Commit>> {
         self.count_read();
         let pr = self.pull_now(number)?;

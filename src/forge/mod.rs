@@ -113,6 +113,12 @@ pub trait Forge {
     /// The commits of a pull request, oldest first, with their authors' and committers'
     /// accounts where the forge knows them: who contributed to it.
     fn pull_commits(&self, number: u64) -> impl Future<Output = ForgeResult<Vec<Commit>>> + Send;
+    /// The rules that apply to `branch`, or `None` when the forge cannot show them (the local
+    /// forge has none; a token that may not read them).
+    fn branch_rules(
+        &self,
+        branch: &str,
+    ) -> impl Future<Output = ForgeResult<Option<Vec<BranchRule>>>> + Send;
 
     fn create_comment(
         &self,

@@ -163,6 +163,24 @@ impl BotApp {
     }
 }
 
+/// A rule that applies to a branch, as the forge's branch rules show it (GitHub's
+/// `GET /rules/branches/{branch}`): its type (`update`, `deletion`, `non_fast_forward`,
+/// `required_status_checks`, `pull_request`...) and, for required checks, which.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BranchRule {
+    pub kind: String,
+    #[serde(default)]
+    pub required_checks: Vec<RequiredCheck>,
+}
+
+/// A required status check: its name, and the App it must come from (`integration_id`), if
+/// the rule pins one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequiredCheck {
+    pub context: String,
+    pub app_id: Option<u64>,
+}
+
 /// A commit on a branch, with who wrote it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Commit {

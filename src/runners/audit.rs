@@ -18,6 +18,9 @@ pub struct Verified {
     pub verified: Vec<u64>,
     /// Forgeries and disagreements, each naming the commit or record and why.
     pub findings: Vec<String>,
+    /// Branch rules weaker than the docs ask for (when the forge shows them): not forgeries,
+    /// but what lets one happen.
+    pub warnings: Vec<String>,
 }
 
 /// Checks the audit branch of the repository behind `forge` (compared with `default`, the
@@ -28,6 +31,18 @@ pub async fn verify<F: Forge>(forge: &F, default: &str) -> Result<Verified, Forg
     let bot = forge.bot_login().to_string();
     let app = forge.bot_app();
     let mut out = Verified::default();
+    if let Some(rules) = forge.branch_rules(BRANCH).await? {
+        out.warnings
+            .extend(crate::plan::gate::audit_rule_warnings(&rules));
+    }
+    if let Some(rules) = forge.branch_rules(default).await? {
+        let id = match app {
+            crate::model::forge::BotApp::Id(id) => Some(id),
+            _ => None,
+        };
+        out.warnings
+            .extend(crate::plan::gate::gate_rule_warnings(default, &rules, id));
+    }
     let commits = match forge.branch_commits(default, BRANCH).await {
         Ok(c) => c,
         Err(ForgeError::NotFound(_)) => return Ok(out),

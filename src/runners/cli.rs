@@ -269,6 +269,9 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             let mut entries = report::audit::trail(&history.changes, &history.records);
             if let Some(which) = forge {
                 let checked = verify_on_forge(which, &path, &bot)?;
+                for w in &checked.warnings {
+                    eprintln!("warning: {w}");
+                }
                 if !checked.findings.is_empty() {
                     entries.push(report::audit::Entry {
                         change: None,

@@ -105,6 +105,16 @@ pub fn route(ctx: &mut Ctx) -> Outcome {
         ("GET", ["pulls", n, "requested_reviewers"]) => requested_reviewers(ctx, n),
         ("GET", ["pulls", n, "reviews"]) => list_reviews(ctx, n),
         ("GET", ["pulls", n, "commits"]) => pull_commits(ctx, n),
+        ("GET", ["rules", "branches", b @ ..]) if !b.is_empty() => {
+            ctx.allow_query(&["per_page", "page"])?;
+            let rules = ctx
+                .repo
+                .branch_rules
+                .get(&b.join("/"))
+                .cloned()
+                .unwrap_or_default();
+            ctx.paged(rules, Value::Array)
+        }
         ("GET", ["collaborators", login, "permission"]) => permission(ctx, login),
         ("GET", ["compare", r @ ..]) if !r.is_empty() => compare(ctx, &r.join("/")),
         ("GET", ["issues", n, "comments"]) => list_comments(ctx, n),

@@ -171,6 +171,9 @@ pub struct Repo {
     /// Repository roles by lower-case login (`admin`, `maintain`, `write`, `triage`, `read`
     /// or a custom role with its base); anyone else reads, as on a public repository.
     pub roles: BTreeMap<String, (String, String)>,
+    /// The rules that apply to each branch, as `GET /rules/branches/{branch}` lists them
+    /// (`repository-rule-detailed` objects); a branch without an entry has none.
+    pub branch_rules: BTreeMap<String, Vec<serde_json::Value>>,
     next_number: u64,
     next_id: u64,
     clock: u64,
@@ -204,6 +207,7 @@ impl Repo {
             reviews: Vec::new(),
             team_members: BTreeMap::new(),
             roles: BTreeMap::new(),
+            branch_rules: BTreeMap::new(),
             next_number: 1,
             next_id: 1000,
             clock: 0,

@@ -117,3 +117,73 @@ both_worlds!(
     a_forged_trailer_records_nothing_and_is_reported,
     an_altered_record_is_a_forgery,
 );
+
+/// A rule of a ruleset, as `GET /rules/branches/{branch}` lists it.
+fn rule(kind: &str, parameters: Option<serde_json::Value>) -> serde_json::Value {
+    let mut v = serde_json::json!({
+        "type": kind,
+        "ruleset_source_type": "Repository",
+        "ruleset_source": "contoso/adoption",
+        "ruleset_id": 7,
+    });
+    if let Some(p) = parameters {
+        v["parameters"] = p;
+    }
+    v
+}
+
+/// Where the forge shows branch rules, rules weaker than the docs ask for are said: when the
+/// bot records a merge, and by the audit. With the recommended rulesets, nothing is said.
+#[tokio::test]
+async fn weaker_branch_rules_are_warned_where_the_forge_shows_them() {
+    use crate::support::github::Sim;
+    let w = Sim::contoso().await;
+    let n = unapproved_gate_request(&w).await;
+    let merged = w.merge(n, gates::holder("infrastructure-lead")).await;
+    assert!(
+        merged
+            .notes
+            .iter()
+            .any(|x| x.contains("takes pushes from anyone with write access")),
+        "{merged:?}"
+    );
+    let weak = verify(w.forge(), "main").await.unwrap();
+    assert_eq!(weak.warnings.len(), 4, "{weak:?}");
+    assert!(
+        weak.warnings
+            .iter()
+            .any(|x| x.contains("does not require `adoptbot/gate (main)`")),
+        "{weak:?}"
+    );
+
+    let app = w.sim.options().app.0;
+    w.sim.repo(|r| {
+        r.branch_rules.insert(
+            "adoptbot/audit".into(),
+            vec![
+                rule(
+                    "update",
+                    Some(serde_json::json!({ "update_allows_fetch_and_merge": false })),
+                ),
+                rule("deletion", None),
+                rule("non_fast_forward", None),
+            ],
+        );
+        r.branch_rules.insert(
+            "main".into(),
+            vec![rule(
+                "required_status_checks",
+                Some(serde_json::json!({
+                    "strict_required_status_checks_policy": false,
+                    "required_status_checks": [
+                        { "context": "adoptbot/gate (main)", "integration_id": app }
+                    ],
+                })),
+            )],
+        );
+    });
+    let strict = verify(w.forge(), "main").await.unwrap();
+    assert!(strict.warnings.is_empty(), "{strict:?}");
+    assert_eq!(strict.verified, vec![n]);
+    w.finish();
+}

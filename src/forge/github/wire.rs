@@ -487,3 +487,43 @@ pub fn next_link(header: &str) -> Option<&str> {
             .then_some(target)
     })
 }
+
+/// A rule of `GET /rules/branches/{branch}` (`repository-rule-detailed`), the fields read.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BranchRule {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub parameters: Option<RuleParameters>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RuleParameters {
+    #[serde(default)]
+    pub required_status_checks: Vec<StatusCheck>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StatusCheck {
+    pub context: String,
+    #[serde(default)]
+    pub integration_id: Option<u64>,
+}
+
+impl BranchRule {
+    pub fn into_forge(self) -> crate::forge::BranchRule {
+        crate::forge::BranchRule {
+            kind: self.kind,
+            required_checks: self
+                .parameters
+                .map(|p| p.required_status_checks)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|c| crate::forge::RequiredCheck {
+                    context: c.context,
+                    app_id: c.integration_id,
+                })
+                .collect(),
+        }
+    }
+}

@@ -219,5 +219,11 @@ pub async fn merged<F: Forge>(
         }],
     };
     ctx.apply(write, audit::BRANCH).await?;
+    // The trail is only as strong as the rules on its branch: say where they are weaker.
+    if let Some(rules) = ctx.forge.branch_rules(audit::BRANCH).await? {
+        for w in gate::audit_rule_warnings(&rules) {
+            ctx.note(w);
+        }
+    }
     Ok(())
 }
