@@ -348,3 +348,64 @@ pub struct FileChange {
     pub path: String,
     pub content: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(app: Option<(u64, &str)>) -> CheckRun {
+        CheckRun {
+            id: 1,
+            name: "adoptbot/gate (main)".into(),
+            head_sha: "abc".into(),
+            conclusion: Some(Conclusion::Success),
+            title: String::new(),
+            summary: String::new(),
+            app: app.map(|(id, slug)| App {
+                id,
+                slug: slug.into(),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_check_run_is_the_bots_only_when_its_app_is() {
+        let mine = run(Some((42, "adoptbot")));
+        let other = run(Some((7, "mallory-ci")));
+        let unnamed = run(None);
+        assert!(BotApp::Id(42).owns(&mine));
+        assert!(!BotApp::Id(42).owns(&other));
+        assert!(
+            !BotApp::Id(42).owns(&unnamed),
+            "unknown owner: not the bot's"
+        );
+        let by_slug = BotApp::from_login("AdoptBot[bot]");
+        assert_eq!(by_slug, BotApp::Slug("adoptbot".into()));
+        assert!(by_slug.owns(&mine) && !by_slug.owns(&other));
+        assert_eq!(BotApp::from_login("adoptbot"), BotApp::Unknown);
+        assert!(!BotApp::Unknown.owns(&mine));
+        assert!(
+            BotApp::Every.owns(&unnamed),
+            "the local forge: every run is the bot's"
+        );
+    }
+
+    #[test]
+    fn co_authors_are_read_from_trailers_in_any_case() {
+        let c = Commit::plain(
+            "s",
+            "Subject\n\nCo-authored-by: Maria H <1+maria@users.noreply.github.com>\nco-authored-by:Bo <bo@x.org>\nCo-authored-by: no email\nSigned-off-by: Eve <eve@x.org>",
+            "a@x.org",
+        );
+        assert_eq!(
+            c.co_authors(),
+            vec![
+                (
+                    "Maria H".to_string(),
+                    "1+maria@users.noreply.github.com".to_string()
+                ),
+                ("Bo".to_string(), "bo@x.org".to_string()),
+            ]
+        );
+    }
+}

@@ -193,15 +193,15 @@ pub struct Judged {
 }
 
 /// Judges a framed gate request: deliverables at the head (for an advance), approvals from
-/// the reviews and the role holders (team members by numeric id).
+/// the reviews and the role holders (team members by numeric id), none from a contributor
+/// (the author or committer of a commit of the PR, `commits`, or a co-author it names).
 pub fn judge(
     frame: Frame,
     head: &Analysis,
     base: &Analysis,
     members: &BTreeMap<(String, String), Vec<Member>>,
     pull: &PullRequest,
-    reviews: Vec<Review>,
-    commits: &[crate::model::forge::Commit],
+    (reviews, commits): (Vec<Review>, &[crate::model::forge::Commit]),
     today: NaiveDate,
 ) -> Judged {
     let deliverables = match (&frame.step, &frame.gate) {

@@ -652,4 +652,87 @@ mod tests {
             PullPlan::UpToDate
         );
     }
+
+    #[test]
+    fn a_commit_is_the_bots_only_when_author_committer_and_signature_say_so() {
+        let mut c = Commit::plain("s", "x\n\nAdoptbot-Fingerprint: abc", "bot@x");
+        assert!(
+            !is_bot_commit(&c, "adoptbot[bot]"),
+            "a trailer decides nothing"
+        );
+        c.author_login = "adoptbot[bot]".into();
+        c.committer_login = "adoptbot[bot]".into();
+        assert!(!is_bot_commit(&c, "adoptbot[bot]"), "not verified");
+        c.verified = true;
+        assert!(is_bot_commit(&c, "AdoptBot[bot]"));
+        c.committer_login = "mallory".into();
+        assert!(!is_bot_commit(&c, "adoptbot[bot]"), "a person committed it");
+    }
+
+    #[test]
+    fn the_stamp_is_the_newest_commit_or_review() {
+        let mut a = Commit::plain("a", "m", "e");
+        a.committed_at = Some("2026-01-01T00:00:10Z".into());
+        let mut b = Commit::plain("b", "m", "e");
+        b.committed_at = Some("2026-01-01T00:00:05Z".into());
+        let review = crate::model::forge::Review {
+            id: 1,
+            user_login: "x".into(),
+            user_id: 1,
+            state: crate::model::forge::ReviewState::Approved,
+            commit_id: "a".into(),
+            submitted_at: Some("2026-01-01T00:01:00Z".into()),
+        };
+        let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp();
+        assert_eq!(
+            observed_at(&[a.clone(), b.clone()], &[]),
+            Some(t("2026-01-01T00:00:10Z"))
+        );
+        assert_eq!(
+            observed_at(&[a, b], std::slice::from_ref(&review)),
+            Some(t("2026-01-01T00:01:00Z"))
+        );
+        assert_eq!(observed_at(&[Commit::plain("c", "m", "e")], &[]), None);
+    }
+
+    #[test]
+    fn an_impostor_check_is_ignored_and_named() {
+        let mut other = CheckRun {
+            id: 9,
+            name: "adoptbot/experiment".into(),
+            head_sha: "abc".into(),
+            conclusion: Some(Conclusion::Success),
+            title: "ok".into(),
+            summary: "all good".into(),
+            app: Some(crate::model::forge::App {
+                id: 7,
+                slug: "mallory-ci".into(),
+            }),
+        };
+        let app = BotApp::Id(42);
+        assert!(
+            matches!(
+                check(&spec(), std::slice::from_ref(&other), &app),
+                Some(Write::CreateCheck(_))
+            ),
+            "the bot creates its own beside the impostor"
+        );
+        let named = impostors(
+            "adoptbot/experiment",
+            "abc",
+            std::slice::from_ref(&other),
+            &app,
+        );
+        let section = impostor_section(&named);
+        assert!(section.contains("`mallory-ci` (id 7)"), "{section}");
+        other.app = None;
+        let named = impostors(
+            "adoptbot/experiment",
+            "abc",
+            std::slice::from_ref(&other),
+            &app,
+        );
+        assert!(impostor_section(&named).contains("does not name"));
+        assert_eq!(with_impostors("body".into(), &[]), "body");
+    }
 }

@@ -289,6 +289,11 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
                     for p in &history.problems {
                         println!("note: {p}");
                     }
+                    if forge.is_none() {
+                        println!(
+                            "note: the records were read from git and not checked against the forge: who made them is not verified; run with --forge github (or --forge local) to check them"
+                        );
+                    }
                 }
                 Format::Json => println!(
                     "{}",

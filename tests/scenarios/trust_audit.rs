@@ -187,3 +187,39 @@ async fn weaker_branch_rules_are_warned_where_the_forge_shows_them() {
     assert_eq!(strict.verified, vec![n]);
     w.finish();
 }
+
+/// `adoptbot audit DIR --forge local`: exit 0 on the bot's own trail, 1 once a person
+/// altered a record, and the forgery is named.
+#[tokio::test]
+async fn the_audit_command_exits_1_on_a_forgery() {
+    use crate::support::local::Local;
+    let w = Local::contoso().await;
+    let n = unapproved_gate_request(&w).await;
+    w.merge(n, gates::holder("infrastructure-lead")).await;
+    let dir = w.work_tree().expect("a work tree").to_path_buf();
+    let audit = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_adoptbot"))
+            .arg("audit")
+            .arg(&dir)
+            .args(["--rev", "main", "--forge", "local", "--bot"])
+            .arg(w.forge().bot_login())
+            .output()
+            .expect("run adoptbot audit")
+    };
+    let clean = audit();
+    let out = String::from_utf8_lossy(&clean.stdout).to_string();
+    // Merged without passing: something to look at, but no forgery.
+    assert!(!out.contains("forgery"), "{out}");
+
+    w.commit(
+        "adoptbot/audit",
+        None,
+        "mallory",
+        "Tidy",
+        &[("audit/gates/extra.json", Some("{}\n"))],
+    );
+    let forged = audit();
+    let out = String::from_utf8_lossy(&forged.stdout).to_string();
+    assert_eq!(forged.status.code(), Some(1), "{out}");
+    assert!(out.contains("was not made by adoptbot"), "{out}");
+}

@@ -38,6 +38,17 @@ async fn a_holder_who_wrote_the_change_cannot_approve_it<W: World>() {
         checklist.contains(&format!("@{holder} wrote commit")),
         "{checklist}"
     );
+    // Merged anyway: the record judges the same way.
+    w.merge(n, holder).await;
+    let records = w.audit_records();
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert!(!records[0].passed, "{:?}", records[0]);
+    let role = records[0]
+        .roles
+        .iter()
+        .find(|r| r.role == "infrastructure-lead")
+        .expect("the role");
+    assert!(!role.met && role.approvals.is_empty(), "{role:?}");
 }
 
 /// The holder is only named as co-author, with GitHub's noreply address.

@@ -57,8 +57,7 @@ async fn judge<F: Forge>(
         &base,
         &members,
         pull,
-        reviews,
-        commits,
+        (reviews, commits),
         ctx.clock.today,
     )))
 }

@@ -1,7 +1,7 @@
 //! Experiment requests: a person's PR that adds or changes `experiments/<id>.yaml` gets one
 //! comment per request (the verdict, the estimate, a preview of the IaC), one check
-//! `adoptbot/experiment`, and review requests to the team's leads, once. Four reads,
-//! whatever the size of the repository.
+//! `adoptbot/experiment`, and review requests to the team's leads, once. Four reads besides
+//! the pull request and its files and commits, whatever the size of the repository.
 
 use super::Ctx;
 use crate::forge::Forge;
