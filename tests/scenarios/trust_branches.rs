@@ -93,7 +93,55 @@ async fn a_persons_gate_pr_from_a_bot_branch_is_judged<W: World>() {
     assert!(notice.contains("judged as any person's PR"), "{notice}");
 }
 
+/// A writer asks `/adoptbot recheck` on a person's PR from a bot branch: it is judged as the
+/// person's request PR, never reconciled as the bot's provisioning PR.
+async fn a_recheck_on_a_squatted_branch_judges_the_persons_pr<W: World>() {
+    let w = W::contoso().await;
+    w.grant_command_roles();
+    let n = w
+        .open(
+            "ivan-novak",
+            "adoptbot/provision/fraud-distill",
+            "main",
+            "Experiment: fraud rules distillation",
+            "",
+            &[(
+                "experiments/fraud-distill.yaml",
+                Some(crate::support::REQUEST),
+            )],
+        )
+        .await;
+    // The request changes without a delivery; the recheck is what sees it.
+    let over = crate::support::REQUEST.replace("cost_cap: 1500 USD", "cost_cap: 1 USD");
+    w.commit(
+        "adoptbot/provision/fraud-distill",
+        None,
+        "ivan-novak",
+        "Lower the cap",
+        &[("experiments/fraud-distill.yaml", Some(over.as_str()))],
+    );
+    let asked = w.comment(n, "rahul-mehta", "/adoptbot recheck").await;
+    assert!(
+        asked
+            .writes
+            .iter()
+            .any(|x| x.kind == WriteKind::UpdateComment && x.key == "experiment/fraud-distill"),
+        "judged again as the person's request: {asked:?}"
+    );
+    assert!(
+        !asked.writes.iter().any(|x| x.kind == WriteKind::Push
+            || x.kind == WriteKind::OpenPull
+            || x.kind == WriteKind::UpdatePull),
+        "the bot treats nothing there as its own: {asked:?}"
+    );
+    let comment = w.bot_comment(n, "experiment/fraud-distill").await;
+    assert!(comment.contains("fraud"), "{comment}");
+    let pull = w.pull(n).await;
+    assert_eq!(pull.title, "Experiment: fraud rules distillation");
+}
+
 both_worlds!(
     a_squatted_bot_branch_is_left_alone_and_the_squatter_is_told,
     a_persons_gate_pr_from_a_bot_branch_is_judged,
+    a_recheck_on_a_squatted_branch_judges_the_persons_pr,
 );

@@ -87,8 +87,11 @@ pub async fn reconcile<F: Forge>(
             .await;
     }
     let pull = ctx.forge.pull(issue).await?;
+    // A bot PR by who opened it, never by its branch name alone.
+    let bot_pull = BotBranch::parse(&pull.head_branch).is_some()
+        && ctx.is_bot(&pull.author, pull.author_id).await?;
     match command {
-        Command::Recheck if BotBranch::parse(&pull.head_branch).is_some() => {
+        Command::Recheck if bot_pull => {
             let (requests, ids) = experiments_of(ctx, &pull).await?;
             default_branch::reconcile(
                 ctx,
