@@ -255,9 +255,11 @@ impl GitHub {
         self
     }
 
-    /// The same adapter, writing its commits as `name <email>`, so that they can be told
-    /// from a person's by their author email (see [`Forge::branch_commits`]). Without it,
-    /// GitHub records the token's identity.
+    /// The same adapter, writing its commits as `name <email>`. Without it, GitHub records
+    /// the token's identity (the App's bot user) as author and committer and signs the
+    /// commit, which is what makes a commit the bot's
+    /// ([`crate::plan::reconcile::is_bot_commit`]): an author of another account makes the
+    /// bot's own commits look like a person's. For tests of the request body.
     pub fn with_commit_author(mut self, name: &str, email: &str) -> GitHub {
         self.commit_author = Some((name.to_string(), email.to_string()));
         self

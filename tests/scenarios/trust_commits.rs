@@ -76,7 +76,63 @@ async fn a_forged_trailer_is_noticed_on_the_next_run<W: World>() {
     );
 }
 
+/// What both forges say about who made a commit: the bot's own commits (through the forge)
+/// have the bot as author and committer and are verified; a person's push is theirs and is
+/// not; a pull request's commits are listed oldest first, with their accounts.
+async fn the_forge_says_who_made_each_commit<W: World>() {
+    use adoptbot::forge::{FileChange, Forge};
+    use adoptbot::plan::reconcile::is_bot_commit;
+    let w = W::contoso().await;
+    let f = w.forge();
+    let bot = f.bot_login().to_string();
+    let (_, main) = f.default_branch().await.unwrap();
+    f.commit_to_branch(
+        "adoptbot/provision/x",
+        &main,
+        "Provision x\n\nAdoptbot-Fingerprint: abc",
+        &[FileChange {
+            path: "infra/experiments/x/README.md".into(),
+            content: Some("x\n".into()),
+        }],
+    )
+    .await
+    .unwrap();
+    w.commit(
+        "adoptbot/provision/x",
+        None,
+        "ivan-novak",
+        "Edit\n\nAdoptbot-Fingerprint: abc",
+        &[("infra/experiments/x/README.md", Some("y\n"))],
+    );
+    let commits = f
+        .branch_commits("main", "adoptbot/provision/x")
+        .await
+        .unwrap();
+    assert_eq!(commits.len(), 2, "{commits:#?}");
+    let (mine, theirs) = (&commits[0], &commits[1]);
+    assert!(
+        mine.author_login.eq_ignore_ascii_case(&bot)
+            && mine.committer_login.eq_ignore_ascii_case(&bot)
+            && mine.verified
+            && mine.committed_at.is_some(),
+        "{mine:#?}"
+    );
+    assert!(is_bot_commit(mine, &bot));
+    assert!(
+        theirs.author_login == "ivan-novak" && !theirs.verified,
+        "{theirs:#?}"
+    );
+    assert!(!is_bot_commit(theirs, &bot), "the trailer decides nothing");
+
+    let n = w.open_pull("ivan-novak", "adoptbot/provision/x", "main", "x", "");
+    let listed = f.pull_commits(n).await.unwrap();
+    let shas: Vec<&str> = listed.iter().map(|c| c.sha.as_str()).collect();
+    assert_eq!(shas, [mine.sha.as_str(), theirs.sha.as_str()]);
+    assert_eq!(listed[1].author_login, "ivan-novak");
+}
+
 both_worlds!(
     a_push_to_a_bot_pr_is_said_on_synchronize,
     a_forged_trailer_is_noticed_on_the_next_run,
+    the_forge_says_who_made_each_commit,
 );
