@@ -23,6 +23,29 @@ pub struct Verified {
     pub warnings: Vec<String>,
 }
 
+/// Where the branch rules are weaker than the docs ask for: `adoptbot/audit` open to pushes,
+/// deletion or force pushes, and `default` not requiring the gate check from the bot's App.
+/// `None` when the forge shows no branch rules (the local forge, or a token that may not read
+/// them). Two reads.
+pub async fn rule_warnings<F: Forge>(
+    forge: &F,
+    default: &str,
+) -> Result<Option<Vec<String>>, ForgeError> {
+    let (Some(audit), Some(base)) = (
+        forge.branch_rules(BRANCH).await?,
+        forge.branch_rules(default).await?,
+    ) else {
+        return Ok(None);
+    };
+    let id = match forge.bot_app() {
+        crate::model::forge::BotApp::Id(id) => Some(id),
+        _ => None,
+    };
+    let mut out = crate::plan::gate::audit_rule_warnings(&audit);
+    out.extend(crate::plan::gate::gate_rule_warnings(default, &base, id));
+    Ok(Some(out))
+}
+
 /// Checks the audit branch of the repository behind `forge` (compared with `default`, the
 /// default branch). Reads: the branch's commits, a snapshot of its head, one snapshot per
 /// commit that added a record, and per record its pull request and the check runs on its
@@ -30,19 +53,10 @@ pub struct Verified {
 pub async fn verify<F: Forge>(forge: &F, default: &str) -> Result<Verified, ForgeError> {
     let bot = forge.bot_login().to_string();
     let app = forge.bot_app();
-    let mut out = Verified::default();
-    if let Some(rules) = forge.branch_rules(BRANCH).await? {
-        out.warnings
-            .extend(crate::plan::gate::audit_rule_warnings(&rules));
-    }
-    if let Some(rules) = forge.branch_rules(default).await? {
-        let id = match app {
-            crate::model::forge::BotApp::Id(id) => Some(id),
-            _ => None,
-        };
-        out.warnings
-            .extend(crate::plan::gate::gate_rule_warnings(default, &rules, id));
-    }
+    let mut out = Verified {
+        warnings: rule_warnings(forge, default).await?.unwrap_or_default(),
+        ..Verified::default()
+    };
     let commits = match forge.branch_commits(default, BRANCH).await {
         Ok(c) => c,
         Err(ForgeError::NotFound(_)) => return Ok(out),

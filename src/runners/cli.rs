@@ -52,6 +52,15 @@ pub enum Command {
         now: Option<NaiveDate>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Also read the branch rules on the forge and warn, on stderr, where they are weaker
+        /// than the docs ask for (`adoptbot/audit` open to pushes, the gate check not pinned
+        /// to the App). `github` reads GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL and
+        /// ADOPTBOT_APP_ID; the local forge has no branch rules.
+        #[arg(long, value_enum, value_name = "FORGE")]
+        forge: Option<AuditForge>,
+        /// The bot's login on the forge.
+        #[arg(long, value_name = "LOGIN", default_value = "adoptbot[bot]")]
+        bot: String,
     },
     /// Render experiments' IaC from their blueprints into `infra/experiments/<id>/`.
     Render {
@@ -216,6 +225,31 @@ fn verify_on_forge(
     })
 }
 
+/// What `adoptbot plan --forge` says about the branch rules.
+fn plan_rule_warnings(which: AuditForge, bot: &str) -> Result<Vec<String>, String> {
+    if which == AuditForge::Local {
+        return Ok(vec![
+            "the local forge has no branch rules: nothing protects `adoptbot/audit` but access to the repository".into(),
+        ]);
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        use crate::forge::Forge;
+        let forge = crate::forge::github::GitHub::from_env(bot).map_err(|e| e.to_string())?;
+        let (default, _) = forge.default_branch().await.map_err(|e| e.to_string())?;
+        match super::audit::rule_warnings(&forge, &default).await {
+            Ok(Some(w)) => Ok(w),
+            Ok(None) => Ok(vec![
+                "the token cannot read the branch rules (it needs Administration: read, or a public repository): they were not checked".into(),
+            ]),
+            Err(e) => Err(format!("reading the branch rules: {e}")),
+        }
+    })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Text,
@@ -349,7 +383,14 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             source,
             now,
             format,
+            forge,
+            bot,
         } => {
+            if let Some(which) = forge {
+                for w in plan_rule_warnings(which, &bot)? {
+                    eprintln!("warning: {w}");
+                }
+            }
             let snap = source.snapshot()?;
             let analysis = crate::analyse(&snap, now.unwrap_or_else(today))
                 .map_err(|d| report::text::diagnostics(&d))?;

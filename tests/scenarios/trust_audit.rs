@@ -223,3 +223,70 @@ async fn the_audit_command_exits_1_on_a_forgery() {
     assert_eq!(forged.status.code(), Some(1), "{out}");
     assert!(out.contains("was not made by adoptbot"), "{out}");
 }
+
+/// `adoptbot plan --forge github` reads the branch rules and warns, on stderr, where they
+/// are weaker than the docs ask for; with the recommended rules it says nothing.
+#[tokio::test]
+async fn plan_warns_when_the_branch_rules_are_weaker() {
+    use crate::support::github::Sim;
+    let w = Sim::contoso().await;
+    let o = w.sim.options();
+    let api = w.sim.api_url();
+    let dir = format!("{}/examples/contoso", env!("CARGO_MANIFEST_DIR"));
+    let plan = move || {
+        let (api, o, dir) = (api.clone(), o.clone(), dir.clone());
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_adoptbot"))
+                .args(["plan", &dir, "--now", "2026-11-27", "--forge", "github"])
+                .env("GITHUB_API_URL", &api)
+                .env("GITHUB_TOKEN", &o.token)
+                .env("GITHUB_REPOSITORY", format!("{}/{}", o.owner, o.repo))
+                .env("ADOPTBOT_APP_ID", o.app.0.to_string())
+                .output()
+                .expect("run adoptbot plan")
+        })
+    };
+    let weak = plan().await.unwrap();
+    let said = String::from_utf8_lossy(&weak.stderr).to_string();
+    assert!(weak.status.success(), "{said}");
+    assert!(
+        said.contains("warning: `adoptbot/audit` takes pushes from anyone"),
+        "{said}"
+    );
+    assert!(
+        said.contains("does not require `adoptbot/gate (main)`"),
+        "{said}"
+    );
+
+    let app = w.sim.options().app.0;
+    w.sim.repo(|r| {
+        r.branch_rules.insert(
+            "adoptbot/audit".into(),
+            vec![
+                rule(
+                    "update",
+                    Some(serde_json::json!({ "update_allows_fetch_and_merge": false })),
+                ),
+                rule("deletion", None),
+                rule("non_fast_forward", None),
+            ],
+        );
+        r.branch_rules.insert(
+            "main".into(),
+            vec![rule(
+                "required_status_checks",
+                Some(serde_json::json!({
+                    "strict_required_status_checks_policy": false,
+                    "required_status_checks": [
+                        { "context": "adoptbot/gate (main)", "integration_id": app }
+                    ],
+                })),
+            )],
+        );
+    });
+    let strict = plan().await.unwrap();
+    let said = String::from_utf8_lossy(&strict.stderr).to_string();
+    assert!(strict.status.success(), "{said}");
+    assert!(!said.contains("warning:"), "{said}");
+    w.finish();
+}
