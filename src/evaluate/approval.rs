@@ -172,6 +172,61 @@ impl Holders {
     }
 }
 
+/// People who contributed to a pull request and so cannot approve it (policy-bot's
+/// `ignore_contributors`): lower-case login to why, e.g. "wrote commit abc1234".
+pub type Contributors = BTreeMap<String, String>;
+
+/// The login a commit email stands for, where it can be told: GitHub's noreply forms
+/// (`login@users.noreply.github.com`, `123+login@users.noreply.github.com`), or an email
+/// that a commit of the PR shows with its account.
+fn login_of_email(email: &str, known: &BTreeMap<String, String>) -> Option<String> {
+    let email = email.trim().to_ascii_lowercase();
+    if let Some(local) = email.strip_suffix("@users.noreply.github.com") {
+        let login = match local.split_once('+') {
+            Some((id, login)) if id.chars().all(|c| c.is_ascii_digit()) => login,
+            _ => local,
+        };
+        return (!login.is_empty()).then(|| login.to_string());
+    }
+    known.get(&email).cloned()
+}
+
+/// Everyone who contributed to a pull request: the author and committer of every commit (by
+/// the accounts the forge matched), and everyone named in a `Co-authored-by:` trailer whose
+/// email can be matched to an account. Each with why, for the checklist.
+pub fn contributors(commits: &[crate::model::forge::Commit]) -> Contributors {
+    let mut known = BTreeMap::new();
+    for c in commits {
+        for (login, email) in [
+            (&c.author_login, &c.author_email),
+            (&c.committer_login, &c.committer_email),
+        ] {
+            if !login.is_empty() && !email.is_empty() {
+                known.insert(email.to_ascii_lowercase(), login.to_ascii_lowercase());
+            }
+        }
+    }
+    let mut out = Contributors::new();
+    for c in commits {
+        let sha = short(&c.sha);
+        if !c.author_login.is_empty() {
+            out.entry(c.author_login.to_ascii_lowercase())
+                .or_insert_with(|| format!("wrote commit {sha} of this PR"));
+        }
+        if !c.committer_login.is_empty() {
+            out.entry(c.committer_login.to_ascii_lowercase())
+                .or_insert_with(|| format!("committed {sha} of this PR"));
+        }
+        for (_, email) in c.co_authors() {
+            if let Some(login) = login_of_email(&email, &known) {
+                out.entry(login)
+                    .or_insert_with(|| format!("is named co-author of commit {sha} of this PR"));
+            }
+        }
+    }
+    out
+}
+
 /// Judges every approver role. `holders` maps each role to who holds it, from the base's
 /// `adoption.yaml`; a role absent from it has no members. The author is known by id and
 /// login: either one matching keeps their own approval out, so an author whose id could not
@@ -182,6 +237,7 @@ pub fn approvals(
     author: (u64, &str),
     head_sha: &str,
     reviews: &[Review],
+    contributors: &Contributors,
 ) -> Vec<RoleApproval> {
     let latest = latest_by_reviewer(reviews);
     roles
@@ -200,6 +256,14 @@ pub fn approvals(
                         if *uid == author.0 || r.user_login.eq_ignore_ascii_case(author.1) =>
                     {
                         notes.push(format!("@{login} opened this PR and cannot approve it"))
+                    }
+                    ReviewState::Approved
+                        if contributors.contains_key(&r.user_login.to_ascii_lowercase()) =>
+                    {
+                        notes.push(format!(
+                            "@{login} {} and cannot approve it",
+                            contributors[&r.user_login.to_ascii_lowercase()]
+                        ))
                     }
                     ReviewState::Approved if r.commit_id != head_sha => notes.push(format!(
                         "@{login} approved an earlier commit ({}); approve the current head",
@@ -304,9 +368,23 @@ mod tests {
             review(1, 10, "alice", ReviewState::Approved, "head"),
             review(2, 20, "carol", ReviewState::Approved, "head"),
         ];
-        let a = approvals(&roles(), &holders(), (AUTHOR, "akira"), "head", &r);
+        let a = approvals(
+            &roles(),
+            &holders(),
+            (AUTHOR, "akira"),
+            "head",
+            &r,
+            &Contributors::new(),
+        );
         assert!(a.iter().all(|x| x.met), "{a:?}");
-        let only_one = approvals(&roles(), &holders(), (AUTHOR, "akira"), "head", &r[..1]);
+        let only_one = approvals(
+            &roles(),
+            &holders(),
+            (AUTHOR, "akira"),
+            "head",
+            &r[..1],
+            &Contributors::new(),
+        );
         assert_eq!(
             only_one.iter().map(|x| x.met).collect::<Vec<_>>(),
             vec![true, false]
@@ -316,7 +394,14 @@ mod tests {
     #[test]
     fn an_author_whose_id_is_unknown_is_still_refused_by_login() {
         let r = vec![review(1, 10, "alice", ReviewState::Approved, "head")];
-        let a = approvals(&roles(), &holders(), (0, "Alice"), "head", &r);
+        let a = approvals(
+            &roles(),
+            &holders(),
+            (0, "Alice"),
+            "head",
+            &r,
+            &Contributors::new(),
+        );
         assert!(!a[0].met, "{a:?}");
     }
 
@@ -326,7 +411,14 @@ mod tests {
             review(1, 10, "alice", ReviewState::Approved, "head"),
             review(2, 20, "carol", ReviewState::Approved, "head"),
         ];
-        let a = approvals(&roles(), &holders(), (10, "alice"), "head", &r);
+        let a = approvals(
+            &roles(),
+            &holders(),
+            (10, "alice"),
+            "head",
+            &r,
+            &Contributors::new(),
+        );
         assert!(
             !a[0].met && a[0].notes[0].contains("cannot approve"),
             "{a:?}"
@@ -339,7 +431,14 @@ mod tests {
             review(1, 10, "alice", ReviewState::Approved, "old"),
             review(2, 20, "carol", ReviewState::Approved, "head"),
         ];
-        let a = approvals(&roles(), &holders(), (AUTHOR, "akira"), "head", &r);
+        let a = approvals(
+            &roles(),
+            &holders(),
+            (AUTHOR, "akira"),
+            "head",
+            &r,
+            &Contributors::new(),
+        );
         assert!(
             !a[0].met && a[0].notes[0].contains("earlier commit"),
             "{a:?}"
@@ -353,7 +452,14 @@ mod tests {
             review(1, 55, "alice", ReviewState::Approved, "head"),
             review(2, 20, "carol", ReviewState::Approved, "head"),
         ];
-        let a = approvals(&roles(), &holders(), (AUTHOR, "akira"), "head", &r);
+        let a = approvals(
+            &roles(),
+            &holders(),
+            (AUTHOR, "akira"),
+            "head",
+            &r,
+            &Contributors::new(),
+        );
         assert!(!a[0].met, "{a:?}");
         assert_eq!(outsiders(&holders(), &r), vec!["alice".to_string()]);
     }
@@ -365,14 +471,28 @@ mod tests {
             review(2, 10, "alice", ReviewState::ChangesRequested, "head"),
             review(3, 20, "carol", ReviewState::Approved, "head"),
         ];
-        let a = approvals(&roles(), &holders(), (AUTHOR, "akira"), "head", &r);
+        let a = approvals(
+            &roles(),
+            &holders(),
+            (AUTHOR, "akira"),
+            "head",
+            &r,
+            &Contributors::new(),
+        );
         assert!(!a[0].met && a[0].blocked, "{a:?}");
         let d = vec![
             review(1, 10, "alice", ReviewState::Dismissed, "head"),
             review(3, 20, "carol", ReviewState::Approved, "head"),
             review(4, 21, "dave", ReviewState::ChangesRequested, "head"),
         ];
-        let a = approvals(&roles(), &holders(), (AUTHOR, "akira"), "head", &d);
+        let a = approvals(
+            &roles(),
+            &holders(),
+            (AUTHOR, "akira"),
+            "head",
+            &d,
+            &Contributors::new(),
+        );
         assert!(
             !a[0].met && a[0].blocked && !a[1].met && a[1].blocked,
             "one approval and one change request in a role: blocked: {a:?}"
@@ -387,9 +507,16 @@ mod tests {
             review(3, 20, "carol", ReviewState::Approved, "head"),
         ];
         assert!(
-            approvals(&roles(), &holders(), (AUTHOR, "akira"), "head", &r)
-                .iter()
-                .all(|x| x.met)
+            approvals(
+                &roles(),
+                &holders(),
+                (AUTHOR, "akira"),
+                "head",
+                &r,
+                &Contributors::new()
+            )
+            .iter()
+            .all(|x| x.met)
         );
     }
 
@@ -401,10 +528,24 @@ mod tests {
         ];
         let mut h = holders();
         h.get_mut(&id("security-lead")).unwrap().ids.remove(&20);
-        let a = approvals(&roles(), &h, (AUTHOR, "akira"), "head", &r);
+        let a = approvals(
+            &roles(),
+            &h,
+            (AUTHOR, "akira"),
+            "head",
+            &r,
+            &Contributors::new(),
+        );
         assert!(!a[1].met, "{a:?}");
         h.remove(&id("security-lead"));
-        let a = approvals(&roles(), &h, (AUTHOR, "akira"), "head", &r);
+        let a = approvals(
+            &roles(),
+            &h,
+            (AUTHOR, "akira"),
+            "head",
+            &r,
+            &Contributors::new(),
+        );
         assert!(a[1].notes.iter().any(|n| n == "nobody holds this role"));
     }
 
@@ -466,6 +607,50 @@ mod tests {
                 to: InfrastructurePreparation,
                 reason: "templates fail checkov".into()
             }
+        );
+    }
+
+    #[test]
+    fn contributors_cannot_approve_by_commit_or_co_author_trailer() {
+        use crate::model::forge::Commit;
+        let mut by_alice = Commit::plain("c1aaaaaaa", "change the phase", "alice@contoso.com");
+        by_alice.author_login = "alice".into();
+        by_alice.committer_login = "carol".into();
+        by_alice.committer_email = "carol@contoso.com".into();
+        let co = Commit::plain(
+            "c2bbbbbbb",
+            "more\n\nCo-authored-by: Dave D <21+dave@users.noreply.github.com>\nco-authored-by: Al <alice@contoso.com>",
+            "x@y.z",
+        );
+        let who = contributors(&[by_alice, co]);
+        assert_eq!(
+            who.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["alice", "carol", "dave"]
+        );
+        let r = vec![
+            review(1, 10, "alice", ReviewState::Approved, "head"),
+            review(2, 20, "carol", ReviewState::Approved, "head"),
+            review(3, 21, "dave", ReviewState::Approved, "head"),
+        ];
+        let a = approvals(&roles(), &holders(), (AUTHOR, "akira"), "head", &r, &who);
+        assert!(
+            a.iter().all(|x| !x.met && x.approved_by.is_empty()),
+            "{a:?}"
+        );
+        let notes: Vec<&String> = a.iter().flat_map(|x| &x.notes).collect();
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("@alice wrote commit c1aaaaa")),
+            "{notes:?}"
+        );
+        assert!(
+            notes.iter().any(|n| n.contains("@carol committed c1aaaaa")),
+            "{notes:?}"
+        );
+        assert!(
+            notes.iter().any(|n| n.contains("@dave is named co-author")),
+            "{notes:?}"
         );
     }
 }

@@ -24,6 +24,7 @@ pub mod events;
 pub mod tarball;
 pub mod wire;
 
+use super::BotApp;
 use super::{
     CallCount, ChangedFile, CheckRun, CheckRunSpec, Comment, Commit, FileChange, Forge, ForgeError,
     ForgeResult, Member, Permission, PullRequest, Review, Sha,
@@ -94,6 +95,8 @@ pub struct GitHub {
     /// The author of the commits the bot makes; `None` leaves it to GitHub (the token's
     /// identity).
     commit_author: Option<(String, String)>,
+    /// The bot's App, by id (`ADOPTBOT_APP_ID`); without it, by the slug of the bot login.
+    app_id: Option<u64>,
     reads: AtomicU32,
     writes: AtomicU32,
     /// `x-ratelimit-remaining` of the last answer that had it; -1 before any.
@@ -188,6 +191,7 @@ impl GitHub {
             retry: RetryPolicy::default(),
             max_tarball_bytes: tarball::MAX_UNPACKED_BYTES,
             commit_author: None,
+            app_id: None,
             reads: AtomicU32::new(0),
             writes: AtomicU32::new(0),
             rate_remaining: std::sync::atomic::AtomicI64::new(-1),
@@ -221,7 +225,26 @@ impl GitHub {
                     "GITHUB_REPOSITORY must be `owner/name`, not `{repository}`"
                 ))
             })?;
-        GitHub::new(&api_url, SecretString::from(token), owner, repo, bot_login)
+        let app_id = match var("ADOPTBOT_APP_ID").filter(|v| !v.trim().is_empty()) {
+            Some(v) => Some(v.trim().parse::<u64>().map_err(|_| {
+                ForgeError::Other(format!(
+                    "ADOPTBOT_APP_ID must be the App's numeric id (in the App's settings, \"App ID\"), not `{v}`"
+                ))
+            })?),
+            None => None,
+        };
+        let gh = GitHub::new(&api_url, SecretString::from(token), owner, repo, bot_login)?;
+        Ok(match app_id {
+            Some(id) => gh.with_app_id(id),
+            None => gh,
+        })
+    }
+
+    /// The same adapter, knowing the bot's App by its numeric id: only check runs that App
+    /// created are the bot's.
+    pub fn with_app_id(mut self, id: u64) -> GitHub {
+        self.app_id = Some(id);
+        self
     }
 
     /// The same adapter with another retry policy.
@@ -236,9 +259,11 @@ impl GitHub {
         self
     }
 
-    /// The same adapter, writing its commits as `name <email>`, so that they can be told
-    /// from a person's by their author email (see [`Forge::branch_commits`]). Without it,
-    /// GitHub records the token's identity.
+    /// The same adapter, writing its commits as `name <email>`. Without it, GitHub records
+    /// the token's identity (the App's bot user) as author and committer and signs the
+    /// commit, which is what makes a commit the bot's
+    /// ([`crate::plan::reconcile::is_bot_commit`]): an author of another account makes the
+    /// bot's own commits look like a person's. For tests of the request body.
     pub fn with_commit_author(mut self, name: &str, email: &str) -> GitHub {
         self.commit_author = Some((name.to_string(), email.to_string()));
         self
@@ -626,6 +651,9 @@ fn check_run_body(spec: &CheckRunSpec) -> Value {
 /// | `requested_reviewers` | `GET /pulls/{n}/requested_reviewers` | 1 read |
 /// | `team_members` | `GET /orgs/{org}/teams/{slug}/members` | 1 read per 100 members |
 /// | `user` | `GET /users/{login}` | 1 read (none for an empty login) |
+/// | `pull_commits` | `GET /pulls/{n}/commits` | 1 read per 100 commits |
+/// | `bot_app` | none: the configured App id, or the slug of the bot login | 0 |
+/// | `branch_rules` | `GET /rules/branches/{branch}` | 1 read per 100 rules |
 /// | `create_comment` | `POST /issues/{n}/comments` | 1 write |
 /// | `update_comment` | `PATCH /issues/comments/{id}` | 1 write |
 /// | `create_check_run` | `POST /check-runs`, then `PATCH /check-runs/{id}` per 50 annotations beyond the first 50 | 1 write + 1 per further 50 annotations |
@@ -827,6 +855,41 @@ impl Forge for GitHub {
             Ok(p) => Ok(p.into_forge()),
             // Not an account, or not one GitHub shows this token: no access.
             Err(ForgeError::NotFound(_)) => Ok(Permission::None),
+            Err(e) => Err(e),
+        }
+    }
+
+    // ----- Trust: who made what. -----
+
+    fn bot_app(&self) -> BotApp {
+        match self.app_id {
+            Some(id) => BotApp::Id(id),
+            None => BotApp::from_login(&self.bot_login),
+        }
+    }
+
+    async fn pull_commits(&self, number: u64) -> ForgeResult<Vec<Commit>> {
+        let commits: Vec<wire::CommitItem> = self
+            .pages(&format!("{}/pulls/{number}/commits", self.repo_path), array)
+            .await?;
+        Ok(commits
+            .into_iter()
+            .map(wire::CommitItem::into_forge)
+            .collect())
+    }
+
+    /// A token that may not read the rules (403), or a forge without them (404), reads as
+    /// `None`: nothing is known.
+    async fn branch_rules(&self, branch: &str) -> ForgeResult<Option<Vec<super::BranchRule>>> {
+        let path = format!("{}/rules/branches/{}", self.repo_path, enc(branch, true));
+        match self.pages(&path, array::<wire::BranchRule>).await {
+            Ok(rules) => Ok(Some(
+                rules
+                    .into_iter()
+                    .map(wire::BranchRule::into_forge)
+                    .collect(),
+            )),
+            Err(ForgeError::Forbidden(_) | ForgeError::NotFound(_)) => Ok(None),
             Err(e) => Err(e),
         }
     }

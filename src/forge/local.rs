@@ -29,6 +29,7 @@ pub use state::{
     TeamRecord,
 };
 
+use super::BotApp;
 use super::{
     CallCount, ChangedFile, CheckRun, CheckRunSpec, Comment, Commit, FileChange, Forge, ForgeError,
     ForgeResult, Member, Permission, PrState, PullRequest, Review, ReviewState, Sha,
@@ -439,6 +440,21 @@ impl LocalForge {
         self.writes.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// The local forge has no signatures and no Apps: a commit is vouched for (`verified`)
+    /// when both its author and its committer are the bot's identity, `<bot> <bot email>`,
+    /// which only the bot's own writes use. Whoever can write to the repository's `.git`
+    /// directly can forge that, as they can forge everything else here.
+    fn vouch(&self, mut commits: Vec<Commit>) -> Vec<Commit> {
+        let email = self.bot_email();
+        for c in &mut commits {
+            c.verified = c.author_login == self.bot_login
+                && c.committer_login == self.bot_login
+                && c.author_email == email
+                && c.committer_email == email;
+        }
+        commits
+    }
+
     fn pull_now(&self, number: u64) -> ForgeResult<PullRequest> {
         self.query(|repo, state| match state.pull(number) {
             Some(rec) => Ok(with_author_id(live(repo, rec), state)),
@@ -782,6 +798,7 @@ impl Forge for LocalForge {
             let head = resolve_commit(repo, branch)?.id();
             repo::commits_between(repo, base, head)
         })
+        .map(|c| self.vouch(c))
     }
 
     async fn comments(&self, issue: u64) -> ForgeResult<Vec<Comment>> {
@@ -886,6 +903,31 @@ impl Forge for LocalForge {
         })
     }
 
+    // ----- Trust: who made what. -----
+
+    /// Every check run here is the bot's: only the bot writes them.
+    fn bot_app(&self) -> BotApp {
+        BotApp::Every
+    }
+
+    /// The local forge has no branch rules: whoever can write to the repository can write
+    /// any branch.
+    async fn branch_rules(&self, _branch: &str) -> ForgeResult<Option<Vec<super::BranchRule>>> {
+        Ok(None)
+    }
+
+    async fn pull_commits(&self, number: u64) -> ForgeResult<Vec<Commit>> {
+        self.count_read();
+        let pr = self.pull_now(number)?;
+        self.git(|repo| {
+            let sha = |s: &str| git2::Oid::from_str(s).map_err(git_err("read a SHA"));
+            let (base, head) = (sha(&pr.base_sha)?, sha(&pr.head_sha)?);
+            let from = repo.merge_base(base, head).unwrap_or(base);
+            repo::commits_between(repo, from, head)
+        })
+        .map(|c| self.vouch(c))
+    }
+
     async fn create_comment(&self, issue: u64, body: &str) -> ForgeResult<Comment> {
         self.count_write();
         self.update(|_, state| add_comment(state, &self.bot_login, issue, body))
@@ -910,6 +952,7 @@ impl Forge for LocalForge {
                 conclusion: Some(spec.conclusion),
                 title: spec.title.clone(),
                 summary: spec.summary.clone(),
+                app: None,
             };
             state.check_runs.push(CheckRunRecord {
                 run: run.clone(),

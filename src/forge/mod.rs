@@ -105,6 +105,21 @@ pub trait Forge {
     /// account at all, is [`Permission::None`] or [`Permission::Read`], never an error.
     fn permission(&self, login: &str) -> impl Future<Output = ForgeResult<Permission>> + Send;
 
+    // ----- Trust: who made what (the bot's App, a pull request's commits). -----
+
+    /// The App whose check runs are the bot's. A run another App created is never the bot's,
+    /// whatever its name.
+    fn bot_app(&self) -> BotApp;
+    /// The commits of a pull request, oldest first, with their authors' and committers'
+    /// accounts where the forge knows them: who contributed to it.
+    fn pull_commits(&self, number: u64) -> impl Future<Output = ForgeResult<Vec<Commit>>> + Send;
+    /// The rules that apply to `branch`, or `None` when the forge cannot show them (the local
+    /// forge has none; a token that may not read them).
+    fn branch_rules(
+        &self,
+        branch: &str,
+    ) -> impl Future<Output = ForgeResult<Option<Vec<BranchRule>>>> + Send;
+
     fn create_comment(
         &self,
         issue: u64,

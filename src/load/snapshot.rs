@@ -88,6 +88,8 @@ pub fn wanted(path: &str) -> bool {
         || path.starts_with("phases/")
         // The bot's generated IaC, read to detect drift from a fresh render.
         || path.starts_with("infra/")
+        // The gate records of the audit branch, checked by `adoptbot audit --forge`.
+        || path.starts_with("audit/gates/")
     {
         return true;
     }

@@ -114,6 +114,71 @@ pub struct CheckRun {
     pub conclusion: Option<Conclusion>,
     pub title: String,
     pub summary: String,
+    /// The App that created the run, as the forge says (`check_run.app` on GitHub); `None`
+    /// when the forge does not tell (the local forge, where every run is the bot's).
+    #[serde(default)]
+    pub app: Option<App>,
+}
+
+/// A GitHub App, as a check run names its owner: the numeric id and the slug (the App's bot
+/// user is `<slug>[bot]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct App {
+    pub id: u64,
+    pub slug: String,
+}
+
+/// Which App the bot's check runs belong to: only runs it owns are the bot's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BotApp {
+    /// A forge without Apps (the local forge): every check run is the bot's, since only the
+    /// bot writes them.
+    Every,
+    /// The App with this numeric id (configured).
+    Id(u64),
+    /// The App with this slug, from the bot's login `<slug>[bot]`, when no id is configured.
+    Slug(String),
+    /// Nothing is known that identifies the bot's App: no run is the bot's.
+    Unknown,
+}
+
+impl BotApp {
+    /// The App behind a GitHub bot login, `<slug>[bot]`; `Unknown` for any other login.
+    pub fn from_login(login: &str) -> BotApp {
+        match login.strip_suffix("[bot]") {
+            Some(slug) if !slug.is_empty() => BotApp::Slug(slug.to_ascii_lowercase()),
+            _ => BotApp::Unknown,
+        }
+    }
+
+    /// Whether the bot's App created `run`. Fail closed: a run whose App the forge does not
+    /// name is the bot's only on a forge without Apps.
+    pub fn owns(&self, run: &CheckRun) -> bool {
+        match (self, &run.app) {
+            (BotApp::Every, _) => true,
+            (BotApp::Id(id), Some(app)) => app.id == *id,
+            (BotApp::Slug(slug), Some(app)) => app.slug.eq_ignore_ascii_case(slug),
+            _ => false,
+        }
+    }
+}
+
+/// A rule that applies to a branch, as the forge's branch rules show it (GitHub's
+/// `GET /rules/branches/{branch}`): its type (`update`, `deletion`, `non_fast_forward`,
+/// `required_status_checks`, `pull_request`...) and, for required checks, which.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BranchRule {
+    pub kind: String,
+    #[serde(default)]
+    pub required_checks: Vec<RequiredCheck>,
+}
+
+/// A required status check: its name, and the App it must come from (`integration_id`), if
+/// the rule pins one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequiredCheck {
+    pub context: String,
+    pub app_id: Option<u64>,
 }
 
 /// A commit on a branch, with who wrote it.
@@ -123,6 +188,58 @@ pub struct Commit {
     pub message: String,
     /// The author's email, as recorded in the commit.
     pub author_email: String,
+    /// The forge account the author's email belongs to (GitHub's `author.login`); empty when
+    /// the forge matches it to no account.
+    #[serde(default)]
+    pub author_login: String,
+    /// The account and email of the committer, as for the author.
+    #[serde(default)]
+    pub committer_login: String,
+    #[serde(default)]
+    pub committer_email: String,
+    /// Whether the forge verified the commit's signature (GitHub's
+    /// `commit.verification.verified`; the git data API signs commits made with an App's
+    /// token). The local forge has no signatures: see `forge::local`.
+    #[serde(default)]
+    pub verified: bool,
+    /// When it was committed (RFC 3339), as the commit says.
+    #[serde(default)]
+    pub committed_at: Option<String>,
+}
+
+impl Commit {
+    /// A commit with only an id, a message and an author email: what a forge that knows no
+    /// accounts shows. Never the bot's.
+    pub fn plain(sha: &str, message: &str, author_email: &str) -> Commit {
+        Commit {
+            sha: sha.into(),
+            message: message.into(),
+            author_email: author_email.into(),
+            author_login: String::new(),
+            committer_login: String::new(),
+            committer_email: String::new(),
+            verified: false,
+            committed_at: None,
+        }
+    }
+
+    /// The people named in `Co-authored-by:` trailers: `(name, email)`.
+    pub fn co_authors(&self) -> Vec<(String, String)> {
+        self.message
+            .lines()
+            .filter_map(|l| {
+                let l = l.trim();
+                let (key, value) = l.split_once(':')?;
+                if !key.trim().eq_ignore_ascii_case("co-authored-by") {
+                    return None;
+                }
+                let value = value.trim();
+                let (name, rest) = value.split_once('<')?;
+                let email = rest.split('>').next()?.trim();
+                Some((name.trim().to_string(), email.to_string()))
+            })
+            .collect()
+    }
 }
 
 /// A review of a pull request, as the forge shows it to the bot.
@@ -230,4 +347,65 @@ impl Permission {
 pub struct FileChange {
     pub path: String,
     pub content: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(app: Option<(u64, &str)>) -> CheckRun {
+        CheckRun {
+            id: 1,
+            name: "adoptbot/gate (main)".into(),
+            head_sha: "abc".into(),
+            conclusion: Some(Conclusion::Success),
+            title: String::new(),
+            summary: String::new(),
+            app: app.map(|(id, slug)| App {
+                id,
+                slug: slug.into(),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_check_run_is_the_bots_only_when_its_app_is() {
+        let mine = run(Some((42, "adoptbot")));
+        let other = run(Some((7, "mallory-ci")));
+        let unnamed = run(None);
+        assert!(BotApp::Id(42).owns(&mine));
+        assert!(!BotApp::Id(42).owns(&other));
+        assert!(
+            !BotApp::Id(42).owns(&unnamed),
+            "unknown owner: not the bot's"
+        );
+        let by_slug = BotApp::from_login("AdoptBot[bot]");
+        assert_eq!(by_slug, BotApp::Slug("adoptbot".into()));
+        assert!(by_slug.owns(&mine) && !by_slug.owns(&other));
+        assert_eq!(BotApp::from_login("adoptbot"), BotApp::Unknown);
+        assert!(!BotApp::Unknown.owns(&mine));
+        assert!(
+            BotApp::Every.owns(&unnamed),
+            "the local forge: every run is the bot's"
+        );
+    }
+
+    #[test]
+    fn co_authors_are_read_from_trailers_in_any_case() {
+        let c = Commit::plain(
+            "s",
+            "Subject\n\nCo-authored-by: Maria H <1+maria@users.noreply.github.com>\nco-authored-by:Bo <bo@x.org>\nCo-authored-by: no email\nSigned-off-by: Eve <eve@x.org>",
+            "a@x.org",
+        );
+        assert_eq!(
+            c.co_authors(),
+            vec![
+                (
+                    "Maria H".to_string(),
+                    "1+maria@users.noreply.github.com".to_string()
+                ),
+                ("Bo".to_string(), "bo@x.org".to_string()),
+            ]
+        );
+    }
 }

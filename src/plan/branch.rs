@@ -144,10 +144,35 @@ impl fmt::Display for BotBranch {
     }
 }
 
-/// Whether the account `login` is the bot's: its configured login, compared as GitHub
-/// compares logins (without case). A branch name, a trailer or a header never decides it.
-pub fn is_bot(login: &str, bot: &str) -> bool {
-    login.eq_ignore_ascii_case(bot)
+/// The bot's account: the login it acts as (the App's bot user, `<slug>[bot]`, or the
+/// configured login) and the numeric id the forge gives that account, resolved once per run
+/// (`Forge::user`); `None` when the forge could not say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bot {
+    pub login: String,
+    pub id: Option<u64>,
+}
+
+impl Bot {
+    /// The bot known by its login only.
+    pub fn by_login(login: &str) -> Bot {
+        Bot {
+            login: login.to_string(),
+            id: None,
+        }
+    }
+}
+
+/// Whether the account `(login, id)` is the bot's: its login, compared as GitHub compares
+/// logins (without case), and, where both the forge and the account give one, its numeric id
+/// (`id` 0 means the forge gave none). A branch name, a trailer or a header never decides
+/// it. The one place that decides who the bot is.
+pub fn is_bot(login: &str, id: u64, bot: &Bot) -> bool {
+    login.eq_ignore_ascii_case(&bot.login)
+        && match bot.id {
+            Some(b) if id != 0 => id == b,
+            _ => true,
+        }
 }
 
 /// The one notice on a person's pull request from a branch in the bot's namespace: it is
@@ -199,6 +224,25 @@ mod tests {
             BotBranch::renewal(id("x-y"), 7).to_string(),
             "adoptbot/renew/x-y-7"
         );
+    }
+
+    #[test]
+    fn the_bot_is_known_by_login_and_by_id_where_there_is_one() {
+        let bot = Bot {
+            login: "adoptbot[bot]".into(),
+            id: Some(42),
+        };
+        assert!(is_bot("AdoptBot[bot]", 42, &bot));
+        assert!(
+            is_bot("adoptbot[bot]", 0, &bot),
+            "no id given: the login decides"
+        );
+        assert!(
+            !is_bot("adoptbot[bot]", 7, &bot),
+            "another account under the bot's login is not the bot"
+        );
+        assert!(!is_bot("mallory", 42, &bot));
+        assert!(is_bot("adoptbot[bot]", 7, &Bot::by_login("adoptbot[bot]")));
     }
 
     #[test]

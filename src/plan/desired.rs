@@ -416,12 +416,30 @@ pub fn remembered(
 }
 
 /// The one notice on a bot PR a person committed to: the bot leaves it alone from now on.
-pub fn human_edit_notice(branch: &str, number: u64, valid_at: i64) -> DesiredComment {
+pub fn human_edit_notice(
+    branch: &str,
+    number: u64,
+    first: Option<&crate::model::forge::Commit>,
+    valid_at: i64,
+) -> DesiredComment {
+    let which = first
+        .map(|c| {
+            let who = if c.author_login.is_empty() {
+                crate::report::markdown::code(&c.author_email)
+            } else {
+                format!("@{}", crate::report::markdown::inline(&c.author_login))
+            };
+            format!(
+                " The first commit adoptbot did not make is `{}`, by {who}.",
+                &c.sha[..c.sha.len().min(7)]
+            )
+        })
+        .unwrap_or_default();
     DesiredComment {
         issue: number,
         key: format!("human-edit/{branch}"),
         body: format!(
-            "A person has committed to `{branch}`, so adoptbot no longer updates this PR. Merge or close it as you see fit; close it to let adoptbot open a fresh one when its inputs change."
+            "A person has committed to `{branch}`, so adoptbot no longer updates this PR.{which} Review those commits before merging: adoptbot's checks do not vouch for them. Merge or close it as you see fit; close it to let adoptbot open a fresh one when its inputs change."
         ),
         valid_at,
     }

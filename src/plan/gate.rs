@@ -193,14 +193,15 @@ pub struct Judged {
 }
 
 /// Judges a framed gate request: deliverables at the head (for an advance), approvals from
-/// the reviews and the role holders (team members by numeric id).
+/// the reviews and the role holders (team members by numeric id), none from a contributor
+/// (the author or committer of a commit of the PR, `commits`, or a co-author it names).
 pub fn judge(
     frame: Frame,
     head: &Analysis,
     base: &Analysis,
     members: &BTreeMap<(String, String), Vec<Member>>,
     pull: &PullRequest,
-    reviews: Vec<Review>,
+    (reviews, commits): (Vec<Review>, &[crate::model::forge::Commit]),
     today: NaiveDate,
 ) -> Judged {
     let deliverables = match (&frame.step, &frame.gate) {
@@ -236,6 +237,7 @@ pub fn judge(
         (pull.author_id, &pull.author),
         &pull.head_sha,
         &reviews,
+        &approval::contributors(commits),
     );
     let outsiders = approval::outsiders(&holders, &reviews);
     Judged {
@@ -386,4 +388,96 @@ pub fn audit_commit_message(
         crate::model::audit::TRAILER,
         reconcile::TRAILER,
     )
+}
+
+/// Where the branch rules of the audit branch are weaker than the ruleset the docs ask for
+/// (`docs/framework.md`, "Security"): updates restricted (the bypass list holding the bot's
+/// App only), no deletion, no force push. `rules` as the forge shows them for
+/// `adoptbot/audit`. The bypass list itself is not shown by the branch rules, so a ruleset
+/// that restricts updates is taken to let only the App through.
+pub fn audit_rule_warnings(rules: &[crate::model::forge::BranchRule]) -> Vec<String> {
+    let has = |kind: &str| rules.iter().any(|r| r.kind == kind);
+    let branch = crate::model::audit::BRANCH;
+    let mut out = Vec::new();
+    if !has("update") {
+        out.push(format!(
+            "`{branch}` takes pushes from anyone with write access: add a ruleset on it with \"Restrict updates\" and only the adoptbot App in its bypass list"
+        ));
+    }
+    if !has("deletion") {
+        out.push(format!(
+            "`{branch}` can be deleted: add \"Restrict deletions\" to its ruleset"
+        ));
+    }
+    if !has("non_fast_forward") {
+        out.push(format!(
+            "`{branch}` can be force-pushed: add \"Block force pushes\" to its ruleset"
+        ));
+    }
+    out
+}
+
+/// Where the rules of `base` do not require the bot's gate check from the bot's App: the
+/// check `adoptbot/gate (<base>)` must be required, pinned to the App (`app_id`) as its
+/// expected source, so that a same-named check from anyone else cannot satisfy it.
+pub fn gate_rule_warnings(
+    base: &str,
+    rules: &[crate::model::forge::BranchRule],
+    app_id: Option<u64>,
+) -> Vec<String> {
+    let name = format!("adoptbot/gate ({base})");
+    let required: Vec<&crate::model::forge::RequiredCheck> = rules
+        .iter()
+        .flat_map(|r| &r.required_checks)
+        .filter(|c| c.context == name)
+        .collect();
+    if required.is_empty() {
+        return vec![format!(
+            "`{base}` does not require `{name}`: require it in the branch's ruleset, with the adoptbot App as its source"
+        )];
+    }
+    match app_id {
+        Some(id) if required.iter().all(|c| c.app_id == Some(id)) => Vec::new(),
+        _ => vec![format!(
+            "`{base}` requires `{name}` from any source: pin it to the adoptbot App, so that another App's check of that name cannot pass it"
+        )],
+    }
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+    use crate::model::forge::{BranchRule, RequiredCheck};
+
+    fn rule(kind: &str) -> BranchRule {
+        BranchRule {
+            kind: kind.into(),
+            required_checks: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_audit_branch_rules_are_checked_rule_by_rule() {
+        assert_eq!(audit_rule_warnings(&[]).len(), 3);
+        let strict = [rule("update"), rule("deletion"), rule("non_fast_forward")];
+        assert!(audit_rule_warnings(&strict).is_empty());
+        let w = audit_rule_warnings(&strict[1..]);
+        assert_eq!(w.len(), 1);
+        assert!(w[0].contains("Restrict updates"), "{w:?}");
+    }
+
+    #[test]
+    fn the_gate_check_must_be_required_and_pinned_to_the_app() {
+        let checks = |app_id| BranchRule {
+            kind: "required_status_checks".into(),
+            required_checks: vec![RequiredCheck {
+                context: "adoptbot/gate (main)".into(),
+                app_id,
+            }],
+        };
+        assert!(gate_rule_warnings("main", &[], Some(7))[0].contains("does not require"));
+        assert!(gate_rule_warnings("main", &[checks(None)], Some(7))[0].contains("pin it"));
+        assert!(gate_rule_warnings("main", &[checks(Some(8))], Some(7))[0].contains("pin it"));
+        assert!(gate_rule_warnings("main", &[checks(Some(7))], Some(7)).is_empty());
+    }
 }

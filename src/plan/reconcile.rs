@@ -8,7 +8,7 @@
 
 use super::branch::BotBranch;
 use crate::model::forge::{
-    CheckRun, CheckRunSpec, Comment, Commit, FileChange, PrState, PullRequest, Sha,
+    BotApp, CheckRun, CheckRunSpec, Comment, Commit, FileChange, PrState, PullRequest, Sha,
 };
 use sha2::{Digest, Sha256};
 
@@ -117,6 +117,29 @@ pub fn marker(key: &str, body: &str, valid_at: i64) -> String {
     )
 }
 
+/// When the state a run observed was last changed, in seconds since the epoch: the newest
+/// commit of the pull request or the newest review submitted, as the forge shows them at
+/// handling time. A bot comment is stamped with it (`valid-at`), so that a run which saw an
+/// older state never overwrites one that saw a newer state. `None` when the forge gives no
+/// times. (Commit times are written by whoever commits; the checks, which the branch rules
+/// require, are per head commit and never rolled back by a stamp.)
+pub fn observed_at(commits: &[Commit], reviews: &[crate::model::forge::Review]) -> Option<i64> {
+    let parse = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .ok()
+            .map(|d| d.timestamp())
+    };
+    commits
+        .iter()
+        .filter_map(|c| c.committed_at.as_deref().and_then(parse))
+        .chain(
+            reviews
+                .iter()
+                .filter_map(|r| r.submitted_at.as_deref().and_then(parse)),
+        )
+        .max()
+}
+
 /// `(key, fingerprint, valid_at)` of a comment's marker.
 pub fn parse_marker(body: &str) -> Option<(String, String, i64)> {
     let start = body.rfind("<!-- adoptbot:")?;
@@ -190,12 +213,15 @@ fn with_check_marker(spec: &CheckRunSpec) -> CheckRunSpec {
     s
 }
 
-/// The write that brings the check run named `spec.name` on `spec.head_sha` up to date.
-pub fn check(spec: &CheckRunSpec, existing: &[CheckRun]) -> Option<Write> {
+/// The write that brings the bot's check run named `spec.name` on `spec.head_sha` up to
+/// date. A run is the bot's by name, head commit and App (`app`): a run of the same name that
+/// another App created is never updated (GitHub refuses it with 403) and never counts; the
+/// bot creates its own beside it.
+pub fn check(spec: &CheckRunSpec, existing: &[CheckRun], app: &BotApp) -> Option<Write> {
     let want = with_check_marker(spec);
     match existing
         .iter()
-        .filter(|c| c.name == spec.name && c.head_sha == spec.head_sha)
+        .filter(|c| c.name == spec.name && c.head_sha == spec.head_sha && app.owns(c))
         .max_by_key(|c| c.id)
     {
         None => Some(Write::CreateCheck(want)),
@@ -213,6 +239,64 @@ pub fn check(spec: &CheckRunSpec, existing: &[CheckRun]) -> Option<Write> {
     }
 }
 
+/// The runs named `name` on `head_sha` that another App created: impostors of the bot's
+/// check, named in the bot's comment so that nobody mistakes them for its verdict.
+pub fn impostors<'a>(
+    name: &str,
+    head_sha: &str,
+    existing: &'a [CheckRun],
+    app: &BotApp,
+) -> Vec<&'a CheckRun> {
+    existing
+        .iter()
+        .filter(|c| c.name == name && c.head_sha == head_sha && !app.owns(c))
+        .collect()
+}
+
+/// The paragraph the bot's comment ends with when another App posted a check of the bot's
+/// name: which App, with what result, and that only the bot's own run counts. Empty when
+/// there is none.
+pub fn impostor_section(impostors: &[&CheckRun]) -> String {
+    if impostors.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "#### Checks adoptbot did not post
+
+",
+    );
+    for c in impostors {
+        let who = match &c.app {
+            Some(a) if !a.slug.is_empty() => format!(
+                "the App `{}` (id {})",
+                crate::report::markdown::inline(&a.slug),
+                a.id
+            ),
+            Some(a) => format!("the App with id {}", a.id),
+            None => "an App the forge does not name".to_string(),
+        };
+        let said = c
+            .conclusion
+            .map(|x| format!("{x:?}").to_lowercase())
+            .unwrap_or_else(|| "no conclusion".into());
+        out.push_str(&format!(
+            "- `{}` ({said}) on this commit was created by {who}, not by adoptbot: it is not adoptbot's verdict. Pin the required check to adoptbot's App in the branch rules.\n",
+            crate::report::markdown::inline(&c.name)
+        ));
+    }
+    out
+}
+
+/// A comment body with the impostor section (if any) at its end.
+pub fn with_impostors(body: String, impostors: &[&CheckRun]) -> String {
+    let section = impostor_section(impostors);
+    if section.is_empty() {
+        body
+    } else {
+        format!("{}\n\n{}", body.trim_end(), section.trim_end())
+    }
+}
+
 /// What became of a bot pull request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PullPlan {
@@ -224,12 +308,19 @@ pub enum PullPlan {
     HumanEdited { number: u64 },
 }
 
-/// The trailer every bot commit carries; a commit on a bot branch without it is a person's.
+/// The trailer every bot commit carries, naming what it renders. A key, never proof: who
+/// made a commit is decided by [`is_bot_commit`].
 pub const TRAILER: &str = "Adoptbot-Fingerprint:";
 
-/// Whether the bot made this commit: it carries the bot's trailer.
-pub fn is_bot_commit(c: &Commit) -> bool {
-    c.message.lines().any(|l| l.starts_with(TRAILER))
+/// Whether the bot made this commit: both its author and its committer are the bot's account
+/// (`bot`, its login), and the forge verified its signature (GitHub signs the commits an App
+/// makes through the git data API; the local forge vouches for the bot's own). A trailer, a
+/// name or an email in the commit decides nothing.
+pub fn is_bot_commit(c: &Commit, bot: &str) -> bool {
+    let bot = super::branch::Bot::by_login(bot);
+    super::branch::is_bot(&c.author_login, 0, &bot)
+        && super::branch::is_bot(&c.committer_login, 0, &bot)
+        && c.verified
 }
 
 /// Plans a bot pull request. `existing` are the PRs whose head is the branch, any state;
@@ -238,6 +329,7 @@ pub fn pull(
     desired: &DesiredPull,
     existing: &[PullRequest],
     branch_commits: &[Commit],
+    bot: &str,
 ) -> PullPlan {
     let fp = desired.fingerprint();
     let body = format!(
@@ -270,7 +362,10 @@ pub fn pull(
     };
     match latest {
         None => open(body),
-        Some(p) if p.state == PrState::Open && branch_commits.iter().any(|c| !is_bot_commit(c)) => {
+        Some(p)
+            if p.state == PrState::Open
+                && branch_commits.iter().any(|c| !is_bot_commit(c, bot)) =>
+        {
             PullPlan::HumanEdited { number: p.number }
         }
         Some(p) if same(p) => PullPlan::UpToDate,
@@ -294,8 +389,9 @@ pub fn pull_over_edits(
     desired: &DesiredPull,
     existing: &[PullRequest],
     branch_commits: &[Commit],
+    bot: &str,
 ) -> PullPlan {
-    match pull(desired, existing, branch_commits) {
+    match pull(desired, existing, branch_commits, bot) {
         PullPlan::HumanEdited { number } => {
             // As if the PR were out of date: the branch is pushed again and the PR updated.
             let stale: Vec<PullRequest> = existing
@@ -308,7 +404,7 @@ pub fn pull_over_edits(
                     p
                 })
                 .collect();
-            pull(desired, &stale, &[])
+            pull(desired, &stale, &[], bot)
         }
         other => other,
     }
@@ -404,7 +500,7 @@ mod tests {
 
     #[test]
     fn check_runs_are_written_only_when_they_change() {
-        let Some(Write::CreateCheck(created)) = check(&spec(), &[]) else {
+        let Some(Write::CreateCheck(created)) = check(&spec(), &[], &BotApp::Every) else {
             panic!()
         };
         let run = CheckRun {
@@ -414,14 +510,18 @@ mod tests {
             conclusion: Some(Conclusion::Success),
             title: created.title.clone(),
             summary: created.summary.clone(),
+            app: None,
         };
-        assert_eq!(check(&spec(), std::slice::from_ref(&run)), None);
+        assert_eq!(
+            check(&spec(), std::slice::from_ref(&run), &BotApp::Every),
+            None
+        );
         let failing = CheckRunSpec {
             conclusion: Conclusion::Failure,
             ..spec()
         };
         assert!(matches!(
-            check(&failing, &[run]),
+            check(&failing, &[run], &BotApp::Every),
             Some(Write::UpdateCheck { id: 5, .. })
         ));
     }
@@ -465,7 +565,7 @@ mod tests {
     #[test]
     fn bot_pulls_are_keyed_by_branch_and_respect_closing_and_human_commits() {
         let d = desired();
-        let PullPlan::Writes(w) = pull(&d, &[], &[]) else {
+        let PullPlan::Writes(w) = pull(&d, &[], &[], "bot") else {
             panic!()
         };
         assert!(matches!(
@@ -477,18 +577,19 @@ mod tests {
         };
 
         assert_eq!(
-            pull(&d, &[pr(3, PrState::Open, body)], &[]),
+            pull(&d, &[pr(3, PrState::Open, body)], &[], "bot"),
             PullPlan::UpToDate
         );
         assert_eq!(
-            pull(&d, &[pr(3, PrState::Closed, body)], &[]),
+            pull(&d, &[pr(3, PrState::Closed, body)], &[], "bot"),
             PullPlan::UpToDate,
             "closed unmerged stays closed"
         );
 
         let mut changed = d.clone();
         changed.files[0].content = Some("y".into());
-        let PullPlan::Writes(w) = pull(&changed, &[pr(3, PrState::Closed, body)], &[]) else {
+        let PullPlan::Writes(w) = pull(&changed, &[pr(3, PrState::Closed, body)], &[], "bot")
+        else {
             panic!()
         };
         assert!(
@@ -511,26 +612,24 @@ mod tests {
             ..d.clone()
         };
         assert_eq!(
-            pull(&moved_base, &[pr(3, PrState::Closed, body)], &[]),
+            pull(&moved_base, &[pr(3, PrState::Closed, body)], &[], "bot"),
             PullPlan::UpToDate,
             "a moving base alone changes nothing"
         );
 
-        let human = Commit {
-            sha: "h2".into(),
-            message: "fix".into(),
-            author_email: "alice@contoso.com".into(),
-        };
+        let human = Commit::plain("h2", "fix", "alice@contoso.com");
         assert_eq!(
             pull(
                 &changed,
                 &[pr(3, PrState::Open, body)],
-                std::slice::from_ref(&human)
+                std::slice::from_ref(&human),
+                "bot"
             ),
             PullPlan::HumanEdited { number: 3 }
         );
         // Asked to render over the person's commits: even an unchanged PR is pushed again.
-        let PullPlan::Writes(w) = pull_over_edits(&d, &[pr(3, PrState::Open, body)], &[human])
+        let PullPlan::Writes(w) =
+            pull_over_edits(&d, &[pr(3, PrState::Open, body)], &[human], "bot")
         else {
             panic!("writes")
         };
@@ -549,8 +648,91 @@ mod tests {
             "{w:?}"
         );
         assert_eq!(
-            pull_over_edits(&d, &[pr(3, PrState::Open, body)], &[]),
+            pull_over_edits(&d, &[pr(3, PrState::Open, body)], &[], "bot"),
             PullPlan::UpToDate
         );
+    }
+
+    #[test]
+    fn a_commit_is_the_bots_only_when_author_committer_and_signature_say_so() {
+        let mut c = Commit::plain("s", "x\n\nAdoptbot-Fingerprint: abc", "bot@x");
+        assert!(
+            !is_bot_commit(&c, "adoptbot[bot]"),
+            "a trailer decides nothing"
+        );
+        c.author_login = "adoptbot[bot]".into();
+        c.committer_login = "adoptbot[bot]".into();
+        assert!(!is_bot_commit(&c, "adoptbot[bot]"), "not verified");
+        c.verified = true;
+        assert!(is_bot_commit(&c, "AdoptBot[bot]"));
+        c.committer_login = "mallory".into();
+        assert!(!is_bot_commit(&c, "adoptbot[bot]"), "a person committed it");
+    }
+
+    #[test]
+    fn the_stamp_is_the_newest_commit_or_review() {
+        let mut a = Commit::plain("a", "m", "e");
+        a.committed_at = Some("2026-01-01T00:00:10Z".into());
+        let mut b = Commit::plain("b", "m", "e");
+        b.committed_at = Some("2026-01-01T00:00:05Z".into());
+        let review = crate::model::forge::Review {
+            id: 1,
+            user_login: "x".into(),
+            user_id: 1,
+            state: crate::model::forge::ReviewState::Approved,
+            commit_id: "a".into(),
+            submitted_at: Some("2026-01-01T00:01:00Z".into()),
+        };
+        let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp();
+        assert_eq!(
+            observed_at(&[a.clone(), b.clone()], &[]),
+            Some(t("2026-01-01T00:00:10Z"))
+        );
+        assert_eq!(
+            observed_at(&[a, b], std::slice::from_ref(&review)),
+            Some(t("2026-01-01T00:01:00Z"))
+        );
+        assert_eq!(observed_at(&[Commit::plain("c", "m", "e")], &[]), None);
+    }
+
+    #[test]
+    fn an_impostor_check_is_ignored_and_named() {
+        let mut other = CheckRun {
+            id: 9,
+            name: "adoptbot/experiment".into(),
+            head_sha: "abc".into(),
+            conclusion: Some(Conclusion::Success),
+            title: "ok".into(),
+            summary: "all good".into(),
+            app: Some(crate::model::forge::App {
+                id: 7,
+                slug: "mallory-ci".into(),
+            }),
+        };
+        let app = BotApp::Id(42);
+        assert!(
+            matches!(
+                check(&spec(), std::slice::from_ref(&other), &app),
+                Some(Write::CreateCheck(_))
+            ),
+            "the bot creates its own beside the impostor"
+        );
+        let named = impostors(
+            "adoptbot/experiment",
+            "abc",
+            std::slice::from_ref(&other),
+            &app,
+        );
+        let section = impostor_section(&named);
+        assert!(section.contains("`mallory-ci` (id 7)"), "{section}");
+        other.app = None;
+        let named = impostors(
+            "adoptbot/experiment",
+            "abc",
+            std::slice::from_ref(&other),
+            &app,
+        );
+        assert!(impostor_section(&named).contains("does not name"));
+        assert_eq!(with_impostors("body".into(), &[]), "body");
     }
 }

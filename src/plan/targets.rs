@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 pub enum Target {
     /// A person's pull request: its request comments and check, its gate checklist and
     /// check, or, once merged, its audit record and the provisioning it asks for. `seen` is
-    /// the pull request as the trigger showed it, when it did (saves a read).
+    /// the pull request as the trigger showed it, when it did: for logs only. The loop reads
+    /// the pull request from the forge when it handles the target and never takes its head,
+    /// state or author from an event.
     Pull {
         number: u64,
         seen: Option<PullRequest>,

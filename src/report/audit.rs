@@ -123,12 +123,58 @@ pub fn key(n: u64) -> String {
     format!("pr-{n}")
 }
 
-/// Whether the commits of the audit branch hold the record keyed `key` (see [`key`]).
-pub fn is_recorded(commits: &[crate::model::forge::Commit], key: &str) -> bool {
+/// Whether the bot recorded the record keyed `key` (see [`key`]) on the audit branch: a
+/// commit that names it and that the bot made ([`crate::plan::reconcile::is_bot_commit`]).
+/// A person's commit with the same trailer records nothing.
+pub fn is_recorded(commits: &[crate::model::forge::Commit], key: &str, bot: &str) -> bool {
+    recorded_by_bot(commits, key, bot).is_some()
+}
+
+/// The bot's commit that added the record keyed `key`, if any.
+pub fn recorded_by_bot<'a>(
+    commits: &'a [crate::model::forge::Commit],
+    key: &str,
+    bot: &str,
+) -> Option<&'a crate::model::forge::Commit> {
     let trailer = format!("{TRAILER} {key}");
+    commits.iter().find(|c| {
+        crate::plan::reconcile::is_bot_commit(c, bot)
+            && c.message.lines().any(|l| l.trim() == trailer)
+    })
+}
+
+/// The commits on the audit branch the bot did not make: each one is a forgery, whatever it
+/// says.
+pub fn foreign_commits<'a>(
+    commits: &'a [crate::model::forge::Commit],
+    bot: &str,
+) -> Vec<&'a crate::model::forge::Commit> {
     commits
         .iter()
-        .any(|c| c.message.lines().any(|l| l.trim() == trailer))
+        .filter(|c| !crate::plan::reconcile::is_bot_commit(c, bot))
+        .collect()
+}
+
+/// What a forged or unverifiable commit on the audit branch is called in a finding.
+pub fn describe_foreign(c: &crate::model::forge::Commit) -> String {
+    let who = |login: &str, email: &str| {
+        if login.is_empty() {
+            format!("`{email}`")
+        } else {
+            format!("@{login}")
+        }
+    };
+    format!(
+        "commit {} on `{BRANCH}` was not made by adoptbot (author {}, committer {}, signature {}): a forgery",
+        &c.sha[..c.sha.len().min(7)],
+        who(&c.author_login, &c.author_email),
+        who(&c.committer_login, &c.committer_email),
+        if c.verified {
+            "verified"
+        } else {
+            "not verified"
+        }
+    )
 }
 
 /// One entry of the trail: a phase change with the record that approved it, a record with no
@@ -221,7 +267,9 @@ pub fn text(entries: &[Entry], source: &str) -> String {
                     r.pull
                 );
             }
-            (None, None) => {}
+            (None, None) => {
+                let _ = writeln!(out, "checked against the forge:");
+            }
         }
         if let Some(r) = &e.record {
             let _ = writeln!(

@@ -47,9 +47,9 @@ pub fn run(clock: Clock) -> Result<Applied, String> {
         .build()
         .map_err(|e| e.to_string())?;
     rt.block_on(async {
-        let forge = GitHub::from_env(&bot)
-            .map_err(|e| e.to_string())?
-            .with_commit_author("adoptbot", &format!("{bot}@users.noreply.github.com"));
+        // No commit author of its own: GitHub then writes the App's bot user as author and
+        // committer and signs the commit, which is how the bot's commits are known.
+        let forge = GitHub::from_env(&bot).map_err(|e| e.to_string())?;
         reconcile::run(&forge, &event, clock)
             .await
             .map_err(|e| e.to_string())

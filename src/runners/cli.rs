@@ -52,6 +52,15 @@ pub enum Command {
         now: Option<NaiveDate>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Also read the branch rules on the forge and warn, on stderr, where they are weaker
+        /// than the docs ask for (`adoptbot/audit` open to pushes, the gate check not pinned
+        /// to the App). `github` reads GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL and
+        /// ADOPTBOT_APP_ID; the local forge has no branch rules.
+        #[arg(long, value_enum, value_name = "FORGE")]
+        forge: Option<AuditForge>,
+        /// The bot's login on the forge.
+        #[arg(long, value_name = "LOGIN", default_value = "adoptbot[bot]")]
+        bot: String,
     },
     /// Render experiments' IaC from their blueprints into `infra/experiments/<id>/`.
     Render {
@@ -179,7 +188,78 @@ pub enum Command {
         rev: String,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Also check every record against the forge: made and signed by the bot, unaltered,
+        /// its merge commit and the bot's gate check on its head. `github` reads
+        /// GITHUB_TOKEN, GITHUB_REPOSITORY and GITHUB_API_URL (and ADOPTBOT_APP_ID); `local`
+        /// the local forge of DIR. A forgery is a finding: exit 1.
+        #[arg(long, value_enum, value_name = "FORGE")]
+        forge: Option<AuditForge>,
+        /// The bot's login on the forge.
+        #[arg(long, value_name = "LOGIN", default_value = "adoptbot[bot]")]
+        bot: String,
     },
+}
+
+/// The forge `adoptbot audit --forge` checks the records against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditForge {
+    Local,
+    Github,
+}
+
+/// The audit branch checked against the forge.
+fn verify_on_forge(
+    which: AuditForge,
+    path: &std::path::Path,
+    bot: &str,
+) -> Result<super::audit::Verified, String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        use crate::forge::Forge;
+        match which {
+            AuditForge::Local => {
+                let forge =
+                    crate::forge::local::LocalForge::open(path, bot).map_err(|e| e.to_string())?;
+                let (default, _) = forge.default_branch().await.map_err(|e| e.to_string())?;
+                super::audit::verify(&forge, &default).await
+            }
+            AuditForge::Github => {
+                let forge =
+                    crate::forge::github::GitHub::from_env(bot).map_err(|e| e.to_string())?;
+                let (default, _) = forge.default_branch().await.map_err(|e| e.to_string())?;
+                super::audit::verify(&forge, &default).await
+            }
+        }
+        .map_err(|e| format!("checking the audit trail against the forge: {e}"))
+    })
+}
+
+/// What `adoptbot plan --forge` says about the branch rules.
+fn plan_rule_warnings(which: AuditForge, bot: &str) -> Result<Vec<String>, String> {
+    if which == AuditForge::Local {
+        return Ok(vec![
+            "the local forge has no branch rules: nothing protects `adoptbot/audit` but access to the repository".into(),
+        ]);
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        use crate::forge::Forge;
+        let forge = crate::forge::github::GitHub::from_env(bot).map_err(|e| e.to_string())?;
+        let (default, _) = forge.default_branch().await.map_err(|e| e.to_string())?;
+        match super::audit::rule_warnings(&forge, &default).await {
+            Ok(Some(w)) => Ok(w),
+            Ok(None) => Ok(vec![
+                "the token cannot read the branch rules (it needs Administration: read, or a public repository): they were not checked".into(),
+            ]),
+            Err(e) => Err(format!("reading the branch rules: {e}")),
+        }
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -251,12 +331,27 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             git,
             rev,
             format,
+            forge,
+            bot,
         } => {
             let path = git
                 .or(dir)
                 .ok_or("name a clone of the adoption repository, or --git REPO")?;
             let history = crate::load::history::read(&path, &rev)?;
-            let entries = report::audit::trail(&history.changes, &history.records);
+            let mut entries = report::audit::trail(&history.changes, &history.records);
+            if let Some(which) = forge {
+                let checked = verify_on_forge(which, &path, &bot)?;
+                for w in &checked.warnings {
+                    eprintln!("warning: {w}");
+                }
+                if !checked.findings.is_empty() {
+                    entries.push(report::audit::Entry {
+                        change: None,
+                        record: None,
+                        findings: checked.findings,
+                    });
+                }
+            }
             match format {
                 Format::Text => {
                     print!(
@@ -265,6 +360,11 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
                     );
                     for p in &history.problems {
                         println!("note: {p}");
+                    }
+                    if forge.is_none() {
+                        println!(
+                            "note: the records were read from git and not checked against the forge: who made them is not verified; run with --forge github (or --forge local) to check them"
+                        );
                     }
                 }
                 Format::Json => println!(
@@ -321,7 +421,14 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             source,
             now,
             format,
+            forge,
+            bot,
         } => {
+            if let Some(which) = forge {
+                for w in plan_rule_warnings(which, &bot)? {
+                    eprintln!("warning: {w}");
+                }
+            }
             let snap = source.snapshot()?;
             let analysis = crate::analyse(&snap, now.unwrap_or_else(today))
                 .map_err(|d| report::text::diagnostics(&d))?;

@@ -4,6 +4,7 @@
 //! (`action`), the demo (`demo`). `clock` is the one place the real clock is read.
 
 pub mod action;
+pub mod audit;
 pub mod bench;
 pub mod cli;
 pub mod clock;

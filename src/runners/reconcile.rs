@@ -18,11 +18,11 @@ use crate::plan::targets::{self, Target};
 /// Reconciles one target.
 pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>, target: &Target) -> Result<(), Error> {
     match target {
-        Target::Pull { number, seen } => {
-            let pull = match seen {
-                Some(p) => p.clone(),
-                None => ctx.forge.pull(*number).await?,
-            };
+        // The pull request is read from the forge at handling time: its head, its state and
+        // its author are the forge's now, never a payload's, so an old or replayed delivery
+        // cannot roll anything back.
+        Target::Pull { number, .. } => {
+            let pull = ctx.forge.pull(*number).await?;
             pull_request(ctx, &pull).await
         }
         Target::DefaultBranch { only, request_prs } => {
@@ -48,8 +48,11 @@ pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>, target: &Target) -> Resul
 /// request comments; merged, its audit record and the provisioning it asks for.
 async fn pull_request<F: Forge>(ctx: &mut Ctx<'_, F>, pull: &PullRequest) -> Result<(), Error> {
     // What is the bot's is decided by who opened it, never by the branch name.
-    if crate::plan::branch::is_bot(&pull.author, ctx.bot()) {
+    if ctx.is_bot(&pull.author, pull.author_id).await? {
         ctx.note(format!("#{} is adoptbot's own pull request", pull.number));
+        if pull.state == PrState::Open {
+            default_branch::watch(ctx, pull).await?;
+        }
         return Ok(());
     }
     if branch::reserved(&pull.head_branch) && pull.state == PrState::Open {
@@ -60,10 +63,12 @@ async fn pull_request<F: Forge>(ctx: &mut Ctx<'_, F>, pull: &PullRequest) -> Res
     match pull.state {
         PrState::Open => {
             let files = ctx.forge.pull_files(pull.number).await?;
+            // Who contributed, and when the PR last changed: read once for both handlers.
+            let commits = ctx.forge.pull_commits(pull.number).await?;
             if touches_rules(files.iter().map(|f| f.path.as_str())) {
-                gate::reconcile(ctx, pull, &files).await?;
+                gate::reconcile(ctx, pull, &files, &commits).await?;
             }
-            request::reconcile(ctx, pull, &files).await
+            request::reconcile(ctx, pull, &files, &commits).await
         }
         PrState::Merged => {
             let files = ctx.forge.pull_files(pull.number).await?;

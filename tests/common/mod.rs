@@ -91,6 +91,14 @@ pub fn stable(body: &str) -> String {
         let is_sha = (7..=40).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_hexdigit());
         out.push_str(if is_sha { "<sha>" } else { part });
     }
+    // The stamp is the time of the state observed, which each forge records its own way.
+    if let Some(at) = out.find("valid-at=") {
+        let start = at + "valid-at=".len();
+        let end = out[start..]
+            .find(|c: char| !c.is_ascii_digit())
+            .map_or(out.len(), |e| start + e);
+        out.replace_range(start..end, "<time>");
+    }
     match out.find("fingerprint=") {
         Some(at) => {
             let start = at + "fingerprint=".len();

@@ -38,6 +38,8 @@ pub struct Ctx<'a> {
     pub codeload: String,
     /// The login the token belongs to.
     pub actor: String,
+    /// The App the token belongs to, `(id, slug)`: the owner of the check runs it creates.
+    pub app: (u64, String),
 }
 
 pub fn answer(status: u16, body: Value) -> Answer {
@@ -102,6 +104,17 @@ pub fn route(ctx: &mut Ctx) -> Outcome {
         ("POST", ["pulls", n, "requested_reviewers"]) => request_reviewers(ctx, n),
         ("GET", ["pulls", n, "requested_reviewers"]) => requested_reviewers(ctx, n),
         ("GET", ["pulls", n, "reviews"]) => list_reviews(ctx, n),
+        ("GET", ["pulls", n, "commits"]) => pull_commits(ctx, n),
+        ("GET", ["rules", "branches", b @ ..]) if !b.is_empty() => {
+            ctx.allow_query(&["per_page", "page"])?;
+            let rules = ctx
+                .repo
+                .branch_rules
+                .get(&b.join("/"))
+                .cloned()
+                .unwrap_or_default();
+            ctx.paged(rules, Value::Array)
+        }
         ("GET", ["collaborators", login, "permission"]) => permission(ctx, login),
         ("GET", ["compare", r @ ..]) if !r.is_empty() => compare(ctx, &r.join("/")),
         ("GET", ["issues", n, "comments"]) => list_comments(ctx, n),
@@ -469,6 +482,17 @@ fn commit_json(repo: &Repo, sha: &str) -> Value {
     let full = repo.full_name();
     let template = spec().example("commit-comparison")["base_commit"].clone();
     let person = json!({ "name": c.author_name, "email": c.author_email, "date": c.date });
+    let committer = json!({ "name": c.committer_name, "email": c.committer_email, "date": c.date });
+    // The accounts GitHub matches the emails to, or null.
+    let account = |email: &str| match repo.login_for_email(email) {
+        Some(login) => user(repo, &login),
+        None => Value::Null,
+    };
+    let verification = if c.verified {
+        json!({ "verified": true, "reason": "valid", "signature": "-----BEGIN PGP SIGNATURE-----\n-----END PGP SIGNATURE-----", "payload": format!("tree {}", c.tree), "verified_at": c.date })
+    } else {
+        json!({ "verified": false, "reason": "unsigned", "signature": null, "payload": null, "verified_at": null })
+    };
     let mut v = merge(
         template,
         json!({
@@ -479,7 +503,7 @@ fn commit_json(repo: &Repo, sha: &str) -> Value {
             "commit": {
                 "url": format!("https://api.github.com/repos/{full}/git/commits/{sha}"),
                 "author": person,
-                "committer": person,
+                "committer": committer,
                 "message": c.message,
                 "tree": { "sha": c.tree, "url": format!("https://api.github.com/repos/{full}/git/trees/{}", c.tree) },
                 "comment_count": 0,
@@ -488,6 +512,9 @@ fn commit_json(repo: &Repo, sha: &str) -> Value {
             "committer": null,
         }),
     );
+    v["author"] = account(&c.author_email);
+    v["committer"] = account(&c.committer_email);
+    v["commit"]["verification"] = verification;
     v["parents"] = c
         .parents
         .iter()
@@ -689,6 +716,10 @@ fn create_commit(ctx: &mut Ctx) -> Outcome {
         ),
     };
     let sha = ctx.repo.put_commit(tree, parents, &message, &name, &email);
+    // Made with the App's token through the git data API: GitHub signs it.
+    if let Some(c) = ctx.repo.commits.get_mut(&sha) {
+        c.verified = true;
+    }
     Ok(answer(201, git_commit(ctx.repo, &sha)))
 }
 
@@ -949,6 +980,38 @@ fn pull_files(ctx: &mut Ctx, n: &str) -> Outcome {
                 None => {
                     v.as_object_mut().expect("object").remove("previous_filename");
                 }
+            }
+            v
+        })
+        .collect();
+    ctx.paged(items, Value::Array)
+}
+
+/// `GET /pulls/{n}/commits`: the commits of the pull request, oldest first, as the compare
+/// of its base (before the merge, for a merged one) and its head lists them.
+fn pull_commits(ctx: &mut Ctx, n: &str) -> Outcome {
+    ctx.allow_query(&["per_page", "page"])?;
+    let Some(pull) = number(n).and_then(|n| ctx.repo.pulls.get(&n)).cloned() else {
+        return Ok(error(404, "Not Found"));
+    };
+    let head = ctx.repo.pull_head(&pull);
+    let base = match &pull.merge_commit_sha {
+        Some(m) => ctx
+            .repo
+            .commits
+            .get(m)
+            .and_then(|c| c.parents.first().cloned())
+            .unwrap_or_default(),
+        None => ctx.repo.resolve(&pull.base_ref).unwrap_or_default(),
+    };
+    let (ahead, _, _) = ctx.repo.compare(&base, &head);
+    let items: Vec<Value> = ahead
+        .iter()
+        .map(|c| {
+            let mut v = commit_json(ctx.repo, &c.sha);
+            if let Some(o) = v.as_object_mut() {
+                o.remove("stats");
+                o.remove("files");
             }
             v
         })
@@ -1334,7 +1397,7 @@ fn check_run_json(ctx: &Ctx, id: u64) -> Value {
         .find(|r| r.id == id)
         .expect("check run");
     let full = ctx.repo.full_name();
-    merge(
+    let v = merge(
         spec().example("check-run"),
         json!({
             "id": run.id,
@@ -1355,7 +1418,13 @@ fn check_run_json(ctx: &Ctx, id: u64) -> Value {
             },
             "pull_requests": [],
         }),
-    )
+    );
+    let mut v = v;
+    v["app"]["id"] = json!(run.app.0);
+    v["app"]["slug"] = json!(run.app.1);
+    v["app"]["name"] = json!(run.app.1);
+    v["app"]["html_url"] = json!(format!("https://github.com/apps/{}", run.app.1));
+    v
 }
 
 fn list_check_runs(ctx: &mut Ctx, rev: &str) -> Outcome {
@@ -1382,7 +1451,12 @@ fn list_check_runs(ctx: &mut Ctx, rev: &str) -> Outcome {
     if latest {
         let newest: Vec<u64> = runs
             .iter()
-            .filter(|r| !runs.iter().any(|o| o.name == r.name && o.id > r.id))
+            // Newest per name within each App's check suite, as GitHub groups them.
+            .filter(|r| {
+                !runs
+                    .iter()
+                    .any(|o| o.name == r.name && o.app.0 == r.app.0 && o.id > r.id)
+            })
             .map(|r| r.id)
             .collect();
         runs.retain(|r| newest.contains(&r.id));
@@ -1461,6 +1535,7 @@ fn create_check_run(ctx: &mut Ctx) -> Outcome {
     let id = ctx.repo.add_check_run(&head_sha, &name, None, "");
     {
         let run = ctx.repo.check_runs.last_mut().expect("added");
+        run.app = ctx.app.clone();
         run.status = "queued".into();
         run.title = None;
         run.summary = None;
@@ -1477,6 +1552,19 @@ fn update_check_run(ctx: &mut Ctx, id: &str) -> Outcome {
     let Some(id) = number(id).filter(|id| ctx.repo.check_runs.iter().any(|r| r.id == *id)) else {
         return Ok(error(404, "Not Found"));
     };
+    // Only the App that created a run may change it.
+    let owner = ctx
+        .repo
+        .check_runs
+        .iter()
+        .find(|r| r.id == id)
+        .map(|r| r.app.0);
+    if owner != Some(ctx.app.0) {
+        return Ok(error(
+            403,
+            "Invalid app_id `0` - check run can only be modified by the GitHub App that created it.",
+        ));
+    }
     let before = ctx.repo.check_runs.clone();
     if let Some(refused) = apply_check_fields(ctx, id)? {
         ctx.repo.check_runs = before;

@@ -51,6 +51,8 @@ pub struct Options {
     pub actor: String,
     /// The API prefix: empty for api.github.com, `/api/v3` for GitHub Enterprise Server.
     pub base_path: String,
+    /// The App the token belongs to, `(id, slug)`: the owner of the check runs it creates.
+    pub app: (u64, String),
 }
 
 impl Default for Options {
@@ -61,6 +63,7 @@ impl Default for Options {
             token: "ghs_SimulatedToken0123456789abcdefABCDEF".into(),
             actor: "adoptbot[bot]".into(),
             base_path: String::new(),
+            app: (424_242, "adoptbot".into()),
         }
     }
 }
@@ -216,6 +219,7 @@ impl GitHubSim {
             &o.actor,
         )
         .expect("adapter")
+        .with_app_id(o.app.0)
         .with_retry_policy(adoptbot::forge::github::RetryPolicy {
             read_attempts: 3,
             backoff: std::time::Duration::from_millis(10),
@@ -622,6 +626,7 @@ fn serve(
         api_base: format!("{}{}", st.origin, base),
         codeload: format!("{}/codeload", st.origin),
         actor: st.options.actor.clone(),
+        app: st.options.app.clone(),
         repo: &mut st.repo,
     };
     let routed = match scope {

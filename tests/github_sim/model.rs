@@ -38,6 +38,12 @@ pub struct CommitObj {
     pub message: String,
     pub author_name: String,
     pub author_email: String,
+    /// The committer: the author, unless the commit was made otherwise.
+    pub committer_name: String,
+    pub committer_email: String,
+    /// Whether GitHub verified its signature: commits an App makes through the git data API
+    /// are signed by GitHub; a person's push is not.
+    pub verified: bool,
     pub date: String,
     /// Creation order, to list commits oldest first.
     pub seq: u64,
@@ -91,7 +97,12 @@ pub struct CheckRun {
     pub annotations: Vec<serde_json::Value>,
     pub started_at: String,
     pub completed_at: Option<String>,
+    /// The App that created it: `(id, slug)`.
+    pub app: (u64, String),
 }
+
+/// The App the simulator's own seeded runs belong to (a CI App, not the bot's).
+pub const OTHER_APP: (u64, &str) = (15368, "github-actions");
 
 /// A review of a pull request. `state` is GitHub's word: `APPROVED`, `CHANGES_REQUESTED`,
 /// `COMMENTED`, `DISMISSED` or `PENDING`.
@@ -160,6 +171,9 @@ pub struct Repo {
     /// Repository roles by lower-case login (`admin`, `maintain`, `write`, `triage`, `read`
     /// or a custom role with its base); anyone else reads, as on a public repository.
     pub roles: BTreeMap<String, (String, String)>,
+    /// The rules that apply to each branch, as `GET /rules/branches/{branch}` lists them
+    /// (`repository-rule-detailed` objects); a branch without an entry has none.
+    pub branch_rules: BTreeMap<String, Vec<serde_json::Value>>,
     next_number: u64,
     next_id: u64,
     clock: u64,
@@ -193,6 +207,7 @@ impl Repo {
             reviews: Vec::new(),
             team_members: BTreeMap::new(),
             roles: BTreeMap::new(),
+            branch_rules: BTreeMap::new(),
             next_number: 1,
             next_id: 1000,
             clock: 0,
@@ -269,6 +284,9 @@ impl Repo {
                 message: message.into(),
                 author_name: author_name.into(),
                 author_email: author_email.into(),
+                committer_name: author_name.into(),
+                committer_email: author_email.into(),
+                verified: false,
                 date,
                 seq,
             },
@@ -553,8 +571,68 @@ impl Repo {
             annotations: Vec::new(),
             started_at: now.clone(),
             completed_at: conclusion.map(|_| now),
+            app: (OTHER_APP.0, OTHER_APP.1.to_string()),
         });
         id
+    }
+
+    /// A check run that the App `(id, slug)` posted: an impostor, when it takes the bot's
+    /// check name.
+    pub fn add_check_run_by(
+        &mut self,
+        app: (u64, &str),
+        sha: &str,
+        name: &str,
+        conclusion: Option<&str>,
+        title: &str,
+    ) -> u64 {
+        let id = self.add_check_run(sha, name, conclusion, title);
+        let run = self.check_runs.last_mut().expect("added");
+        run.app = (app.0, app.1.to_string());
+        id
+    }
+
+    /// The account an email belongs to, as GitHub matches it: the noreply forms
+    /// `login@users.noreply.github.com` and `id+login@users.noreply.github.com`, or an
+    /// address whose local part is a known account (every person's email in these tests is
+    /// `login@<domain>`, and counts as verified for that account).
+    pub fn login_for_email(&self, email: &str) -> Option<String> {
+        let (local, domain) = email.rsplit_once('@')?;
+        if domain.eq_ignore_ascii_case("users.noreply.github.com") {
+            let login = match local.split_once('+') {
+                Some((id, login)) if id.chars().all(|c| c.is_ascii_digit()) => login,
+                _ => local,
+            };
+            return (!login.is_empty()).then(|| login.to_string());
+        }
+        self.find_user(local).map(|(l, _)| l)
+    }
+
+    /// A person pushes a commit written as someone else: author and committer as given, not
+    /// signed.
+    pub fn commit_as(
+        &mut self,
+        branch: &str,
+        message: &str,
+        author: (&str, &str),
+        committer: (&str, &str),
+        changes: &[(&str, Option<&str>)],
+    ) -> String {
+        let sha = self.commit(branch, message, author.1, changes);
+        // Re-stored under a new id with the committer given (the id hashes both).
+        let mut c = self.commits.remove(&sha).expect("committed");
+        c.author_name = author.0.into();
+        c.committer_name = committer.0.into();
+        c.committer_email = committer.1.into();
+        let text = format!(
+            "tree {}\nauthor {} <{}>\ncommitter {} <{}> {}\n\n{}",
+            c.tree, author.0, author.1, committer.0, committer.1, c.seq, c.message
+        );
+        let new_sha = git_hash(git2::ObjectType::Commit, text.as_bytes());
+        c.sha = new_sha.clone();
+        self.commits.insert(new_sha.clone(), c);
+        self.branches.insert(branch.into(), new_sha.clone());
+        new_sha
     }
 
     /// The id of `login`: its account's, or else a stable hash of it.

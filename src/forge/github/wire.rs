@@ -196,12 +196,22 @@ pub struct Comparison {
 pub struct CommitItem {
     pub sha: String,
     pub commit: CommitDetail,
+    /// The accounts GitHub matched the author's and the committer's emails to; null when it
+    /// matched none.
+    #[serde(default)]
+    pub author: Option<User>,
+    #[serde(default)]
+    pub committer: Option<User>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct CommitDetail {
     pub message: String,
     pub author: Option<GitUser>,
+    #[serde(default)]
+    pub committer: Option<GitUser>,
+    #[serde(default)]
+    pub verification: Option<Verification>,
 }
 
 /// A git author or committer (`nullable-git-user`).
@@ -209,14 +219,31 @@ pub struct CommitDetail {
 pub struct GitUser {
     pub name: Option<String>,
     pub email: Option<String>,
+    #[serde(default)]
+    pub date: Option<String>,
+}
+
+/// Whether GitHub verified a commit's signature (`verification`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Verification {
+    pub verified: bool,
 }
 
 impl CommitItem {
     pub fn into_forge(self) -> Commit {
+        let committer = self.commit.committer.clone();
         Commit {
             sha: self.sha,
             message: self.commit.message,
             author_email: self.commit.author.and_then(|a| a.email).unwrap_or_default(),
+            author_login: self.author.map(|u| u.login).unwrap_or_default(),
+            committer_login: self.committer.map(|u| u.login).unwrap_or_default(),
+            committer_email: committer
+                .as_ref()
+                .and_then(|c| c.email.clone())
+                .unwrap_or_default(),
+            verified: self.commit.verification.is_some_and(|v| v.verified),
+            committed_at: committer.and_then(|c| c.date),
         }
     }
 }
@@ -256,6 +283,17 @@ pub struct CheckRun {
     pub status: String,
     pub conclusion: Option<String>,
     pub output: CheckOutput,
+    /// The App that created the run; null for a run GitHub cannot attribute.
+    #[serde(default)]
+    pub app: Option<Integration>,
+}
+
+/// A GitHub App (`nullable-integration`), the fields read.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Integration {
+    pub id: u64,
+    #[serde(default)]
+    pub slug: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -273,6 +311,10 @@ impl CheckRun {
             conclusion: self.conclusion.as_deref().and_then(conclusion),
             title: self.output.title.unwrap_or_default(),
             summary: self.output.summary.unwrap_or_default(),
+            app: self.app.map(|a| crate::forge::App {
+                id: a.id,
+                slug: a.slug.unwrap_or_default(),
+            }),
         }
     }
 }
@@ -444,4 +486,44 @@ pub fn next_link(header: &str) -> Option<&str> {
             })
             .then_some(target)
     })
+}
+
+/// A rule of `GET /rules/branches/{branch}` (`repository-rule-detailed`), the fields read.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BranchRule {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub parameters: Option<RuleParameters>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RuleParameters {
+    #[serde(default)]
+    pub required_status_checks: Vec<StatusCheck>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StatusCheck {
+    pub context: String,
+    #[serde(default)]
+    pub integration_id: Option<u64>,
+}
+
+impl BranchRule {
+    pub fn into_forge(self) -> crate::forge::BranchRule {
+        crate::forge::BranchRule {
+            kind: self.kind,
+            required_checks: self
+                .parameters
+                .map(|p| p.required_status_checks)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|c| crate::forge::RequiredCheck {
+                    context: c.context,
+                    app_id: c.integration_id,
+                })
+                .collect(),
+        }
+    }
 }

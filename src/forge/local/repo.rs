@@ -214,10 +214,21 @@ pub fn commits_between(repo: &Repository, base: Oid, head: Oid) -> ForgeResult<V
         let c = id
             .and_then(|id| repo.find_commit(id))
             .map_err(git_err("walk the history"))?;
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let (author, committer) = (c.author(), c.committer());
         Ok(Commit {
             sha: c.id().to_string(),
-            message: String::from_utf8_lossy(c.message_bytes()).into_owned(),
-            author_email: String::from_utf8_lossy(c.author().email_bytes()).into_owned(),
+            message: text(c.message_bytes()),
+            author_email: text(author.email_bytes()),
+            // The local forge's accounts are logins, and a commit names its person by them.
+            author_login: text(author.name_bytes()),
+            committer_login: text(committer.name_bytes()),
+            committer_email: text(committer.email_bytes()),
+            // No signatures here: the local forge vouches for its own commits (see
+            // `LocalForge::vouch`).
+            verified: false,
+            committed_at: chrono::DateTime::from_timestamp(committer.when().seconds(), 0)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         })
     })
     .collect()

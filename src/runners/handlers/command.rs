@@ -87,8 +87,11 @@ pub async fn reconcile<F: Forge>(
             .await;
     }
     let pull = ctx.forge.pull(issue).await?;
+    // A bot PR by who opened it, never by its branch name alone.
+    let bot_pull = BotBranch::parse(&pull.head_branch).is_some()
+        && ctx.is_bot(&pull.author, pull.author_id).await?;
     match command {
-        Command::Recheck if BotBranch::parse(&pull.head_branch).is_some() => {
+        Command::Recheck if bot_pull => {
             let (requests, ids) = experiments_of(ctx, &pull).await?;
             default_branch::reconcile(
                 ctx,
@@ -102,10 +105,11 @@ pub async fn reconcile<F: Forge>(
         }
         Command::Recheck if pull.state == PrState::Open => {
             let files = ctx.forge.pull_files(pull.number).await?;
+            let commits = ctx.forge.pull_commits(pull.number).await?;
             if touches_rules(files.iter().map(|f| f.path.as_str())) {
-                gate::reconcile(ctx, &pull, &files).await?;
+                gate::reconcile(ctx, &pull, &files, &commits).await?;
             }
-            request::reconcile(ctx, &pull, &files).await
+            request::reconcile(ctx, &pull, &files, &commits).await
         }
         Command::Recheck => {
             answer

@@ -32,13 +32,20 @@ pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>, scope: Scope<'_>) -> Resu
     let Some(catalogue) = crate::blueprint_facts(&analysis.loaded.repo).catalogue else {
         return Err(Error::Blueprints);
     };
-    // Only the PRs the bot opened are the bot's; a person's PR on a bot branch is theirs.
-    let (existing, held): (Vec<PullRequest>, Vec<PullRequest>) = ctx
-        .forge
-        .pulls_by_branch_prefix(PREFIX)
-        .await?
+    // Only the PRs the bot opened are the bot's (by login and id); a person's PR on a bot
+    // branch is theirs.
+    let pulls = ctx.forge.pulls_by_branch_prefix(PREFIX).await?;
+    let me = if pulls
+        .iter()
+        .any(|p| p.author.eq_ignore_ascii_case(ctx.forge.bot_login()))
+    {
+        ctx.bot_account().await?
+    } else {
+        crate::plan::branch::Bot::by_login(ctx.forge.bot_login())
+    };
+    let (existing, held): (Vec<PullRequest>, Vec<PullRequest>) = pulls
         .into_iter()
-        .partition(|p| is_bot(&p.author, ctx.forge.bot_login()));
+        .partition(|p| is_bot(&p.author, p.author_id, &me));
     let (mut requests, starts) = desired::remembered(&existing);
     for (id, n) in scope.request_prs {
         requests.insert(id, n);
@@ -52,6 +59,35 @@ pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>, scope: Scope<'_>) -> Resu
         today: ctx.clock.today,
     };
     let wanted = |id: &Id| scope.only.is_none_or(|o| o.contains(id));
+    // Every open bot PR in scope: its branch's commits are read once, on every event, so
+    // that a person's commit is noticed (and said once) whether or not the bot would change
+    // the PR.
+    let bot = ctx.bot().to_string();
+    let mut commits_of: BTreeMap<String, Vec<crate::model::forge::Commit>> = BTreeMap::new();
+    for p in existing.iter().filter(|p| {
+        p.state == PrState::Open
+            && crate::plan::branch::BotBranch::parse(&p.head_branch)
+                .and_then(|b| b.experiment().cloned())
+                .is_some_and(|id| wanted(&id))
+    }) {
+        if commits_of.contains_key(&p.head_branch) {
+            continue;
+        }
+        let commits = ctx.forge.branch_commits(&name, &p.head_branch).await?;
+        if let Some(first) = commits.iter().find(|c| !reconcile::is_bot_commit(c, &bot))
+            && !scope.over_edits
+        {
+            let notice = desired::human_edit_notice(
+                &p.head_branch,
+                p.number,
+                Some(first),
+                ctx.clock.valid_at,
+            );
+            let comments = ctx.forge.comments(p.number).await?;
+            ctx.comment(&notice, &comments).await?;
+        }
+        commits_of.insert(p.head_branch.clone(), commits);
+    }
     let state = desired::state(&branch, &requests, &starts, ctx.clock.valid_at);
     for want in state
         .pulls
@@ -75,24 +111,21 @@ pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>, scope: Scope<'_>) -> Resu
             .filter(|p| p.head_branch == branch_name)
             .cloned()
             .collect();
-        // Who committed to the branch matters only when the bot would change it.
-        let mut plan = reconcile::pull(&want, &mine, &[]);
+        let commits = commits_of
+            .get(&branch_name)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let mut replaced = Vec::new();
-        if (plan != PullPlan::UpToDate || scope.over_edits)
-            && mine.iter().any(|p| p.state == PrState::Open)
-        {
-            let commits = ctx.forge.branch_commits(&name, &branch_name).await?;
-            plan = if scope.over_edits {
-                replaced = commits
-                    .iter()
-                    .filter(|c| !reconcile::is_bot_commit(c))
-                    .cloned()
-                    .collect();
-                reconcile::pull_over_edits(&want, &mine, &commits)
-            } else {
-                reconcile::pull(&want, &mine, &commits)
-            };
-        }
+        let plan = if scope.over_edits {
+            replaced = commits
+                .iter()
+                .filter(|c| !reconcile::is_bot_commit(c, &bot))
+                .cloned()
+                .collect();
+            reconcile::pull_over_edits(&want, &mine, commits, &bot)
+        } else {
+            reconcile::pull(&want, &mine, commits, &bot)
+        };
         match plan {
             PullPlan::UpToDate => {}
             PullPlan::Writes(writes) => {
@@ -114,10 +147,11 @@ pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>, scope: Scope<'_>) -> Resu
                     ctx.comment(&notice, &comments).await?;
                 }
             }
+            // Said once already, above, when its commits were read.
             PullPlan::HumanEdited { number } => {
-                let notice = desired::human_edit_notice(&branch_name, number, ctx.clock.valid_at);
-                let comments = ctx.forge.comments(number).await?;
-                ctx.comment(&notice, &comments).await?;
+                ctx.note(format!(
+                    "#{number} on `{branch_name}` has a person's commits: adoptbot leaves it alone"
+                ));
             }
         }
     }
@@ -127,6 +161,28 @@ pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>, scope: Scope<'_>) -> Resu
     }
     for u in state.unwarned.iter().filter(|u| wanted(&u.experiment)) {
         ctx.note(u.to_string());
+    }
+    Ok(())
+}
+
+/// One open bot PR, on an event about it (a push to its branch): its branch's commits are
+/// read, and the first one the bot did not make gets the one notice. One read, plus the
+/// comments when there is something to say.
+pub async fn watch<F: Forge>(ctx: &mut Ctx<'_, F>, pull: &PullRequest) -> Result<()> {
+    let bot = ctx.bot().to_string();
+    let commits = ctx
+        .forge
+        .branch_commits(&pull.base_branch, &pull.head_branch)
+        .await?;
+    if let Some(first) = commits.iter().find(|c| !reconcile::is_bot_commit(c, &bot)) {
+        let notice = desired::human_edit_notice(
+            &pull.head_branch,
+            pull.number,
+            Some(first),
+            ctx.clock.valid_at,
+        );
+        let comments = ctx.forge.comments(pull.number).await?;
+        ctx.comment(&notice, &comments).await?;
     }
     Ok(())
 }

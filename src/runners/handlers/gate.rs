@@ -21,6 +21,8 @@ async fn judge<F: Forge>(
     ctx: &mut Ctx<'_, F>,
     pull: &PullRequest,
     files: &[ChangedFile],
+    commits: &[Commit],
+    reviews: Vec<crate::model::forge::Review>,
 ) -> Result<Option<Judged>> {
     let (base_snap, base) = ctx.analyse(&pull.base_sha).await?;
     let (head_snap, head) = ctx.analyse(&pull.head_sha).await?;
@@ -47,14 +49,15 @@ async fn judge<F: Forge>(
         let m = ctx.forge.team_members(&t.org, &t.slug).await?;
         members.insert((t.org.clone(), t.slug.clone()), m);
     }
-    let reviews = ctx.forge.reviews(pull.number).await?;
+    // Who contributed (`commits`): no approval counts from the author or committer of a
+    // commit of the PR, or anyone a commit names as co-author.
     Ok(Some(gate::judge(
         frame,
         &head,
         &base,
         &members,
         pull,
-        reviews,
+        (reviews, commits),
         ctx.clock.today,
     )))
 }
@@ -64,22 +67,27 @@ pub async fn reconcile<F: Forge>(
     ctx: &mut Ctx<'_, F>,
     pull: &PullRequest,
     files: &[ChangedFile],
+    commits: &[Commit],
 ) -> Result<()> {
-    let judged = judge(ctx, pull, files).await?;
+    // Read at handling time, never taken from the event; the checklist is stamped with the
+    // newest commit or review it saw.
+    let reviews = ctx.forge.reviews(pull.number).await?;
+    let valid_at = reconcile::observed_at(commits, &reviews).unwrap_or(ctx.clock.valid_at);
+    let judged = judge(ctx, pull, files, commits, reviews).await?;
     let key = gate::checklist_key(&pull.base_branch);
     let comments = ctx.forge.comments(pull.number).await?;
     let bot = ctx.bot().to_string();
-    for stale in gate::stale_checklists(&comments, &bot, pull, ctx.clock.valid_at) {
+    for stale in gate::stale_checklists(&comments, &bot, pull, valid_at) {
         ctx.comment(&stale, &comments).await?;
     }
     let checks = ctx.forge.check_runs(&pull.head_sha).await?;
     let Some(judged) = judged else {
         if reconcile::find_marked(&comments, &bot, &key).is_some() {
-            ctx.comment(&gate::moot_checklist(pull, ctx.clock.valid_at), &comments)
+            ctx.comment(&gate::moot_checklist(pull, valid_at), &comments)
                 .await?;
         }
         let spec = gate::not_a_gate_check(pull);
-        if let Some(w) = reconcile::check(&spec, &checks) {
+        if let Some(w) = reconcile::check(&spec, &checks, &ctx.forge.bot_app()) {
             ctx.apply(w, &spec.name).await?;
         }
         return Ok(());
@@ -122,15 +130,21 @@ pub async fn reconcile<F: Forge>(
     };
 
     let view = judged.view(pull);
+    let spec = report::gate::check(&view);
+    let app = ctx.forge.bot_app();
+    let impostors = reconcile::impostors(&spec.name, &pull.head_sha, &checks, &app);
     let desired = DesiredComment {
         issue: pull.number,
         key,
-        body: notices::with_section(report::gate::comment(&view), &section),
-        valid_at: ctx.clock.valid_at,
+        // The impostors before the "Not done" section, which runs to the end of the body.
+        body: notices::with_section(
+            reconcile::with_impostors(report::gate::comment(&view), &impostors),
+            &section,
+        ),
+        valid_at,
     };
     ctx.comment(&desired, &comments).await?;
-    let spec = report::gate::check(&view);
-    if let Some(write) = reconcile::check(&spec, &checks) {
+    if let Some(write) = reconcile::check(&spec, &checks, &app) {
         ctx.apply(write, &spec.name).await?;
     }
     Ok(())
@@ -154,11 +168,18 @@ pub async fn merged<F: Forge>(
         Err(e) => return Err(e.into()),
     };
     let key = audit::key(pull.number);
-    if audit::is_recorded(&recorded, &key) {
+    let bot = ctx.bot().to_string();
+    for forged in audit::foreign_commits(&recorded, &bot) {
+        ctx.note(audit::describe_foreign(forged));
+    }
+    // Recorded means recorded by the bot: a person's commit naming the PR records nothing.
+    if audit::is_recorded(&recorded, &key, &bot) {
         ctx.note(format!("#{} is on the audit trail already", pull.number));
         return Ok(());
     }
-    let Some(judged) = judge(ctx, pull, files).await? else {
+    let commits = ctx.forge.pull_commits(pull.number).await?;
+    let reviews = ctx.forge.reviews(pull.number).await?;
+    let Some(judged) = judge(ctx, pull, files, &commits, reviews).await? else {
         ctx.note(format!(
             "#{} changed neither the phase nor the rules: nothing to record",
             pull.number
@@ -197,5 +218,11 @@ pub async fn merged<F: Forge>(
         }],
     };
     ctx.apply(write, audit::BRANCH).await?;
+    // The trail is only as strong as the rules on its branch: say where they are weaker.
+    if let Some(rules) = ctx.forge.branch_rules(audit::BRANCH).await? {
+        for w in gate::audit_rule_warnings(&rules) {
+            ctx.note(w);
+        }
+    }
     Ok(())
 }

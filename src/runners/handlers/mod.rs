@@ -26,6 +26,8 @@ pub struct Ctx<'a, F: Forge> {
     pub forge: &'a F,
     pub clock: Clock,
     pub applied: Applied,
+    /// The bot's account, resolved once per run (see [`Ctx::bot_account`]).
+    bot_account: Option<crate::plan::branch::Bot>,
 }
 
 impl<'a, F: Forge> Ctx<'a, F> {
@@ -34,7 +36,35 @@ impl<'a, F: Forge> Ctx<'a, F> {
             forge,
             clock,
             applied: Applied::default(),
+            bot_account: None,
         }
+    }
+
+    /// The bot's account with its numeric id, asked of the forge once per run. A forge that
+    /// does not know the login leaves the id unknown, and the login decides.
+    pub async fn bot_account(&mut self) -> Result<crate::plan::branch::Bot> {
+        if let Some(b) = &self.bot_account {
+            return Ok(b.clone());
+        }
+        let login = self.forge.bot_login().to_string();
+        let id = match self.forge.user(&login).await {
+            Ok(m) => Some(m.id),
+            Err(ForgeError::NotFound(_)) => None,
+            Err(e) => return Err(e.into()),
+        };
+        let bot = crate::plan::branch::Bot { login, id };
+        self.bot_account = Some(bot.clone());
+        Ok(bot)
+    }
+
+    /// Whether the account `(login, id)` is the bot's, by [`crate::plan::branch::is_bot`]. The
+    /// forge is asked for the bot's id only when the login is the bot's.
+    pub async fn is_bot(&mut self, login: &str, id: u64) -> Result<bool> {
+        if !login.eq_ignore_ascii_case(self.forge.bot_login()) {
+            return Ok(false);
+        }
+        let bot = self.bot_account().await?;
+        Ok(crate::plan::branch::is_bot(login, id, &bot))
     }
 
     pub fn note(&mut self, text: impl Into<String>) {

@@ -67,9 +67,10 @@ pub async fn reconcile<F: Forge>(
         .into_iter()
         .filter(|p| p.head_branch == branch)
         .collect();
+    let bot = ctx.bot_account().await?;
     if let Some(p) = mine
         .iter()
-        .find(|p| !crate::plan::branch::is_bot(&p.author, ctx.forge.bot_login()))
+        .find(|p| !crate::plan::branch::is_bot(&p.author, p.author_id, &bot))
     {
         return answer
             .say(
@@ -83,7 +84,7 @@ pub async fn reconcile<F: Forge>(
     }
     let mut number = mine.first().map(|p| p.number);
     if number.is_none()
-        && let PullPlan::Writes(writes) = reconcile::pull(&want, &mine, &[])
+        && let PullPlan::Writes(writes) = reconcile::pull(&want, &mine, &[], ctx.forge.bot_login())
     {
         for w in writes {
             if let Some(n) = ctx.apply(w, &branch).await? {

@@ -1,7 +1,7 @@
 //! Experiment requests: a person's PR that adds or changes `experiments/<id>.yaml` gets one
 //! comment per request (the verdict, the estimate, a preview of the IaC), one check
-//! `adoptbot/experiment`, and review requests to the team's leads, once. Four reads,
-//! whatever the size of the repository.
+//! `adoptbot/experiment`, and review requests to the team's leads, once. Four reads besides
+//! the pull request and its files and commits, whatever the size of the repository.
 
 use super::Ctx;
 use crate::forge::Forge;
@@ -37,8 +37,11 @@ pub async fn reconcile<F: Forge>(
     ctx: &mut Ctx<'_, F>,
     pull: &PullRequest,
     files: &[ChangedFile],
+    commits: &[crate::model::forge::Commit],
 ) -> Result<()> {
     let ids: Vec<Id> = requests_in(files, pull.number).into_keys().collect();
+    // The comments are stamped with the state observed, not with the run's clock.
+    let valid_at = reconcile::observed_at(commits, &[]).unwrap_or(ctx.clock.valid_at);
     // `infra/` is the bot's: a person's PR that adds or changes a file there fails the check.
     let infra: Vec<String> = files
         .iter()
@@ -55,7 +58,7 @@ pub async fn reconcile<F: Forge>(
             report::request::no_requests_check(&pull.head_sha),
             &infra,
         );
-        if let Some(write) = reconcile::check(&spec, &checks) {
+        if let Some(write) = reconcile::check(&spec, &checks, &ctx.forge.bot_app()) {
             ctx.apply(write, &spec.name).await?;
         }
         return Ok(());
@@ -72,6 +75,8 @@ pub async fn reconcile<F: Forge>(
     let comments = ctx.forge.comments(pull.number).await?;
     let checks = ctx.forge.check_runs(&pull.head_sha).await?;
     let bot = ctx.bot().to_string();
+    let app = ctx.forge.bot_app();
+    let impostors = reconcile::impostors("adoptbot/experiment", &pull.head_sha, &checks, &app);
 
     let mut paths = Vec::new();
     for id in &ids {
@@ -85,8 +90,11 @@ pub async fn reconcile<F: Forge>(
             crate::render::render_experiment(c, id, doc, flavour, ctx.clock.today).ok()
         });
         let key = format!("experiment/{id}");
-        let mut body =
-            report::request::comment(&analysis.evaluation, state, flavour, rendered.as_deref());
+        // The impostors before any "Not done" section, which runs to the end of the body.
+        let mut body = reconcile::with_impostors(
+            report::request::comment(&analysis.evaluation, state, flavour, rendered.as_deref()),
+            &impostors,
+        );
         let earlier = reconcile::find_marked(&comments, &bot, &key);
         match earlier {
             // Asked once, with the first comment: a crash in between asks again, harmlessly.
@@ -129,7 +137,7 @@ pub async fn reconcile<F: Forge>(
             issue: pull.number,
             key: key.clone(),
             body,
-            valid_at: ctx.clock.valid_at,
+            valid_at,
         };
         ctx.comment(&desired, &comments).await?;
     }
@@ -138,7 +146,7 @@ pub async fn reconcile<F: Forge>(
         &infra,
     );
     if let Some(write @ (Write::CreateCheck(_) | Write::UpdateCheck { .. })) =
-        reconcile::check(&spec, &checks)
+        reconcile::check(&spec, &checks, &app)
     {
         ctx.apply(write, &spec.name).await?;
     }

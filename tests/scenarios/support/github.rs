@@ -168,6 +168,9 @@ impl World for Sim {
             for (slug, members) in super::gates::TEAMS {
                 r.set_team("contoso", slug, members);
             }
+            // The App's bot user is an account with an id, as on GitHub.
+            let bot = r.user_id("adoptbot[bot]");
+            r.accounts.insert("adoptbot[bot]".into(), bot);
         });
         Sim::on(sim)
     }
