@@ -27,12 +27,12 @@ pub struct AppSim {
 }
 
 impl AppSim {
-    /// The test App: id 4242, slug `adoptbot`, installation 77, with the key of
+    /// The test App: id 424242 (the simulator's `Options::app`), slug `adoptbot`, installation 77, with the key of
     /// `tests/fixtures/app/`.
     pub fn test_app() -> AppSim {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         AppSim {
-            app_id: 4242,
+            app_id: 424_242,
             slug: "adoptbot".into(),
             installation_id: 77,
             token_ttl: 3600,

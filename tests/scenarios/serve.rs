@@ -58,7 +58,7 @@ impl Server {
         app.now = Some(start.timestamp());
         w.sim.enable_app(app);
         let env = Env(HashMap::from([
-            ("APP_ID", "4242".to_string()),
+            ("APP_ID", "424242".to_string()),
             ("PRIVATE_KEY", KEY.to_string()),
             ("WEBHOOK_SECRET", secrets.to_string()),
             ("GITHUB_API_URL", w.sim.api_url()),
@@ -490,6 +490,14 @@ async fn an_installation_token_about_to_expire_is_replaced_between_deliveries() 
         .await;
     assert_eq!(s.w.sim.app(|a| a.minted.len()), 2);
     assert_eq!(s.count("failed", "pull_request").await, 0);
+    // Three deliveries, one head: the App's check run is found by its App id and kept.
+    let runs = s.w.sim.repo(|r| {
+        r.check_runs
+            .iter()
+            .filter(|c| c.name == "adoptbot/experiment")
+            .count()
+    });
+    assert_eq!(runs, 1);
     s.finish();
 }
 
@@ -594,7 +602,7 @@ async fn the_binary_serves_until_sigterm_and_exits_zero() {
     std::fs::write(&key, KEY).unwrap();
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_adoptbot"))
         .arg("serve")
-        .env("APP_ID", "4242")
+        .env("APP_ID", "424242")
         .env("PRIVATE_KEY_PATH", &key)
         .env("WEBHOOK_SECRET", SECRET)
         .env("GITHUB_API_URL", w.sim.api_url())

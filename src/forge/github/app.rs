@@ -117,6 +117,10 @@ impl AppAuth {
         })
     }
 
+    pub fn app_id(&self) -> u64 {
+        self.app_id
+    }
+
     pub fn api_url(&self) -> &str {
         &self.api_url
     }

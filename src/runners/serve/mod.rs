@@ -493,7 +493,10 @@ impl AppProcessor {
             .bot
             .get()
             .ok_or("the App is not known yet (GET /app has not answered)")?;
-        GitHub::new(self.auth.api_url(), token, owner, name, bot).map_err(|e| e.to_string())
+        // Check runs are the bot's by its App's id, which the server knows for certain.
+        GitHub::new(self.auth.api_url(), token, owner, name, bot)
+            .map(|g| g.with_app_id(self.auth.app_id()))
+            .map_err(|e| e.to_string())
     }
 
     fn clock(&self) -> Clock {
@@ -561,21 +564,22 @@ impl Processor for AppProcessor {
                 .await
                 .map_err(|e| e.to_string())?,
             Work::Backstop => {
-                let bot = forge.bot_login().to_string();
-                let targets: Vec<Target> = forge
-                    .open_pulls()
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .into_iter()
-                    .filter(|p| {
-                        p.state == PrState::Open && !crate::plan::branch::is_bot(&p.author, &bot)
-                    })
-                    .map(|p| Target::Pull {
-                        number: p.number,
-                        seen: None,
-                    })
-                    .collect();
+                let open = forge.open_pulls().await.map_err(|e| e.to_string())?;
                 let mut ctx = crate::runners::handlers::Ctx::new(&forge, clock);
+                let mut targets = Vec::new();
+                for p in open.into_iter().filter(|p| p.state == PrState::Open) {
+                    // The bot's own PRs are reconciled with the default branch.
+                    if !ctx
+                        .is_bot(&p.author, p.author_id)
+                        .await
+                        .map_err(|e| e.to_string())?
+                    {
+                        targets.push(Target::Pull {
+                            number: p.number,
+                            seen: None,
+                        });
+                    }
+                }
                 crate::runners::reconcile::run_targets(&mut ctx, &targets)
                     .await
                     .map_err(|e| e.to_string())?;
