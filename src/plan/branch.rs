@@ -57,6 +57,9 @@ pub enum BotBranch {
     },
     /// `adoptbot/audit`: the gate records, append-only.
     Audit,
+    /// `adoptbot/observations`: what each scheduled run measured, one commit a day at most,
+    /// append-only.
+    Observations,
 }
 
 impl BotBranch {
@@ -82,6 +85,9 @@ impl BotBranch {
         if rest == "audit" {
             return Some(BotBranch::Audit);
         }
+        if rest == "observations" {
+            return Some(BotBranch::Observations);
+        }
         let (kind, tail) = rest.split_once('/')?;
         let kind = PullKind::from_word(kind)?;
         let (id, comment) = match kind {
@@ -102,14 +108,14 @@ impl BotBranch {
     pub fn experiment(&self) -> Option<&Id> {
         match self {
             BotBranch::Pull { experiment, .. } => Some(experiment),
-            BotBranch::Audit => None,
+            BotBranch::Audit | BotBranch::Observations => None,
         }
     }
 
     pub fn kind(&self) -> Option<PullKind> {
         match self {
             BotBranch::Pull { kind, .. } => Some(*kind),
-            BotBranch::Audit => None,
+            BotBranch::Audit | BotBranch::Observations => None,
         }
     }
 
@@ -131,6 +137,7 @@ impl fmt::Display for BotBranch {
                 kind, experiment, ..
             } => write!(f, "{PREFIX}{}/{experiment}", kind.word()),
             BotBranch::Audit => write!(f, "{PREFIX}audit"),
+            BotBranch::Observations => write!(f, "{PREFIX}observations"),
         }
     }
 }
@@ -180,6 +187,7 @@ mod tests {
             BotBranch::pull(PullKind::Decommission, id("a-b-c")),
             BotBranch::renewal(id("fraud-distill"), 4242),
             BotBranch::Audit,
+            BotBranch::Observations,
         ];
         for b in all {
             assert_eq!(BotBranch::parse(&b.to_string()), Some(b.clone()), "{b}");

@@ -58,68 +58,7 @@ pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>, scope: Scope<'_>) -> Resu
         .into_iter()
         .filter(|p| p.bot.experiment().is_some_and(wanted))
     {
-        let branch_name = want.branch();
-        // A person's open PR from the branch: pushing would rewrite their PR. Leave it.
-        if let Some(p) = held
-            .iter()
-            .find(|p| p.head_branch == branch_name && p.state == PrState::Open)
-        {
-            ctx.note(format!(
-                "`{branch_name}` is held by #{}, which @{} opened: adoptbot leaves the branch alone until that PR is closed",
-                p.number, p.author
-            ));
-            continue;
-        }
-        let mine: Vec<PullRequest> = existing
-            .iter()
-            .filter(|p| p.head_branch == branch_name)
-            .cloned()
-            .collect();
-        // Who committed to the branch matters only when the bot would change it.
-        let mut plan = reconcile::pull(&want, &mine, &[]);
-        let mut replaced = Vec::new();
-        if (plan != PullPlan::UpToDate || scope.over_edits)
-            && mine.iter().any(|p| p.state == PrState::Open)
-        {
-            let commits = ctx.forge.branch_commits(&name, &branch_name).await?;
-            plan = if scope.over_edits {
-                replaced = commits
-                    .iter()
-                    .filter(|c| !reconcile::is_bot_commit(c))
-                    .cloned()
-                    .collect();
-                reconcile::pull_over_edits(&want, &mine, &commits)
-            } else {
-                reconcile::pull(&want, &mine, &commits)
-            };
-        }
-        match plan {
-            PullPlan::UpToDate => {}
-            PullPlan::Writes(writes) => {
-                let number = writes.iter().find_map(|w| match w {
-                    Write::UpdatePull { number, .. } => Some(*number),
-                    _ => None,
-                });
-                for w in writes {
-                    ctx.apply(w, &branch_name).await?;
-                }
-                if let (Some(number), false) = (number, replaced.is_empty()) {
-                    let notice = desired::rerendered_notice(
-                        &branch_name,
-                        number,
-                        &replaced,
-                        ctx.clock.valid_at,
-                    );
-                    let comments = ctx.forge.comments(number).await?;
-                    ctx.comment(&notice, &comments).await?;
-                }
-            }
-            PullPlan::HumanEdited { number } => {
-                let notice = desired::human_edit_notice(&branch_name, number, ctx.clock.valid_at);
-                let comments = ctx.forge.comments(number).await?;
-                ctx.comment(&notice, &comments).await?;
-            }
-        }
+        pull(ctx, &want, &name, &existing, &held, scope.over_edits).await?;
     }
     for warning in state.warnings.into_iter().filter(|w| wanted(&w.experiment)) {
         let comments = ctx.forge.comments(warning.comment.issue).await?;
@@ -127,6 +66,82 @@ pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>, scope: Scope<'_>) -> Resu
     }
     for u in state.unwarned.iter().filter(|u| wanted(&u.experiment)) {
         ctx.note(u.to_string());
+    }
+    Ok(())
+}
+
+/// Brings one bot pull request to `want`, against the bot's PRs on the default branch
+/// `name` (`existing`) and people's PRs on bot branches (`held`). The one place a bot PR is
+/// opened, updated or left alone; the scheduled report's PRs go through it too.
+pub async fn pull<F: Forge>(
+    ctx: &mut Ctx<'_, F>,
+    want: &crate::plan::reconcile::DesiredPull,
+    name: &str,
+    existing: &[PullRequest],
+    held: &[PullRequest],
+    over_edits: bool,
+) -> Result<()> {
+    let branch_name = want.branch();
+    // A person's open PR from the branch: pushing would rewrite their PR. Leave it.
+    if let Some(p) = held
+        .iter()
+        .find(|p| p.head_branch == branch_name && p.state == PrState::Open)
+    {
+        ctx.note(format!(
+            "`{branch_name}` is held by #{}, which @{} opened: adoptbot leaves the branch alone until that PR is closed",
+            p.number, p.author
+        ));
+        return Ok(());
+    }
+    let mine: Vec<PullRequest> = existing
+        .iter()
+        .filter(|p| p.head_branch == branch_name)
+        .cloned()
+        .collect();
+    // Who committed to the branch matters only when the bot would change it.
+    let mut plan = reconcile::pull(want, &mine, &[]);
+    let mut replaced = Vec::new();
+    if (plan != PullPlan::UpToDate || over_edits)
+        && mine.iter().any(|p| p.state == PrState::Open)
+    {
+        let commits = ctx.forge.branch_commits(name, &branch_name).await?;
+        plan = if over_edits {
+            replaced = commits
+                .iter()
+                .filter(|c| !reconcile::is_bot_commit(c))
+                .cloned()
+                .collect();
+            reconcile::pull_over_edits(want, &mine, &commits)
+        } else {
+            reconcile::pull(want, &mine, &commits)
+        };
+    }
+    match plan {
+        PullPlan::UpToDate => {}
+        PullPlan::Writes(writes) => {
+            let number = writes.iter().find_map(|w| match w {
+                Write::UpdatePull { number, .. } => Some(*number),
+                _ => None,
+            });
+            for w in writes {
+                ctx.apply(w, &branch_name).await?;
+            }
+            if let (Some(number), false) = (number, replaced.is_empty()) {
+                let notice = desired::rerendered_notice(
+                    &branch_name,
+                    number,
+                    &replaced,
+                    ctx.clock.valid_at,
+                );
+                let comments = ctx.forge.comments(number).await?;
+                ctx.comment(&notice, &comments).await?;
+            }
+        }
+        PullPlan::HumanEdited { number } => {
+            let notice = desired::human_edit_notice(&branch_name, number, ctx.clock.valid_at);
+            let comments = ctx.forge.comments(number).await?;
+            ctx.comment(&notice, &comments).await?;
+        }
     }
     Ok(())
 }

@@ -1,0 +1,518 @@
+//! The scheduled report: it reads the cloud (bounded, see `runners::cloud::signals`), the
+//! observation history on `adoptbot/observations`, asks the core for the findings, the bot
+//! PRs and today's observation (`plan::report::scheduled`), opens the PRs through the
+//! default branch's pull machinery, appends the observation (one commit a day at most), and
+//! keeps the one dashboard issue up to date, with the checkbox actions people ticked.
+//!
+//! What each refusal does:
+//!
+//! | write | 403 | 404 | 422 | 429 / 5xx |
+//! |---|---|---|---|---|
+//! | a bot PR (push, open, update) | stop | skip the target | skip the target | retry later |
+//! | the observation commit | stop | skip the target | skip the target | retry later |
+//! | the dashboard (create, update, reopen) | stop | skip the target | skip the target | retry later |
+//!
+//! "Skip" is the loop's `ReportAndSkip`, "stop" its `Stop`: a 403 that is not a rate limit
+//! means the token lacks a permission every later write needs too. Writes are keyed (PRs by
+//! branch, the observation by day, the dashboard by its marker), so a run that failed half
+//! way is completed by the next one without duplicates.
+
+use super::Ctx;
+use super::default_branch;
+use crate::cloud::Cloud;
+use crate::forge::{Forge, Issue, IssueState};
+use crate::model::finding::{CloudSignals, Observation};
+use crate::model::forge::{FileChange, PrState, PullRequest};
+use crate::plan::branch::{BotBranch, PREFIX, is_bot};
+use crate::plan::dashboard::{self as dash, Action, IssuePlan, Offer};
+use crate::plan::desired::{self, Branch};
+use crate::plan::reconcile::{self, DesiredPull, PullPlan, Write};
+use crate::plan::report::Scheduled;
+use crate::runners::error::{Error, Result};
+use crate::runners::outcome::{Subject, WriteKind, Written};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a scheduled run found and did, besides its writes (in `Ctx::applied`).
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub scheduled: Scheduled,
+    /// Whether the cloud was read.
+    pub cloud_read: bool,
+    /// The dashboard body wanted, and the issue's number once there is one.
+    pub body: String,
+    pub dashboard: Option<u64>,
+}
+
+/// A cloud that is never there: the scheduled run of a loop without one.
+pub struct NoCloud;
+
+impl Cloud for NoCloud {
+    fn calls(&self) -> crate::cloud::CloudCalls {
+        crate::cloud::CloudCalls::default()
+    }
+    async fn identity(&self) -> crate::cloud::CloudResult<crate::cloud::Identity> {
+        Err(absent())
+    }
+    async fn inventory(&self, _: &[String]) -> crate::cloud::CloudResult<crate::cloud::Inventory> {
+        Err(absent())
+    }
+    async fn spend(
+        &self,
+        _: &str,
+        _: &str,
+        _: crate::cloud::Period,
+    ) -> crate::cloud::CloudResult<crate::cloud::Spend> {
+        Err(absent())
+    }
+    async fn usages(
+        &self,
+        _: &str,
+        _: &str,
+    ) -> crate::cloud::CloudResult<crate::cloud::RegionUsages> {
+        Err(absent())
+    }
+    async fn activity(
+        &self,
+        _: &str,
+        _: &str,
+        _: chrono::NaiveDate,
+    ) -> crate::cloud::CloudResult<crate::cloud::Activity> {
+        Err(absent())
+    }
+    async fn metrics(
+        &self,
+        _: &str,
+        _: &[&str],
+        _: crate::cloud::Period,
+    ) -> crate::cloud::CloudResult<Vec<crate::cloud::MetricSeries>> {
+        Err(absent())
+    }
+}
+
+fn absent() -> crate::cloud::CloudError {
+    crate::cloud::CloudError::new(
+        crate::cloud::Api::ResourceGraph,
+        "configuration",
+        crate::cloud::CloudErrorKind::Refused,
+        "no cloud is configured for this run",
+    )
+}
+
+fn quiet(_: crate::cloud::Api, _: &str) {}
+
+/// The scheduled run of the loop (`Target::Dashboard`), without a cloud.
+pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>) -> Result<()> {
+    scheduled(ctx, None::<&NoCloud>, &quiet).await.map(|_| ())
+}
+
+/// The scheduled run with `cloud` (`None`: the repository and the calendar only).
+pub async fn scheduled<F: Forge, C: Cloud>(
+    ctx: &mut Ctx<'_, F>,
+    cloud: Option<&C>,
+    progress: crate::runners::cloud::Progress<'_>,
+) -> Result<Report> {
+    let (name, sha) = ctx.forge.default_branch().await?;
+    let (snapshot, analysis) = ctx.analyse(&sha).await?;
+    let Some(catalogue) = crate::blueprint_facts(&analysis.loaded.repo).catalogue else {
+        return Err(Error::Blueprints);
+    };
+    let today = ctx.clock.today;
+    let mut notes: Vec<String> = Vec::new();
+    // Every read first: a cloud that fails leaves nothing written.
+    let scopes = analysis
+        .loaded
+        .repo
+        .adoption
+        .as_ref()
+        .and_then(|a| a.value.azure.clone());
+    let mut signals = match (cloud, &scopes) {
+        (Some(c), Some(s)) => {
+            crate::runners::cloud::signals(c, s, &analysis, today, progress).await?
+        }
+        (Some(_), None) => {
+            notes.push("adoption.yaml has no `azure:` section, so the cloud was not read: add azure.tenant_id, azure.subscriptions and azure.regions".into());
+            CloudSignals::default()
+        }
+        (None, _) => CloudSignals::default(),
+    };
+    let cloud_read = signals.identity.is_some();
+    signals.secret_alerts = ctx.forge.secret_alerts().await?;
+    let obs_branch = BotBranch::Observations.to_string();
+    let obs_head = ctx.forge.branch_head(&obs_branch).await?;
+    let history = match &obs_head {
+        Some(head) => {
+            let files = ctx.forge.files_under(head, dash::OBSERVATIONS_DIR).await?;
+            let commits = ctx.forge.branch_commits(&name, &obs_branch).await?;
+            dash::history(&files, &commits, today)
+        }
+        None => dash::History::default(),
+    };
+    for i in &history.ignored {
+        ctx.note(format!("{obs_branch}: {i}"));
+    }
+    let branch = Branch {
+        name: &name,
+        sha: &sha,
+        snapshot: &snapshot,
+        analysis: &analysis,
+        catalogue: &catalogue,
+        today,
+    };
+    let wanted = crate::plan::report::scheduled(&branch, &signals, &history.observations);
+    let (existing, held): (Vec<PullRequest>, Vec<PullRequest>) = ctx
+        .forge
+        .pulls_by_branch_prefix(PREFIX)
+        .await?
+        .into_iter()
+        .partition(|p| is_bot(&p.author, ctx.forge.bot_login()));
+
+    // The bot PRs the findings call for, through the one pull machinery.
+    for want in &wanted.pulls {
+        default_branch::pull(ctx, want, &name, &existing, &held, false).await?;
+    }
+
+    // Today's observation, once a day, only from a run that read the cloud.
+    if history.human_commits {
+        notes.push(format!("`{obs_branch}` has commits that adoptbot did not make, so adoptbot no longer records observations there; delete the branch to start again"));
+    } else if cloud_read && !history.has_today {
+        let mut observation = wanted.observation.clone();
+        observation.date = Some(today);
+        observation_commit(ctx, &obs_branch, obs_head.as_deref().unwrap_or(&sha), &observation)
+            .await?;
+    }
+
+    // The dashboard.
+    let (requests, starts) = desired::remembered(&existing);
+    let state = desired::state(&branch, &requests, &starts, ctx.clock.valid_at);
+    let all_wanted: Vec<&DesiredPull> = state.pulls.iter().chain(&wanted.pulls).collect();
+    let (body, number) = dashboard(
+        ctx,
+        &DashboardInputs {
+            wanted: &wanted,
+            all_pulls: &all_wanted,
+            existing: &existing,
+            held: &held,
+            branch: &branch,
+            notes,
+        },
+    )
+    .await?;
+    Ok(Report {
+        scheduled: wanted,
+        cloud_read,
+        body,
+        dashboard: number,
+    })
+}
+
+async fn observation_commit<F: Forge>(
+    ctx: &mut Ctx<'_, F>,
+    branch: &str,
+    parent: &str,
+    observation: &Observation,
+) -> Result<()> {
+    let today = ctx.clock.today;
+    let content = dash::observation_file(observation);
+    let write = Write::PushBranch {
+        branch: branch.to_owned(),
+        parent: parent.to_owned(),
+        message: dash::observation_message(today, &content),
+        files: vec![FileChange {
+            path: dash::observation_path(today),
+            content: Some(content),
+        }],
+    };
+    ctx.apply(write, branch).await?;
+    Ok(())
+}
+
+struct DashboardInputs<'a, 'b> {
+    wanted: &'a Scheduled,
+    all_pulls: &'a [&'a DesiredPull],
+    existing: &'a [PullRequest],
+    held: &'a [PullRequest],
+    branch: &'a Branch<'b>,
+    notes: Vec<String>,
+}
+
+/// The latest PR on each bot branch.
+fn latest_by_branch(existing: &[PullRequest]) -> BTreeMap<String, &PullRequest> {
+    let mut out: BTreeMap<String, &PullRequest> = BTreeMap::new();
+    for p in existing {
+        match out.get(&p.head_branch) {
+            Some(q) if q.number > p.number => {}
+            _ => {
+                out.insert(p.head_branch.clone(), p);
+            }
+        }
+    }
+    out
+}
+
+async fn dashboard<F: Forge>(
+    ctx: &mut Ctx<'_, F>,
+    inputs: &DashboardInputs<'_, '_>,
+) -> Result<(String, Option<u64>)> {
+    let bot = ctx.bot().to_owned();
+    let today = ctx.clock.today;
+    let found: Option<Issue> = ctx
+        .forge
+        .issues_by(&bot)
+        .await?
+        .into_iter()
+        .filter(|i| dash::is_dashboard(&i.author, &i.body, &bot))
+        .min_by_key(|i| i.number);
+    let previous = found
+        .as_ref()
+        .map(|i| dash::Record::of(&i.body))
+        .unwrap_or_default();
+    let latest = latest_by_branch(inputs.existing);
+
+    // The actions ticked on an open dashboard.
+    let ticks = match &found {
+        Some(i) if i.state == IssueState::Open => dash::ticked(&i.body),
+        _ => Vec::new(),
+    };
+    let mut snoozes = Vec::new();
+    for action in &ticks {
+        match action {
+            Action::Snooze(key) => snoozes.push(key.clone()),
+            Action::Renew(id) => {
+                let n = found.as_ref().map(|i| i.number).unwrap_or_default();
+                renew(ctx, inputs, id, n).await?;
+            }
+            Action::Recreate(branch) => {
+                recreate(ctx, inputs, &latest, branch).await?;
+            }
+        }
+    }
+
+    let mut view = dash::view(&inputs.wanted.findings, &previous, &snoozes, today);
+    view.offers = offers(inputs, &latest);
+    view.pulls = latest
+        .iter()
+        .map(|(b, p)| (b.clone(), p.number))
+        .collect();
+    view.notes = inputs.notes.clone();
+    let mut body = crate::report::dashboard::render(&view);
+    let handled: BTreeSet<String> = ticks.iter().map(Action::id).collect();
+    let mut plan = dash::plan(
+        body.clone(),
+        &view.record,
+        found.as_ref().map(|i| dash::Existing {
+            body: &i.body,
+            closed: i.state == IssueState::Closed,
+        }),
+    );
+    let mut current = found.clone();
+    if let (Some(i), false) = (&found, plan == IssuePlan::UpToDate) {
+        // Read it again just before writing: a box a person ticked since is kept ticked,
+        // for the next run to act on.
+        let now = ctx.forge.issue(i.number).await?;
+        let late: BTreeSet<String> = dash::ticked(&now.body)
+            .iter()
+            .map(Action::id)
+            .filter(|id| !handled.contains(id))
+            .collect();
+        if !late.is_empty() {
+            view.keep_ticked = late;
+            body = crate::report::dashboard::render(&view);
+        }
+        plan = dash::plan(
+            body.clone(),
+            &view.record,
+            Some(dash::Existing {
+                body: &now.body,
+                closed: now.state == IssueState::Closed,
+            }),
+        );
+        current = Some(now);
+    }
+    let number = current.as_ref().map(|i| i.number);
+    match plan {
+        IssuePlan::UpToDate => Ok((body, number)),
+        IssuePlan::Create { title, body } => {
+            let issue = ctx.forge.create_issue(&title, &body).await?;
+            ctx.applied.writes.push(Written {
+                kind: WriteKind::CreateIssue,
+                subject: Subject::Issue(issue.number),
+                key: "dashboard".into(),
+                detail: title,
+            });
+            Ok((body, Some(issue.number)))
+        }
+        IssuePlan::Update { body, reopen } => {
+            let n = number.unwrap_or_default();
+            let state = reopen.then_some(IssueState::Open);
+            ctx.forge.update_issue(n, Some(&body), state).await?;
+            ctx.applied.writes.push(Written {
+                kind: if reopen {
+                    WriteKind::ReopenIssue
+                } else {
+                    WriteKind::UpdateIssue
+                },
+                subject: Subject::Issue(n),
+                key: "dashboard".into(),
+                detail: dash::TITLE.into(),
+            });
+            Ok((body, Some(n)))
+        }
+    }
+}
+
+/// The checkboxes besides each finding's snooze: renew an experiment whose time box ends
+/// soon, and open again a bot PR a person closed unmerged.
+fn offers(inputs: &DashboardInputs<'_, '_>, latest: &BTreeMap<String, &PullRequest>) -> Vec<Offer> {
+    let b = inputs.branch;
+    let policies = &b.analysis.framework.policies;
+    let shortest = policies.time_boxes.iter().min_by_key(|s| s.in_days());
+    let mut out = Vec::new();
+    if let Some(span) = shortest {
+        for e in &b.analysis.evaluation.experiments {
+            if e.lifecycle == crate::evaluate::Lifecycle::EndingSoon
+                && e.renewals < policies.max_renewals
+            {
+                let ends = e
+                    .expires_on
+                    .map(|d| format!(", its time box ends on {d}"))
+                    .unwrap_or_default();
+                out.push(Offer {
+                    action: Action::Renew(e.id.clone()),
+                    label: format!("Renew experiment `{}` by {span}{ends}", e.id),
+                });
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for want in inputs.all_pulls {
+        let branch = want.branch();
+        if !seen.insert(branch.clone()) {
+            continue;
+        }
+        if let Some(p) = latest.get(&branch)
+            && p.state == PrState::Closed
+            && reconcile::pull(want, &[(*p).clone()], &[]) == PullPlan::UpToDate
+        {
+            out.push(Offer {
+                action: Action::Recreate(branch.clone()),
+                label: format!("Open #{} again (`{branch}`), closed without merging", p.number),
+            });
+        }
+    }
+    out
+}
+
+/// A renewal asked for on the dashboard, planned as `/adoptbot renew` plans it, and opened
+/// through the pull machinery. Keyed by the dashboard and the renewal's number, so that a
+/// tick read twice opens one PR.
+async fn renew<F: Forge>(
+    ctx: &mut Ctx<'_, F>,
+    inputs: &DashboardInputs<'_, '_>,
+    id: &crate::model::Id,
+    dashboard: u64,
+) -> Result<()> {
+    let b = inputs.branch;
+    let analysis = b.analysis;
+    let Some(doc) = analysis.loaded.repo.experiments.get(id) else {
+        ctx.note(format!("dashboard: no experiment `{id}` to renew"));
+        return Ok(());
+    };
+    let Some(span) = analysis
+        .framework
+        .policies
+        .time_boxes
+        .iter()
+        .min_by_key(|s| s.in_days())
+        .copied()
+    else {
+        return Ok(());
+    };
+    let text = b
+        .snapshot
+        .contents
+        .get(&doc.path)
+        .map(|t| String::from_utf8_lossy(t).into_owned());
+    let key = dashboard * 100 + doc.value.renewals.len() as u64 + 1;
+    let bot = ctx.bot().to_owned();
+    let want = match crate::plan::command::renewal(
+        analysis,
+        text.as_deref(),
+        (b.name, b.sha),
+        id,
+        span,
+        Some("Asked for on the adoptbot dashboard."),
+        crate::plan::command::Asked {
+            by: &bot,
+            issue: dashboard,
+            comment_id: key,
+        },
+    ) {
+        Ok(w) => w,
+        Err(why) => {
+            ctx.note(format!("dashboard: renewal of `{id}` not opened: {why}"));
+            return Ok(());
+        }
+    };
+    let before = ctx.applied.opened().len();
+    default_branch::pull(ctx, &want, b.name, inputs.existing, inputs.held, false).await?;
+    let opened: Vec<u64> = ctx.applied.of(WriteKind::OpenPull)[before..]
+        .iter()
+        .filter_map(|w| match w.subject {
+            Subject::Issue(n) if w.key == want.branch() => Some(n),
+            _ => None,
+        })
+        .collect();
+    if let Some(n) = opened.first() {
+        let team = doc.value.team.value.clone();
+        let leads: Vec<String> = analysis
+            .loaded
+            .repo
+            .teams
+            .get(&team)
+            .map(|t| t.leads.value.iter().map(|l| l.to_string()).collect())
+            .unwrap_or_default();
+        let fix = format!(
+            "Add the leads of team `{team}` as collaborators, or name leads who are in `teams/{team}.yaml`."
+        );
+        ctx.ask_reviewers(*n, &leads, &[], &fix).await?;
+    }
+    Ok(())
+}
+
+/// A closed bot PR opened again: the branch pushed again and the PR reopened, as when its
+/// inputs change.
+async fn recreate<F: Forge>(
+    ctx: &mut Ctx<'_, F>,
+    inputs: &DashboardInputs<'_, '_>,
+    latest: &BTreeMap<String, &PullRequest>,
+    branch: &str,
+) -> Result<()> {
+    let Some(want) = inputs.all_pulls.iter().find(|w| w.branch() == branch) else {
+        ctx.note(format!(
+            "dashboard: `{branch}` is no longer wanted, so it is not opened again"
+        ));
+        return Ok(());
+    };
+    let Some(p) = latest.get(branch).filter(|p| p.state == PrState::Closed) else {
+        return Ok(());
+    };
+    if inputs
+        .held
+        .iter()
+        .any(|h| h.head_branch == branch && h.state == PrState::Open)
+    {
+        ctx.note(format!(
+            "dashboard: `{branch}` is held by a person's PR, so it is not opened again"
+        ));
+        return Ok(());
+    }
+    // As if its inputs had changed: the PR's remembered fingerprint is forgotten.
+    let mut stale = (*p).clone();
+    stale.body.clear();
+    if let PullPlan::Writes(writes) = reconcile::pull(want, &[stale], &[]) {
+        for w in writes {
+            ctx.apply(w, branch).await?;
+        }
+    }
+    Ok(())
+}
