@@ -539,12 +539,12 @@ mod tests {
         let mut shown = Record::default();
         shown.action_needed.insert("a".into());
         let old = format!("{MARKER}\n{}", shown.hidden());
-        let closed = |b: &str| {
+        fn closed(b: &str) -> Option<Existing<'_>> {
             Some(Existing {
                 body: b,
                 closed: true,
             })
-        };
+        }
         assert_eq!(plan("new".into(), &shown, closed(&old)), IssuePlan::UpToDate);
         let mut more = shown.clone();
         more.action_needed.insert("b".into());

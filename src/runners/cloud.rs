@@ -281,3 +281,80 @@ pub async fn signals(
         secret_alerts: None,
     })
 }
+
+/// The cloud of a run, Azure or a snapshot, chosen at run time.
+#[derive(Debug)]
+pub enum AnyCloud {
+    Azure(Box<AzureCloud>),
+    Snapshot(SnapshotCloud),
+}
+
+impl AnyCloud {
+    /// Opens `source`; Azure takes its credential from the environment, for `tenant`.
+    pub fn open(source: &CloudSource, tenant: Option<&str>) -> CloudResult<AnyCloud> {
+        Ok(match source {
+            CloudSource::Azure => AnyCloud::Azure(Box::new(AzureCloud::from_env(tenant)?)),
+            CloudSource::Snapshot(dir) => AnyCloud::Snapshot(SnapshotCloud::open(dir)?),
+        })
+    }
+}
+
+impl Cloud for AnyCloud {
+    fn calls(&self) -> CloudCalls {
+        match self {
+            AnyCloud::Azure(c) => c.calls(),
+            AnyCloud::Snapshot(c) => c.calls(),
+        }
+    }
+    async fn identity(&self) -> CloudResult<Identity> {
+        match self {
+            AnyCloud::Azure(c) => c.identity().await,
+            AnyCloud::Snapshot(c) => c.identity().await,
+        }
+    }
+    async fn inventory(&self, subscriptions: &[String]) -> CloudResult<Inventory> {
+        match self {
+            AnyCloud::Azure(c) => c.inventory(subscriptions).await,
+            AnyCloud::Snapshot(c) => c.inventory(subscriptions).await,
+        }
+    }
+    async fn spend(
+        &self,
+        subscription: &str,
+        tag: &str,
+        period: Period,
+    ) -> CloudResult<crate::cloud::Spend> {
+        match self {
+            AnyCloud::Azure(c) => c.spend(subscription, tag, period).await,
+            AnyCloud::Snapshot(c) => c.spend(subscription, tag, period).await,
+        }
+    }
+    async fn usages(&self, subscription: &str, region: &str) -> CloudResult<RegionUsages> {
+        match self {
+            AnyCloud::Azure(c) => c.usages(subscription, region).await,
+            AnyCloud::Snapshot(c) => c.usages(subscription, region).await,
+        }
+    }
+    async fn activity(
+        &self,
+        subscription: &str,
+        resource_group: &str,
+        since: chrono::NaiveDate,
+    ) -> CloudResult<crate::cloud::Activity> {
+        match self {
+            AnyCloud::Azure(c) => c.activity(subscription, resource_group, since).await,
+            AnyCloud::Snapshot(c) => c.activity(subscription, resource_group, since).await,
+        }
+    }
+    async fn metrics(
+        &self,
+        resource_id: &str,
+        metrics: &[&str],
+        period: Period,
+    ) -> CloudResult<Vec<crate::cloud::MetricSeries>> {
+        match self {
+            AnyCloud::Azure(c) => c.metrics(resource_id, metrics, period).await,
+            AnyCloud::Snapshot(c) => c.metrics(resource_id, metrics, period).await,
+        }
+    }
+}

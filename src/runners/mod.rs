@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 pub mod cloud;
 pub mod demo;
+pub mod dry_run;
 pub mod deploy;
 pub mod error;
 pub mod handlers;

@@ -38,6 +38,8 @@ pub struct Report {
     pub scheduled: Scheduled,
     /// Whether the cloud was read.
     pub cloud_read: bool,
+    /// The calls the cloud took, when one was read.
+    pub cloud_calls: Option<crate::cloud::CloudCalls>,
     /// The dashboard body wanted, and the number once there is one.
     pub body: String,
     pub dashboard: Option<u64>,
@@ -102,13 +104,42 @@ fn quiet(_: crate::cloud::Api, _: &str) {}
 
 /// The scheduled run of the loop (`Target::Dashboard`), without a cloud.
 pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>) -> Result<()> {
-    scheduled(ctx, None::<&NoCloud>, &quiet).await.map(|_| ())
+    scheduled(ctx, |_| Ok(None::<NoCloud>), &quiet)
+        .await
+        .map(|_| ())
 }
 
-/// The scheduled run with `cloud` (`None`: the repository and the calendar only).
+/// Chooses the cloud of a run once `adoption.yaml`'s `azure:` section is known (`None` when
+/// it has none): `Ok(None)` for a run without a cloud.
+pub trait ChooseCloud<C>: FnOnce(Option<&crate::model::AzureScopes>) -> crate::cloud::CloudResult<Option<C>> {}
+impl<C, T> ChooseCloud<C> for T where
+    T: FnOnce(Option<&crate::model::AzureScopes>) -> crate::cloud::CloudResult<Option<C>>
+{
+}
+
+/// The default-branch steps, then the scheduled report with the cloud `choose` picks: what
+/// `adoptbot report`, the Action's schedule and the demo run.
+pub async fn run<F: Forge, C: Cloud>(
+    forge: &F,
+    choose: impl ChooseCloud<C>,
+    clock: crate::model::Clock,
+    progress: crate::runners::cloud::Progress<'_>,
+) -> Result<(crate::runners::outcome::Applied, Report)> {
+    let mut ctx = Ctx::new(forge, clock);
+    crate::runners::reconcile::run_targets(
+        &mut ctx,
+        &[crate::plan::targets::Target::default_branch()],
+    )
+    .await?;
+    let report = scheduled(&mut ctx, choose, progress).await?;
+    Ok((ctx.applied, report))
+}
+
+/// The scheduled run, with the cloud `choose` picks (none: the repository and the calendar
+/// only).
 pub async fn scheduled<F: Forge, C: Cloud>(
     ctx: &mut Ctx<'_, F>,
-    cloud: Option<&C>,
+    choose: impl ChooseCloud<C>,
     progress: crate::runners::cloud::Progress<'_>,
 ) -> Result<Report> {
     let (name, sha) = ctx.forge.default_branch().await?;
@@ -125,7 +156,8 @@ pub async fn scheduled<F: Forge, C: Cloud>(
         .adoption
         .as_ref()
         .and_then(|a| a.value.azure.clone());
-    let mut signals = match (cloud, &scopes) {
+    let cloud = choose(scopes.as_ref())?;
+    let mut signals = match (&cloud, &scopes) {
         (Some(c), Some(s)) => {
             crate::runners::cloud::signals(c, s, &analysis, today, progress).await?
         }
@@ -200,6 +232,7 @@ pub async fn scheduled<F: Forge, C: Cloud>(
     Ok(Report {
         scheduled: wanted,
         cloud_read,
+        cloud_calls: cloud.as_ref().map(|c| c.calls()),
         body,
         dashboard: number,
     })
