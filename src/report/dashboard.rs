@@ -96,14 +96,11 @@ pub fn render_within(view: &View<'_>, limit: usize) -> String {
     body
 }
 
-fn head(view: &View<'_>) -> String {
-    let mut out = format!("{MARKER}\n# adoptbot dashboard\n\n");
-    let _ = writeln!(
-        out,
-        "What adoptbot's scheduled report found on {}. Tick a box to act: adoptbot reads it on its next run. Closing this issue hides it until something new needs action.\n",
-        view.today
-    );
-    out
+/// The frame's start. It names no date, so that a day with the same findings writes nothing.
+fn head(_view: &View<'_>) -> String {
+    format!(
+        "{MARKER}\n# adoptbot dashboard\n\nWhat adoptbot's scheduled report finds. Tick a box to act: adoptbot reads it on its next run. Closing this issue hides it until something new needs action.\n\n"
+    )
 }
 
 fn tail(view: &View<'_>) -> String {

@@ -119,7 +119,7 @@ pub enum Command {
         now: Option<NaiveDate>,
         /// `azure`, `snapshot:DIR` or `none`; default: azure when adoption.yaml has `azure:`.
         #[arg(long, value_name = "azure|snapshot:DIR|none", value_parser = parse_cloud)]
-        cloud: Option<Option<super::cloud::CloudSource>>,
+        cloud: Option<CloudArg>,
         /// Print the writes instead of making them.
         #[arg(long)]
         dry_run: bool,
@@ -203,12 +203,18 @@ pub enum Format {
     Json,
 }
 
+/// `--cloud` of `report`: a source, or `none`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloudArg(pub Option<super::cloud::CloudSource>);
+
 /// `none` is no cloud; anything else a [`super::cloud::CloudSource`].
-fn parse_cloud(s: &str) -> Result<Option<super::cloud::CloudSource>, String> {
+fn parse_cloud(s: &str) -> Result<CloudArg, String> {
     if s == "none" {
-        return Ok(None);
+        return Ok(CloudArg(None));
     }
-    s.parse().map(Some).map_err(|e: String| e.replace("or `snapshot:DIR`", ", `snapshot:DIR` or `none`"))
+    s.parse()
+        .map(|c| CloudArg(Some(c)))
+        .map_err(|e: String| e.replace("or `snapshot:DIR`", ", `snapshot:DIR` or `none`"))
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
@@ -371,7 +377,7 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
             &ReportArgs {
                 dir: dir.as_deref(),
                 repo: repo.as_deref(),
-                cloud,
+                cloud: cloud.map(|c| c.0),
                 dry_run,
                 json: format == Format::Json,
             },

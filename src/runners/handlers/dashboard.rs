@@ -117,6 +117,10 @@ impl<C, T> ChooseCloud<C> for T where
 {
 }
 
+/// The rules a scheduled run asks: `plan::report::scheduled`, or hand-made findings in tests.
+pub trait Rules: Fn(&Branch<'_>, &CloudSignals, &[Observation]) -> Scheduled {}
+impl<T: Fn(&Branch<'_>, &CloudSignals, &[Observation]) -> Scheduled> Rules for T {}
+
 /// The default-branch steps, then the scheduled report with the cloud `choose` picks: what
 /// `adoptbot report`, the Action's schedule and the demo run.
 pub async fn run<F: Forge, C: Cloud>(
@@ -125,13 +129,26 @@ pub async fn run<F: Forge, C: Cloud>(
     clock: crate::model::Clock,
     progress: crate::runners::cloud::Progress<'_>,
 ) -> Result<(crate::runners::outcome::Applied, Report)> {
+    run_with_rules(forge, choose, clock, progress, crate::plan::report::scheduled).await
+}
+
+/// [`run`] with other rules. Everything is read first (the cloud too), so that a cloud that
+/// fails leaves nothing written; then the default branch's own steps, then the report's.
+pub async fn run_with_rules<F: Forge, C: Cloud>(
+    forge: &F,
+    choose: impl ChooseCloud<C>,
+    clock: crate::model::Clock,
+    progress: crate::runners::cloud::Progress<'_>,
+    rules: impl Rules,
+) -> Result<(crate::runners::outcome::Applied, Report)> {
     let mut ctx = Ctx::new(forge, clock);
+    let read = gather(&mut ctx, choose, progress).await?;
     crate::runners::reconcile::run_targets(
         &mut ctx,
         &[crate::plan::targets::Target::default_branch()],
     )
     .await?;
-    let report = scheduled(&mut ctx, choose, progress).await?;
+    let report = write(&mut ctx, read, rules).await?;
     Ok((ctx.applied, report))
 }
 
@@ -142,6 +159,42 @@ pub async fn scheduled<F: Forge, C: Cloud>(
     choose: impl ChooseCloud<C>,
     progress: crate::runners::cloud::Progress<'_>,
 ) -> Result<Report> {
+    scheduled_with_rules(ctx, choose, progress, crate::plan::report::scheduled).await
+}
+
+/// [`scheduled`] with other rules.
+pub async fn scheduled_with_rules<F: Forge, C: Cloud>(
+    ctx: &mut Ctx<'_, F>,
+    choose: impl ChooseCloud<C>,
+    progress: crate::runners::cloud::Progress<'_>,
+    rules: impl Rules,
+) -> Result<Report> {
+    let read = gather(ctx, choose, progress).await?;
+    write(ctx, read, rules).await
+}
+
+/// What a scheduled run read before it writes anything.
+pub struct Gathered {
+    name: String,
+    sha: crate::model::forge::Sha,
+    snapshot: crate::load::Snapshot,
+    analysis: crate::Analysis,
+    catalogue: crate::render::Catalogue,
+    signals: CloudSignals,
+    cloud_read: bool,
+    cloud_calls: Option<crate::cloud::CloudCalls>,
+    history: dash::History,
+    obs_head: Option<crate::model::forge::Sha>,
+    notes: Vec<String>,
+}
+
+/// Every read of a scheduled run: the default branch and its analysis, the cloud, the
+/// secret-scanning alerts and the observation history.
+async fn gather<F: Forge, C: Cloud>(
+    ctx: &mut Ctx<'_, F>,
+    choose: impl ChooseCloud<C>,
+    progress: crate::runners::cloud::Progress<'_>,
+) -> Result<Gathered> {
     let (name, sha) = ctx.forge.default_branch().await?;
     let (snapshot, analysis) = ctx.analyse(&sha).await?;
     let Some(catalogue) = crate::blueprint_facts(&analysis.loaded.repo).catalogue else {
@@ -149,7 +202,6 @@ pub async fn scheduled<F: Forge, C: Cloud>(
     };
     let today = ctx.clock.today;
     let mut notes: Vec<String> = Vec::new();
-    // Every read first: a cloud that fails leaves nothing written.
     let scopes = analysis
         .loaded
         .repo
@@ -182,6 +234,38 @@ pub async fn scheduled<F: Forge, C: Cloud>(
     for i in &history.ignored {
         ctx.note(format!("{obs_branch}: {i}"));
     }
+    Ok(Gathered {
+        name,
+        sha,
+        snapshot,
+        analysis,
+        catalogue,
+        signals,
+        cloud_read,
+        cloud_calls: cloud.as_ref().map(|c| c.calls()),
+        history,
+        obs_head,
+        notes,
+    })
+}
+
+/// Every write of a scheduled run, from what [`gather`] read.
+async fn write<F: Forge>(ctx: &mut Ctx<'_, F>, read: Gathered, rules: impl Rules) -> Result<Report> {
+    let today = ctx.clock.today;
+    let Gathered {
+        name,
+        sha,
+        snapshot,
+        analysis,
+        catalogue,
+        signals,
+        cloud_read,
+        cloud_calls,
+        history,
+        obs_head,
+        mut notes,
+    } = read;
+    let obs_branch = BotBranch::Observations.to_string();
     let branch = Branch {
         name: &name,
         sha: &sha,
@@ -190,7 +274,7 @@ pub async fn scheduled<F: Forge, C: Cloud>(
         catalogue: &catalogue,
         today,
     };
-    let wanted = crate::plan::report::scheduled(&branch, &signals, &history.observations);
+    let wanted = rules(&branch, &signals, &history.observations);
     let (existing, held): (Vec<PullRequest>, Vec<PullRequest>) = ctx
         .forge
         .pulls_by_branch_prefix(PREFIX)
@@ -232,7 +316,7 @@ pub async fn scheduled<F: Forge, C: Cloud>(
     Ok(Report {
         scheduled: wanted,
         cloud_read,
-        cloud_calls: cloud.as_ref().map(|c| c.calls()),
+        cloud_calls,
         body,
         dashboard: number,
     })
