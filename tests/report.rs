@@ -647,3 +647,57 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[tokio::test]
+async fn checkboxes_renew_an_experiment_and_open_a_closed_bot_pr_again_once() {
+    let _g = ENV.lock().await;
+    let gh = GitHubSim::contoso().await;
+    let hand = Hand::with(vec![]);
+    let day = "2026-12-12";
+    run(&gh, None, day, &hand).await.expect("first");
+    let (n, body, _) = dashboards(&gh)[0].clone();
+    let renew = Action::Renew("care-call-summarisation".parse().unwrap());
+    assert!(body.contains(&hidden_id(&renew)), "{body}");
+    // A person closes a bot PR without merging it.
+    let (closed, branch) = gh.repo(|r| {
+        let p = r
+            .pulls
+            .values()
+            .find(|p| p.open && p.head_ref.starts_with("adoptbot/decommission/"))
+            .expect("a decommission PR")
+            .clone();
+        r.close_pull(p.number);
+        (p.number, p.head_ref)
+    });
+    run(&gh, None, day, &hand).await.expect("offers");
+    let (_, body, _) = dashboards(&gh)[0].clone();
+    let recreate = Action::Recreate(branch.clone());
+    assert!(body.contains(&hidden_id(&recreate)), "{body}");
+    assert!(!gh.repo(|r| r.pulls[&closed].open), "closed stays closed");
+    // Both ticked.
+    let ticked = tick(&tick(&body, &renew), &recreate);
+    assert_eq!(adoptbot::plan::dashboard::ticked(&ticked).len(), 2, "{ticked}");
+    gh.repo(|r| r.edit_issue(n, Some(&ticked), None));
+    let (a, _) = run(&gh, None, day, &hand).await.expect("act");
+    let opened = a.opened();
+    assert!(
+        opened
+            .iter()
+            .any(|b| b.starts_with("adoptbot/renew/care-call-summarisation-")),
+        "{a:?}"
+    );
+    assert_eq!(a.of(WriteKind::ReopenPull).len(), 1, "{a:?}");
+    assert!(gh.repo(|r| r.pulls[&closed].open), "opened again");
+    let (_, body, _) = dashboards(&gh)[0].clone();
+    assert!(!body.contains("[x]"), "{body}");
+    // Read again: nothing more.
+    let pulls = gh.repo(|r| r.pulls.len());
+    let (again, _) = run(&gh, None, day, &hand).await.expect("replay");
+    assert!(again.writes.is_empty(), "{again:?}");
+    assert_eq!(gh.repo(|r| r.pulls.len()), pulls, "one renewal PR");
+    gh.finish();
+}
+
+fn hidden_id(a: &Action) -> String {
+    format!("<!-- adoptbot-action:{} -->", a.id())
+}

@@ -405,14 +405,24 @@ async fn dashboard<F: Forge>(
     }
 
     let mut view = dash::view(&inputs.wanted.findings, &previous, &snoozes, today);
-    view.offers = offers(inputs, &latest);
+    let handled: BTreeSet<String> = ticks.iter().map(Action::id).collect();
+    // A PR opened again is open now: its offer is gone, as the next run will show.
+    view.offers = offers(inputs, &latest)
+        .into_iter()
+        .filter(|o| !(matches!(o.action, Action::Recreate(_)) && handled.contains(&o.action.id())))
+        .collect();
     view.pulls = latest
         .iter()
         .map(|(b, p)| (b.clone(), p.number))
         .collect();
+    // And the PRs this run opened, so that the next run links them the same way.
+    for w in ctx.applied.of(WriteKind::OpenPull) {
+        if let Subject::Issue(n) = w.subject {
+            view.pulls.insert(w.key.clone(), n);
+        }
+    }
     view.notes = inputs.notes.clone();
     let mut body = crate::report::dashboard::render(&view);
-    let handled: BTreeSet<String> = ticks.iter().map(Action::id).collect();
     let mut plan = dash::plan(
         body.clone(),
         &view.record,
