@@ -701,3 +701,25 @@ async fn checkboxes_renew_an_experiment_and_open_a_closed_bot_pr_again_once() {
 fn hidden_id(a: &Action) -> String {
     format!("<!-- adoptbot-action:{} -->", a.id())
 }
+
+#[tokio::test]
+async fn the_azure_adapter_pauses_before_the_next_call_when_few_reads_are_left() {
+    let _g = ENV.lock().await;
+    let arm = AzureSim::start(Estate::contoso()).await;
+    let az = azure(&arm);
+    use adoptbot::cloud::Cloud as _;
+    let x = "9e4a7c21-3d5b-4f86-a0c9-1b8e2d6f4a37";
+    az.usages(x, "eastus").await.expect("plenty left");
+    az.usages(x, "westeurope").await.expect("plenty left");
+    assert!(az.pauses().is_empty());
+    arm.state().reads_remaining = Some(8);
+    az.usages(x, "swedencentral").await.expect("8 left");
+    assert!(az.pauses().is_empty(), "the pause comes before the next call");
+    az.usages(x, "eastus").await.expect("after a pause");
+    assert_eq!(az.pauses(), vec![std::time::Duration::from_secs(3)]);
+    arm.state().reads_remaining = None;
+    az.usages(x, "westeurope").await.expect("after a pause");
+    az.usages(x, "westeurope").await.expect("no pause");
+    assert_eq!(az.pauses().len(), 2, "{:?}", az.pauses());
+    arm.finish();
+}
