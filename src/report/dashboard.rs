@@ -204,3 +204,88 @@ fn item(view: &View<'_>, f: &Shown<'_>) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::finding::{Finding, FindingKind, Urgency};
+    use crate::plan::dashboard::{Offer, Record, view};
+
+    fn f(key: &str, urgency: Urgency, title: &str, owner: &str) -> Finding {
+        Finding {
+            key: key.into(),
+            kind: FindingKind::ShadowAi,
+            urgency,
+            title: title.into(),
+            detail: "line one\n\nline two".into(),
+            owners: vec![owner.into()],
+            links: vec![
+                Link::Branch {
+                    name: "adoptbot/decommission/x".into(),
+                },
+                Link::Branch {
+                    name: "adoptbot/decommission/y".into(),
+                },
+                Link::Resource {
+                    id: "/subscriptions/s/resourceGroups/rg (x)".into(),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn text_from_people_is_inert_and_only_logins_are_mentioned() {
+        let day = "2026-12-01".parse().unwrap();
+        let fs = vec![f(
+            "shadow-ai/x",
+            Urgency::ActionNeeded,
+            "@org/everyone <!-- hide --> [click](http://evil) | x",
+            "not a login <b>",
+        )];
+        let mut v = view(&fs, &Record::default(), &[], day);
+        v.pulls.insert("adoptbot/decommission/x".into(), 42);
+        v.offers.push(Offer {
+            action: Action::Snooze("k".into()),
+            label: "@team <!--".into(),
+        });
+        let body = render(&v);
+        assert!(!body.contains("@org/everyone"), "{body}");
+        assert!(!body.contains("<!-- hide"), "{body}");
+        assert!(!body.contains("[click]"), "{body}");
+        // In a code span, `<b>` shows as written.
+        assert!(!body.contains("@not"), "{body}");
+        assert!(!body.contains("@team"), "{body}");
+        assert!(body.contains("`not a login <b>`"), "owners that are not logins are code: {body}");
+        assert!(body.contains("#42"), "a bot PR by number: {body}");
+        assert!(body.contains("`adoptbot/decommission/y` (to open)"), "{body}");
+        assert!(body.contains("`/subscriptions/s/resourceGroups/rg (x)`"), "{body}");
+        // Every HTML comment is the bot's own.
+        for c in body.match_indices("<!--") {
+            let rest = &body[c.0..];
+            assert!(rest.starts_with("<!-- adoptbot"), "{rest}");
+        }
+    }
+
+    #[test]
+    fn the_cut_goes_section_by_section_then_finding_by_finding() {
+        let day = "2026-12-01".parse().unwrap();
+        let mut fs = Vec::new();
+        for i in 0..10 {
+            fs.push(f(&format!("a/{i}"), Urgency::ActionNeeded, "urgent", "grace"));
+            fs.push(f(&format!("w/{i}"), Urgency::Warning, "warn", "grace"));
+            fs.push(f(&format!("i/{i}"), Urgency::Information, "info", "grace"));
+        }
+        let v = view(&fs, &Record::default(), &[], day);
+        let whole = render(&v);
+        assert!(!whole.contains("Cut to fit"));
+        let limit = whole.chars().count() / 2;
+        let cut = render_within(&v, limit);
+        assert!(cut.chars().count() <= limit);
+        assert!(cut.contains("10 findings from information"), "{cut}");
+        assert!(cut.contains("## Action needed (10)"), "{cut}");
+        let tight = render_within(&v, limit / 2);
+        assert!(tight.chars().count() <= limit / 2);
+        assert!(tight.contains("from action needed"), "{tight}");
+        assert!(tight.contains("<!-- adoptbot:dashboard-record"), "{tight}");
+    }
+}

@@ -214,7 +214,7 @@ fn parse_cloud(s: &str) -> Result<CloudArg, String> {
     }
     s.parse()
         .map(|c| CloudArg(Some(c)))
-        .map_err(|e: String| e.replace("or `snapshot:DIR`", ", `snapshot:DIR` or `none`"))
+        .map_err(|e: String| e.replace(" or `snapshot:DIR`", ", `snapshot:DIR` or `none`"))
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
