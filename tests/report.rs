@@ -592,6 +592,11 @@ async fn a_scheduled_run_over_a_thousand_experiments_costs_at_most_twenty_reads(
     let _g = ENV.lock().await;
     let dir = tempfile::tempdir().expect("tempdir");
     adoptbot::runners::bench::generate(dir.path(), 1000, 20, 10).expect("generate");
+    // The sample estate's subscriptions and regions.
+    let adoption = dir.path().join("adoption.yaml");
+    let mut text = std::fs::read_to_string(&adoption).expect("adoption.yaml");
+    text.push_str("azure:\n  tenant_id: 7c3e9a41-52d8-4b6f-9e0a-3f1d2c8b6a75\n  subscriptions: [2b6f1d3e-8a4c-4e7b-b9d2-5c1a7e3f9b08, 9e4a7c21-3d5b-4f86-a0c9-1b8e2d6f4a37]\n  regions: [westeurope, swedencentral, eastus]\n");
+    std::fs::write(&adoption, text).expect("write");
     let mut files = Vec::new();
     walk(dir.path(), dir.path(), &mut files);
     let gh = GitHubSim::start().await;
@@ -602,23 +607,40 @@ async fn a_scheduled_run_over_a_thousand_experiments_costs_at_most_twenty_reads(
             .collect();
         r.commit("main", "Bench adoption repository", "p@bench.example", &changes);
     });
+    let arm = AzureSim::start(Estate::contoso()).await;
     let forge = gh.adapter();
     let hand = Hand::with(three());
-    let mut ctx = adoptbot::runners::handlers::Ctx::new(&forge, clock("2026-12-01"));
-    dashboard::scheduled_with_rules(
-        &mut ctx,
-        |_| Ok(None::<dashboard::NoCloud>),
-        &quiet,
-        hand.rules(),
-    )
-    .await
-    .expect("run");
-    let reads = gh.requests().iter().filter(|r| r.method == "GET").count();
-    let writes = gh.writes();
-    assert!(reads <= 20, "{reads} reads");
-    assert_eq!(writes, 1, "the dashboard");
-    println!("scheduled run over 1,000 experiments: {reads} GitHub reads, {writes} writes");
+    let mut table = Vec::new();
+    for (day, what) in [
+        ("2026-12-01", "first run: dashboard and observation written"),
+        ("2026-12-01", "same day again"),
+        ("2026-12-02", "next day: observation appended, dashboard updated"),
+    ] {
+        gh.clear_log();
+        let cloud = azure(&arm);
+        let mut ctx = adoptbot::runners::handlers::Ctx::new(&forge, clock(day));
+        let report = dashboard::scheduled_with_rules(
+            &mut ctx,
+            move |_| Ok(Some(cloud)),
+            &quiet,
+            hand.rules(),
+        )
+        .await
+        .expect("run");
+        let reads = gh.requests().iter().filter(|r| r.method == "GET").count();
+        let writes = gh.writes();
+        assert!(reads <= 20, "{what}: {reads} reads");
+        assert!(report.cloud_read, "{what}");
+        let arm_calls = report.cloud_calls.map(|c| c.total()).unwrap_or(0);
+        table.push(format!("| {what} | {reads} | {writes} | {arm_calls} |"));
+    }
+    println!("| scheduled run over 1,000 experiments | GitHub reads | GitHub writes | ARM calls |");
+    println!("|---|---|---|---|");
+    for row in table {
+        println!("{row}");
+    }
     gh.finish();
+    arm.finish();
 }
 
 fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<(String, String)>) {
