@@ -109,7 +109,10 @@ impl Hand {
                 .unwrap()
                 .push(signals.secret_alerts.clone());
             let mut spend = std::collections::BTreeMap::new();
-            spend.insert("ds-forecast-sandbox".to_string(), signals.spend.len() as f64);
+            spend.insert(
+                "ds-forecast-sandbox".to_string(),
+                signals.spend.len() as f64,
+            );
             Scheduled {
                 findings: h.findings.lock().unwrap().clone(),
                 pulls: Vec::new(),
@@ -201,7 +204,9 @@ async fn the_dashboard_is_created_once_and_a_replay_or_a_second_run_that_day_wri
     let arm = AzureSim::start(Estate::contoso()).await;
     let hand = Hand::with(three());
 
-    let (first, report) = run(&gh, Some(&arm), "2026-12-01", &hand).await.expect("run");
+    let (first, report) = run(&gh, Some(&arm), "2026-12-01", &hand)
+        .await
+        .expect("run");
     assert_eq!(first.of(WriteKind::CreateIssue).len(), 1, "{first:?}");
     assert!(report.cloud_read);
     let boards = dashboards(&gh);
@@ -223,7 +228,9 @@ async fn the_dashboard_is_created_once_and_a_replay_or_a_second_run_that_day_wri
     // The replay, and a second run the same day: nothing anywhere.
     let writes = gh.writes();
     for _ in 0..2 {
-        let (again, _) = run(&gh, Some(&arm), "2026-12-01", &hand).await.expect("replay");
+        let (again, _) = run(&gh, Some(&arm), "2026-12-01", &hand)
+            .await
+            .expect("replay");
         assert!(again.writes.is_empty(), "{again:?}");
     }
     assert_eq!(gh.writes(), writes, "nothing reached GitHub");
@@ -233,14 +240,18 @@ async fn the_dashboard_is_created_once_and_a_replay_or_a_second_run_that_day_wri
 
     // The next day: one observation more, the day before in the history, and the body
     // without the mention (never again for that finding).
-    let (next, _) = run(&gh, Some(&arm), "2026-12-02", &hand).await.expect("next day");
+    let (next, _) = run(&gh, Some(&arm), "2026-12-02", &hand)
+        .await
+        .expect("next day");
     assert_eq!(observation_commits(&gh), 2);
     assert_eq!(hand.seen_history.lock().unwrap().last(), Some(&1));
     assert_eq!(next.of(WriteKind::UpdateIssue).len(), 1, "{next:?}");
     let (_, body, _) = dashboards(&gh)[0].clone();
     assert!(!body.contains("@grace-mensah"), "{body}");
     assert!(body.contains("`grace-mensah`"), "{body}");
-    let (again, _) = run(&gh, Some(&arm), "2026-12-02", &hand).await.expect("replay");
+    let (again, _) = run(&gh, Some(&arm), "2026-12-02", &hand)
+        .await
+        .expect("replay");
     assert!(again.writes.is_empty(), "{again:?}");
     // The observation file is the rules' observation, as the bot committed it.
     let text = gh.repo(|r| {
@@ -359,7 +370,11 @@ async fn the_dashboard_is_found_by_marker_and_author_across_pages_never_by_title
     assert!(gh.count("GET", ISSUES) >= 2, "the list is paged");
     assert_eq!(dashboards(&gh).len(), 1);
     let mallory = gh.repo(|r| r.issue_data[&1].body.clone());
-    assert_eq!(mallory, format!("{MARKER}\nhello"), "a person's issue is never written");
+    assert_eq!(
+        mallory,
+        format!("{MARKER}\nhello"),
+        "a person's issue is never written"
+    );
     gh.finish();
 }
 
@@ -386,13 +401,22 @@ async fn a_body_too_long_is_cut_from_the_lowest_priority_section_with_a_note() {
     assert!(body.contains("**Cut to fit.**"), "the cut is said");
     assert!(!body.contains("## Information"), "information goes first");
     assert!(!body.contains("## Warnings"), "then warnings");
-    assert!(body.contains("60 findings from information, 60 findings from warnings"), "{body}");
+    assert!(
+        body.contains("60 findings from information, 60 findings from warnings"),
+        "{body}"
+    );
     assert!(
         body.contains("## Action needed (60)"),
         "action needed stays whole: {}",
-        body.lines().filter(|l| l.starts_with("##") || l.starts_with("> ")).collect::<Vec<_>>().join("\n")
+        body.lines()
+            .filter(|l| l.starts_with("##") || l.starts_with("> "))
+            .collect::<Vec<_>>()
+            .join("\n")
     );
-    assert!(body.contains("<!-- adoptbot:dashboard-record "), "the record stays");
+    assert!(
+        body.contains("<!-- adoptbot:dashboard-record "),
+        "the record stays"
+    );
     gh.finish();
 }
 
@@ -422,18 +446,28 @@ async fn faults_on_both_sides_are_retried_and_a_run_that_failed_between_writes_c
     let pulls = gh.repo(|r| r.pulls.len());
     assert!(pulls > 0);
     // The next run converges: one dashboard, no second observation, no PR twice.
-    let (a, report) = run(&gh, Some(&arm), "2026-12-01", &hand).await.expect("retry");
+    let (a, report) = run(&gh, Some(&arm), "2026-12-01", &hand)
+        .await
+        .expect("retry");
     assert_eq!(a.of(WriteKind::CreateIssue).len(), 1, "{a:?}");
     assert!(a.of(WriteKind::Push).is_empty(), "{a:?}");
     assert_eq!(observation_commits(&gh), 1);
     assert_eq!(gh.repo(|r| r.pulls.len()), pulls);
     assert_eq!(dashboards(&gh).len(), 1);
-    let (again, _) = run(&gh, Some(&arm), "2026-12-01", &hand).await.expect("replay");
+    let (again, _) = run(&gh, Some(&arm), "2026-12-01", &hand)
+        .await
+        .expect("replay");
     assert!(again.writes.is_empty(), "{again:?}");
     // The Azure side: the waits it chose, and a second token.
-    assert!(arm.count(SimApi::Token) >= 2, "a new token after the expiry");
+    assert!(
+        arm.count(SimApi::Token) >= 2,
+        "a new token after the expiry"
+    );
     let statuses: Vec<u16> = arm.requests().iter().map(|r| r.status).collect();
-    assert!(statuses.contains(&429) && statuses.contains(&503), "{statuses:?}");
+    assert!(
+        statuses.contains(&429) && statuses.contains(&503),
+        "{statuses:?}"
+    );
     assert!(report.cloud_calls.is_some());
     gh.finish();
     arm.finish();
@@ -529,11 +563,7 @@ async fn secret_scanning_alerts_reach_the_rules_when_the_token_can_read_them() {
     // Scanning off (404): none.
     run(&gh, None, "2026-12-01", &hand).await.expect("run");
     gh.repo(|r| {
-        r.secret_alerts = Some(vec![(
-            7,
-            "openai_api_key".into(),
-            "OpenAI API Key".into(),
-        )])
+        r.secret_alerts = Some(vec![(7, "openai_api_key".into(), "OpenAI API Key".into())])
     });
     run(&gh, None, "2026-12-02", &hand).await.expect("run");
     // No permission (403): none, and the run goes on.
@@ -560,7 +590,9 @@ async fn observations_only_from_bot_commits_and_a_persons_commit_stops_the_bot_w
     let gh = GitHubSim::contoso().await;
     let arm = AzureSim::start(Estate::contoso()).await;
     let hand = Hand::with(vec![]);
-    run(&gh, Some(&arm), "2026-12-01", &hand).await.expect("day 1");
+    run(&gh, Some(&arm), "2026-12-01", &hand)
+        .await
+        .expect("day 1");
     // A person adds a forged record of an earlier day.
     gh.repo(|r| {
         r.commit(
@@ -573,8 +605,14 @@ async fn observations_only_from_bot_commits_and_a_persons_commit_stops_the_bot_w
             )],
         );
     });
-    let (a, _) = run(&gh, Some(&arm), "2026-12-02", &hand).await.expect("day 2");
-    assert_eq!(hand.seen_history.lock().unwrap().last(), Some(&1), "only the bot's day 1");
+    let (a, _) = run(&gh, Some(&arm), "2026-12-02", &hand)
+        .await
+        .expect("day 2");
+    assert_eq!(
+        hand.seen_history.lock().unwrap().last(),
+        Some(&1),
+        "only the bot's day 1"
+    );
     assert!(a.of(WriteKind::Push).is_empty(), "{a:?}");
     assert!(
         a.notes.iter().any(|n| n.contains("2026-11-30.json")),
@@ -582,7 +620,10 @@ async fn observations_only_from_bot_commits_and_a_persons_commit_stops_the_bot_w
         a.notes
     );
     let (_, body, _) = dashboards(&gh)[0].clone();
-    assert!(body.contains("commits that adoptbot did not make"), "{body}");
+    assert!(
+        body.contains("commits that adoptbot did not make"),
+        "{body}"
+    );
     gh.finish();
     arm.finish();
 }
@@ -605,7 +646,12 @@ async fn a_scheduled_run_over_a_thousand_experiments_costs_at_most_twenty_reads(
             .iter()
             .map(|(p, c)| (p.as_str(), Some(c.as_str())))
             .collect();
-        r.commit("main", "Bench adoption repository", "p@bench.example", &changes);
+        r.commit(
+            "main",
+            "Bench adoption repository",
+            "p@bench.example",
+            &changes,
+        );
     });
     let arm = AzureSim::start(Estate::contoso()).await;
     let forge = gh.adapter();
@@ -614,7 +660,10 @@ async fn a_scheduled_run_over_a_thousand_experiments_costs_at_most_twenty_reads(
     for (day, what) in [
         ("2026-12-01", "first run: dashboard and observation written"),
         ("2026-12-01", "same day again"),
-        ("2026-12-02", "next day: observation appended, dashboard updated"),
+        (
+            "2026-12-02",
+            "next day: observation appended, dashboard updated",
+        ),
     ] {
         gh.clear_log();
         let cloud = azure(&arm);
@@ -698,7 +747,11 @@ async fn checkboxes_renew_an_experiment_and_open_a_closed_bot_pr_again_once() {
     assert!(!gh.repo(|r| r.pulls[&closed].open), "closed stays closed");
     // Both ticked.
     let ticked = tick(&tick(&body, &renew), &recreate);
-    assert_eq!(adoptbot::plan::dashboard::ticked(&ticked).len(), 2, "{ticked}");
+    assert_eq!(
+        adoptbot::plan::dashboard::ticked(&ticked).len(),
+        2,
+        "{ticked}"
+    );
     gh.repo(|r| r.edit_issue(n, Some(&ticked), None));
     let (a, _) = run(&gh, None, day, &hand).await.expect("act");
     let opened = a.opened();
@@ -736,7 +789,10 @@ async fn the_azure_adapter_pauses_before_the_next_call_when_few_reads_are_left()
     assert!(az.pauses().is_empty());
     arm.state().reads_remaining = Some(8);
     az.usages(x, "swedencentral").await.expect("8 left");
-    assert!(az.pauses().is_empty(), "the pause comes before the next call");
+    assert!(
+        az.pauses().is_empty(),
+        "the pause comes before the next call"
+    );
     az.usages(x, "eastus").await.expect("after a pause");
     assert_eq!(az.pauses(), vec![std::time::Duration::from_secs(3)]);
     arm.state().reads_remaining = None;

@@ -58,13 +58,22 @@ fn a_dry_run_prints_the_writes_and_makes_none_then_the_run_makes_them_once() {
     assert!(v["calls"]["cloud"]["per_api"]["resource-graph"].as_u64() >= Some(1));
     // Nothing was written: no dashboard, no observation branch.
     let git = git2::Repository::open(tmp.path()).expect("git");
-    assert!(git.find_branch("adoptbot/observations", git2::BranchType::Local).is_err());
+    assert!(
+        git.find_branch("adoptbot/observations", git2::BranchType::Local)
+            .is_err()
+    );
 
     let (code, out, err) = run(&[]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("opened issue #"), "{out}");
-    assert!(out.contains("pushed 1 file to `adoptbot/observations`"), "{out}");
-    assert!(git.find_branch("adoptbot/observations", git2::BranchType::Local).is_ok());
+    assert!(
+        out.contains("pushed 1 file to `adoptbot/observations`"),
+        "{out}"
+    );
+    assert!(
+        git.find_branch("adoptbot/observations", git2::BranchType::Local)
+            .is_ok()
+    );
     let (code, out, _) = run(&[]);
     assert_eq!(code, 0);
     assert!(out.contains("nothing to write"), "{out}");
@@ -79,7 +88,14 @@ fn a_cloud_that_is_not_one_is_refused_with_what_to_write() {
     assert!(err.contains("`snapshot:DIR` or `none`"), "{err}");
     let (code, out, err) = adoptbot(
         tmp.path(),
-        &["report", repo, "--cloud", "snapshot:/no/such/dir", "--now", "2026-12-01"],
+        &[
+            "report",
+            repo,
+            "--cloud",
+            "snapshot:/no/such/dir",
+            "--now",
+            "2026-12-01",
+        ],
     );
     assert_eq!(code, 2, "{out}{err}");
     assert!(err.contains("/no/such/dir"), "{err}");

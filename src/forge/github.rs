@@ -1122,9 +1122,7 @@ impl Forge for GitHub {
 
     /// A 403 (no permission, or not a rate limit) or a 404 (scanning off, or hidden from the
     /// token) is `None`: the report says the alerts could not be read.
-    async fn secret_alerts(
-        &self,
-    ) -> ForgeResult<Option<Vec<crate::model::finding::SecretAlert>>> {
+    async fn secret_alerts(&self) -> ForgeResult<Option<Vec<crate::model::finding::SecretAlert>>> {
         let path = format!("{}/secret-scanning/alerts?state=open", self.repo_path);
         match self.pages::<wire::SecretAlert>(&path, array).await {
             Ok(alerts) => Ok(Some(

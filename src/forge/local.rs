@@ -1150,9 +1150,7 @@ impl Forge for LocalForge {
     }
 
     /// The local forge has no secret scanning.
-    async fn secret_alerts(
-        &self,
-    ) -> ForgeResult<Option<Vec<crate::model::finding::SecretAlert>>> {
+    async fn secret_alerts(&self) -> ForgeResult<Option<Vec<crate::model::finding::SecretAlert>>> {
         self.count_read();
         Ok(None)
     }

@@ -109,7 +109,10 @@ impl Action {
     /// The checkbox line for this action, ticked or not.
     pub fn checkbox(&self, label: &str, ticked: bool) -> String {
         let tick = if ticked { 'x' } else { ' ' };
-        format!("- [{tick}] {label} {ACTION_OPEN}{}{HIDDEN_CLOSE}", self.id())
+        format!(
+            "- [{tick}] {label} {ACTION_OPEN}{}{HIDDEN_CLOSE}",
+            self.id()
+        )
     }
 }
 
@@ -283,9 +286,15 @@ pub fn view<'a>(
 pub enum IssuePlan {
     /// Nothing: the body is as wanted, or the issue is closed and nothing new needs action.
     UpToDate,
-    Create { title: String, body: String },
+    Create {
+        title: String,
+        body: String,
+    },
     /// Write the body, and reopen a closed issue when something new needs action.
-    Update { body: String, reopen: bool },
+    Update {
+        body: String,
+        reopen: bool,
+    },
 }
 
 /// The issue as the forge shows it, for [`plan`].
@@ -401,7 +410,8 @@ pub fn history(
             .and_then(|p| p.strip_suffix(".json"))
             .and_then(|d| d.parse::<NaiveDate>().ok())
         else {
-            h.ignored.push(format!("`{path}` is not an observation file"));
+            h.ignored
+                .push(format!("`{path}` is not an observation file"));
             continue;
         };
         if !vouched.contains(&(day.to_string(), sha256_hex(bytes))) {
@@ -471,7 +481,11 @@ mod tests {
         assert!(is_dashboard("adoptbot[bot]", &body, "adoptbot[bot]"));
         assert!(is_dashboard("AdoptBot[bot]", &body, "adoptbot[bot]"));
         assert!(!is_dashboard("mallory", &body, "adoptbot[bot]"));
-        assert!(!is_dashboard("adoptbot[bot]", "# adoptbot dashboard", "adoptbot[bot]"));
+        assert!(!is_dashboard(
+            "adoptbot[bot]",
+            "# adoptbot dashboard",
+            "adoptbot[bot]"
+        ));
     }
 
     #[test]
@@ -483,7 +497,10 @@ mod tests {
             snooze.checkbox("Snooze", true),
             renew.checkbox("Renew", false),
             recreate.checkbox("Re-create", true).replace("[x]", "[X]"),
-            format!("> {}", Action::Renew("a-b".parse().unwrap()).checkbox("quoted", true)),
+            format!(
+                "> {}",
+                Action::Renew("a-b".parse().unwrap()).checkbox("quoted", true)
+            ),
             "- [x] Renew <!-- adoptbot-action:renew:Bad_Id -->".into(),
             "- [x] <!-- adoptbot-action:recreate:main -->".into(),
             "- [x] <!-- adoptbot-action:delete:everything -->".into(),
@@ -545,7 +562,10 @@ mod tests {
                 closed: true,
             })
         }
-        assert_eq!(plan("new".into(), &shown, closed(&old)), IssuePlan::UpToDate);
+        assert_eq!(
+            plan("new".into(), &shown, closed(&old)),
+            IssuePlan::UpToDate
+        );
         let mut more = shown.clone();
         more.action_needed.insert("b".into());
         assert_eq!(

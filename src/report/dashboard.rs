@@ -159,7 +159,9 @@ fn link(view: &View<'_>, l: &Link) -> String {
     match l {
         Link::File { path } => markdown::code(path),
         Link::Resource { id } => {
-            let safe = id.chars().all(|c| c.is_ascii_graphic() && !"()<>[]`".contains(c));
+            let safe = id
+                .chars()
+                .all(|c| c.is_ascii_graphic() && !"()<>[]`".contains(c));
             if safe {
                 format!(
                     "[{}](https://portal.azure.com/#resource{id})",
@@ -255,10 +257,19 @@ mod tests {
         // In a code span, `<b>` shows as written.
         assert!(!body.contains("@not"), "{body}");
         assert!(!body.contains("@team"), "{body}");
-        assert!(body.contains("`not a login <b>`"), "owners that are not logins are code: {body}");
+        assert!(
+            body.contains("`not a login <b>`"),
+            "owners that are not logins are code: {body}"
+        );
         assert!(body.contains("#42"), "a bot PR by number: {body}");
-        assert!(body.contains("`adoptbot/decommission/y` (to open)"), "{body}");
-        assert!(body.contains("`/subscriptions/s/resourceGroups/rg (x)`"), "{body}");
+        assert!(
+            body.contains("`adoptbot/decommission/y` (to open)"),
+            "{body}"
+        );
+        assert!(
+            body.contains("`/subscriptions/s/resourceGroups/rg (x)`"),
+            "{body}"
+        );
         // Every HTML comment is the bot's own.
         for c in body.match_indices("<!--") {
             let rest = &body[c.0..];
@@ -271,7 +282,12 @@ mod tests {
         let day = "2026-12-01".parse().unwrap();
         let mut fs = Vec::new();
         for i in 0..10 {
-            fs.push(f(&format!("a/{i}"), Urgency::ActionNeeded, "urgent", "grace"));
+            fs.push(f(
+                &format!("a/{i}"),
+                Urgency::ActionNeeded,
+                "urgent",
+                "grace",
+            ));
             fs.push(f(&format!("w/{i}"), Urgency::Warning, "warn", "grace"));
             fs.push(f(&format!("i/{i}"), Urgency::Information, "info", "grace"));
         }

@@ -67,9 +67,11 @@ async fn scheduled(forge: &GitHub, clock: Clock) -> Result<Applied, String> {
     use super::cloud::{AnyCloud, CloudSource};
     let choice: Option<Option<CloudSource>> = match std::env::var("ADOPTBOT_CLOUD") {
         Ok(v) if v == "none" => Some(None),
-        Ok(v) => Some(Some(v.parse().map_err(|e: String| {
-            format!("ADOPTBOT_CLOUD: {e}, or `none`")
-        })?)),
+        Ok(v) => {
+            Some(Some(v.parse().map_err(|e: String| {
+                format!("ADOPTBOT_CLOUD: {e}, or `none`")
+            })?))
+        }
         Err(_) => None,
     };
     let choose = move |scopes: Option<&crate::model::AzureScopes>| {

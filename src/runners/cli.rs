@@ -679,8 +679,8 @@ async fn report_on<F: crate::forge::Forge + Sync>(
     progress: super::cloud::Progress<'_>,
     dry_run: bool,
 ) -> Result<ReportDone, String> {
-    use crate::forge::Forge as _;
     use super::handlers::dashboard;
+    use crate::forge::Forge as _;
     if dry_run {
         let dry = super::dry_run::DryRun::new(forge);
         let (a, r) = dashboard::run(&dry, choose, clock, progress)
@@ -701,7 +701,8 @@ fn progress_bar(json: bool) -> Option<indicatif::ProgressBar> {
     if json || std::env::var_os("CI").is_some() || !std::io::stderr().is_terminal() {
         return None;
     }
-    let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     bar.set_message("reading the repository");
     Some(bar)
 }

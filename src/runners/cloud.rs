@@ -3,7 +3,9 @@
 
 use crate::cloud::azure::AzureCloud;
 use crate::cloud::snapshot::SnapshotCloud;
-use crate::cloud::{Api, Cloud, CloudCalls, CloudResult, Identity, Inventory, Period, RegionUsages};
+use crate::cloud::{
+    Api, Cloud, CloudCalls, CloudResult, Identity, Inventory, Period, RegionUsages,
+};
 use crate::model::AzureScopes;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -224,7 +226,9 @@ pub async fn signals(
             usages.push(cloud.usages(s, r).await?);
         }
     }
-    let since = today.checked_sub_days(Days::new(ACTIVITY_DAYS)).unwrap_or(today);
+    let since = today
+        .checked_sub_days(Days::new(ACTIVITY_DAYS))
+        .unwrap_or(today);
     let (mut activity, mut metrics) = (Vec::new(), Vec::new());
     for e in experiments
         .iter()

@@ -145,7 +145,12 @@ impl<F: Forge + Sync> Forge for DryRun<'_, F> {
         self.wrote();
         Ok(())
     }
-    async fn request_reviewers(&self, _: u64, users: &[String], teams: &[String]) -> ForgeResult<()> {
+    async fn request_reviewers(
+        &self,
+        _: u64,
+        users: &[String],
+        teams: &[String],
+    ) -> ForgeResult<()> {
         if !(users.is_empty() && teams.is_empty()) {
             self.wrote();
         }
@@ -173,7 +178,12 @@ impl<F: Forge + Sync> Forge for DryRun<'_, F> {
             author: self.bot_login().to_owned(),
         })
     }
-    async fn update_issue(&self, _: u64, _: Option<&str>, _: Option<IssueState>) -> ForgeResult<()> {
+    async fn update_issue(
+        &self,
+        _: u64,
+        _: Option<&str>,
+        _: Option<IssueState>,
+    ) -> ForgeResult<()> {
         self.wrote();
         Ok(())
     }

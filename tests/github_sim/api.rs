@@ -1641,7 +1641,7 @@ fn list_issues(ctx: &mut Ctx) -> Outcome {
         )
         .collect();
     // Newest first, as GitHub sorts by default.
-    numbers.sort_by(|a, b| b.0.cmp(&a.0));
+    numbers.sort_by_key(|n| std::cmp::Reverse(n.0));
     let items: Vec<Value> = numbers
         .into_iter()
         .filter(|(_, author, open)| {
@@ -1672,7 +1672,9 @@ fn create_issue(ctx: &mut Ctx) -> Outcome {
 
 fn get_issue(ctx: &mut Ctx, n: &str) -> Outcome {
     ctx.allow_query(&[])?;
-    match number(n).filter(|n| ctx.repo.issue_data.contains_key(n) || ctx.repo.pulls.contains_key(n)) {
+    match number(n)
+        .filter(|n| ctx.repo.issue_data.contains_key(n) || ctx.repo.pulls.contains_key(n))
+    {
         Some(n) => Ok(answer(200, issue_json(ctx, n))),
         None => Ok(error(404, "Not Found")),
     }

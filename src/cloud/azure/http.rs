@@ -240,7 +240,10 @@ impl ReadOnlyHttp {
             if let Ok(mut p) = self.paused.lock() {
                 p.push(w);
             }
-            tracing::info!(wait_ms = w.as_millis() as u64, "few ARM requests left; pausing");
+            tracing::info!(
+                wait_ms = w.as_millis() as u64,
+                "few ARM requests left; pausing"
+            );
             if self.backoff.sleep {
                 tokio::time::sleep(w).await;
             }
@@ -482,7 +485,10 @@ mod tests {
             cap: Duration::from_secs(5),
             ..Backoff::default()
         };
-        assert_eq!(proactive_pause(&tight, Some(0)), Some(Duration::from_secs(5)));
+        assert_eq!(
+            proactive_pause(&tight, Some(0)),
+            Some(Duration::from_secs(5))
+        );
     }
 
     #[test]

@@ -111,7 +111,10 @@ pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>) -> Result<()> {
 
 /// Chooses the cloud of a run once `adoption.yaml`'s `azure:` section is known (`None` when
 /// it has none): `Ok(None)` for a run without a cloud.
-pub trait ChooseCloud<C>: FnOnce(Option<&crate::model::AzureScopes>) -> crate::cloud::CloudResult<Option<C>> {}
+pub trait ChooseCloud<C>:
+    FnOnce(Option<&crate::model::AzureScopes>) -> crate::cloud::CloudResult<Option<C>>
+{
+}
 impl<C, T> ChooseCloud<C> for T where
     T: FnOnce(Option<&crate::model::AzureScopes>) -> crate::cloud::CloudResult<Option<C>>
 {
@@ -129,7 +132,14 @@ pub async fn run<F: Forge, C: Cloud>(
     clock: crate::model::Clock,
     progress: crate::runners::cloud::Progress<'_>,
 ) -> Result<(crate::runners::outcome::Applied, Report)> {
-    run_with_rules(forge, choose, clock, progress, crate::plan::report::scheduled).await
+    run_with_rules(
+        forge,
+        choose,
+        clock,
+        progress,
+        crate::plan::report::scheduled,
+    )
+    .await
 }
 
 /// [`run`] with other rules. Everything is read first (the cloud too), so that a cloud that
@@ -250,7 +260,11 @@ async fn gather<F: Forge, C: Cloud>(
 }
 
 /// Every write of a scheduled run, from what [`gather`] read.
-async fn write<F: Forge>(ctx: &mut Ctx<'_, F>, read: Gathered, rules: impl Rules) -> Result<Report> {
+async fn write<F: Forge>(
+    ctx: &mut Ctx<'_, F>,
+    read: Gathered,
+    rules: impl Rules,
+) -> Result<Report> {
     let today = ctx.clock.today;
     let Gathered {
         name,
@@ -293,8 +307,13 @@ async fn write<F: Forge>(ctx: &mut Ctx<'_, F>, read: Gathered, rules: impl Rules
     } else if cloud_read && !history.has_today {
         let mut observation = wanted.observation.clone();
         observation.date = Some(today);
-        observation_commit(ctx, &obs_branch, obs_head.as_deref().unwrap_or(&sha), &observation)
-            .await?;
+        observation_commit(
+            ctx,
+            &obs_branch,
+            obs_head.as_deref().unwrap_or(&sha),
+            &observation,
+        )
+        .await?;
     }
 
     // The dashboard.
@@ -411,10 +430,7 @@ async fn dashboard<F: Forge>(
         .into_iter()
         .filter(|o| !(matches!(o.action, Action::Recreate(_)) && handled.contains(&o.action.id())))
         .collect();
-    view.pulls = latest
-        .iter()
-        .map(|(b, p)| (b.clone(), p.number))
-        .collect();
+    view.pulls = latest.iter().map(|(b, p)| (b.clone(), p.number)).collect();
     // And the PRs this run opened, so that the next run links them the same way.
     for w in ctx.applied.of(WriteKind::OpenPull) {
         if let Subject::Issue(n) = w.subject {
@@ -522,7 +538,10 @@ fn offers(inputs: &DashboardInputs<'_, '_>, latest: &BTreeMap<String, &PullReque
         {
             out.push(Offer {
                 action: Action::Recreate(branch.clone()),
-                label: format!("Open #{} again (`{branch}`), closed without merging", p.number),
+                label: format!(
+                    "Open #{} again (`{branch}`), closed without merging",
+                    p.number
+                ),
             });
         }
     }

@@ -101,9 +101,7 @@ pub async fn pull<F: Forge>(
     // Who committed to the branch matters only when the bot would change it.
     let mut plan = reconcile::pull(want, &mine, &[]);
     let mut replaced = Vec::new();
-    if (plan != PullPlan::UpToDate || over_edits)
-        && mine.iter().any(|p| p.state == PrState::Open)
-    {
+    if (plan != PullPlan::UpToDate || over_edits) && mine.iter().any(|p| p.state == PrState::Open) {
         let commits = ctx.forge.branch_commits(name, &branch_name).await?;
         plan = if over_edits {
             replaced = commits
@@ -127,12 +125,8 @@ pub async fn pull<F: Forge>(
                 ctx.apply(w, &branch_name).await?;
             }
             if let (Some(number), false) = (number, replaced.is_empty()) {
-                let notice = desired::rerendered_notice(
-                    &branch_name,
-                    number,
-                    &replaced,
-                    ctx.clock.valid_at,
-                );
+                let notice =
+                    desired::rerendered_notice(&branch_name, number, &replaced, ctx.clock.valid_at);
                 let comments = ctx.forge.comments(number).await?;
                 ctx.comment(&notice, &comments).await?;
             }
