@@ -77,6 +77,12 @@ async fn scheduled(forge: &GitHub, clock: Clock) -> Result<Applied, String> {
     let choose = move |scopes: Option<&crate::model::AzureScopes>| {
         let source = match choice {
             Some(c) => c,
+            None if scopes.is_some() && !azure_credential_configured() => {
+                tracing::warn!(
+                    "adoption.yaml names Azure, but the job has no Azure credential: the report runs without the cloud; give the job `id-token: write` and AZURE_CLIENT_ID, or set ADOPTBOT_AZURE_CREDENTIAL (docs/cloud.md)"
+                );
+                None
+            }
             None => scopes.map(|_| CloudSource::Azure),
         };
         source
@@ -88,4 +94,20 @@ async fn scheduled(forge: &GitHub, clock: Clock) -> Result<Applied, String> {
         .await
         .map(|(applied, _)| applied)
         .map_err(|e| e.to_string())
+}
+
+/// Whether the job was given a way to Azure: a credential named, or the variables one of
+/// them reads (a managed identity's endpoint, the Actions OIDC token, a federated token file,
+/// a client secret). Without any, the fallback would be the Azure CLI, which a runner has no
+/// login for.
+fn azure_credential_configured() -> bool {
+    [
+        "ADOPTBOT_AZURE_CREDENTIAL",
+        "IDENTITY_ENDPOINT",
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        "AZURE_FEDERATED_TOKEN_FILE",
+        "AZURE_CLIENT_SECRET",
+    ]
+    .iter()
+    .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()))
 }

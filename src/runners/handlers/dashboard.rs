@@ -142,8 +142,9 @@ pub async fn run<F: Forge, C: Cloud>(
     .await
 }
 
-/// [`run`] with other rules. Everything is read first (the cloud too), so that a cloud that
-/// fails leaves nothing written; then the default branch's own steps, then the report's.
+/// [`run`] with other rules. Everything the report needs is read first (the cloud too), so
+/// that a cloud that fails leaves nothing written; then the default branch's own steps,
+/// then the report's writes.
 pub async fn run_with_rules<F: Forge, C: Cloud>(
     forge: &F,
     choose: impl ChooseCloud<C>,
