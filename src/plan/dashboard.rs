@@ -304,10 +304,21 @@ pub struct Existing<'a> {
     pub closed: bool,
 }
 
-/// Plans the dashboard: `body` wanted, against the issue as it is (`None`: there is none).
-/// A closed issue stays closed, untouched, until an action-needed finding appears that its
-/// record did not show.
-pub fn plan(body: String, record: &Record, existing: Option<Existing<'_>>) -> IssuePlan {
+/// Plans the dashboard: `body` wanted on `today`, against the issue as it is (`None`: there
+/// is none). A closed issue stays closed, untouched, until an action-needed finding appears
+/// that its record did not show. A body a later day's run wrote (its record saw a finding
+/// first after `today`) is never overwritten by an older run.
+pub fn plan(
+    body: String,
+    record: &Record,
+    existing: Option<Existing<'_>>,
+    today: NaiveDate,
+) -> IssuePlan {
+    if let Some(e) = &existing
+        && Record::of(e.body).first_seen.values().any(|d| *d > today)
+    {
+        return IssuePlan::UpToDate;
+    }
     match existing {
         None => IssuePlan::Create {
             title: TITLE.into(),
@@ -562,14 +573,15 @@ mod tests {
                 closed: true,
             })
         }
+        let d = day("2026-12-01");
         assert_eq!(
-            plan("new".into(), &shown, closed(&old)),
+            plan("new".into(), &shown, closed(&old), d),
             IssuePlan::UpToDate
         );
         let mut more = shown.clone();
         more.action_needed.insert("b".into());
         assert_eq!(
-            plan("new".into(), &more, closed(&old)),
+            plan("new".into(), &more, closed(&old), d),
             IssuePlan::Update {
                 body: "new".into(),
                 reopen: true
@@ -579,11 +591,20 @@ mod tests {
             body: "same",
             closed: false,
         });
-        assert_eq!(plan("same".into(), &more, open), IssuePlan::UpToDate);
+        assert_eq!(plan("same".into(), &more, open, d), IssuePlan::UpToDate);
         assert!(matches!(
-            plan("b".into(), &more, None),
+            plan("b".into(), &more, None, d),
             IssuePlan::Create { .. }
         ));
+        // A run older than the body's record never overwrites it.
+        let mut newer = Record::default();
+        newer.first_seen.insert("x".into(), day("2026-12-05"));
+        let body = format!("{MARKER}\n{}", newer.hidden());
+        let later = Some(Existing {
+            body: &body,
+            closed: false,
+        });
+        assert_eq!(plan("old".into(), &more, later, d), IssuePlan::UpToDate);
     }
 
     #[test]

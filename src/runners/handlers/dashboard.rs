@@ -447,6 +447,7 @@ async fn dashboard<F: Forge>(
             body: &i.body,
             closed: i.state == IssueState::Closed,
         }),
+        today,
     );
     let mut current = found.clone();
     if let (Some(i), false) = (&found, plan == IssuePlan::UpToDate) {
@@ -469,6 +470,7 @@ async fn dashboard<F: Forge>(
                 body: &now.body,
                 closed: now.state == IssueState::Closed,
             }),
+            today,
         );
         current = Some(now);
     }
