@@ -801,3 +801,70 @@ async fn the_azure_adapter_pauses_before_the_next_call_when_few_reads_are_left()
     assert_eq!(az.pauses().len(), 2, "{:?}", az.pauses());
     arm.finish();
 }
+
+#[tokio::test]
+async fn with_issues_switched_off_the_report_stands_without_a_dashboard_and_says_why() {
+    let _g = ENV.lock().await;
+    let gh = GitHubSim::contoso().await;
+    let arm = AzureSim::start(Estate::contoso()).await;
+    gh.repo(|r| r.issues_disabled = true);
+    let (a, report) = run(&gh, Some(&arm), "2026-12-01", &Hand::with(three()))
+        .await
+        .expect("the rest of the report");
+    assert_eq!(report.dashboard, None);
+    assert!(a.of(WriteKind::CreateIssue).is_empty());
+    assert_eq!(observation_commits(&gh), 1);
+    assert!(
+        a.notes.iter().any(|n| n.contains("turn on Issues")),
+        "{:?}",
+        a.notes
+    );
+    gh.finish();
+    arm.finish();
+}
+
+#[tokio::test]
+async fn the_local_forge_keeps_the_dashboard_too() {
+    let _g = ENV.lock().await;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    adoptbot::runners::demo::scratch_repository(tmp.path()).expect("scratch");
+    let forge =
+        adoptbot::forge::local::LocalForge::open(tmp.path(), "adoptbot[bot]").expect("open");
+    let hand = Hand::with(three());
+    let estate = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/contoso/cloud");
+    let go = |day: &'static str| {
+        let forge = &forge;
+        let hand = hand.clone();
+        let estate = estate.clone();
+        async move {
+            forge.set_clock(clock(day));
+            dashboard::run_with_rules(
+                forge,
+                move |_| SnapshotCloud::open(estate).map(Some),
+                clock(day),
+                &quiet,
+                hand.rules(),
+            )
+            .await
+            .expect("run")
+        }
+    };
+    let (a, report) = go("2026-12-01").await;
+    assert_eq!(a.of(WriteKind::CreateIssue).len(), 1, "{a:?}");
+    let n = report.dashboard.expect("a dashboard");
+    let (again, _) = go("2026-12-01").await;
+    assert!(again.writes.is_empty(), "{again:?}");
+    // A person snoozes a finding, then closes the dashboard.
+    let body = forge.issues().expect("issues")[0].body.clone();
+    let idle = Action::Snooze("idle/ds-forecast-sandbox".into());
+    forge
+        .edit_issue_as(n, Some(&tick(&body, &idle)), None)
+        .expect("tick");
+    go("2026-12-02").await;
+    let body = forge.issues().expect("issues")[0].body.clone();
+    assert!(body.contains("## Snoozed (1)"), "{body}");
+    forge.edit_issue_as(n, None, Some(true)).expect("close");
+    let (a, _) = go("2026-12-03").await;
+    assert!(a.writes.iter().all(|w| w.key != "dashboard"), "{a:?}");
+    assert!(forge.issues().expect("issues")[0].closed);
+}

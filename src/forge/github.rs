@@ -534,7 +534,8 @@ impl Reply {
             403 => ForgeError::Forbidden(message),
             409 => ForgeError::Conflict(message),
             422 => ForgeError::Unprocessable(message),
-            451 => ForgeError::Unavailable(message),
+            // Gone: issues switched off in the repository, for one.
+            410 | 451 => ForgeError::Unavailable(message),
             500..=599 => ForgeError::Server(message),
             _ => ForgeError::Other(message),
         }

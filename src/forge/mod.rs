@@ -38,7 +38,7 @@ pub enum ForgeError {
     /// from someone who is not a collaborator.
     #[error("refused: {0}")]
     Unprocessable(String),
-    /// Unavailable for legal reasons (451).
+    /// Unavailable for legal reasons (451), or gone (410: issues switched off).
     #[error("unavailable: {0}")]
     Unavailable(String),
     #[error("the forge failed: {0}")]

@@ -1626,6 +1626,9 @@ fn issue_json(ctx: &Ctx, n: u64) -> Value {
 
 fn list_issues(ctx: &mut Ctx) -> Outcome {
     ctx.allow_query(&["creator", "state", "per_page", "page"])?;
+    if ctx.repo.issues_disabled {
+        return Ok(error(410, "Issues are disabled for this repo"));
+    }
     let state = ctx.param("state").unwrap_or("open").to_string();
     let creator = ctx.param("creator").map(str::to_ascii_lowercase);
     let mut numbers: Vec<(u64, String, bool)> = ctx
@@ -1661,6 +1664,9 @@ fn list_issues(ctx: &mut Ctx) -> Outcome {
 
 fn create_issue(ctx: &mut Ctx) -> Outcome {
     ctx.allow_query(&[])?;
+    if ctx.repo.issues_disabled {
+        return Ok(error(410, "Issues are disabled for this repo"));
+    }
     let Some(title) = ctx.str_field("title")? else {
         return Ok(invalid("Issue", "title is missing"));
     };

@@ -166,6 +166,8 @@ pub struct Repo {
     /// Open secret-scanning alerts as `(number, secret_type, display name)`; `None`: secret
     /// scanning is off (GitHub answers 404).
     pub secret_alerts: Option<Vec<(u64, String, String)>>,
+    /// Issues switched off: the issues endpoints answer 410, as GitHub does.
+    pub issues_disabled: bool,
     next_number: u64,
     next_id: u64,
     clock: u64,
@@ -212,6 +214,7 @@ impl Repo {
             roles: BTreeMap::new(),
             issue_data: BTreeMap::new(),
             secret_alerts: None,
+            issues_disabled: false,
             next_number: 1,
             next_id: 1000,
             clock: 0,

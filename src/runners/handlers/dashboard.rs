@@ -392,10 +392,18 @@ async fn dashboard<F: Forge>(
 ) -> Result<(String, Option<u64>)> {
     let bot = ctx.bot().to_owned();
     let today = ctx.clock.today;
-    let found: Option<Issue> = ctx
-        .forge
-        .issues_by(&bot)
-        .await?
+    let issues = match ctx.forge.issues_by(&bot).await {
+        Ok(i) => i,
+        // Issues switched off in the repository: the rest of the report stands.
+        Err(crate::forge::ForgeError::Unavailable(why)) => {
+            ctx.note(format!(
+                "no dashboard: the repository's issues are switched off ({why}); turn on Issues in the repository's settings"
+            ));
+            return Ok((String::new(), None));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let found: Option<Issue> = issues
         .into_iter()
         .filter(|i| dash::is_dashboard(&i.author, &i.body, &bot))
         .min_by_key(|i| i.number);
