@@ -624,6 +624,13 @@ fn check_run_body(spec: &CheckRunSpec) -> Value {
 /// | `update_pull` | `PATCH /pulls/{n}` | 1 write |
 /// | `request_reviewers` | `POST /pulls/{n}/requested_reviewers` | 1 write, none when nobody is asked |
 /// | `add_labels` | `POST /issues/{n}/labels` | 1 write, none without labels |
+/// | `issues_by` | `GET /issues?creator={login}&state=all` (pull requests in it left out) | 1 read per 100 issues and PRs of the creator |
+/// | `issue` | `GET /issues/{n}` | 1 read |
+/// | `create_issue` | `POST /issues` | 1 write |
+/// | `update_issue` | `PATCH /issues/{n}` | 1 write |
+/// | `branch_head` | `GET /git/ref/heads/{branch}` (404: none) | 1 read |
+/// | `files_under` | `GET /tarball/{sha}`, of which one folder is kept | 1 read |
+/// | `secret_alerts` | `GET /secret-scanning/alerts?state=open` (403, 404: none) | 1 read per 100 alerts |
 impl Forge for GitHub {
     fn bot_login(&self) -> &str {
         &self.bot_login
