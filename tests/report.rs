@@ -868,3 +868,76 @@ async fn the_local_forge_keeps_the_dashboard_too() {
     assert!(a.writes.iter().all(|w| w.key != "dashboard"), "{a:?}");
     assert!(forge.issues().expect("issues")[0].closed);
 }
+
+#[tokio::test]
+async fn the_reports_pull_requests_go_through_the_pull_machinery_once() {
+    let _g = ENV.lock().await;
+    let gh = GitHubSim::contoso().await;
+    let hand = Hand::with(vec![]);
+    let go = |day: &'static str| {
+        let forge = gh.adapter();
+        let rules = with_rerender(&hand);
+        async move {
+            dashboard::run_with_rules(
+                &forge,
+                |_| Ok(None::<dashboard::NoCloud>),
+                clock(day),
+                &quiet,
+                rules,
+            )
+            .await
+            .expect("run")
+        }
+    };
+    let branch = "adoptbot/rerender/ds-churn-automl";
+    let (a, _) = go("2026-12-01").await;
+    assert!(a.opened().contains(&branch), "{a:?}");
+    let (again, _) = go("2026-12-01").await;
+    assert!(again.writes.is_empty(), "{again:?}");
+    // Closed by a person: it stays closed, and the dashboard offers it again.
+    let n = gh.repo(|r| {
+        let n = r
+            .pulls
+            .values()
+            .find(|p| p.head_ref == branch)
+            .expect("the PR")
+            .number;
+        r.close_pull(n);
+        n
+    });
+    let (a, _) = go("2026-12-02").await;
+    assert!(a.of(WriteKind::ReopenPull).is_empty(), "{a:?}");
+    let (_, body, _) = dashboards(&gh)[0].clone();
+    assert!(
+        body.contains(&hidden_id(&Action::Recreate(branch.into()))),
+        "{body}"
+    );
+    assert!(!gh.repo(|r| r.pulls[&n].open));
+    gh.finish();
+}
+
+/// The hand-made rules with one PR more: a re-render of `ds-churn-automl`.
+fn with_rerender(
+    hand: &Hand,
+) -> impl Fn(&Branch<'_>, &CloudSignals, &[Observation]) -> Scheduled + use<> {
+    use adoptbot::model::forge::FileChange;
+    use adoptbot::plan::branch::{BotBranch, PullKind};
+    use adoptbot::plan::reconcile::DesiredPull;
+    let base = hand.rules();
+    move |b, s, h| {
+        let mut out = base(b, s, h);
+        out.pulls.push(DesiredPull {
+            bot: BotBranch::pull(PullKind::Rerender, "ds-churn-automl".parse().unwrap()),
+            reason: "a hand-made finding".into(),
+            base_branch: b.name.to_owned(),
+            base_sha: b.sha.clone(),
+            title: "Re-render experiment ds-churn-automl".into(),
+            body: "Hand-made.".into(),
+            files: vec![FileChange {
+                path: "infra/experiments/ds-churn-automl/NOTE.md".into(),
+                content: Some("note\n".into()),
+            }],
+        });
+        out
+    }
+}
