@@ -188,6 +188,14 @@ fn check_segment(api: Api, what: &str, s: &str) -> CloudResult<()> {
     Ok(())
 }
 
+impl AzureCloud {
+    /// The pauses taken because ARM said few requests were left
+    /// (`x-ms-ratelimit-remaining-*`, see [`http::LOW_REMAINING`]).
+    pub fn pauses(&self) -> Vec<std::time::Duration> {
+        self.http.pauses()
+    }
+}
+
 impl Cloud for AzureCloud {
     fn calls(&self) -> CloudCalls {
         self.calls.get()

@@ -571,7 +571,8 @@ impl Reply {
             403 => ForgeError::Forbidden(message),
             409 => ForgeError::Conflict(message),
             422 => ForgeError::Unprocessable(message),
-            451 => ForgeError::Unavailable(message),
+            // Gone: issues switched off in the repository, for one.
+            410 | 451 => ForgeError::Unavailable(message),
             500..=599 => ForgeError::Server(message),
             _ => ForgeError::Other(message),
         }
@@ -663,6 +664,13 @@ fn check_run_body(spec: &CheckRunSpec) -> Value {
 /// | `update_pull` | `PATCH /pulls/{n}` | 1 write |
 /// | `request_reviewers` | `POST /pulls/{n}/requested_reviewers` | 1 write, none when nobody is asked |
 /// | `add_labels` | `POST /issues/{n}/labels` | 1 write, none without labels |
+/// | `issues_by` | `GET /issues?creator={login}&state=all` (pull requests in it left out) | 1 read per 100 issues and PRs of the creator |
+/// | `issue` | `GET /issues/{n}` | 1 read |
+/// | `create_issue` | `POST /issues` | 1 write |
+/// | `update_issue` | `PATCH /issues/{n}` | 1 write |
+/// | `branch_head` | `GET /git/ref/heads/{branch}` (404: none) | 1 read |
+/// | `files_under` | `GET /tarball/{sha}`, of which one folder is kept | 1 read |
+/// | `secret_alerts` | `GET /secret-scanning/alerts?state=open` (403, 404: none) | 1 read per 100 alerts |
 impl Forge for GitHub {
     fn bot_login(&self) -> &str {
         &self.bot_login
@@ -1091,6 +1099,124 @@ impl Forge for GitHub {
             )
             .await?;
         Ok(())
+    }
+
+    // ----- Issues, bot branches and secret-scanning alerts: the scheduled report. -----
+
+    /// `GET /issues?creator=&state=all`, every page; the pull requests in it are left out.
+    async fn issues_by(&self, creator: &str) -> ForgeResult<Vec<super::Issue>> {
+        let issues: Vec<wire::Issue> = self
+            .pages(
+                &format!(
+                    "{}/issues?creator={}&state=all",
+                    self.repo_path,
+                    enc(creator, false)
+                ),
+                array,
+            )
+            .await?;
+        let mut found: Vec<super::Issue> = issues
+            .into_iter()
+            .filter(|i| !i.is_pull())
+            .map(wire::Issue::into_forge)
+            .collect();
+        found.sort_by_key(|i| i.number);
+        Ok(found)
+    }
+
+    async fn issue(&self, number: u64) -> ForgeResult<super::Issue> {
+        let issue: wire::Issue = self
+            .get(&format!("{}/issues/{number}", self.repo_path))
+            .await?;
+        if issue.is_pull() {
+            return Err(ForgeError::NotFound(format!(
+                "#{number} is a pull request, not an issue"
+            )));
+        }
+        Ok(issue.into_forge())
+    }
+
+    async fn create_issue(&self, title: &str, body: &str) -> ForgeResult<super::Issue> {
+        let issue: wire::Issue = self
+            .write(
+                Method::POST,
+                &format!("{}/issues", self.repo_path),
+                &json!({ "title": title, "body": body }),
+            )
+            .await?;
+        Ok(issue.into_forge())
+    }
+
+    async fn update_issue(
+        &self,
+        number: u64,
+        body: Option<&str>,
+        state: Option<super::IssueState>,
+    ) -> ForgeResult<()> {
+        let mut patch = json!({});
+        if let Some(b) = body {
+            patch["body"] = json!(b);
+        }
+        if let Some(s) = state {
+            patch["state"] = json!(match s {
+                super::IssueState::Open => "open",
+                super::IssueState::Closed => "closed",
+            });
+        }
+        let _: wire::Issue = self
+            .write(
+                Method::PATCH,
+                &format!("{}/issues/{number}", self.repo_path),
+                &patch,
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn branch_head(&self, branch: &str) -> ForgeResult<Option<Sha>> {
+        let path = format!("{}/git/ref/heads/{}", self.repo_path, enc(branch, true));
+        match self.get::<wire::GitRef>(&path).await {
+            Ok(r) => Ok(Some(r.object.sha)),
+            Err(ForgeError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One tarball of `sha`, of which only the files under `prefix` are kept.
+    async fn files_under(
+        &self,
+        sha: &str,
+        prefix: &str,
+    ) -> ForgeResult<std::collections::BTreeMap<String, Vec<u8>>> {
+        let path = format!("{}/tarball/{}", self.repo_path, enc(sha, false));
+        let reply = self.call_raw(Method::GET, &path, None, true).await?;
+        if !reply.status.is_success() {
+            return Err(reply.error(&Method::GET, &path));
+        }
+        let limit = self.max_tarball_bytes;
+        let body = reply.body;
+        let prefix = prefix.to_owned();
+        let max_file = crate::load::yaml::MAX_FILE_BYTES as u64;
+        tokio::task::spawn_blocking(move || tarball::unpack_under(&body, limit, &prefix, max_file))
+            .await
+            .map_err(|e| ForgeError::Other(format!("unpacking the tarball of {sha}: {e}")))?
+            .map_err(|e| ForgeError::Other(format!("the tarball of {sha}: {e}")))
+    }
+
+    /// A 403 (no permission, or not a rate limit) or a 404 (scanning off, or hidden from the
+    /// token) is `None`: the report says the alerts could not be read.
+    async fn secret_alerts(&self) -> ForgeResult<Option<Vec<crate::model::finding::SecretAlert>>> {
+        let path = format!("{}/secret-scanning/alerts?state=open", self.repo_path);
+        match self.pages::<wire::SecretAlert>(&path, array).await {
+            Ok(alerts) => Ok(Some(
+                alerts
+                    .into_iter()
+                    .map(wire::SecretAlert::into_model)
+                    .collect(),
+            )),
+            Err(ForgeError::Forbidden(_) | ForgeError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }
 

@@ -169,8 +169,32 @@ impl LocalForge {
                 body: body.to_owned(),
                 author: author_login.to_owned(),
                 labels: Default::default(),
+                closed: false,
             });
             Ok(number)
+        })
+    }
+
+    /// A person edits an issue: a new body (a ticked checkbox, say), or closes or reopens it.
+    pub fn edit_issue_as(
+        &self,
+        number: u64,
+        body: Option<&str>,
+        closed: Option<bool>,
+    ) -> ForgeResult<()> {
+        self.update(|_, state| {
+            let rec = state
+                .issues
+                .iter_mut()
+                .find(|i| i.number == number)
+                .ok_or_else(|| state::no_issue(number))?;
+            if let Some(b) = body {
+                rec.body = b.to_owned();
+            }
+            if let Some(c) = closed {
+                rec.closed = c;
+            }
+            Ok(())
         })
     }
 
@@ -1065,5 +1089,126 @@ impl Forge for LocalForge {
             state.labels_mut(issue)?.extend(labels.iter().cloned());
             Ok(())
         })
+    }
+
+    // ----- Issues, bot branches and secret-scanning alerts: the scheduled report. -----
+
+    async fn issues_by(&self, creator: &str) -> ForgeResult<Vec<super::Issue>> {
+        self.count_read();
+        self.query(|_, state| {
+            Ok(state
+                .issues
+                .iter()
+                .filter(|i| i.author.eq_ignore_ascii_case(creator))
+                .map(issue_of)
+                .collect())
+        })
+    }
+
+    async fn issue(&self, number: u64) -> ForgeResult<super::Issue> {
+        self.count_read();
+        self.query(|_, state| {
+            state
+                .issues
+                .iter()
+                .find(|i| i.number == number)
+                .map(issue_of)
+                .ok_or_else(|| state::no_issue(number))
+        })
+    }
+
+    async fn create_issue(&self, title: &str, body: &str) -> ForgeResult<super::Issue> {
+        self.count_write();
+        let bot = self.bot_login.clone();
+        self.update(|_, state| {
+            let number = state.take_number();
+            let rec = IssueRecord {
+                number,
+                title: title.to_owned(),
+                body: body.to_owned(),
+                author: bot,
+                labels: Default::default(),
+                closed: false,
+            };
+            let issue = issue_of(&rec);
+            state.issues.push(rec);
+            Ok(issue)
+        })
+    }
+
+    async fn update_issue(
+        &self,
+        number: u64,
+        body: Option<&str>,
+        state_to: Option<super::IssueState>,
+    ) -> ForgeResult<()> {
+        self.count_write();
+        self.update(|_, state| {
+            let rec = state
+                .issues
+                .iter_mut()
+                .find(|i| i.number == number)
+                .ok_or_else(|| state::no_issue(number))?;
+            if let Some(b) = body {
+                rec.body = b.to_owned();
+            }
+            if let Some(s) = state_to {
+                rec.closed = s == super::IssueState::Closed;
+            }
+            Ok(())
+        })
+    }
+
+    async fn branch_head(&self, branch: &str) -> ForgeResult<Option<Sha>> {
+        self.count_read();
+        self.git(|repo| Ok(repo::branch_tip(repo, branch)?.map(|o| o.to_string())))
+    }
+
+    async fn files_under(
+        &self,
+        sha: &str,
+        prefix: &str,
+    ) -> ForgeResult<std::collections::BTreeMap<String, Vec<u8>>> {
+        self.count_read();
+        self.git(|repo| {
+            let commit = resolve_commit(repo, sha)?;
+            let tree = commit.tree().map_err(git_err("read a tree"))?;
+            let mut out = std::collections::BTreeMap::new();
+            let max = crate::load::yaml::MAX_FILE_BYTES;
+            tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+                let path = format!("{dir}{}", entry.name().unwrap_or_default());
+                if entry.kind() == Some(git2::ObjectType::Blob)
+                    && entry.filemode() != i32::from(git2::FileMode::Link)
+                    && path.starts_with(prefix)
+                    && let Ok(blob) = repo.find_blob(entry.id())
+                    && blob.size() <= max
+                {
+                    out.insert(path, blob.content().to_vec());
+                }
+                git2::TreeWalkResult::Ok
+            })
+            .map_err(git_err("walk a tree"))?;
+            Ok(out)
+        })
+    }
+
+    /// The local forge has no secret scanning.
+    async fn secret_alerts(&self) -> ForgeResult<Option<Vec<crate::model::finding::SecretAlert>>> {
+        self.count_read();
+        Ok(None)
+    }
+}
+
+fn issue_of(rec: &IssueRecord) -> super::Issue {
+    super::Issue {
+        number: rec.number,
+        title: rec.title.clone(),
+        body: rec.body.clone(),
+        state: if rec.closed {
+            super::IssueState::Closed
+        } else {
+            super::IssueState::Open
+        },
+        author: rec.author.clone(),
     }
 }

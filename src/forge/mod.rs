@@ -9,6 +9,7 @@ pub mod local;
 use crate::load::Snapshot;
 pub use crate::model::forge::*;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::Duration;
 
@@ -37,7 +38,7 @@ pub enum ForgeError {
     /// from someone who is not a collaborator.
     #[error("refused: {0}")]
     Unprocessable(String),
-    /// Unavailable for legal reasons (451).
+    /// Unavailable for legal reasons (451), or gone (410: issues switched off).
     #[error("unavailable: {0}")]
     Unavailable(String),
     #[error("the forge failed: {0}")]
@@ -170,6 +171,58 @@ pub trait Forge {
         issue: u64,
         labels: &[String],
     ) -> impl Future<Output = ForgeResult<()>> + Send;
+
+    // ----- Issues, bot branches and secret-scanning alerts: the scheduled report. -----
+
+    /// Every issue (not pull request) that `creator` opened, in any state, by number.
+    fn issues_by(&self, creator: &str) -> impl Future<Output = ForgeResult<Vec<Issue>>> + Send;
+    /// One issue, as it is now: body, state, author.
+    fn issue(&self, number: u64) -> impl Future<Output = ForgeResult<Issue>> + Send;
+    fn create_issue(
+        &self,
+        title: &str,
+        body: &str,
+    ) -> impl Future<Output = ForgeResult<Issue>> + Send;
+    /// Sets the body, the state, or both, of an issue.
+    fn update_issue(
+        &self,
+        number: u64,
+        body: Option<&str>,
+        state: Option<IssueState>,
+    ) -> impl Future<Output = ForgeResult<()>> + Send;
+    /// The commit at the head of `branch`, `None` when there is no such branch.
+    fn branch_head(&self, branch: &str) -> impl Future<Output = ForgeResult<Option<Sha>>> + Send;
+    /// Every file under `prefix` (a folder, ending in `/`) at commit `sha`, with its bytes,
+    /// in one call (a tarball) whatever their number.
+    fn files_under(
+        &self,
+        sha: &str,
+        prefix: &str,
+    ) -> impl Future<Output = ForgeResult<BTreeMap<String, Vec<u8>>>> + Send;
+    /// The open secret-scanning alerts; `None` when the forge will not show them (no
+    /// permission, scanning off, or a forge without them).
+    fn secret_alerts(
+        &self,
+    ) -> impl Future<Output = ForgeResult<Option<Vec<crate::model::finding::SecretAlert>>>> + Send;
+}
+
+/// Whether an issue is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IssueState {
+    Open,
+    Closed,
+}
+
+/// An issue (not a pull request), as the forge shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Issue {
+    pub number: u64,
+    pub title: String,
+    pub body: String,
+    pub state: IssueState,
+    /// The login of whoever opened it.
+    pub author: String,
 }
 
 /// API calls made, reads and writes apart.

@@ -66,6 +66,9 @@ pub enum BotBranch {
     },
     /// `adoptbot/audit`: the gate records, append-only.
     Audit,
+    /// `adoptbot/observations`: what each scheduled run measured, one commit a day at most,
+    /// append-only.
+    Observations,
 }
 
 impl BotBranch {
@@ -91,6 +94,9 @@ impl BotBranch {
         if rest == "audit" {
             return Some(BotBranch::Audit);
         }
+        if rest == "observations" {
+            return Some(BotBranch::Observations);
+        }
         let (kind, tail) = rest.split_once('/')?;
         let kind = PullKind::from_word(kind)?;
         let (id, comment) = match kind {
@@ -111,14 +117,14 @@ impl BotBranch {
     pub fn experiment(&self) -> Option<&Id> {
         match self {
             BotBranch::Pull { experiment, .. } => Some(experiment),
-            BotBranch::Audit => None,
+            BotBranch::Audit | BotBranch::Observations => None,
         }
     }
 
     pub fn kind(&self) -> Option<PullKind> {
         match self {
             BotBranch::Pull { kind, .. } => Some(*kind),
-            BotBranch::Audit => None,
+            BotBranch::Audit | BotBranch::Observations => None,
         }
     }
 
@@ -140,6 +146,7 @@ impl fmt::Display for BotBranch {
                 kind, experiment, ..
             } => write!(f, "{PREFIX}{}/{experiment}", kind.word()),
             BotBranch::Audit => write!(f, "{PREFIX}audit"),
+            BotBranch::Observations => write!(f, "{PREFIX}observations"),
         }
     }
 }
@@ -216,6 +223,7 @@ mod tests {
             BotBranch::pull(PullKind::Reclaim, id("fraud-analytics")),
             BotBranch::pull(PullKind::Inventory, id("shadow-ai")),
             BotBranch::Audit,
+            BotBranch::Observations,
         ];
         for b in all {
             assert_eq!(BotBranch::parse(&b.to_string()), Some(b.clone()), "{b}");

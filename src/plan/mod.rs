@@ -4,6 +4,7 @@
 
 pub mod branch;
 pub mod command;
+pub mod dashboard;
 pub mod deploy;
 pub mod desired;
 pub mod gate;

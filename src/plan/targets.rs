@@ -27,6 +27,9 @@ pub enum Target {
         only: Option<Vec<Id>>,
         request_prs: BTreeMap<Id, u64>,
     },
+    /// The scheduled report: the cloud and the observations read, the report's PRs, the
+    /// day's observation and the dashboard issue.
+    Dashboard,
     /// A slash command in a comment.
     Command {
         issue: u64,
@@ -59,6 +62,7 @@ impl Target {
                     .join(", ")
             ),
             Target::Command { comment, .. } => format!("command in comment {}", comment.id),
+            Target::Dashboard => "the dashboard".into(),
         }
     }
 }
@@ -116,7 +120,9 @@ pub fn targets(event: &Event, bot: &str) -> Result<Vec<Target>, Skip> {
                 Err(format!("comment {} holds no command", comment.id))
             }
         }
-        Event::Push { .. } | Event::Schedule => Ok(vec![Target::default_branch()]),
+        Event::Push { .. } => Ok(vec![Target::default_branch()]),
+        // A schedule runs the report after the default branch's own steps.
+        Event::Schedule => Ok(vec![Target::default_branch(), Target::Dashboard]),
         Event::Ignored { event, reason } => Err(format!("ignored `{event}`: {reason}")),
     }
 }

@@ -2,6 +2,7 @@
 //! (JSON in a stable, documented shape: docs/plan-json.md).
 
 pub mod audit;
+pub mod dashboard;
 pub mod gate;
 pub mod json;
 pub mod markdown;

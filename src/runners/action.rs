@@ -1,7 +1,9 @@
 //! `adoptbot action`: the GitHub Action runner. It reads the event GitHub Actions hands the
 //! job (`GITHUB_EVENT_NAME`, `GITHUB_EVENT_PATH`), talks to the API with `GITHUB_TOKEN` at
 //! `GITHUB_API_URL` for `GITHUB_REPOSITORY`, and feeds the loop (`runners::reconcile`). Scheduled and manual
-//! runs (`schedule`, `workflow_dispatch`) reconcile the default branch.
+//! runs (`schedule`, `workflow_dispatch`) reconcile the default branch and run the scheduled
+//! report (`handlers::dashboard::run`): the cloud is Azure when `adoption.yaml` has `azure:`,
+//! unless `ADOPTBOT_CLOUD` says `none` or `snapshot:DIR`.
 
 use super::outcome::Applied;
 use super::reconcile;
@@ -50,8 +52,62 @@ pub fn run(clock: Clock) -> Result<Applied, String> {
         // No commit author of its own: GitHub then writes the App's bot user as author and
         // committer and signs the commit, which is how the bot's commits are known.
         let forge = GitHub::from_env(&bot).map_err(|e| e.to_string())?;
+        if event == Event::Schedule {
+            return scheduled(&forge, clock).await;
+        }
         reconcile::run(&forge, &event, clock)
             .await
             .map_err(|e| e.to_string())
     })
+}
+
+/// The scheduled report, with the cloud `ADOPTBOT_CLOUD` names (`azure`, `snapshot:DIR`,
+/// `none`), or Azure when `adoption.yaml` has `azure:`.
+async fn scheduled(forge: &GitHub, clock: Clock) -> Result<Applied, String> {
+    use super::cloud::{AnyCloud, CloudSource};
+    let choice: Option<Option<CloudSource>> = match std::env::var("ADOPTBOT_CLOUD") {
+        Ok(v) if v == "none" => Some(None),
+        Ok(v) => {
+            Some(Some(v.parse().map_err(|e: String| {
+                format!("ADOPTBOT_CLOUD: {e}, or `none`")
+            })?))
+        }
+        Err(_) => None,
+    };
+    let choose = move |scopes: Option<&crate::model::AzureScopes>| {
+        let source = match choice {
+            Some(c) => c,
+            None if scopes.is_some() && !azure_credential_configured() => {
+                tracing::warn!(
+                    "adoption.yaml names Azure, but the job has no Azure credential: the report runs without the cloud; give the job `id-token: write` and AZURE_CLIENT_ID, or set ADOPTBOT_AZURE_CREDENTIAL (docs/cloud.md)"
+                );
+                None
+            }
+            None => scopes.map(|_| CloudSource::Azure),
+        };
+        source
+            .map(|s| AnyCloud::open(&s, scopes.map(|a| a.tenant_id.as_str())))
+            .transpose()
+    };
+    let quiet = |_: crate::cloud::Api, _: &str| {};
+    super::handlers::dashboard::run(forge, choose, clock, &quiet)
+        .await
+        .map(|(applied, _)| applied)
+        .map_err(|e| e.to_string())
+}
+
+/// Whether the job was given a way to Azure: a credential named, or the variables one of
+/// them reads (a managed identity's endpoint, the Actions OIDC token, a federated token file,
+/// a client secret). Without any, the fallback would be the Azure CLI, which a runner has no
+/// login for.
+fn azure_credential_configured() -> bool {
+    [
+        "ADOPTBOT_AZURE_CREDENTIAL",
+        "IDENTITY_ENDPOINT",
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        "AZURE_FEDERATED_TOKEN_FILE",
+        "AZURE_CLIENT_SECRET",
+    ]
+    .iter()
+    .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()))
 }

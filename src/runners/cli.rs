@@ -108,6 +108,33 @@ pub enum Command {
         #[arg(long, value_parser = parse_date)]
         now: Option<NaiveDate>,
     },
+    /// The scheduled report: read the cloud and the observations, open the decommission,
+    /// reclaim and inventory PRs the findings call for, record the day's observation and keep
+    /// the dashboard issue, on a local repository (DIR) or on GitHub (--repo OWNER/NAME, with
+    /// GITHUB_TOKEN and GITHUB_API_URL). Never writes to the cloud.
+    Report {
+        /// The adoption repository's git work tree; PRs and issues live under .git/adoptbot/.
+        #[arg(
+            value_name = "DIR",
+            required_unless_present = "repo",
+            conflicts_with = "repo"
+        )]
+        dir: Option<PathBuf>,
+        /// The GitHub repository, `owner/name`.
+        #[arg(long, value_name = "OWNER/NAME")]
+        repo: Option<String>,
+        /// Act as of this day instead of today (YYYY-MM-DD).
+        #[arg(long, value_parser = parse_date)]
+        now: Option<NaiveDate>,
+        /// `azure`, `snapshot:DIR` or `none`; default: azure when adoption.yaml has `azure:`.
+        #[arg(long, value_name = "azure|snapshot:DIR|none", value_parser = parse_cloud)]
+        cloud: Option<CloudArg>,
+        /// Print the writes instead of making them.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Scaffold a new adoption repository in DIR (default: the current folder): adoption.yaml
     /// with every setting commented, a team, an experiment request, a scorecard, the shadow-AI
     /// inventory, the two workflows and the JSON Schemas. Nothing that exists is overwritten.
@@ -266,6 +293,20 @@ fn plan_rule_warnings(which: AuditForge, bot: &str) -> Result<Vec<String>, Strin
 pub enum Format {
     Text,
     Json,
+}
+
+/// `--cloud` of `report`: a source, or `none`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloudArg(pub Option<super::cloud::CloudSource>);
+
+/// `none` is no cloud; anything else a [`super::cloud::CloudSource`].
+fn parse_cloud(s: &str) -> Result<CloudArg, String> {
+    if s == "none" {
+        return Ok(CloudArg(None));
+    }
+    s.parse()
+        .map(|c| CloudArg(Some(c)))
+        .map_err(|e: String| e.replace(" or `snapshot:DIR`", ", `snapshot:DIR` or `none`"))
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
@@ -470,6 +511,23 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
         Command::Reconcile { dir, repo, now } => {
             reconcile(dir.as_deref(), repo.as_deref(), now.unwrap_or_else(today))
         }
+        Command::Report {
+            dir,
+            repo,
+            now,
+            cloud,
+            dry_run,
+            format,
+        } => report(
+            &ReportArgs {
+                dir: dir.as_deref(),
+                repo: repo.as_deref(),
+                cloud: cloud.map(|c| c.0),
+                dry_run,
+                json: format == Format::Json,
+            },
+            now.unwrap_or_else(today),
+        ),
         Command::Action => {
             let applied = super::action::run(super::clock::system())?;
             print_applied(&applied);
@@ -664,6 +722,195 @@ fn reconcile(
     print_applied(&applied);
     println!("{} reads, {} writes", calls.reads, calls.writes);
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `adoptbot report` was asked.
+struct ReportArgs<'a> {
+    dir: Option<&'a std::path::Path>,
+    repo: Option<&'a str>,
+    /// `None`: as adoption.yaml says; `Some(None)`: no cloud.
+    cloud: Option<Option<super::cloud::CloudSource>>,
+    dry_run: bool,
+    json: bool,
+}
+
+/// `adoptbot report`: the default-branch steps and the scheduled report, on the local forge
+/// or on GitHub, through the forge or (`--dry-run`) printing the writes only.
+fn report(args: &ReportArgs<'_>, today: NaiveDate) -> Result<ExitCode, String> {
+    use crate::model::Clock;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let clock = Clock::at(today);
+    let bar = progress_bar(args.json);
+    let progress = |api: crate::cloud::Api, what: &str| {
+        if let Some(b) = &bar {
+            b.set_message(format!("{api}: {what}"));
+            b.tick();
+        }
+    };
+    let choice = args.cloud.clone();
+    let choose = move |scopes: Option<&crate::model::AzureScopes>| {
+        let source = match choice {
+            Some(c) => c,
+            None => scopes.map(|_| super::cloud::CloudSource::Azure),
+        };
+        source
+            .map(|s| super::cloud::AnyCloud::open(&s, scopes.map(|a| a.tenant_id.as_str())))
+            .transpose()
+    };
+    let done = match (args.dir, args.repo) {
+        (Some(dir), _) => {
+            let forge = crate::forge::local::LocalForge::open(dir, "adoptbot[bot]")
+                .map_err(|e| e.to_string())?;
+            forge.set_clock(clock);
+            rt.block_on(report_on(&forge, choose, clock, &progress, args.dry_run))
+        }
+        (None, Some(repo)) => rt.block_on(async {
+            let bot =
+                std::env::var("ADOPTBOT_BOT_LOGIN").unwrap_or_else(|_| "adoptbot[bot]".into());
+            let forge = crate::forge::github::GitHub::from_vars(&bot, |name| {
+                if name == "GITHUB_REPOSITORY" {
+                    Some(repo.to_string())
+                } else {
+                    std::env::var(name).ok()
+                }
+            })
+            .map_err(|e| e.to_string())?;
+            report_on(&forge, choose, clock, &progress, args.dry_run).await
+        }),
+        (None, None) => return Err("name a directory, or --repo OWNER/NAME".into()),
+    };
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let (applied, report, calls) = done?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report_json(&applied, &report, calls, args.dry_run))
+                .map_err(|e| e.to_string())?
+        );
+    } else {
+        print!("{}", report_text(&report));
+        if args.dry_run {
+            println!("dry run: these writes were planned and not made");
+        }
+        print_applied(&applied);
+        println!("{} reads, {} writes", calls.reads, calls.writes);
+        if let Some(c) = &report.cloud_calls {
+            println!("cloud: {} calls, {} retries", c.total(), c.retries);
+        }
+    }
+    let urgent = report
+        .scheduled
+        .findings
+        .iter()
+        .any(|f| f.urgency == crate::model::finding::Urgency::ActionNeeded);
+    Ok(exit(urgent))
+}
+
+type ReportDone = (
+    super::outcome::Applied,
+    super::handlers::dashboard::Report,
+    crate::forge::CallCount,
+);
+
+async fn report_on<F: crate::forge::Forge + Sync>(
+    forge: &F,
+    choose: impl super::handlers::dashboard::ChooseCloud<super::cloud::AnyCloud>,
+    clock: crate::model::Clock,
+    progress: super::cloud::Progress<'_>,
+    dry_run: bool,
+) -> Result<ReportDone, String> {
+    use super::handlers::dashboard;
+    use crate::forge::Forge as _;
+    if dry_run {
+        let dry = super::dry_run::DryRun::new(forge);
+        let (a, r) = dashboard::run(&dry, choose, clock, progress)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok((a, r, dry.calls()))
+    } else {
+        let (a, r) = dashboard::run(forge, choose, clock, progress)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok((a, r, forge.calls()))
+    }
+}
+
+/// A spinner on stderr, only on a terminal, outside CI, and not for JSON.
+fn progress_bar(json: bool) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal as _;
+    if json || std::env::var_os("CI").is_some() || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    bar.set_message("reading the repository");
+    Some(bar)
+}
+
+/// The findings, by section, for a terminal.
+pub fn report_text(report: &super::handlers::dashboard::Report) -> String {
+    use crate::plan::dashboard::Section;
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let findings = &report.scheduled.findings;
+    if findings.is_empty() {
+        out.push_str("no findings\n");
+    }
+    for s in Section::ALL {
+        let here: Vec<_> = findings.iter().filter(|f| Section::of(f) == s).collect();
+        if here.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{} ({}):", s.heading(), here.len());
+        for f in here {
+            let _ = writeln!(out, "  {}  {}", f.key, f.title);
+        }
+    }
+    for p in &report.scheduled.pulls {
+        let _ = writeln!(out, "wants PR {}: {} ({})", p.branch(), p.title, p.reason);
+    }
+    if !report.cloud_read {
+        out.push_str("cloud: not read\n");
+    }
+    if let Some(n) = report.dashboard {
+        let _ = writeln!(out, "dashboard: #{n}");
+    }
+    out
+}
+
+fn report_json(
+    applied: &super::outcome::Applied,
+    report: &super::handlers::dashboard::Report,
+    calls: crate::forge::CallCount,
+    dry_run: bool,
+) -> serde_json::Value {
+    let w = |w: &super::outcome::Written| {
+        serde_json::json!({
+            "kind": format!("{:?}", w.kind),
+            "subject": w.subject.to_string(),
+            "key": w.key,
+            "detail": w.detail,
+        })
+    };
+    serde_json::json!({
+        "dry_run": dry_run,
+        "findings": report.scheduled.findings,
+        "pulls": report.scheduled.pulls.iter().map(|p| serde_json::json!({
+            "branch": p.branch(), "title": p.title, "reason": p.reason,
+        })).collect::<Vec<_>>(),
+        "observation": report.scheduled.observation,
+        "cloud_read": report.cloud_read,
+        "dashboard": report.dashboard,
+        "writes": applied.writes.iter().map(w).collect::<Vec<_>>(),
+        "refused": applied.refused.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+        "notes": applied.notes,
+        "calls": { "github": calls, "cloud": report.cloud_calls },
+    })
 }
 
 fn print_applied(applied: &super::outcome::Applied) {

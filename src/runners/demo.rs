@@ -195,6 +195,52 @@ async fn deliver(
     Ok(show(forge, &ctx.applied, seen)?)
 }
 
+/// The scheduled report on the sample estate (`cloud/` of the sample, read by the snapshot
+/// adapter): what it finds, the PRs it opens, the day's observation and the dashboard issue;
+/// then the same run again, which writes nothing.
+async fn scheduled_report(
+    forge: &LocalForge,
+    seen: &mut (usize, usize, usize),
+    root: &Path,
+) -> Result<(), Error> {
+    use super::handlers::dashboard;
+    let date = "2026-12-14";
+    let clock = Clock::at(day(date));
+    forge.set_clock(clock);
+    let estate = root.join("cloud");
+    for what in [
+        "the scheduled report reads the sample estate (`--cloud snapshot:cloud`)",
+        "the same report again: nothing changed, nothing is written",
+    ] {
+        println!("== {date}  {what}");
+        let dir = estate.clone();
+        let choose = move |_: Option<&crate::model::AzureScopes>| {
+            crate::cloud::snapshot::SnapshotCloud::open(dir).map(Some)
+        };
+        let quiet = |_: crate::cloud::Api, _: &str| {};
+        let (applied, report) = dashboard::run(forge, choose, clock, &quiet).await?;
+        for line in super::cli::report_text(&report).lines() {
+            println!("  {line}");
+        }
+        show(forge, &applied, seen)?;
+        if applied.of(super::outcome::WriteKind::CreateIssue).len()
+            + applied.of(super::outcome::WriteKind::UpdateIssue).len()
+            > 0
+        {
+            println!("  ┌ the dashboard issue");
+            for line in report
+                .body
+                .lines()
+                .filter(|l| !l.starts_with("<!-- adoptbot"))
+            {
+                println!("  │ {line}");
+            }
+            println!("  └\n");
+        }
+    }
+    Ok(())
+}
+
 /// The gate from phase 4 to phase 5: the request, a refused command, the three roles'
 /// approvals, the merge, and the audit trail it leaves.
 async fn gate_request(
@@ -455,6 +501,8 @@ async fn play(root: &Path) -> Result<(), Error> {
     deliver(&forge, &schedule(), "2026-12-11", &mut seen).await?;
 
     gate_request(&forge, &mut seen, root).await?;
+
+    scheduled_report(&forge, &mut seen, root).await?;
 
     let calls = forge.calls();
     println!(

@@ -23,6 +23,9 @@ pub enum Error {
     /// A record the bot writes could not be made.
     #[error("could not write {what}: {why}")]
     Record { what: String, why: String },
+    /// The cloud could not be read: nothing of the scheduled run is written.
+    #[error("the scheduled report read nothing from the cloud: {0}")]
+    Cloud(#[from] crate::cloud::CloudError),
 }
 
 /// What the loop does with a failed target.
@@ -52,6 +55,14 @@ impl Error {
             },
             Error::Analysis { .. } | Error::Record { .. } => Policy::ReportAndSkip,
             Error::Blueprints => Policy::Stop,
+            Error::Cloud(e) => {
+                use crate::cloud::CloudErrorKind as K;
+                match e.kind {
+                    K::Throttled | K::Server => Policy::RetryLater,
+                    K::Unauthorised | K::Refused => Policy::Stop,
+                    K::NotFound | K::Malformed => Policy::ReportAndSkip,
+                }
+            }
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod cloud;
 pub mod demo;
 pub mod deploy;
+pub mod dry_run;
 pub mod error;
 pub mod handlers;
 pub mod init;

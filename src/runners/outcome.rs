@@ -18,6 +18,10 @@ pub enum WriteKind {
     ReopenPull,
     RequestReviewers,
     AddLabels,
+    /// The dashboard issue opened, its body written, or reopened with a new body.
+    CreateIssue,
+    UpdateIssue,
+    ReopenIssue,
 }
 
 /// What a write was made on.
@@ -70,6 +74,9 @@ impl fmt::Display for Written {
             WriteKind::ReopenPull => write!(f, "reopened {s}: {d}"),
             WriteKind::RequestReviewers => write!(f, "requested reviews on {s} from {d}"),
             WriteKind::AddLabels => write!(f, "labelled {s} {d}"),
+            WriteKind::CreateIssue => write!(f, "opened issue {s}: {d}"),
+            WriteKind::UpdateIssue => write!(f, "updated issue {s}: {d}"),
+            WriteKind::ReopenIssue => write!(f, "reopened issue {s}: {d}"),
         }
     }
 }

@@ -41,6 +41,7 @@ pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>, target: &Target) -> Resul
             on_pull,
             comment,
         } => command::reconcile(ctx, *issue, *on_pull, comment).await,
+        Target::Dashboard => super::handlers::dashboard::reconcile(ctx).await,
     }
 }
 

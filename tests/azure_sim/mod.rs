@@ -145,6 +145,9 @@ pub struct SimState {
     pub expire_after: Option<usize>,
     /// The next token's lifetime in seconds.
     pub next_lifetime: u64,
+    /// When set, every successful ARM answer says this many subscription reads are left
+    /// (`x-ms-ratelimit-remaining-subscription-reads`), as ARM does near its limit.
+    pub reads_remaining: Option<u64>,
 }
 
 type Shared = Arc<Mutex<SimState>>;
@@ -174,6 +177,7 @@ impl AzureSim {
             issued: 0,
             expire_after: None,
             next_lifetime: 3600,
+            reads_remaining: None,
         }));
         let app = axum::Router::new()
             .fallback(handle)
@@ -424,6 +428,15 @@ fn route(
         SimApi::Metrics => metrics(st, path, &q),
         SimApi::Token => unreachable!(),
     };
+    let mut resp = resp;
+    if let Some(left) = st.reads_remaining
+        && resp.status().is_success()
+    {
+        resp.headers_mut().insert(
+            "x-ms-ratelimit-remaining-subscription-reads",
+            axum::http::HeaderValue::from(left),
+        );
+    }
     (Some(api), resp)
 }
 

@@ -124,6 +124,12 @@ pub fn route(ctx: &mut Ctx) -> Outcome {
         ("GET", ["commits", r, "check-runs"]) => list_check_runs(ctx, r),
         ("POST", ["check-runs"]) => create_check_run(ctx),
         ("PATCH", ["check-runs", id]) => update_check_run(ctx, id),
+        // The scheduled report's endpoints.
+        ("GET", ["issues"]) => list_issues(ctx),
+        ("POST", ["issues"]) => create_issue(ctx),
+        ("GET", ["issues", n]) => get_issue(ctx, n),
+        ("PATCH", ["issues", n]) => update_issue(ctx, n),
+        ("GET", ["secret-scanning", "alerts"]) => secret_alerts(ctx),
         _ => Err(format!(
             "{} /repos/{}/{}: no such endpoint in the simulator",
             ctx.method,
@@ -1643,4 +1649,179 @@ pub fn tarball(repo: &Repo, sha: &str) -> Vec<u8> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     std::io::Write::write_all(&mut gz, &tar).expect("gzip");
     gz.finish().expect("gzip")
+}
+
+// ----- Issues and secret-scanning alerts, for the scheduled report. -----
+
+fn issue_json(ctx: &Ctx, n: u64) -> Value {
+    let full = ctx.repo.full_name();
+    let base = merge(
+        spec().example("issue"),
+        json!({
+            "id": 50_000 + n,
+            "number": n,
+            "url": format!("https://api.github.com/repos/{full}/issues/{n}"),
+            "repository_url": format!("https://api.github.com/repos/{full}"),
+            "html_url": format!("https://github.com/{full}/issues/{n}"),
+            "labels": [],
+            "assignee": null,
+            "assignees": [],
+            "milestone": null,
+            "closed_by": null,
+        }),
+    );
+    let mut base = base;
+    if let Some(o) = base.as_object_mut() {
+        o.remove("pull_request");
+    }
+    match (ctx.repo.issue_data.get(&n), ctx.repo.pulls.get(&n)) {
+        (Some(i), _) => merge(
+            base,
+            json!({
+                "title": i.title,
+                "body": i.body,
+                "state": if i.open { "open" } else { "closed" },
+                "state_reason": if i.open { Value::Null } else { json!("completed") },
+                "closed_at": if i.open { Value::Null } else { json!(i.updated_at) },
+                "user": user(ctx.repo, &i.author),
+                "created_at": i.created_at,
+                "updated_at": i.updated_at,
+            }),
+        ),
+        // A pull request, as the issues API lists it.
+        (None, Some(p)) => merge(
+            base,
+            json!({
+                "title": p.title,
+                "body": p.body,
+                "state": if p.open { "open" } else { "closed" },
+                "user": user(ctx.repo, &p.author),
+                "created_at": p.created_at,
+                "updated_at": p.updated_at,
+                "closed_at": p.closed_at,
+                "pull_request": {
+                    "url": format!("https://api.github.com/repos/{full}/pulls/{n}"),
+                    "html_url": format!("https://github.com/{full}/pull/{n}"),
+                    "diff_url": format!("https://github.com/{full}/pull/{n}.diff"),
+                    "patch_url": format!("https://github.com/{full}/pull/{n}.patch"),
+                    "merged_at": p.merged_at,
+                },
+            }),
+        ),
+        (None, None) => base,
+    }
+}
+
+fn list_issues(ctx: &mut Ctx) -> Outcome {
+    ctx.allow_query(&["creator", "state", "per_page", "page"])?;
+    if ctx.repo.issues_disabled {
+        return Ok(error(410, "Issues are disabled for this repo"));
+    }
+    let state = ctx.param("state").unwrap_or("open").to_string();
+    let creator = ctx.param("creator").map(str::to_ascii_lowercase);
+    let mut numbers: Vec<(u64, String, bool)> = ctx
+        .repo
+        .issue_data
+        .iter()
+        .map(|(n, i)| (*n, i.author.clone(), i.open))
+        .chain(
+            ctx.repo
+                .pulls
+                .values()
+                .map(|p| (p.number, p.author.clone(), p.open)),
+        )
+        .collect();
+    // Newest first, as GitHub sorts by default.
+    numbers.sort_by_key(|n| std::cmp::Reverse(n.0));
+    let items: Vec<Value> = numbers
+        .into_iter()
+        .filter(|(_, author, open)| {
+            creator
+                .as_deref()
+                .is_none_or(|c| author.eq_ignore_ascii_case(c))
+                && match state.as_str() {
+                    "all" => true,
+                    "closed" => !open,
+                    _ => *open,
+                }
+        })
+        .map(|(n, _, _)| issue_json(ctx, n))
+        .collect();
+    ctx.paged(items, Value::Array)
+}
+
+fn create_issue(ctx: &mut Ctx) -> Outcome {
+    ctx.allow_query(&[])?;
+    if ctx.repo.issues_disabled {
+        return Ok(error(410, "Issues are disabled for this repo"));
+    }
+    let Some(title) = ctx.str_field("title")? else {
+        return Ok(invalid("Issue", "title is missing"));
+    };
+    let body = ctx.str_field("body")?.unwrap_or_default();
+    let actor = ctx.actor.clone();
+    let n = ctx.repo.open_issue(&actor, &title, &body);
+    Ok(answer(201, issue_json(ctx, n)))
+}
+
+fn get_issue(ctx: &mut Ctx, n: &str) -> Outcome {
+    ctx.allow_query(&[])?;
+    match number(n)
+        .filter(|n| ctx.repo.issue_data.contains_key(n) || ctx.repo.pulls.contains_key(n))
+    {
+        Some(n) => Ok(answer(200, issue_json(ctx, n))),
+        None => Ok(error(404, "Not Found")),
+    }
+}
+
+fn update_issue(ctx: &mut Ctx, n: &str) -> Outcome {
+    ctx.allow_query(&[])?;
+    let Some(n) = number(n).filter(|n| ctx.repo.issue_data.contains_key(n)) else {
+        return Ok(error(404, "Not Found"));
+    };
+    let body = ctx.str_field("body")?;
+    let open = match ctx.str_field("state")?.as_deref() {
+        None => None,
+        Some("open") => Some(true),
+        Some("closed") => Some(false),
+        Some(other) => return Err(format!("PATCH issue: state {other}")),
+    };
+    ctx.repo.edit_issue(n, body.as_deref(), open);
+    Ok(answer(200, issue_json(ctx, n)))
+}
+
+fn secret_alerts(ctx: &mut Ctx) -> Outcome {
+    ctx.allow_query(&["state", "per_page", "page"])?;
+    if ctx.param("state") != Some("open") {
+        return Err("secret-scanning alerts: adoptbot asks for state=open only".into());
+    }
+    let Some(alerts) = ctx.repo.secret_alerts.clone() else {
+        return Ok(error(
+            404,
+            "Secret scanning is disabled on this repository.",
+        ));
+    };
+    let full = ctx.repo.full_name();
+    let example = spec().example("secret-scanning-alert-list")[0].clone();
+    let items = alerts
+        .into_iter()
+        .map(|(n, kind, name)| {
+            merge(
+                example.clone(),
+                json!({
+                    "number": n,
+                    "url": format!("https://api.github.com/repos/{full}/secret-scanning/alerts/{n}"),
+                    "html_url": format!("https://github.com/{full}/security/secret-scanning/{n}"),
+                    "locations_url": format!("https://api.github.com/repos/{full}/secret-scanning/alerts/{n}/locations"),
+                    "state": "open",
+                    "resolution": null,
+                    "resolved_at": null,
+                    "resolved_by": null,
+                    "secret_type": kind,
+                    "secret_type_display_name": name,
+                }),
+            )
+        })
+        .collect();
+    ctx.paged(items, Value::Array)
 }

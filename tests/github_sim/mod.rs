@@ -106,6 +106,14 @@ struct FaultRule {
     fault: Fault,
 }
 
+/// A change to the model made when a matching request arrives, before it is served: what a
+/// person does while the bot is between two calls.
+struct Hook {
+    method: String,
+    pattern: String,
+    change: Box<dyn FnOnce(&mut Repo) + Send>,
+}
+
 struct SimState {
     options: Options,
     repo: Repo,
@@ -115,6 +123,7 @@ struct SimState {
     faults: Vec<FaultRule>,
     /// A GitHub App installed on the repository, when a test enables one.
     app: Option<app::AppSim>,
+    hooks: Vec<Hook>,
 }
 
 type Shared = Arc<Mutex<SimState>>;
@@ -152,6 +161,7 @@ impl GitHubSim {
             failures: Vec::new(),
             faults: Vec::new(),
             app: None,
+            hooks: Vec::new(),
         }));
         let app = axum::Router::new()
             .fallback(handle)
@@ -270,6 +280,21 @@ impl GitHubSim {
             pattern: pattern.into(),
             left: times,
             fault,
+        });
+    }
+
+    /// When the next request matching `method` and `pattern` arrives, `change` is made to
+    /// the repository first: a person's edit between two of the bot's calls.
+    pub fn before_next(
+        &self,
+        method: &str,
+        pattern: &str,
+        change: impl FnOnce(&mut Repo) + Send + 'static,
+    ) {
+        self.lock().hooks.push(Hook {
+            method: method.into(),
+            pattern: pattern.into(),
+            change: Box::new(change),
         });
     }
 
@@ -570,6 +595,14 @@ fn serve(
         st.failures
             .push(format!("{method} {path}: no or wrong Authorization header"));
         return (path, api::error(401, "Bad credentials"), false, None);
+    }
+    if let Some(at) = st
+        .hooks
+        .iter()
+        .position(|h| (h.method == "*" || h.method == method) && glob(&h.pattern, &path))
+    {
+        let hook = st.hooks.remove(at);
+        (hook.change)(&mut st.repo);
     }
     if let Some(rule) = st
         .faults

@@ -174,9 +174,28 @@ pub struct Repo {
     /// The rules that apply to each branch, as `GET /rules/branches/{branch}` lists them
     /// (`repository-rule-detailed` objects); a branch without an entry has none.
     pub branch_rules: BTreeMap<String, Vec<serde_json::Value>>,
+    /// The title, body, author and state of plain issues opened with [`Repo::open_issue`]
+    /// (the dashboard); numbers are in `issues` too.
+    pub issue_data: BTreeMap<u64, IssueData>,
+    /// Open secret-scanning alerts as `(number, secret_type, display name)`; `None`: secret
+    /// scanning is off (GitHub answers 404).
+    pub secret_alerts: Option<Vec<(u64, String, String)>>,
+    /// Issues switched off: the issues endpoints answer 410, as GitHub does.
+    pub issues_disabled: bool,
     next_number: u64,
     next_id: u64,
     clock: u64,
+}
+
+/// A plain issue's fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueData {
+    pub title: String,
+    pub body: String,
+    pub author: String,
+    pub open: bool,
+    pub created_at: String,
+    pub updated_at: String,
 }
 
 /// A git object id of `data` as an object of `kind` (a real SHA-1, as git computes it).
@@ -208,6 +227,9 @@ impl Repo {
             team_members: BTreeMap::new(),
             roles: BTreeMap::new(),
             branch_rules: BTreeMap::new(),
+            issue_data: BTreeMap::new(),
+            secret_alerts: None,
+            issues_disabled: false,
             next_number: 1,
             next_id: 1000,
             clock: 0,
@@ -526,6 +548,37 @@ impl Repo {
         let n = self.next_number();
         self.issues.insert(n);
         n
+    }
+
+    /// `author` opens an issue with a title and a body.
+    pub fn open_issue(&mut self, author: &str, title: &str, body: &str) -> u64 {
+        let n = self.add_issue();
+        let now = self.now();
+        self.issue_data.insert(
+            n,
+            IssueData {
+                title: title.into(),
+                body: body.into(),
+                author: author.into(),
+                open: true,
+                created_at: now.clone(),
+                updated_at: now,
+            },
+        );
+        n
+    }
+
+    /// A person edits an issue: its body, its state, or both.
+    pub fn edit_issue(&mut self, n: u64, body: Option<&str>, open: Option<bool>) {
+        let now = self.now();
+        let i = self.issue_data.get_mut(&n).expect("an issue with data");
+        if let Some(b) = body {
+            i.body = b.into();
+        }
+        if let Some(o) = open {
+            i.open = o;
+        }
+        i.updated_at = now;
     }
 
     pub fn has_issue(&self, n: u64) -> bool {

@@ -1,7 +1,8 @@
 //! The Azure adapter's HTTP layer: reads only. A request is a [`Read`]: a GET, or a POST to
 //! one of the two query endpoints. The method guard refuses anything else before a byte is
 //! sent, so no code path can send PUT, PATCH or DELETE to ARM. Retries 429 and 5xx with a
-//! bounded backoff that honours `Retry-After` and `x-ms-ratelimit-remaining-*`.
+//! bounded backoff that honours `Retry-After` and `x-ms-ratelimit-remaining-*`, and pauses
+//! before the next call when an answer says few requests are left ([`LOW_REMAINING`]).
 
 use crate::cloud::{Api, CallCounter, CloudError, CloudErrorKind, CloudResult};
 use std::time::Duration;
@@ -124,6 +125,21 @@ pub fn guard(method: &http::Method, path: &str) -> Result<(), String> {
     ))
 }
 
+/// At or below this many requests left (`x-ms-ratelimit-remaining-*`), the next call waits
+/// first: one backoff base per request short of it, at most the cap. ARM allows thousands of
+/// reads an hour per subscription; a scheduled run makes tens, so the pause is rare.
+pub const LOW_REMAINING: i64 = 10;
+
+/// The pause before the next call after an answer with `remaining` requests left, if any.
+pub fn proactive_pause(backoff: &Backoff, remaining: Option<i64>) -> Option<Duration> {
+    let left = remaining?;
+    if left > LOW_REMAINING {
+        return None;
+    }
+    let short = u32::try_from(LOW_REMAINING - left.max(0) + 1).unwrap_or(u32::MAX);
+    Some(backoff.base.saturating_mul(short).min(backoff.cap))
+}
+
 /// How retries wait. `sleep: false` records the waits without sleeping (tests).
 #[derive(Debug, Clone)]
 pub struct Backoff {
@@ -182,6 +198,10 @@ pub struct ReadOnlyHttp {
     client: reqwest::Client,
     pub endpoint: Endpoint,
     pub backoff: Backoff,
+    /// The pause the last answer asked for, taken before the next call.
+    pending: std::sync::Mutex<Option<Duration>>,
+    /// Every proactive pause taken, in order.
+    paused: std::sync::Mutex<Vec<Duration>>,
 }
 
 impl ReadOnlyHttp {
@@ -203,7 +223,31 @@ impl ReadOnlyHttp {
             client,
             endpoint,
             backoff,
+            pending: std::sync::Mutex::new(None),
+            paused: std::sync::Mutex::new(Vec::new()),
         })
+    }
+
+    /// The proactive pauses taken so far (see [`LOW_REMAINING`]).
+    pub fn pauses(&self) -> Vec<Duration> {
+        self.paused.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+
+    /// Waits as the last answer asked, if it said few requests were left.
+    async fn pause_if_asked(&self) {
+        let wait = self.pending.lock().ok().and_then(|mut p| p.take());
+        if let Some(w) = wait {
+            if let Ok(mut p) = self.paused.lock() {
+                p.push(w);
+            }
+            tracing::info!(
+                wait_ms = w.as_millis() as u64,
+                "few ARM requests left; pausing"
+            );
+            if self.backoff.sleep {
+                tokio::time::sleep(w).await;
+            }
+        }
     }
 
     /// Sends `read` with the token `token()` gives, retrying as the policy says. On a 401 the
@@ -235,6 +279,7 @@ impl ReadOnlyHttp {
         let mut refreshed = false;
         let mut refresh = false;
         loop {
+            self.pause_if_asked().await;
             let tok = token(refresh).await?;
             refresh = false;
             calls.call(api);
@@ -327,6 +372,18 @@ impl ReadOnlyHttp {
             k.as_str().starts_with("x-ms-ratelimit-remaining-")
                 && v.to_str().ok().and_then(|v| v.trim().parse::<i64>().ok()) == Some(0)
         });
+        // The fewest requests left that any of ARM's budgets reports.
+        let remaining = resp
+            .headers()
+            .iter()
+            .filter(|(k, _)| k.as_str().starts_with("x-ms-ratelimit-remaining-"))
+            .filter_map(|(_, v)| v.to_str().ok()?.trim().parse::<i64>().ok())
+            .min();
+        if let Some(p) = proactive_pause(&self.backoff, remaining)
+            && let Ok(mut pending) = self.pending.lock()
+        {
+            *pending = Some(p);
+        }
         let bytes = resp.bytes().await.map_err(|e| Attempt::Retry {
             status,
             retry_after,
@@ -415,6 +472,24 @@ fn arm_message(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn few_requests_left_pause_the_next_call_in_proportion() {
+        let b = Backoff::default();
+        assert_eq!(proactive_pause(&b, None), None);
+        assert_eq!(proactive_pause(&b, Some(11)), None);
+        assert_eq!(proactive_pause(&b, Some(10)), Some(Duration::from_secs(1)));
+        assert_eq!(proactive_pause(&b, Some(0)), Some(Duration::from_secs(11)));
+        assert_eq!(proactive_pause(&b, Some(-3)), Some(Duration::from_secs(11)));
+        let tight = Backoff {
+            cap: Duration::from_secs(5),
+            ..Backoff::default()
+        };
+        assert_eq!(
+            proactive_pause(&tight, Some(0)),
+            Some(Duration::from_secs(5))
+        );
+    }
 
     #[test]
     fn only_get_and_query_posts_pass_the_guard() {

@@ -123,3 +123,40 @@ impl<R: Read> Read for Limited<R> {
         Ok(n)
     }
 }
+
+// ----- One folder of a tarball, for the bot's own branches. -----
+
+/// The regular files under `prefix` (a folder, ending in `/`) of a gzipped tarball, with
+/// their bytes; files larger than `max_file` bytes, symlinks and everything else are left
+/// out. Fails once more than `limit` bytes come out of the decompressor.
+pub fn unpack_under(
+    gzipped: &[u8],
+    limit: u64,
+    prefix: &str,
+    max_file: u64,
+) -> Result<std::collections::BTreeMap<String, Vec<u8>>, String> {
+    let reader = Limited {
+        inner: flate2::read::GzDecoder::new(gzipped),
+        left: limit,
+        limit,
+    };
+    let mut archive = tar::Archive::new(reader);
+    let mut out = std::collections::BTreeMap::new();
+    for entry in archive.entries().map_err(|e| describe(&e))? {
+        let mut entry = entry.map_err(|e| describe(&e))?;
+        let kind = entry.header().entry_type();
+        let Some(path) = entry.path().ok().and_then(|raw| relative(&raw)) else {
+            continue;
+        };
+        if !(kind.is_file() || kind == tar::EntryType::Continuous)
+            || !path.starts_with(prefix)
+            || entry.size() > max_file
+        {
+            continue;
+        }
+        let mut buf = Vec::with_capacity(entry.size() as usize);
+        entry.read_to_end(&mut buf).map_err(|e| describe(&e))?;
+        out.insert(path, buf);
+    }
+    Ok(out)
+}

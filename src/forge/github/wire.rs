@@ -527,3 +527,61 @@ impl BranchRule {
         }
     }
 }
+
+// ----- Issues and secret-scanning alerts, for the scheduled report. -----
+
+/// An issue (`issue`): the list of a repository's issues holds pull requests too, told
+/// apart by `pull_request`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Issue {
+    pub number: u64,
+    pub title: String,
+    pub body: Option<String>,
+    pub state: String,
+    pub user: Option<User>,
+    #[serde(default)]
+    pub pull_request: Option<serde_json::Value>,
+}
+
+impl Issue {
+    pub fn is_pull(&self) -> bool {
+        self.pull_request.is_some()
+    }
+
+    pub fn into_forge(self) -> crate::forge::Issue {
+        crate::forge::Issue {
+            number: self.number,
+            title: self.title,
+            body: self.body.unwrap_or_default(),
+            state: if self.state.eq_ignore_ascii_case("closed") {
+                crate::forge::IssueState::Closed
+            } else {
+                crate::forge::IssueState::Open
+            },
+            author: login_of(self.user),
+        }
+    }
+}
+
+/// A secret-scanning alert (`secret-scanning-alert`), the fields the report reads.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SecretAlert {
+    pub number: u64,
+    #[serde(default)]
+    pub secret_type: Option<String>,
+    #[serde(default)]
+    pub secret_type_display_name: Option<String>,
+    #[serde(default)]
+    pub html_url: Option<String>,
+}
+
+impl SecretAlert {
+    pub fn into_model(self) -> crate::model::finding::SecretAlert {
+        crate::model::finding::SecretAlert {
+            number: self.number,
+            secret_type: self.secret_type.unwrap_or_default(),
+            secret_type_display_name: self.secret_type_display_name,
+            html_url: self.html_url,
+        }
+    }
+}

@@ -79,6 +79,9 @@ pub struct IssueRecord {
     pub author: String,
     #[serde(default)]
     pub labels: BTreeSet<String>,
+    /// Closed by someone (the dashboard issue stays closed until something needs action).
+    #[serde(default)]
+    pub closed: bool,
 }
 
 /// A pull request. For an open one, `head_sha` and `base_sha` are the last SHAs seen; the

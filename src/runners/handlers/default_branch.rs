@@ -94,66 +94,11 @@ pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>, scope: Scope<'_>) -> Resu
         .into_iter()
         .filter(|p| p.bot.experiment().is_some_and(wanted))
     {
-        let branch_name = want.branch();
-        // A person's open PR from the branch: pushing would rewrite their PR. Leave it.
-        if let Some(p) = held
-            .iter()
-            .find(|p| p.head_branch == branch_name && p.state == PrState::Open)
-        {
-            ctx.note(format!(
-                "`{branch_name}` is held by #{}, which @{} opened: adoptbot leaves the branch alone until that PR is closed",
-                p.number, p.author
-            ));
-            continue;
-        }
-        let mine: Vec<PullRequest> = existing
-            .iter()
-            .filter(|p| p.head_branch == branch_name)
+        let known = commits_of
+            .get(&want.branch())
             .cloned()
-            .collect();
-        let commits = commits_of
-            .get(&branch_name)
-            .map(Vec::as_slice)
             .unwrap_or_default();
-        let mut replaced = Vec::new();
-        let plan = if scope.over_edits {
-            replaced = commits
-                .iter()
-                .filter(|c| !reconcile::is_bot_commit(c, &bot))
-                .cloned()
-                .collect();
-            reconcile::pull_over_edits(&want, &mine, commits, &bot)
-        } else {
-            reconcile::pull(&want, &mine, commits, &bot)
-        };
-        match plan {
-            PullPlan::UpToDate => {}
-            PullPlan::Writes(writes) => {
-                let number = writes.iter().find_map(|w| match w {
-                    Write::UpdatePull { number, .. } => Some(*number),
-                    _ => None,
-                });
-                for w in writes {
-                    ctx.apply(w, &branch_name).await?;
-                }
-                if let (Some(number), false) = (number, replaced.is_empty()) {
-                    let notice = desired::rerendered_notice(
-                        &branch_name,
-                        number,
-                        &replaced,
-                        ctx.clock.valid_at,
-                    );
-                    let comments = ctx.forge.comments(number).await?;
-                    ctx.comment(&notice, &comments).await?;
-                }
-            }
-            // Said once already, above, when its commits were read.
-            PullPlan::HumanEdited { number } => {
-                ctx.note(format!(
-                    "#{number} on `{branch_name}` has a person's commits: adoptbot leaves it alone"
-                ));
-            }
-        }
+        pull(ctx, &want, &name, &existing, &held, scope.over_edits, Some(&known)).await?;
     }
     for warning in state.warnings.into_iter().filter(|w| wanted(&w.experiment)) {
         let comments = ctx.forge.comments(warning.comment.issue).await?;
@@ -183,6 +128,92 @@ pub async fn watch<F: Forge>(ctx: &mut Ctx<'_, F>, pull: &PullRequest) -> Result
         );
         let comments = ctx.forge.comments(pull.number).await?;
         ctx.comment(&notice, &comments).await?;
+    }
+    Ok(())
+}
+
+/// Brings one bot pull request to `want`, against the bot's PRs on the default branch
+/// `name` (`existing`) and people's PRs on bot branches (`held`). The one place a bot PR is
+/// opened, updated or left alone; the scheduled report's PRs go through it too. `known` are
+/// the branch's commits when the caller read them already (and said what a person
+/// committed); otherwise they are read here when the bot has an open PR on the branch.
+pub async fn pull<F: Forge>(
+    ctx: &mut Ctx<'_, F>,
+    want: &crate::plan::reconcile::DesiredPull,
+    name: &str,
+    existing: &[PullRequest],
+    held: &[PullRequest],
+    over_edits: bool,
+    known: Option<&[crate::model::forge::Commit]>,
+) -> Result<()> {
+    let branch_name = want.branch();
+    // A person's open PR from the branch: pushing would rewrite their PR. Leave it.
+    if let Some(p) = held
+        .iter()
+        .find(|p| p.head_branch == branch_name && p.state == PrState::Open)
+    {
+        ctx.note(format!(
+            "`{branch_name}` is held by #{}, which @{} opened: adoptbot leaves the branch alone until that PR is closed",
+            p.number, p.author
+        ));
+        return Ok(());
+    }
+    let mine: Vec<PullRequest> = existing
+        .iter()
+        .filter(|p| p.head_branch == branch_name)
+        .cloned()
+        .collect();
+    let bot = ctx.bot().to_string();
+    let read;
+    let commits: &[crate::model::forge::Commit] = match known {
+        Some(c) => c,
+        None if mine.iter().any(|p| p.state == PrState::Open) => {
+            read = ctx.forge.branch_commits(name, &branch_name).await?;
+            &read
+        }
+        None => &[],
+    };
+    let mut replaced = Vec::new();
+    let plan = if over_edits {
+        replaced = commits
+            .iter()
+            .filter(|c| !reconcile::is_bot_commit(c, &bot))
+            .cloned()
+            .collect();
+        reconcile::pull_over_edits(want, &mine, commits, &bot)
+    } else {
+        reconcile::pull(want, &mine, commits, &bot)
+    };
+    match plan {
+        PullPlan::UpToDate => {}
+        PullPlan::Writes(writes) => {
+            let number = writes.iter().find_map(|w| match w {
+                Write::UpdatePull { number, .. } => Some(*number),
+                _ => None,
+            });
+            for w in writes {
+                ctx.apply(w, &branch_name).await?;
+            }
+            if let (Some(number), false) = (number, replaced.is_empty()) {
+                let notice =
+                    desired::rerendered_notice(&branch_name, number, &replaced, ctx.clock.valid_at);
+                let comments = ctx.forge.comments(number).await?;
+                ctx.comment(&notice, &comments).await?;
+            }
+        }
+        // Said once already by the caller, when it read the commits.
+        PullPlan::HumanEdited { number } if known.is_some() => {
+            ctx.note(format!(
+                "#{number} on `{branch_name}` has a person's commits: adoptbot leaves it alone"
+            ));
+        }
+        PullPlan::HumanEdited { number } => {
+            let first = commits.iter().find(|c| !reconcile::is_bot_commit(c, &bot));
+            let notice =
+                desired::human_edit_notice(&branch_name, number, first, ctx.clock.valid_at);
+            let comments = ctx.forge.comments(number).await?;
+            ctx.comment(&notice, &comments).await?;
+        }
     }
     Ok(())
 }

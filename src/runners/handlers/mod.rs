@@ -1,11 +1,13 @@
 //! One small module per capability, each reconciling one kind of target: `request` (a PR's
 //! experiment requests), `gate` (decision gates and their audit record), `command` (slash
 //! commands), `renew` (the renewal a command asks for), `default_branch` (provisioning,
-//! re-render and decommission PRs, expiry warnings). A scheduled dashboard goes beside them.
+//! re-render and decommission PRs, expiry warnings), `dashboard` (the scheduled report: the
+//! cloud, the observations, the report's PRs and the dashboard issue).
 //! Each reads through the forge, asks the pure core (`plan`) what it wants, and applies the
 //! difference with [`Ctx::apply`].
 
 pub mod command;
+pub mod dashboard;
 pub mod default_branch;
 pub mod gate;
 pub mod renew;
