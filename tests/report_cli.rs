@@ -43,8 +43,10 @@ fn a_dry_run_prints_the_writes_and_makes_none_then_the_run_makes_them_once() {
         let a: Vec<&str> = a.iter().map(String::as_str).collect();
         adoptbot(tmp.path(), &a)
     };
+    // The sample estate has findings that need action (an exhausted budget): exit 1, as
+    // `validate` does for problems.
     let (code, out, err) = run(&["--dry-run", "--format", "json"]);
-    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(code, 1, "{out}{err}");
     assert!(err.is_empty(), "nothing but the result with json: {err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(v["dry_run"], true);
@@ -64,7 +66,7 @@ fn a_dry_run_prints_the_writes_and_makes_none_then_the_run_makes_them_once() {
     );
 
     let (code, out, err) = run(&[]);
-    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("opened issue #"), "{out}");
     assert!(
         out.contains("pushed 1 file to `adoptbot/observations`"),
@@ -75,7 +77,7 @@ fn a_dry_run_prints_the_writes_and_makes_none_then_the_run_makes_them_once() {
             .is_ok()
     );
     let (code, out, _) = run(&[]);
-    assert_eq!(code, 0);
+    assert_eq!(code, 1);
     assert!(out.contains("nothing to write"), "{out}");
 }
 
@@ -103,6 +105,8 @@ fn a_cloud_that_is_not_one_is_refused_with_what_to_write() {
         tmp.path(),
         &["report", repo, "--cloud", "none", "--now", "2026-12-01"],
     );
-    assert_eq!(code, 0, "{out}{err}");
+    // Without the cloud, the hand-written spend still shows an exhausted budget.
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("Action needed"), "{out}");
     assert!(out.contains("cloud: not read"), "{out}");
 }

@@ -622,7 +622,16 @@ async fn renew<F: Forge>(
         }
     };
     let before = ctx.applied.opened().len();
-    default_branch::pull(ctx, &want, b.name, inputs.existing, inputs.held, false, None).await?;
+    default_branch::pull(
+        ctx,
+        &want,
+        b.name,
+        inputs.existing,
+        inputs.held,
+        false,
+        None,
+    )
+    .await?;
     let opened: Vec<u64> = ctx.applied.of(WriteKind::OpenPull)[before..]
         .iter()
         .filter_map(|w| match w.subject {

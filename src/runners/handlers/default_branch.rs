@@ -94,11 +94,17 @@ pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>, scope: Scope<'_>) -> Resu
         .into_iter()
         .filter(|p| p.bot.experiment().is_some_and(wanted))
     {
-        let known = commits_of
-            .get(&want.branch())
-            .cloned()
-            .unwrap_or_default();
-        pull(ctx, &want, &name, &existing, &held, scope.over_edits, Some(&known)).await?;
+        let known = commits_of.get(&want.branch()).cloned().unwrap_or_default();
+        pull(
+            ctx,
+            &want,
+            &name,
+            &existing,
+            &held,
+            scope.over_edits,
+            Some(&known),
+        )
+        .await?;
     }
     for warning in state.warnings.into_iter().filter(|w| wanted(&w.experiment)) {
         let comments = ctx.forge.comments(warning.comment.issue).await?;
