@@ -386,14 +386,19 @@ fn the_demo_tells_the_whole_story_offline() {
         "opened #7: Provision experiment fraud-distill",
         "Requested in #6.",
         "@ivan-novak: the time box of experiment `fraud-distill` ends on **2026-12-11**",
-        "opened #11: Decommission experiment fraud-distill",
+        "opened #14: Decommission experiment fraud-distill",
         "nothing changed, nothing is written\n  bot: nothing to write",
         "check `adoptbot/gate (main)` on",
         "waiting for infrastructure-lead, business-sponsor, security-lead",
         "only from people with write access",
         "no second refusal\n  bot: nothing to write",
         "bot: pushed 1 file to `adoptbot/audit`",
-        "gate 4-5: advance #12 \"Gate 4-5: scale and governance\" by @akira-kimura: PASSED",
+        "gate 4-5: advance #15 \"Gate 4-5: scale and governance\" by @akira-kimura: PASSED",
+        // The scheduled report on the sample estate: the dashboard and the PRs it calls for.
+        "opened issue #12: adoptbot dashboard",
+        "opened #10: Add shadow AI found in Azure to the inventory",
+        "opened #11: Reclaim unused GPU quota of team fraud-analytics",
+        "idle for 30 days: decommission",
         "1 entry, 0 to look at.",
     ] {
         assert!(

@@ -202,16 +202,14 @@ async fn scheduled_report(
     forge: &LocalForge,
     seen: &mut (usize, usize, usize),
     root: &Path,
+    date: &str,
+    runs: &[&str],
 ) -> Result<(), Error> {
     use super::handlers::dashboard;
-    let date = "2026-12-14";
     let clock = Clock::at(day(date));
     forge.set_clock(clock);
     let estate = root.join("cloud");
-    for what in [
-        "the scheduled report reads the sample estate (`--cloud snapshot:cloud`)",
-        "the same report again: nothing changed, nothing is written",
-    ] {
+    for what in runs {
         println!("== {date}  {what}");
         let dir = estate.clone();
         let choose = move |_: Option<&crate::model::AzureScopes>| {
@@ -237,6 +235,50 @@ async fn scheduled_report(
             }
             println!("  └\n");
         }
+    }
+    Ok(())
+}
+
+/// November's observations of the sample estate (`cloud/observations/`), as November's
+/// scheduled runs wrote them to `adoptbot/observations`, one bot commit a day: the history
+/// the GPU-hoarding rule needs (30 days of samples).
+async fn november_observations(forge: &LocalForge, root: &Path) -> Result<(), Error> {
+    use crate::plan::dashboard::{observation_message, observation_path};
+    let dir = root.join("cloud/observations");
+    let mut days: Vec<(chrono::NaiveDate, String)> = Vec::new();
+    for entry in std::fs::read_dir(&dir)
+        .map_err(|e| Error::Record {
+            what: dir.display().to_string(),
+            why: e.to_string(),
+        })?
+        .flatten()
+    {
+        let path = entry.path();
+        let Some(d) = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .and_then(|s| s.parse().ok())
+        else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::Record {
+            what: path.display().to_string(),
+            why: e.to_string(),
+        })?;
+        days.push((d, text));
+    }
+    days.sort();
+    let branch = crate::plan::branch::BotBranch::Observations.to_string();
+    let (_, mut parent) = forge.default_branch().await?;
+    for (d, text) in days {
+        forge.set_clock(Clock::at(d));
+        let files = [FileChange {
+            path: observation_path(d),
+            content: Some(text.clone()),
+        }];
+        parent = forge
+            .commit_to_branch(&branch, &parent, &observation_message(d, &text), &files)
+            .await?;
     }
     Ok(())
 }
@@ -479,6 +521,23 @@ async fn play(root: &Path) -> Result<(), Error> {
     }
     deliver(&forge, &schedule(), "2026-11-28", &mut seen).await?;
 
+    step(
+        "2026-11-30",
+        "November's scheduled reports have kept 30 days of observations on `adoptbot/observations`",
+    );
+    november_observations(&forge, root).await?;
+    scheduled_report(
+        &forge,
+        &mut seen,
+        root,
+        "2026-12-01",
+        &[
+            "the scheduled report reads the sample estate (`--cloud snapshot:cloud`)",
+            "the same report again: nothing changed, nothing is written",
+        ],
+    )
+    .await?;
+
     for (date, what) in [
         (
             "2026-12-08",
@@ -502,7 +561,14 @@ async fn play(root: &Path) -> Result<(), Error> {
 
     gate_request(&forge, &mut seen, root).await?;
 
-    scheduled_report(&forge, &mut seen, root).await?;
+    scheduled_report(
+        &forge,
+        &mut seen,
+        root,
+        "2026-12-16",
+        &["the scheduled report: the sandbox has now been idle for 30 days"],
+    )
+    .await?;
 
     let calls = forge.calls();
     println!(
