@@ -115,6 +115,36 @@ pub fn check(path: &str, text: &str, file: &str, value: &Value) -> Vec<Diagnosti
         }
     }
     out.sort_by_key(|d| (d.place.line, d.place.column));
+    merge_missing(out)
+}
+
+/// Several missing fields of one map are one diagnostic: "missing fields `a`, `b`".
+fn merge_missing(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = Vec::new();
+    let mut fields: Vec<Vec<String>> = Vec::new();
+    for d in diags {
+        let field = d
+            .message
+            .strip_prefix("missing field `")
+            .and_then(|r| r.split_once('`'))
+            .map(|(f, rest)| (f.to_owned(), rest.to_owned()));
+        if d.code == Code::MissingField
+            && let Some((f, rest)) = &field
+            && let Some(i) = out.iter().position(|o| {
+                o.code == Code::MissingField && o.place == d.place && o.message.ends_with(rest.as_str())
+            })
+        {
+            fields[i].push(f.clone());
+            let all = fields[i].iter().map(|f| format!("`{f}`")).collect::<Vec<_>>();
+            out[i].message = format!("missing fields {}{rest}", all.join(", "));
+            let (_, see) = out[i].hint.split_once("; ").unwrap_or(("", ""));
+            let adds = fields[i].iter().map(|f| format!("`{f}:`")).collect::<Vec<_>>();
+            out[i].hint = format!("add {}; {see}", adds.join(", "));
+            continue;
+        }
+        fields.push(field.map(|(f, _)| vec![f]).unwrap_or_default());
+        out.push(d);
+    }
     out
 }
 
@@ -233,6 +263,17 @@ fn description_of(root: &Value, keyword_location: &[String]) -> Option<String> {
     find(root, parent, 0)
 }
 
+/// A schema's description as a hint: "A duration …" becomes "write a duration …".
+fn write_as(description: &str) -> String {
+    let d = description.trim();
+    for article in ["A ", "An "] {
+        if let Some(rest) = d.strip_prefix(article) {
+            return format!("write {}{rest}", article.to_lowercase());
+        }
+    }
+    format!("allowed: {d}")
+}
+
 /// The property names a map schema allows, following `$ref`.
 fn allowed_fields(root: &Value, object_schema: &Value) -> Vec<String> {
     let mut s = object_schema;
@@ -273,7 +314,11 @@ fn explain(
         "the fields and their values are in .adoptbot/schema/{file} (`adoptbot schema` writes it)"
     );
     let param = is_parameter(at);
-    let described = || description_of(root, &keyword_location).unwrap_or_else(|| see.clone());
+    let described = || {
+        description_of(root, &keyword_location)
+            .map(|d| write_as(&d))
+            .unwrap_or_else(|| see.clone())
+    };
     let one = |code: Code, message: String, hint: String| {
         vec![Diagnostic::error(place(path, spans, at), code, message).with_hint(hint)]
     };
@@ -322,7 +367,11 @@ fn explain(
             } else {
                 (
                     Code::MissingField,
-                    format!("missing field `{field}` in {what}"),
+                    if at.is_empty() {
+                        format!("missing field `{field}`")
+                    } else {
+                        format!("missing field `{field}` in {what}")
+                    },
                     format!("add `{field}:`; {see}"),
                 )
             };
@@ -346,7 +395,12 @@ fn explain(
                 .collect::<Vec<_>>()
                 .join(" or ");
             let key = at.last().cloned().unwrap_or_default();
+            // A string with a form of its own (an amount, a duration, an id) is explained by
+            // its description rather than by quotes.
+            let formed = subschema(root, &keyword_location[..keyword_location.len().saturating_sub(1)])
+                .is_some_and(|s| s.get("pattern").is_some() || s.get("enum").is_some());
             let hint = match (expected.first().copied(), &**instance) {
+                (Some("string"), Value::Number(_) | Value::Bool(_)) if formed => described(),
                 (Some("string"), Value::Number(_) | Value::Bool(_)) => format!(
                     "put the value in quotes to make it text: `{key}: \"{}\"`",
                     short(instance)
@@ -477,6 +531,38 @@ fn explain(
                 )
                 .with_hint(hint),
             ]
+        }
+        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
+            // `anyOf: [X, null]` (an optional field) and the like: the errors of the one
+            // alternative that is not "nothing" say what is wrong, in detail.
+            let real: Vec<&Vec<ValidationError<'static>>> = context
+                .iter()
+                .filter(|branch| {
+                    !branch.iter().all(|b| {
+                        matches!(b.kind(), ValidationErrorKind::Type { kind: TypeKind::Single(t) } if t.to_string() == "null")
+                    })
+                })
+                .collect();
+            if let [branch] = real.as_slice()
+                && !branch.is_empty()
+            {
+                return branch
+                    .iter()
+                    .flat_map(|b| {
+                        let at = pointer(b.instance_path().as_str());
+                        explain(path, root, spans, b, &at, file)
+                    })
+                    .collect();
+            }
+            let code = match &**instance {
+                Value::String(_) | Value::Number(_) | Value::Bool(_) => Code::UnknownValue,
+                _ => Code::WrongType,
+            };
+            one(
+                code,
+                format!("{what} is `{}`, which is none of the values this field takes", short(instance)),
+                described(),
+            )
         }
         other => one(
             Code::InvalidDocument,
