@@ -77,6 +77,7 @@ request_pr: 3.0
     assert_eq!(
         found,
         vec![
+            (Code::MissingParameter, 1, 1),
             (Code::WrongType, 1, 8),
             (Code::BadValue, 2, 7),
             (Code::WrongType, 7, 51),
@@ -87,9 +88,12 @@ request_pr: 3.0
         "{:#?}",
         errors("experiments/five.yaml", text)
     );
-    for d in errors("experiments/five.yaml", text) {
+    let all = errors("experiments/five.yaml", text);
+    for d in &all {
         assert!(!d.hint.is_empty(), "no fix for {d}");
     }
+    // The sandbox's parameter without a default is named, with what to add.
+    assert!(all[0].hint.contains("`budget_contact_email:`"), "{}", all[0].hint);
 }
 
 #[test]
@@ -114,7 +118,11 @@ started_on: 01/12/2026
             .map(|d| d.hint.clone())
             .unwrap_or_else(|| panic!("no error on line {line}: {errs:#?}"))
     };
-    assert_eq!(hint(1), "put the value in quotes to make it text: `title: \"12345\"`");
+    let title = errs
+        .iter()
+        .find(|d| d.place.line == 1 && d.code == Code::WrongType)
+        .unwrap();
+    assert_eq!(title.hint, "put the value in quotes to make it text: `title: \"12345\"`");
     assert!(hint(7).contains("`3000 USD`"), "{}", hint(7));
     assert!(hint(11).contains("YYYY-MM-DD"), "{}", hint(11));
     let date = errs.iter().find(|d| d.place.line == 11).unwrap();
@@ -160,7 +168,7 @@ fn the_listed_disagreements_are_refused() {
             "organisation: X\nphase: 4\nnotices: { mention_owners: \"true\" }\nroles: {}\n",
             Code::WrongType,
             3,
-            29,
+            28,
         ),
     ];
     for (path, text, code, line, column) in cases {

@@ -357,7 +357,33 @@ fn explain(
         }
         ValidationErrorKind::Required { property } => {
             let field = property.as_str().unwrap_or_default();
-            let (code, message, hint) = if at.first().map(String::as_str) == Some("parameters") {
+            let needed: Vec<String> = if at.is_empty() && field == "parameters" {
+                let mut then = keyword_location.clone();
+                then.pop();
+                then.extend(["properties".into(), "parameters".into(), "required".into()]);
+                subschema(root, &then)
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                    .unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            let (code, message, hint) = if !needed.is_empty() {
+                let bp = blueprint_of(root, &keyword_location);
+                let names = needed.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>();
+                (
+                    Code::MissingParameter,
+                    format!(
+                        "blueprint `{bp}` requires {}, which {} no default",
+                        names.join(", "),
+                        if needed.len() == 1 { "has" } else { "have" }
+                    ),
+                    format!(
+                        "add `parameters:` with {}",
+                        needed.iter().map(|n| format!("`{n}:`")).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+            } else if at.first().map(String::as_str) == Some("parameters") {
                 let bp = blueprint_of(root, &keyword_location);
                 (
                     Code::MissingParameter,
@@ -514,14 +540,20 @@ fn explain(
             let mut k = at.to_vec();
             k.push(key.clone());
             let (line, column) = spans.key(&k).unwrap_or((1, 1));
-            let names = subschema(root, &keyword_location)
+            let names_at = match keyword_location.iter().rposition(|s| s == "propertyNames") {
+                Some(i) => keyword_location[..=i].to_vec(),
+                None => keyword_location.clone(),
+            };
+            let names = subschema(root, &names_at)
                 .and_then(|s| s.get("enum"))
                 .and_then(Value::as_array)
                 .map(|a| a.iter().map(short).collect::<Vec<_>>().join(", "));
             let hint = match names {
                 Some(n) => format!("write one of: {n}"),
-                None => description_of(root, &[keyword_location.clone(), vec!["x".into()]].concat())
-                    .unwrap_or_else(|| see.clone()),
+                None => match subschema(root, &names_at).and_then(|s| s.get("pattern")) {
+                    Some(p) => format!("a key here is written as {p}; {see}"),
+                    None => see.clone(),
+                },
             };
             vec![
                 Diagnostic::error(
