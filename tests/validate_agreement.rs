@@ -71,7 +71,11 @@ fn files(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<(String, V
         if p.is_dir() {
             files(&p, root, out);
         } else {
-            let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+            let rel = p
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             out.push((rel, std::fs::read(&p).unwrap()));
         }
     }
@@ -105,7 +109,12 @@ fn changes(value: &str) -> Vec<String> {
     if value == "null" || value == "~" {
         return vec![];
     }
-    vec!["12345".into(), "true".into(), format!("\"{value}\""), "3.5".into()]
+    vec![
+        "12345".into(),
+        "true".into(),
+        format!("\"{value}\""),
+        "3.5".into(),
+    ]
 }
 
 /// Every mutated text of a document: each scalar of a `key: value` or `- value` line, and
@@ -169,7 +178,10 @@ fn schemas_and_validate_agree_on_every_type_change_of_the_sample() {
     let root = common::contoso();
     let mut base = Vec::new();
     files(&root, &root, &mut base);
-    let unchanged = base.iter().map(|(p, b)| (p.as_str(), b.as_slice())).collect::<Vec<_>>();
+    let unchanged = base
+        .iter()
+        .map(|(p, b)| (p.as_str(), b.as_slice()))
+        .collect::<Vec<_>>();
     let mut snap = Snapshot::default();
     for (p, b) in &unchanged {
         snap.add(p.to_string(), b.len() as u64, || Ok(b.to_vec()));

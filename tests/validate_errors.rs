@@ -73,7 +73,10 @@ blueprint: experiment-sandbox
 colour: red
 request_pr: 3.0
 ";
-    let found: Vec<_> = errors("experiments/five.yaml", text).iter().map(at).collect();
+    let found: Vec<_> = errors("experiments/five.yaml", text)
+        .iter()
+        .map(at)
+        .collect();
     assert_eq!(
         found,
         vec![
@@ -93,7 +96,11 @@ request_pr: 3.0
         assert!(!d.hint.is_empty(), "no fix for {d}");
     }
     // The sandbox's parameter without a default is named, with what to add.
-    assert!(all[0].hint.contains("`budget_contact_email:`"), "{}", all[0].hint);
+    assert!(
+        all[0].hint.contains("`budget_contact_email:`"),
+        "{}",
+        all[0].hint
+    );
 }
 
 #[test]
@@ -122,7 +129,10 @@ started_on: 01/12/2026
         .iter()
         .find(|d| d.place.line == 1 && d.code == Code::WrongType)
         .unwrap();
-    assert_eq!(title.hint, "put the value in quotes to make it text: `title: \"12345\"`");
+    assert_eq!(
+        title.hint,
+        "put the value in quotes to make it text: `title: \"12345\"`"
+    );
     assert!(hint(7).contains("`3000 USD`"), "{}", hint(7));
     assert!(hint(11).contains("YYYY-MM-DD"), "{}", hint(11));
     let date = errs.iter().find(|d| d.place.line == 11).unwrap();
@@ -267,7 +277,11 @@ fn parameter_errors_alone_are_reported_once_by_the_parameter_check() {
     let value = line.split(": ").nth(1).unwrap().trim();
     let mutated = text.replacen(line, &format!("  instance_count: \"{value}\""), 1);
     // The file reads: its parameters are judged against the blueprint the repository has.
-    assert!(errors(rel, &mutated).is_empty(), "{:#?}", errors(rel, &mutated));
+    assert!(
+        errors(rel, &mutated).is_empty(),
+        "{:#?}",
+        errors(rel, &mutated)
+    );
     let errs: Vec<_> = contoso_with(rel, &mutated)
         .into_iter()
         .filter(|d| d.place.file == rel)
@@ -281,7 +295,10 @@ fn parameter_errors_alone_are_reported_once_by_the_parameter_check() {
         errs.iter().any(|d| d.code == Code::ParameterType),
         "{errs:#?}"
     );
-    assert!(errs.iter().any(|d| d.code == Code::UnknownField), "{errs:#?}");
+    assert!(
+        errs.iter().any(|d| d.code == Code::UnknownField),
+        "{errs:#?}"
+    );
 }
 
 #[test]
@@ -303,7 +320,12 @@ fn the_experiment_schema_carries_every_built_in_blueprints_parameters() {
     let model = &params["properties"]["chat_model"];
     assert_eq!(model["type"], "string");
     assert_eq!(model["default"], "gpt-4o-mini");
-    assert!(model["enum"].as_array().unwrap().contains(&"gpt-4.1".into()));
+    assert!(
+        model["enum"]
+            .as_array()
+            .unwrap()
+            .contains(&"gpt-4.1".into())
+    );
     assert!(model["description"].as_str().is_some_and(|d| !d.is_empty()));
     assert!(
         params["properties"]["address_space"]["pattern"]
@@ -321,7 +343,10 @@ fn the_experiment_schema_carries_every_built_in_blueprints_parameters() {
         gpt41["then"]["properties"]["chat_model_version"]["enum"],
         serde_json::json!(["2025-04-14"])
     );
-    assert_eq!(gpt41["then"]["required"], serde_json::json!(["chat_model_version"]));
+    assert_eq!(
+        gpt41["then"]["required"],
+        serde_json::json!(["chat_model_version"])
+    );
     // A required parameter without a default is required by the schema too.
     let gpu = rules
         .iter()
@@ -353,7 +378,18 @@ fn each_schema_is_compiled_once_and_shared() {
     let b = adoptbot::load::schema::schema("experiment.schema.json").unwrap();
     assert!(std::ptr::eq(a, b));
     // Every document kind has a compiled schema.
-    for kind in ["adoption", "scorecard", "shadow-inventory", "team", "experiment", "use-case", "slo", "runbook", "radar-entry", "overrides"] {
+    for kind in [
+        "adoption",
+        "scorecard",
+        "shadow-inventory",
+        "team",
+        "experiment",
+        "use-case",
+        "slo",
+        "runbook",
+        "radar-entry",
+        "overrides",
+    ] {
         assert!(
             adoptbot::load::schema::schema(&format!("{kind}.schema.json")).is_some(),
             "{kind}"

@@ -131,14 +131,22 @@ fn merge_missing(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
         if d.code == Code::MissingField
             && let Some((f, rest)) = &field
             && let Some(i) = out.iter().position(|o| {
-                o.code == Code::MissingField && o.place == d.place && o.message.ends_with(rest.as_str())
+                o.code == Code::MissingField
+                    && o.place == d.place
+                    && o.message.ends_with(rest.as_str())
             })
         {
             fields[i].push(f.clone());
-            let all = fields[i].iter().map(|f| format!("`{f}`")).collect::<Vec<_>>();
+            let all = fields[i]
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>();
             out[i].message = format!("missing fields {}{rest}", all.join(", "));
             let (_, see) = out[i].hint.split_once("; ").unwrap_or(("", ""));
-            let adds = fields[i].iter().map(|f| format!("`{f}:`")).collect::<Vec<_>>();
+            let adds = fields[i]
+                .iter()
+                .map(|f| format!("`{f}:`"))
+                .collect::<Vec<_>>();
             out[i].hint = format!("add {}; {see}", adds.join(", "));
             continue;
         }
@@ -246,7 +254,10 @@ fn subschema<'a>(root: &'a Value, location: &[String]) -> Option<&'a Value> {
 /// The description of the schema that a keyword (`…/pattern`) belongs to, or of the first
 /// `$ref` or `allOf` member that has one.
 fn description_of(root: &Value, keyword_location: &[String]) -> Option<String> {
-    let parent = subschema(root, &keyword_location[..keyword_location.len().saturating_sub(1)])?;
+    let parent = subschema(
+        root,
+        &keyword_location[..keyword_location.len().saturating_sub(1)],
+    )?;
     fn find(root: &Value, s: &Value, depth: u8) -> Option<String> {
         if depth > 4 {
             return None;
@@ -324,7 +335,10 @@ fn explain(
     };
     match e.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
-            let parent = subschema(root, &keyword_location[..keyword_location.len().saturating_sub(1)]);
+            let parent = subschema(
+                root,
+                &keyword_location[..keyword_location.len().saturating_sub(1)],
+            );
             let allowed = parent.map(|p| allowed_fields(root, p)).unwrap_or_default();
             unexpected
                 .iter()
@@ -363,7 +377,11 @@ fn explain(
                 then.extend(["properties".into(), "parameters".into(), "required".into()]);
                 subschema(root, &then)
                     .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_owned))
+                            .collect()
+                    })
                     .unwrap_or_default()
             } else {
                 Vec::new()
@@ -380,14 +398,20 @@ fn explain(
                     ),
                     format!(
                         "add `parameters:` with {}",
-                        needed.iter().map(|n| format!("`{n}:`")).collect::<Vec<_>>().join(", ")
+                        needed
+                            .iter()
+                            .map(|n| format!("`{n}:`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 )
             } else if at.first().map(String::as_str) == Some("parameters") {
                 let bp = blueprint_of(root, &keyword_location);
                 (
                     Code::MissingParameter,
-                    format!("blueprint `{bp}` requires parameter `{field}`, which has no default here"),
+                    format!(
+                        "blueprint `{bp}` requires parameter `{field}`, which has no default here"
+                    ),
                     format!("add `{field}:` under `parameters`"),
                 )
             } else {
@@ -423,9 +447,15 @@ fn explain(
             let key = at.last().cloned().unwrap_or_default();
             // A string with a form of its own (an amount, a duration, an id) is explained by
             // its description rather than by quotes.
-            let formed = subschema(root, &keyword_location[..keyword_location.len().saturating_sub(1)])
-                .is_some_and(|s| s.get("pattern").is_some() || s.get("enum").is_some());
+            let formed = subschema(
+                root,
+                &keyword_location[..keyword_location.len().saturating_sub(1)],
+            )
+            .is_some_and(|s| s.get("pattern").is_some() || s.get("enum").is_some());
             let hint = match (expected.first().copied(), &**instance) {
+                (Some(_), Value::Null) => {
+                    format!("write a value after `{key}:`, or remove the line")
+                }
                 (Some("string"), Value::Number(_) | Value::Bool(_)) if formed => described(),
                 (Some("string"), Value::Number(_) | Value::Bool(_)) => format!(
                     "put the value in quotes to make it text: `{key}: \"{}\"`",
@@ -436,17 +466,31 @@ fn explain(
                 }
                 (Some("boolean"), Value::String(s)) => format!(
                     "write true or false without quotes, e.g. `{key}: {}`",
-                    if s.eq_ignore_ascii_case("false") { "false" } else { "true" }
+                    if s.eq_ignore_ascii_case("false") {
+                        "false"
+                    } else {
+                        "true"
+                    }
                 ),
                 (Some("integer"), Value::Number(_)) => {
                     format!("write a whole number, without a fraction, e.g. `{key}: 3`")
                 }
                 (Some("array"), _) => format!("write a list: one `- item` per line under `{key}:`"),
-                (Some("object"), _) => format!("write a map: `name: value` lines indented under `{key}:`"),
+                (Some("object"), _) => {
+                    format!("write a map: `name: value` lines indented under `{key}:`")
+                }
                 _ => see.clone(),
             };
-            let code = if param { Code::ParameterType } else { Code::WrongType };
-            let subject = if param { format!("parameter `{key}`") } else { what.clone() };
+            let code = if param {
+                Code::ParameterType
+            } else {
+                Code::WrongType
+            };
+            let subject = if param {
+                format!("parameter `{key}`")
+            } else {
+                what.clone()
+            };
             one(
                 code,
                 format!(
@@ -459,7 +503,11 @@ fn explain(
         }
         ValidationErrorKind::Custom { .. } => {
             let key = at.last().cloned().unwrap_or_default();
-            let code = if param { Code::ParameterType } else { Code::WrongType };
+            let code = if param {
+                Code::ParameterType
+            } else {
+                Code::WrongType
+            };
             one(
                 code,
                 format!("{what} must be a whole number, not `{}`", short(instance)),
@@ -474,15 +522,26 @@ fn explain(
                 .as_array()
                 .map(|a| a.iter().map(short).collect())
                 .unwrap_or_default();
-            let code = if param { Code::ParameterNotAllowed } else { Code::UnknownValue };
+            let code = if param {
+                Code::ParameterNotAllowed
+            } else {
+                Code::UnknownValue
+            };
             one(
                 code,
-                format!("{what} is `{}`, which is not one of the allowed values", short(instance)),
+                format!(
+                    "{what} is `{}`, which is not one of the allowed values",
+                    short(instance)
+                ),
                 format!("write one of: {}", list.join(", ")),
             )
         }
         ValidationErrorKind::Constant { expected_value } => one(
-            if param { Code::ParameterNotAllowed } else { Code::UnknownValue },
+            if param {
+                Code::ParameterNotAllowed
+            } else {
+                Code::UnknownValue
+            },
             format!("{what} is `{}`", short(instance)),
             format!("write `{}`", short(expected_value)),
         ),
@@ -490,7 +549,11 @@ fn explain(
             let v = short(instance);
             let calendar_like = v.len() == 10
                 && v.bytes().enumerate().all(|(i, b)| {
-                    if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() }
+                    if i == 4 || i == 7 {
+                        b == b'-'
+                    } else {
+                        b.is_ascii_digit()
+                    }
                 });
             if calendar_like {
                 one(
@@ -507,31 +570,62 @@ fn explain(
             }
         }
         ValidationErrorKind::Pattern { .. } => {
-            let code = if param { Code::ParameterPattern } else { Code::BadValue };
+            let code = if param {
+                Code::ParameterPattern
+            } else {
+                Code::BadValue
+            };
             one(
                 code,
-                format!("{what} is `{}`, which is not written as this field needs", short(instance)),
+                format!(
+                    "{what} is `{}`, which is not written as this field needs",
+                    short(instance)
+                ),
                 described(),
             )
         }
         ValidationErrorKind::MinLength { limit } => one(
-            if param { Code::ParameterRange } else { Code::EmptyField },
+            if param {
+                Code::ParameterRange
+            } else {
+                Code::EmptyField
+            },
             format!("{what} is shorter than {limit} characters"),
             described(),
         ),
         ValidationErrorKind::MaxLength { limit } => one(
-            if param { Code::ParameterRange } else { Code::BadValue },
+            if param {
+                Code::ParameterRange
+            } else {
+                Code::BadValue
+            },
             format!("{what} is longer than {limit} characters"),
             described(),
         ),
-        ValidationErrorKind::Minimum { limit } | ValidationErrorKind::ExclusiveMinimum { limit } => one(
-            if param { Code::ParameterRange } else { Code::OutOfRange },
-            format!("{what} is {}, below the smallest value allowed, {limit}", short(instance)),
+        ValidationErrorKind::Minimum { limit }
+        | ValidationErrorKind::ExclusiveMinimum { limit } => one(
+            if param {
+                Code::ParameterRange
+            } else {
+                Code::OutOfRange
+            },
+            format!(
+                "{what} is {}, below the smallest value allowed, {limit}",
+                short(instance)
+            ),
             described(),
         ),
-        ValidationErrorKind::Maximum { limit } | ValidationErrorKind::ExclusiveMaximum { limit } => one(
-            if param { Code::ParameterRange } else { Code::OutOfRange },
-            format!("{what} is {}, above the largest value allowed, {limit}", short(instance)),
+        ValidationErrorKind::Maximum { limit }
+        | ValidationErrorKind::ExclusiveMaximum { limit } => one(
+            if param {
+                Code::ParameterRange
+            } else {
+                Code::OutOfRange
+            },
+            format!(
+                "{what} is {}, above the largest value allowed, {limit}",
+                short(instance)
+            ),
             described(),
         ),
         ValidationErrorKind::PropertyNames { error } => {
@@ -592,18 +686,23 @@ fn explain(
             };
             one(
                 code,
-                format!("{what} is `{}`, which is none of the values this field takes", short(instance)),
+                format!(
+                    "{what} is `{}`, which is none of the values this field takes",
+                    short(instance)
+                ),
                 described(),
             )
         }
         other => one(
             Code::InvalidDocument,
-            format!("{what} does not match its schema: {}", { let _ = other; e.to_string() }),
+            format!("{what} does not match its schema: {}", {
+                let _ = other;
+                e.to_string()
+            }),
             see,
         ),
     }
 }
-
 
 /// The blueprint whose `if … then` a parameter error came from, read from the `const` of the
 /// `if` next to the `then` in the keyword location.

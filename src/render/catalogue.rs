@@ -188,7 +188,11 @@ impl Catalogue {
             let m = &bp.manifest;
             let mut names: Vec<&str> = vec!["location"];
             names.extend(m.gpu.as_ref().map(|g| g.region_parameter.as_str()));
-            names.extend(m.prices.iter().filter_map(|p| p.region_parameter.as_deref()));
+            names.extend(
+                m.prices
+                    .iter()
+                    .filter_map(|p| p.region_parameter.as_deref()),
+            );
             for name in names {
                 if let Some(Parameter::String(p)) = m.parameters.get(name) {
                     out.extend(p.allowed.iter().flatten().cloned());

@@ -4,9 +4,9 @@
 
 use crate::load::schema::WHOLE_NUMBER;
 use crate::model::*;
-use crate::render::manifest::{Manifest, Parameter};
-use crate::render::MAX_STRING_CHARS;
 use crate::render::Catalogue;
+use crate::render::MAX_STRING_CHARS;
+use crate::render::manifest::{Manifest, Parameter};
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
@@ -27,7 +27,13 @@ pub fn all() -> Vec<(&'static str, serde_json::Value)> {
                 "experiment.schema.json" => add_blueprints(schema, cat),
                 "adoption.schema.json" => limit_regions(
                     schema,
-                    &["definitions", "AzureScopes", "properties", "regions", "items"],
+                    &[
+                        "definitions",
+                        "AzureScopes",
+                        "properties",
+                        "regions",
+                        "items",
+                    ],
                     cat,
                 ),
                 "team.schema.json" => limit_regions(
