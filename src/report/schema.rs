@@ -81,8 +81,30 @@ fn limit_regions(schema: &mut Value, at: &[&str], cat: &Catalogue) {
     }
     if let Value::Object(m) = cur {
         let regions = cat.regions();
+        // Editors complete from the enum; Azure compares region names ignoring case, and so
+        // does adoptbot, hence the pattern beside it.
+        let any_case: Vec<String> = regions
+            .iter()
+            .map(|r| {
+                r.chars()
+                    .map(|c| {
+                        if c.is_ascii_alphabetic() {
+                            format!("[{}{}]", c.to_ascii_lowercase(), c.to_ascii_uppercase())
+                        } else {
+                            regex::escape(&c.to_string())
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
         m.insert("type".into(), "string".into());
-        m.insert("enum".into(), json!(regions));
+        m.insert(
+            "anyOf".into(),
+            json!([
+                { "enum": regions },
+                { "pattern": format!("^(?:{})$", any_case.join("|")) },
+            ]),
+        );
         m.insert(
             "description".into(),
             format!(
