@@ -396,3 +396,18 @@ fn each_schema_is_compiled_once_and_shared() {
         );
     }
 }
+
+#[test]
+fn a_document_that_is_not_a_map_says_what_a_document_is() {
+    for text in ["- a\n- b\n", "just words\n", "12\n"] {
+        let errs = errors("teams/x.yaml", text);
+        assert_eq!(errs.len(), 1, "{text:?}: {errs:#?}");
+        assert_eq!(errs[0].code, Code::WrongType);
+        assert_eq!(
+            (errs[0].place.line, errs[0].place.column),
+            (1, 1),
+            "{text:?}"
+        );
+        assert!(errs[0].hint.contains("`field: value`"), "{}", errs[0].hint);
+    }
+}

@@ -453,6 +453,9 @@ fn explain(
             )
             .is_some_and(|s| s.get("pattern").is_some() || s.get("enum").is_some());
             let hint = match (expected.first().copied(), &**instance) {
+                _ if at.is_empty() => {
+                    "write the document as `field: value` lines, one field per line".to_string()
+                }
                 (Some(_), Value::Null) => {
                     format!("write a value after `{key}:`, or remove the line")
                 }
