@@ -522,7 +522,7 @@ fn overrides_change_thresholds_only() {
 }
 
 #[test]
-fn fifty_problems_are_fifty_diagnostics() {
+fn every_problem_is_a_diagnostic() {
     let mut files = minimal();
     for i in 0..25 {
         files.push((
@@ -538,7 +538,9 @@ fn fifty_problems_are_fifty_diagnostics() {
         .iter()
         .filter(|d| d.is_error())
         .collect();
-    assert_eq!(errors.len(), 50, "{errors:#?}");
+    // Each experiment has two problems, an unknown field and its missing fields, both
+    // reported in the same run; each radar entry has one.
+    assert_eq!(errors.len(), 75, "{errors:#?}");
     assert!(errors.iter().all(|d| d.place.line > 0));
 }
 

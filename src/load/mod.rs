@@ -7,6 +7,7 @@ pub mod dir;
 pub mod framework;
 pub mod git;
 pub mod history;
+pub mod schema;
 pub mod snapshot;
 pub mod yaml;
 
@@ -263,6 +264,20 @@ fn parse_doc<T: DeserializeOwned>(
     kind: Kind,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Doc<T>> {
+    // The schema first: every error of the file at once. Only a valid document is read into
+    // its type, which then judges what a schema cannot say.
+    let value = match yaml::parse_value(path, text, kind.schema()) {
+        Ok(v) => v,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    let problems = schema::check(path, text, kind.schema(), &value);
+    if !problems.is_empty() {
+        diags.extend(problems);
+        return None;
+    }
     match yaml::parse::<T>(path, text, kind.schema()) {
         Ok(value) => Some(Doc {
             path: path.to_string(),

@@ -11,6 +11,21 @@ pub const MAX_FILE_BYTES: usize = 1024 * 1024;
 
 /// Parses one YAML document. `schema` names the JSON Schema of the kind, for the hint.
 pub fn parse<T: DeserializeOwned>(path: &str, text: &str, schema: &str) -> Result<T, Diagnostic> {
+    precheck(path, text, schema)?;
+    let options = serde_saphyr::options! { strict_booleans: true, with_snippet: false };
+    serde_saphyr::from_str_with_options::<T>(text, options)
+        .map_err(|e| to_diagnostic(path, text, &e, schema))
+}
+
+/// Parses one YAML document into a plain JSON value, as written: a quoted number stays a
+/// string, `3.0` stays a fraction. This is what the schema judges. Syntax problems
+/// (duplicate keys, tabs, alias bombs) are diagnostics as in [`parse`].
+pub fn parse_value(path: &str, text: &str, schema: &str) -> Result<serde_json::Value, Diagnostic> {
+    parse::<serde_json::Value>(path, text, schema)
+}
+
+/// What is refused before the parser runs: an empty file, several documents in one.
+fn precheck(path: &str, text: &str, schema: &str) -> Result<(), Diagnostic> {
     if text.trim().is_empty()
         || text
             .lines()
@@ -33,9 +48,7 @@ pub fn parse<T: DeserializeOwned>(path: &str, text: &str, schema: &str) -> Resul
         )
         .with_hint("keep one document per file and remove this `---` separator"));
     }
-    let options = serde_saphyr::options! { strict_booleans: true, with_snippet: false };
-    serde_saphyr::from_str_with_options::<T>(text, options)
-        .map_err(|e| to_diagnostic(path, text, &e, schema))
+    Ok(())
 }
 
 /// The line of a `---` that starts a second document, if any.

@@ -23,6 +23,7 @@ pub struct Adoption {
     pub iac_flavour: Flavour,
     /// Approval roles of the decision gates (e.g. `infrastructure-lead`), each held by
     /// GitHub users and/or teams.
+    #[schemars(extend("propertyNames" = { "pattern": "^[a-z](?:-?[a-z0-9])*$", "maxLength": 63 }))]
     pub roles: BTreeMap<Id, Located<RoleHolders>>,
     /// Where the organisation's AI workloads live in Azure.
     #[serde(default)]

@@ -53,6 +53,7 @@ codes! {
     BadGuid = "bad-guid" : "… `…` is not a GUID", fix "write it as 00000000-0000-0000-0000-000000000000";
     BadPath = "bad-path" : "`…` is not a path inside the repository";
     BadSchedule = "bad-schedule" : "`…` is not a cron schedule: …", fix "write five fields in UTC: minute hour day-of-month month day-of-week, e.g. `0 6 * * 1-5`";
+    BadValue = "bad-value" : "a value is not written the way its field needs: an id, a duration, an amount, a login, a team", fix "write it as the field's description says (the hint quotes it)";
     BlueprintCapRole = "blueprint-cap-role" : "the cap runbook's role allows `…`";
     BlueprintClaimMissing = "blueprint-claim-missing" : "blueprint `…` does not claim the mandatory control `…`";
     BlueprintClaimUnsupported = "blueprint-claim-unsupported" : "a blueprint claims a security control the scan cannot check";
@@ -86,6 +87,7 @@ codes! {
     EstimateParameter = "estimate-parameter" : "parameter `…` is not set to a string";
     FileTooLarge = "file-too-large" : "the file is … bytes, more than the … bytes adoptbot reads";
     FrameworkOrder = "framework-order" : "the built-in phases are not the six phases in order";
+    InvalidDocument = "invalid-document" : "a document does not match its JSON Schema in a way no other code names";
     InvalidYaml = "invalid-yaml" : "the file is not valid YAML";
     ManifestCheckovSkip = "manifest-checkov-skip" : "`…` is not a checkov check id";
     ManifestDescription = "manifest-description" : "a blueprint or parameter description is empty";
@@ -118,6 +120,7 @@ codes! {
     OverTeamBudget = "over-team-budget" : "the estimate of … is more than the … left of team `…`'s monthly budget of … after its other open experiments", fix "ask the team lead to confirm the spend, or end another experiment first";
     OverrideChangesCheck = "override-changes-check" : "`…` of gate … is checked by `…`; an override may change its thresholds only, not make it `…`", fix "write `…` with the thresholds you want";
     OwnerNotInTeam = "owner-not-in-team" : "`…` is not a lead or member of team `…`";
+    ParameterCombination = "parameter-combination" : "two parameters do not go together, e.g. a model version that the chosen model is not offered at";
     ParameterForbiddenCharacter = "parameter-forbidden-character" : "… contains the forbidden character U+… at position …";
     ParameterNotAllowed = "parameter-not-allowed" : "parameter `…` is …, which is not one of the allowed values: …";
     ParameterPattern = "parameter-pattern" : "parameter `…` is …, which does not match the pattern `…`";

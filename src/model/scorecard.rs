@@ -16,6 +16,7 @@ pub struct Scorecard {
     pub assessors: Vec<Login>,
     /// Every one of the six areas, each with an integer rating 1-5 and the evidence for it:
     /// `team-skills`, `gpu-readiness`, `networking`, `security`, `automation`, `shadow-ai`.
+    #[schemars(extend("propertyNames" = { "enum": ["team-skills", "gpu-readiness", "networking", "security", "automation", "shadow-ai"] }))]
     pub areas: BTreeMap<Area, AreaRating>,
 }
 

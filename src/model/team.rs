@@ -25,10 +25,17 @@ pub struct Team {
     pub gpu_quota: Vec<Located<GpuQuota>>,
     /// Skills matrix: each member rated 1-5 in the framework's four dimensions.
     #[serde(default)]
+    #[schemars(extend("propertyNames" = { "pattern": "^@?[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}$" }))]
     pub skills: BTreeMap<Login, Skills>,
     /// Training status per member and learning-path tier (`foundational`, `operational`,
     /// `advanced`), each `not-started`, `in-progress` or `completed`.
     #[serde(default)]
+    #[schemars(extend("propertyNames" = { "pattern": "^@?[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}$" }))]
+    #[schemars(extend("additionalProperties" = {
+        "type": "object",
+        "propertyNames": { "enum": ["foundational", "operational", "advanced"] },
+        "additionalProperties": { "$ref": "#/definitions/TrainingStatus" }
+    }))]
     pub training: BTreeMap<Login, BTreeMap<Tier, TrainingStatus>>,
 }
 

@@ -12,6 +12,12 @@ use std::str::FromStr;
 /// Schema of a string with a pattern and a description.
 macro_rules! string_type {
     ($ty:ident, $name:literal, $pattern:expr, $desc:literal) => {
+        string_type!(@impl $ty, $name, { "type": "string", "pattern": $pattern, "description": $desc });
+    };
+    ($ty:ident, $name:literal, $pattern:expr, $desc:literal, $max:literal) => {
+        string_type!(@impl $ty, $name, { "type": "string", "pattern": $pattern, "maxLength": $max, "description": $desc });
+    };
+    (@impl $ty:ident, $name:literal, $schema:tt) => {
         impl<'de> Deserialize<'de> for $ty {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let s = <Cow<'de, str>>::deserialize(d)?;
@@ -28,7 +34,7 @@ macro_rules! string_type {
                 Cow::Borrowed($name)
             }
             fn json_schema(_: &mut SchemaGenerator) -> Schema {
-                json_schema!({ "type": "string", "pattern": $pattern, "description": $desc })
+                json_schema!($schema)
             }
         }
     };
@@ -212,7 +218,7 @@ string_type!(
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Id(String);
 
-pub const ID_PATTERN: &str = "^[a-z][a-z0-9-]{0,62}$";
+pub const ID_PATTERN: &str = "^[a-z](?:-?[a-z0-9])*$";
 
 impl Id {
     pub fn as_str(&self) -> &str {
@@ -255,8 +261,9 @@ impl std::borrow::Borrow<str> for Id {
 string_type!(
     Id,
     "Id",
-    "^[a-z][a-z0-9-]{0,62}$",
-    "A kebab-case identifier, e.g. `rag-support-bot`."
+    "^[a-z](?:-?[a-z0-9])*$",
+    "A kebab-case identifier, e.g. `rag-support-bot`: 1 to 63 lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen.",
+    63
 );
 
 /// A GitHub user login, e.g. `octocat`.

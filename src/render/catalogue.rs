@@ -179,6 +179,36 @@ impl Catalogue {
         self.blueprints.values()
     }
 
+    /// Every Azure region adoptbot knows, sorted: the allowed values of the blueprints' region
+    /// parameters (`location`, the GPU quota's and the price lines' region parameters) and the
+    /// regions of the dated price table. `adoption.yaml` and team quotas may name only these.
+    pub fn regions(&self) -> Vec<String> {
+        let mut out = std::collections::BTreeSet::new();
+        for bp in self.blueprints.values() {
+            let m = &bp.manifest;
+            let mut names: Vec<&str> = vec!["location"];
+            names.extend(m.gpu.as_ref().map(|g| g.region_parameter.as_str()));
+            names.extend(
+                m.prices
+                    .iter()
+                    .filter_map(|p| p.region_parameter.as_deref()),
+            );
+            for name in names {
+                if let Some(Parameter::String(p)) = m.parameters.get(name) {
+                    out.extend(p.allowed.iter().flatten().cloned());
+                }
+            }
+        }
+        out.extend(
+            self.prices
+                .items
+                .iter()
+                .map(|i| i.arm_region_name.clone())
+                .filter(|r| !r.is_empty() && !r.eq_ignore_ascii_case("global")),
+        );
+        out.into_iter().collect()
+    }
+
     pub fn prices(&self) -> &PriceTable {
         &self.prices
     }
@@ -525,6 +555,10 @@ pub(crate) fn check_manifest(
         }
     };
     let mut refs = Vec::new();
+    for rule in &m.allowed_by {
+        refs.push(refer("parameter", &rule.parameter, &["string"]));
+        refs.push(refer("by", &rule.by, &["string"]));
+    }
     if let Some(g) = &m.gpu {
         refs.push(refer("sku_parameter", &g.sku_parameter, &["string"]));
         refs.push(refer("count_parameter", &g.count_parameter, &["integer"]));

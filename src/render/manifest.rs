@@ -43,6 +43,10 @@ pub struct Manifest {
     /// allowed values are all VM sizes. An empty list allows no VM at all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_vm_skus: Option<Vec<String>>,
+    /// Parameters whose allowed values depend on another parameter's value, e.g. the model
+    /// versions each model is offered at (dated by the manifest's `version`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_by: Vec<AllowedBy>,
     /// Parameters used to render the blueprint in CI and in `validate_blueprint`. They must
     /// pass the parameter validation.
     pub example_parameters: BTreeMap<String, serde_json::Value>,
@@ -83,6 +87,20 @@ pub struct StringParameter {
     /// Maximum length in characters (at most 256).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_length: Option<u32>,
+}
+
+/// The values a string parameter may take, by the value of another string parameter: for
+/// each value of `by`, the values `parameter` may take, e.g. the versions each model is offered
+/// at. A value of `by` that is not listed allows none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AllowedBy {
+    /// The string parameter whose values are restricted, e.g. `chat_model_version`.
+    pub parameter: String,
+    /// The string parameter it depends on, e.g. `chat_model`.
+    pub by: String,
+    /// For each value of `by`, the values `parameter` may take.
+    pub values: BTreeMap<String, Vec<String>>,
 }
 
 /// An integer parameter.

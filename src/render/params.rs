@@ -137,6 +137,7 @@ pub fn validate_against(
             out.push(Diagnostic::error(place.clone(), code, msg).with_hint(hint));
         }
     }
+    out.extend(combinations(manifest, params, place_of_param));
     for (name, spec) in &manifest.parameters {
         if !params.contains_key(name) && spec.default_value().is_none() {
             out.push(
@@ -154,6 +155,84 @@ pub fn validate_against(
                 )),
             );
         }
+    }
+    out
+}
+
+/// The manifest's `allowed_by` rules: a parameter whose value, given or by default, is not
+/// one the other parameter's value allows, e.g. a model version the chosen model is not
+/// offered at. Only pairs of string values are judged; a wrong type is reported elsewhere.
+fn combinations(
+    manifest: &Manifest,
+    params: &BTreeMap<String, Value>,
+    place_of_param: &dyn Fn(&str) -> Place,
+) -> Vec<Diagnostic> {
+    let effective = |name: &str| -> Option<(String, bool)> {
+        match params.get(name) {
+            Some(Value::String(s)) => Some((s.clone(), true)),
+            Some(_) => None,
+            None => manifest
+                .parameters
+                .get(name)
+                .and_then(Parameter::default_value)
+                .and_then(|v| v.as_str().map(|s| (s.to_owned(), false))),
+        }
+    };
+    let mut out = Vec::new();
+    for rule in &manifest.allowed_by {
+        let (Some((by, by_given)), Some((value, given))) =
+            (effective(&rule.by), effective(&rule.parameter))
+        else {
+            continue;
+        };
+        let allowed = rule.values.get(&by).cloned().unwrap_or_default();
+        if allowed.contains(&value) {
+            continue;
+        }
+        let (p, b) = (&rule.parameter, &rule.by);
+        let place = if given {
+            place_of_param(p)
+        } else if by_given {
+            place_of_param(b)
+        } else {
+            place_of_param("")
+        };
+        let shown = if given {
+            format!("`{value}`")
+        } else {
+            format!("`{value}` (its default)")
+        };
+        let others: Vec<&str> = rule
+            .values
+            .iter()
+            .filter(|(_, vs)| vs.contains(&value))
+            .map(|(k, _)| k.as_str())
+            .collect();
+        let known: Vec<&str> = rule.values.keys().map(String::as_str).collect();
+        let message = if allowed.is_empty() {
+            format!(
+                "`{b}: {by}` has no {p} that blueprint `{}` knows; the {b} values it knows are: {}",
+                manifest.name,
+                known.join(", ")
+            )
+        } else {
+            format!(
+                "`{p}` is {shown}, which `{b}: {by}` is not offered at; it is offered at: {}",
+                allowed.join(", ")
+            )
+        };
+        let mut hint = if allowed.is_empty() {
+            format!("set `{b}` to one of: {}", known.join(", "))
+        } else {
+            format!("set `{p}: \"{}\"`", allowed[0])
+        };
+        if !others.is_empty() {
+            hint.push_str(&format!(
+                ", or choose a {b} offered at {value}: {}",
+                others.join(", ")
+            ));
+        }
+        out.push(Diagnostic::error(place, Code::ParameterCombination, message).with_hint(hint));
     }
     out
 }
