@@ -53,7 +53,10 @@ pub fn run(clock: Clock) -> Result<Applied, String> {
         // committer and signs the commit, which is how the bot's commits are known.
         let forge = GitHub::from_env(&bot).map_err(|e| e.to_string())?;
         if event == Event::Schedule {
-            return scheduled(&forge, clock).await;
+            let cloud = std::env::var("ADOPTBOT_CLOUD").ok();
+            return scheduled_report(&forge, clock, cloud.as_deref())
+                .await
+                .map(|(applied, _)| applied);
         }
         reconcile::run(&forge, &event, clock)
             .await
@@ -63,16 +66,24 @@ pub fn run(clock: Clock) -> Result<Applied, String> {
 
 /// The scheduled report, with the cloud `ADOPTBOT_CLOUD` names (`azure`, `snapshot:DIR`,
 /// `none`), or Azure when `adoption.yaml` has `azure:`.
-async fn scheduled(forge: &GitHub, clock: Clock) -> Result<Applied, String> {
+/// The scheduled report on GitHub, with the cloud as the job or the server was given it:
+/// `ADOPTBOT_CLOUD` (`azure`, `snapshot:DIR`, `none`), else Azure when `adoption.yaml` has
+/// `azure:` and a credential is configured. The Action's `schedule` and the App server's
+/// cron both run it.
+pub async fn scheduled_report(
+    forge: &GitHub,
+    clock: Clock,
+    cloud: Option<&str>,
+) -> Result<(Applied, super::handlers::dashboard::Report), String> {
     use super::cloud::{AnyCloud, CloudSource};
-    let choice: Option<Option<CloudSource>> = match std::env::var("ADOPTBOT_CLOUD") {
-        Ok(v) if v == "none" => Some(None),
-        Ok(v) => {
+    let choice: Option<Option<CloudSource>> = match cloud {
+        Some("none") => Some(None),
+        Some(v) => {
             Some(Some(v.parse().map_err(|e: String| {
                 format!("ADOPTBOT_CLOUD: {e}, or `none`")
             })?))
         }
-        Err(_) => None,
+        None => None,
     };
     let choose = move |scopes: Option<&crate::model::AzureScopes>| {
         let source = match choice {
@@ -92,7 +103,6 @@ async fn scheduled(forge: &GitHub, clock: Clock) -> Result<Applied, String> {
     let quiet = |_: crate::cloud::Api, _: &str| {};
     super::handlers::dashboard::run(forge, choose, clock, &quiet)
         .await
-        .map(|(applied, _)| applied)
         .map_err(|e| e.to_string())
 }
 

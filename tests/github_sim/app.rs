@@ -24,6 +24,9 @@ pub struct AppSim {
     pub now: Option<i64>,
     /// Minted tokens and when each expires.
     pub minted: Vec<(String, i64)>,
+    /// Whether `GET /installation/repositories` lists the repository (an installation made
+    /// after the server started does not show there yet).
+    pub listed: bool,
 }
 
 impl AppSim {
@@ -40,6 +43,7 @@ impl AppSim {
                 .expect("the test App's public key"),
             now: None,
             minted: Vec::new(),
+            listed: true,
         }
     }
 
@@ -165,7 +169,12 @@ impl AppSim {
                 }
             },
             ("GET", "/installation/repositories") => {
-                if self.accepts(auth) {
+                if self.accepts(auth) && !self.listed {
+                    api::answer(
+                        200,
+                        json!({ "total_count": 0, "repository_selection": "selected", "repositories": [] }),
+                    )
+                } else if self.accepts(auth) {
                     api::answer(
                         200,
                         json!({ "total_count": 1, "repository_selection": "selected", "repositories": [ { "id": 1, "name": full_name.split('/').nth(1), "full_name": full_name, "private": true, "owner": AppSim::account(owner) } ] }),

@@ -52,9 +52,16 @@ struct Server {
 impl Server {
     /// The contoso world with the test App installed, and a server for it, ready.
     async fn start(secrets: &str, backstop: &str) -> Server {
+        Server::start_listed(secrets, backstop, true).await
+    }
+
+    /// [`Server::start`]; `listed: false` leaves the repository out of the installation's
+    /// repository list, so the server learns of it from a delivery only.
+    async fn start_listed(secrets: &str, backstop: &str, listed: bool) -> Server {
         let w = <Sim as World>::contoso().await;
         let start: DateTime<Utc> = "2026-11-27T05:59:00Z".parse().unwrap();
         let mut app = AppSim::test_app();
+        app.listed = listed;
         app.now = Some(start.timestamp());
         w.sim.enable_app(app);
         let env = Env(HashMap::from([
@@ -66,6 +73,13 @@ impl Server {
             ("PORT", "0".to_string()),
             ("ADOPTBOT_BACKSTOP_INTERVAL", backstop.to_string()),
             ("ADOPTBOT_SHUTDOWN_GRACE", "20s".to_string()),
+            (
+                "ADOPTBOT_CLOUD",
+                format!(
+                    "snapshot:{}/examples/contoso/cloud",
+                    env!("CARGO_MANIFEST_DIR")
+                ),
+            ),
         ]));
         let settings = config::Settings::resolve(config::ServeArgs::default(), &env).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -94,10 +108,17 @@ impl Server {
         s.wait("ready", || async { s.get("/readyz").await.0 == 200 })
             .await;
         // The schedules are read once the App is known: one tarball of `main`.
-        s.wait("the schedule read", || async {
-            s.w.sim.count("GET", "/repos/contoso/adoption/tarball/*") >= 1
-        })
-        .await;
+        if listed {
+            s.wait("the schedule read", || async {
+                s.w.sim.count("GET", "/repos/contoso/adoption/tarball/*") >= 1
+            })
+            .await;
+        } else {
+            s.wait("the installations listed", || async {
+                s.w.sim.count("GET", "/installation/repositories") >= 1
+            })
+            .await;
+        }
         s
     }
 
@@ -515,6 +536,28 @@ async fn the_schedule_fires_on_the_injected_clock() {
     // Once per occurrence: later ticks of the same minute do not run it again.
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(s.count("processed", "schedule").await, 1);
+    // It was the scheduled report, with the cloud the server was given: the dashboard issue,
+    // and its findings and ARM calls as metrics.
+    let dashboards = s.w.sim.repo(|r| {
+        r.issue_data
+            .values()
+            .filter(|i| {
+                i.author == "adoptbot[bot]" && i.body.starts_with("<!-- adoptbot:dashboard -->")
+            })
+            .count()
+    });
+    assert_eq!(dashboards, 1);
+    let metrics = s.get("/metrics").await.1;
+    assert!(
+        metric_sum(&metrics, "adoptbot_findings", &["kind=\"shadow-ai\""]) >= 1,
+        "{metrics}"
+    );
+    let arm = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("adoptbot_arm_calls_total "))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .unwrap_or(0.0);
+    assert!(arm >= 1.0, "{metrics}");
     s.finish();
 }
 
@@ -666,4 +709,24 @@ async fn the_binary_serves_until_sigterm_and_exits_zero() {
         .unwrap();
     assert!(!gone.success());
     w.finish();
+}
+
+/// A payload that names no installation: the server asks GitHub for the repository's
+/// installation once, and remembers it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_installation_is_resolved_from_github_when_the_payload_has_none() {
+    let mut s = Server::start_listed(SECRET, "1h", false).await;
+    let n = open_request(&s);
+    let path = "/repos/contoso/adoption/installation";
+    assert_eq!(s.w.sim.count("GET", path), 0);
+    for action in ["opened", "synchronize"] {
+        let mut payload = pull_payload(&s, n, action);
+        payload.as_object_mut().unwrap().remove("installation");
+        s.deliver("pull_request", &payload).await;
+    }
+    assert_eq!(s.count("failed", "pull_request").await, 0);
+    assert!(check_of(&s, n, "adoptbot/experiment").is_some());
+    // Asked once, with the App's JWT, then remembered for the next delivery.
+    assert_eq!(s.w.sim.count("GET", path), 1);
+    s.finish();
 }

@@ -40,6 +40,11 @@ pub struct ServeArgs {
     /// `10m`, `1h`, `90s` [env: ADOPTBOT_BACKSTOP_INTERVAL; default 10m].
     #[arg(long, value_name = "DURATION")]
     pub backstop_interval: Option<String>,
+    /// Where the scheduled report reads the cloud: `azure`, `snapshot:DIR` or `none`
+    /// [env: ADOPTBOT_CLOUD; default: Azure when adoption.yaml has `azure:` and a credential
+    /// is configured].
+    #[arg(long, value_name = "CLOUD")]
+    pub cloud: Option<String>,
     /// How long a SIGTERM waits for accepted deliveries [env: ADOPTBOT_SHUTDOWN_GRACE;
     /// default 25s, under Kubernetes' 30].
     #[arg(long, value_name = "DURATION")]
@@ -58,6 +63,9 @@ pub struct Settings {
     pub api_url: String,
     pub backstop_interval: Duration,
     pub shutdown_grace: Duration,
+    /// The scheduled report's cloud, as `--cloud` writes it; `None` chooses from
+    /// `adoption.yaml`.
+    pub cloud: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -243,7 +251,13 @@ impl Settings {
                     }),
                 }
             };
+        let cloud = pick(args.cloud, "ADOPTBOT_CLOUD", src).map(|(c, _)| c);
+        if let Some(c) = cloud.as_deref().filter(|c| *c != "none") {
+            c.parse::<crate::runners::cloud::CloudSource>()
+                .map_err(|e| format!("ADOPTBOT_CLOUD: {e}, or `none`"))?;
+        }
         Ok(Settings {
+            cloud,
             app_id,
             private_key,
             webhook_secrets,

@@ -107,6 +107,9 @@ pub struct Processed {
     pub writes: Vec<String>,
     /// GitHub's rate limit left after the job, when an answer said it.
     pub rate_remaining: Option<u64>,
+    /// A scheduled report's findings by kind, and the ARM calls it took.
+    pub findings: Option<std::collections::BTreeMap<String, i64>>,
+    pub arm_calls: u64,
 }
 
 /// Does the work of a job. The App's is [`AppProcessor`]; the load benchmark counts.
@@ -208,6 +211,18 @@ async fn run_job(processor: &dyn Processor, metrics: &Metrics, job: Job) {
                     class: "write".into(),
                 })
                 .inc_by(done.writes.len() as u64);
+            if let Some(kinds) = &done.findings {
+                // The latest report's findings: kinds gone from it drop to 0.
+                for kind in metrics::FINDING_KINDS {
+                    metrics
+                        .findings
+                        .get_or_create(&metrics::KindLabels {
+                            kind: kind.to_string(),
+                        })
+                        .set(kinds.get(*kind).copied().unwrap_or(0));
+                }
+            }
+            metrics.arm_calls.inc_by(done.arm_calls);
             if let Some(n) = done.rate_remaining {
                 metrics
                     .github_rate_limit_remaining
@@ -464,6 +479,8 @@ pub struct AppProcessor {
     pub bot: OnceLock<String>,
     pub now: Now,
     pub schedules: Arc<Schedules>,
+    /// The scheduled report's cloud (`--cloud`), `None` to choose from `adoption.yaml`.
+    pub cloud: Option<String>,
 }
 
 impl AppProcessor {
@@ -545,6 +562,8 @@ impl Processor for AppProcessor {
     async fn process(&self, job: Job) -> Result<Processed, String> {
         let forge = self.forge(&job).await?;
         let clock = self.clock();
+        let mut findings = None;
+        let mut arm_calls = 0;
         let applied = match &job.work {
             Work::Delivery {
                 event,
@@ -560,9 +579,24 @@ impl Processor for AppProcessor {
                 }
                 applied
             }
-            Work::Schedule => crate::runners::reconcile::run(&forge, &Event::Schedule, clock)
-                .await
-                .map_err(|e| e.to_string())?,
+            // The scheduled report, as `adoptbot report` and the Action's schedule run it,
+            // with the cloud (`ADOPTBOT_CLOUD`, or Azure when adoption.yaml names it).
+            Work::Schedule => {
+                let (applied, report) =
+                    crate::runners::action::scheduled_report(&forge, clock, self.cloud.as_deref())
+                        .await?;
+                let mut kinds = std::collections::BTreeMap::new();
+                for f in &report.scheduled.findings {
+                    let kind = serde_json::to_value(f.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default();
+                    *kinds.entry(kind).or_insert(0) += 1;
+                }
+                findings = Some(kinds);
+                arm_calls = report.cloud_calls.map(|c| c.total()).unwrap_or(0);
+                applied
+            }
             Work::Backstop => {
                 let open = forge.open_pulls().await.map_err(|e| e.to_string())?;
                 let mut ctx = crate::runners::handlers::Ctx::new(&forge, clock);
@@ -587,6 +621,8 @@ impl Processor for AppProcessor {
             }
         };
         Ok(Processed {
+            findings,
+            arm_calls,
             rate_remaining: forge.rate_limit_remaining(),
             reads: forge.calls().reads,
             writes: applied
@@ -667,6 +703,7 @@ pub async fn run(
         bot: OnceLock::new(),
         now: now.clone(),
         schedules: schedules.clone(),
+        cloud: settings.cloud.clone(),
     });
     let shared = Shared::new(settings.webhook_secrets.clone(), processor.clone());
     let app = router(shared.clone(), &settings.webhook_path);
@@ -849,6 +886,79 @@ async fn stop_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Records when each job of each repository starts and ends.
+    #[derive(Default)]
+    struct Recorder {
+        log: Mutex<Vec<(String, String, bool)>>,
+    }
+
+    #[async_trait::async_trait]
+    impl Processor for Recorder {
+        async fn process(&self, job: Job) -> Result<Processed, String> {
+            let id = match &job.work {
+                Work::Delivery { id, .. } => id.clone(),
+                _ => String::new(),
+            };
+            self.log
+                .lock()
+                .unwrap()
+                .push((job.repo.clone(), id.clone(), true));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            self.log.lock().unwrap().push((job.repo, id, false));
+            Ok(Processed::default())
+        }
+    }
+
+    fn delivery(repo: &str, id: &str) -> Job {
+        Job {
+            repo: repo.into(),
+            installation: None,
+            work: Work::Delivery {
+                id: id.into(),
+                name: "push".into(),
+                event: Box::new(Event::Schedule),
+                reload_schedule: false,
+            },
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn jobs_run_in_order_per_repository_and_in_parallel_across_them() {
+        let rec = Arc::new(Recorder::default());
+        let shared = Shared::new(vec![], rec.clone());
+        for i in 0..3 {
+            assert!(shared.enqueue(delivery("o/a", &format!("a{i}"))));
+            assert!(shared.enqueue(delivery("o/b", &format!("b{i}"))));
+        }
+        assert!(shared.drain(Duration::from_secs(10)).await, "all ran");
+        // Closed: nothing more is taken.
+        assert!(!shared.enqueue(delivery("o/a", "late")));
+        let log = rec.log.lock().unwrap().clone();
+        for repo in ["o/a", "o/b"] {
+            let mine: Vec<_> = log.iter().filter(|(r, _, _)| r == repo).collect();
+            // Start, end, start, end...: never two at once, and in the order queued.
+            let ids: Vec<&str> = mine.iter().map(|(_, id, _)| id.as_str()).collect();
+            let p = &repo[2..];
+            assert_eq!(
+                ids,
+                [0, 0, 1, 1, 2, 2]
+                    .map(|i| format!("{p}{i}"))
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+            );
+            assert!(
+                mine.iter()
+                    .map(|(_, _, s)| *s)
+                    .eq([true, false, true, false, true, false])
+            );
+        }
+        // The two repositories overlapped: b's first job started before a's first ended.
+        let a_end = log.iter().position(|(r, _, s)| r == "o/a" && !s).unwrap();
+        let b_start = log.iter().position(|(r, _, s)| r == "o/b" && *s).unwrap();
+        assert!(b_start < a_end, "{log:?}");
+    }
 
     fn sign(secret: &str, body: &[u8]) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
