@@ -730,3 +730,53 @@ async fn the_installation_is_resolved_from_github_when_the_payload_has_none() {
     assert_eq!(s.w.sim.count("GET", path), 1);
     s.finish();
 }
+
+/// A push to the default branch that changes `adoption.yaml` reads the schedule again: the
+/// new time fires, the old one no longer does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_schedule_on_main_is_read_again() {
+    let mut s = Server::start(SECRET, "1h").await;
+    let before = s.w.sim.repo(|r| {
+        let before = r.head("main");
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/contoso/adoption.yaml"),
+        )
+        .unwrap()
+        .replace("schedule: \"0 6 * * 1-5\"", "schedule: \"30 5 * * 1-5\"");
+        r.commit(
+            "main",
+            "Run the report at 05:30",
+            "akira-kimura@contoso.com",
+            &[("adoption.yaml", Some(text.as_str()))],
+        );
+        before
+    });
+    let tarballs = s.w.sim.count("GET", "/repos/contoso/adoption/tarball/*");
+    let mut payload =
+        s.w.sim
+            .repo(|r| webhooks::push_payload(r, "main", &before, "akira-kimura"));
+    payload["commits"] = serde_json::json!([
+        { "id": payload["after"], "message": "Run the report at 05:30", "added": [], "removed": [], "modified": ["adoption.yaml"] }
+    ]);
+    payload["installation"] = serde_json::json!({ "id": 77 });
+    s.deliver("push", &payload).await;
+    // The push's own run read `main` once, and the schedule was read from it again.
+    s.wait("the schedule read again", || async {
+        s.w.sim.count("GET", "/repos/contoso/adoption/tarball/*") >= tarballs + 2
+    })
+    .await;
+    // 05:59 → 06:00:30 no longer holds an occurrence; 06:00:30 → next day 05:30:30 does.
+    s.set_now("2026-11-27T06:00:30Z".parse().unwrap());
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(
+        s.count("processed", "schedule").await,
+        0,
+        "the old time is gone"
+    );
+    s.set_now("2026-11-30T05:30:30Z".parse().unwrap());
+    s.wait("the new time fires", || async {
+        s.count("processed", "schedule").await + s.count("failed", "schedule").await == 1
+    })
+    .await;
+    s.finish();
+}

@@ -145,6 +145,11 @@ pub fn comment(r: &Repo, id: u64) -> Event {
 
 /// `push` to `branch`, now at its head, by `sender`.
 pub fn push(r: &Repo, branch: &str, before: &str, sender: &str) -> Event {
+    parse("push", &push_payload(r, branch, before, sender))
+}
+
+/// The payload of [`push`], as the App's webhook receives it.
+pub fn push_payload(r: &Repo, branch: &str, before: &str, sender: &str) -> Value {
     let mut v = fixture("push.json");
     v["ref"] = json!(format!("refs/heads/{branch}"));
     v["before"] = json!(before);
@@ -154,5 +159,5 @@ pub fn push(r: &Repo, branch: &str, before: &str, sender: &str) -> Event {
     v["base_ref"] = Value::Null;
     v["repository"] = repository(r, &v["repository"]);
     v["sender"] = user(r, sender);
-    parse("push", &v)
+    v
 }
