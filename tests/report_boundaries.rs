@@ -66,7 +66,6 @@ fn keys(r: &Report) -> Vec<String> {
     r.scheduled.findings.iter().map(|f| f.key.clone()).collect()
 }
 
-const SUB: &str = "9e4a7c21-3d5b-4f86-a0c9-1b8e2d6f4a37";
 const OBS: &str = "adoptbot/observations";
 const SANDBOX: &str = "experiments/ds-forecast-sandbox.yaml";
 const FRAUD: &str = "teams/fraud-analytics.yaml";
@@ -80,10 +79,6 @@ struct Side {
 }
 
 impl Side {
-    fn has(&self, key: &str) -> bool {
-        keys(&self.report).iter().any(|k| k == key)
-    }
-
     fn with_prefix(&self, prefix: &str) -> Vec<String> {
         keys(&self.report)
             .into_iter()
@@ -375,4 +370,124 @@ async fn a_later_write_by_a_person_resets_the_idle_count() {
         "{:?}",
         keys(&s.report)
     );
+}
+
+const T4: &str = "standardNCASv3_T4Family";
+const A100: &str = "standardNCADSA100v4Family";
+const HOARDING: &str = "gpu-hoarding/fraud-analytics/standardNCASv3_T4Family/eastus";
+const RECLAIM: &str = "adoptbot/reclaim/fraud-analytics";
+
+fn sample(family: &str, vcpus: u32) -> GpuSample {
+    GpuSample {
+        team: "fraud-analytics".into(),
+        family: family.into(),
+        region: "eastus".into(),
+        vcpus,
+    }
+}
+
+/// fraud-analytics' T4 quota in eastus raised to 1,000 vCPUs by a person (so that 19.9% is
+/// a whole number of vCPUs), and the sample's November observations (2026-11-02 to 11-30)
+/// written by the bot, with fraud-analytics' T4 use in eastus at 4 vCPUs a day (what runs
+/// in the sample estate today) but `peak` on 2026-11-20, and its 48 A100 vCPUs used at 10
+/// (20.8%) once, so that only the T4 allocation is judged.
+async fn gpu_history(gh: &GitHubSim, peak: u32) {
+    person_commits(gh, FRAUD, |t| {
+        t.replacen(
+            "region: eastus\n    vcpus: 64\n",
+            "region: eastus\n    vcpus: 1000\n",
+            1,
+        )
+    });
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/contoso/cloud/observations");
+    let first: chrono::NaiveDate = "2026-11-02".parse().unwrap();
+    let days: Vec<Observation> = (0..29)
+        .map(|n| {
+            let date = first + chrono::Days::new(n);
+            let text = std::fs::read_to_string(dir.join(format!("{date}.json")))
+                .expect("a sample observation");
+            let mut o: Observation = serde_json::from_str(&text).expect("observation json");
+            assert_eq!(o.date, Some(date));
+            o.gpu.retain(|g| {
+                !(g.team == "fraud-analytics"
+                    && g.region == "eastus"
+                    && [T4, A100].contains(&g.family.as_str()))
+            });
+            let t4 = if date.to_string() == "2026-11-20" {
+                peak
+            } else {
+                4
+            };
+            o.gpu.push(sample(T4, t4));
+            if date.to_string() == "2026-11-10" {
+                o.gpu.push(sample(A100, 10));
+            }
+            o
+        })
+        .collect();
+    bot_observations(gh, &days).await;
+}
+
+#[tokio::test]
+async fn gpu_quota_used_below_20_percent_for_30_days_gets_a_reclaim_pr_and_at_20_it_does_not() {
+    let _g = ENV.lock().await;
+    // 199 of 1,000 vCPUs at the peak: 19.9%, below on every one of the 30 days.
+    let below = side(Estate::contoso(), "2026-12-01", async |gh: &GitHubSim| {
+        gpu_history(gh, 199).await
+    })
+    .await;
+    assert_eq!(
+        below.with_prefix("gpu-hoarding/fraud-analytics/"),
+        vec![HOARDING.to_string()],
+        "{:?}",
+        keys(&below.report)
+    );
+    assert!(
+        below.with_prefix("gpu-history/fraud-analytics").is_empty(),
+        "the 30 days are all there: {:?}",
+        keys(&below.report)
+    );
+    let f = below
+        .report
+        .scheduled
+        .findings
+        .iter()
+        .find(|f| f.key == HOARDING)
+        .unwrap();
+    assert_eq!(f.urgency, Urgency::ActionNeeded);
+    assert!(listed(&below.body, HOARDING), "{}", below.body);
+    assert!(below.opened(RECLAIM), "{:?}", below.opened);
+    // Cut to the peak rounded up to whole 4-vCPU T4 VMs.
+    let pull = below
+        .report
+        .scheduled
+        .pulls
+        .iter()
+        .find(|p| p.branch() == RECLAIM)
+        .expect("the reclaim PR wanted");
+    let team = pull
+        .files
+        .iter()
+        .find(|f| f.path == FRAUD)
+        .and_then(|f| f.content.clone())
+        .expect("the team file in the reclaim PR");
+    assert!(team.contains("vcpus: 200"), "{team}");
+    // 200 of 1,000 on one day: 20%, not below, so the allocation is kept.
+    let at = side(Estate::contoso(), "2026-12-01", async |gh: &GitHubSim| {
+        gpu_history(gh, 200).await
+    })
+    .await;
+    assert!(
+        at.with_prefix("gpu-hoarding/fraud-analytics/").is_empty(),
+        "{:?}",
+        keys(&at.report)
+    );
+    assert!(
+        at.with_prefix("gpu-history/fraud-analytics").is_empty(),
+        "{:?}",
+        keys(&at.report)
+    );
+    assert!(!listed(&at.body, HOARDING), "{}", at.body);
+    assert!(!at.opened(RECLAIM), "{:?}", at.opened);
 }
