@@ -166,7 +166,20 @@ async fn side(estate: Estate, day: &str, setup: impl AsyncFnOnce(&GitHubSim)) ->
     let arm = AzureSim::start(estate).await;
     setup(&gh).await;
     let (applied, report) = run(&gh, &arm, day).await;
-    let opened = applied.opened().into_iter().map(String::from).collect();
+    let opened: Vec<String> = applied.opened().into_iter().map(String::from).collect();
+    let open_on_github: Vec<String> = gh.repo(|r| {
+        r.pulls
+            .values()
+            .filter(|p| p.open && p.author == "adoptbot[bot]")
+            .map(|p| p.head_ref.clone())
+            .collect()
+    });
+    for b in &opened {
+        assert!(
+            open_on_github.contains(b),
+            "{b} was opened but is not open on GitHub: {open_on_github:?}"
+        );
+    }
     let body = gh.repo(|r| {
         r.issue_data
             .values()
@@ -205,17 +218,20 @@ async fn spend_side(cost: f64) -> Side {
 #[tokio::test]
 async fn an_experiment_at_50_percent_of_its_cap_is_reported_and_just_below_it_is_not() {
     let _g = ENV.lock().await;
-    let below = spend_side(1749.99).await;
-    assert!(
-        below.with_prefix(&format!("spend/{EXP}/")).is_empty(),
-        "{:?}",
-        keys(&below.report)
-    );
-    assert!(
-        !below.body.contains(&format!("spend/{EXP}/")),
-        "{}",
-        below.body
-    );
+    for cost in [1715.0, 1749.99] {
+        // 49%, and a cent below 50%.
+        let below = spend_side(cost).await;
+        assert!(
+            below.with_prefix(&format!("spend/{EXP}/")).is_empty(),
+            "at {cost} USD: {:?}",
+            keys(&below.report)
+        );
+        assert!(
+            !below.body.contains(&format!("spend/{EXP}/")),
+            "at {cost} USD: {}",
+            below.body
+        );
+    }
     let at = spend_side(1750.0).await;
     let key = format!("spend/{EXP}/50");
     assert_eq!(at.with_prefix(&format!("spend/{EXP}/")), vec![key.clone()]);
