@@ -469,3 +469,31 @@ async fn a_sandbox_idle_for_30_days_gets_a_decommission_pr_with_its_last_activit
     let p = pull(&s, "adoptbot/decommission/ds-forecast-sandbox");
     insta::assert_snapshot!("idle_decommission_pr_body", p.body);
 }
+
+/// Azure's cost cap stopped an experiment's VM (the runbook's `adoptbot-capped` tag): the
+/// experiment is an urgent finding, with the decommission PR that follows.
+#[tokio::test]
+async fn a_capped_experiment_gets_an_urgent_finding_and_its_decommission_pr() {
+    let run = contoso();
+    let mut sig = signals(&run.analysis).await;
+    let row = sig
+        .inventory
+        .resources
+        .iter_mut()
+        .find(|r| {
+            r.tag("experiment") == Some("care-call-summarisation")
+                && r.tag("managed-by")
+                    .is_some_and(|v| v.eq_ignore_ascii_case("adoptbot"))
+        })
+        .expect("a bot-managed resource of care-call-summarisation in the sample estate");
+    row.tags["adoptbot-capped"] = serde_json::json!("2026-11-30");
+    let s = report(&run, &sig, &history());
+    let f = s
+        .findings
+        .iter()
+        .find(|f| f.key == "capped/care-call-summarisation")
+        .expect("the capped finding");
+    assert_eq!(f.urgency, Urgency::ActionNeeded);
+    let p = pull(&s, "adoptbot/decommission/care-call-summarisation");
+    insta::assert_snapshot!("capped_decommission_pr_body", p.body);
+}
