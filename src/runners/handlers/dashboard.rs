@@ -23,7 +23,7 @@ use crate::cloud::Cloud;
 use crate::forge::{Forge, Issue, IssueState};
 use crate::model::finding::{CloudSignals, Observation};
 use crate::model::forge::{FileChange, PrState, PullRequest};
-use crate::plan::branch::{BotBranch, PREFIX, is_bot};
+use crate::plan::branch::BotBranch;
 use crate::plan::dashboard::{self as dash, Action, IssuePlan, Offer};
 use crate::plan::desired::{self, Branch};
 use crate::plan::reconcile::{self, DesiredPull, PullPlan, Write};
@@ -290,19 +290,7 @@ async fn write<F: Forge>(
         today,
     };
     let wanted = rules(&branch, &signals, &history.observations);
-    // Only the PRs the bot opened are the bot's (by login and id).
-    let pulls = ctx.forge.pulls_by_branch_prefix(PREFIX).await?;
-    let me = if pulls
-        .iter()
-        .any(|p| p.author.eq_ignore_ascii_case(ctx.forge.bot_login()))
-    {
-        ctx.bot_account().await?
-    } else {
-        crate::plan::branch::Bot::by_login(ctx.forge.bot_login())
-    };
-    let (existing, held): (Vec<PullRequest>, Vec<PullRequest>) = pulls
-        .into_iter()
-        .partition(|p| is_bot(&p.author, p.author_id, &me));
+    let (existing, held) = ctx.bot_pulls().await?;
 
     // The bot PRs the findings call for, through the one pull machinery.
     for want in &wanted.pulls {

@@ -7,7 +7,6 @@ use super::Ctx;
 use crate::forge::Forge;
 use crate::model::Id;
 use crate::model::forge::{PrState, PullRequest};
-use crate::plan::branch::{PREFIX, is_bot};
 use crate::plan::desired::{self, Branch};
 use crate::plan::reconcile::{self, PullPlan, Write};
 use crate::runners::error::{Error, Result};
@@ -32,20 +31,7 @@ pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>, scope: Scope<'_>) -> Resu
     let Some(catalogue) = crate::blueprint_facts(&analysis.loaded.repo).catalogue else {
         return Err(Error::Blueprints);
     };
-    // Only the PRs the bot opened are the bot's (by login and id); a person's PR on a bot
-    // branch is theirs.
-    let pulls = ctx.forge.pulls_by_branch_prefix(PREFIX).await?;
-    let me = if pulls
-        .iter()
-        .any(|p| p.author.eq_ignore_ascii_case(ctx.forge.bot_login()))
-    {
-        ctx.bot_account().await?
-    } else {
-        crate::plan::branch::Bot::by_login(ctx.forge.bot_login())
-    };
-    let (existing, held): (Vec<PullRequest>, Vec<PullRequest>) = pulls
-        .into_iter()
-        .partition(|p| is_bot(&p.author, p.author_id, &me));
+    let (existing, held) = ctx.bot_pulls().await?;
     let (mut requests, starts) = desired::remembered(&existing);
     for (id, n) in scope.request_prs {
         requests.insert(id, n);

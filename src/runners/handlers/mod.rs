@@ -69,6 +69,32 @@ impl<'a, F: Forge> Ctx<'a, F> {
         Ok(crate::plan::branch::is_bot(login, id, &bot))
     }
 
+    /// Every PR on the bot's branches, split by identity: those the bot opened (by login and
+    /// id), and people's, which are theirs whatever the branch. One list call, and the bot's
+    /// account only when a PR's author has its login.
+    pub async fn bot_pulls(
+        &mut self,
+    ) -> Result<(
+        Vec<crate::model::forge::PullRequest>,
+        Vec<crate::model::forge::PullRequest>,
+    )> {
+        let pulls = self
+            .forge
+            .pulls_by_branch_prefix(crate::plan::branch::PREFIX)
+            .await?;
+        let me = if pulls
+            .iter()
+            .any(|p| p.author.eq_ignore_ascii_case(self.forge.bot_login()))
+        {
+            self.bot_account().await?
+        } else {
+            crate::plan::branch::Bot::by_login(self.forge.bot_login())
+        };
+        Ok(pulls
+            .into_iter()
+            .partition(|p| crate::plan::branch::is_bot(&p.author, p.author_id, &me)))
+    }
+
     pub fn note(&mut self, text: impl Into<String>) {
         self.applied.notes.push(text.into());
     }
