@@ -565,17 +565,27 @@ impl Reply {
             self.status.as_u16(),
             self.message()
         );
-        match self.status.as_u16() {
-            404 => ForgeError::NotFound(message),
-            401 => ForgeError::Unauthorised(message),
-            403 => ForgeError::Forbidden(message),
-            409 => ForgeError::Conflict(message),
-            422 => ForgeError::Unprocessable(message),
-            // Gone: issues switched off in the repository, for one.
-            410 | 451 => ForgeError::Unavailable(message),
-            500..=599 => ForgeError::Server(message),
-            _ => ForgeError::Other(message),
-        }
+        status_error(self.status.as_u16(), message)
+    }
+}
+
+/// A refused GitHub call in the loop's terms, from its status. A 429 is a rate limit with no
+/// wait known (the adapter reads `Retry-After` and retries before it gets here).
+pub(crate) fn status_error(status: u16, message: String) -> ForgeError {
+    match status {
+        404 => ForgeError::NotFound(message),
+        401 => ForgeError::Unauthorised(message),
+        403 => ForgeError::Forbidden(message),
+        409 => ForgeError::Conflict(message),
+        422 => ForgeError::Unprocessable(message),
+        429 => ForgeError::RateLimited {
+            retry_after: None,
+            message,
+        },
+        // Gone: issues switched off in the repository, for one.
+        410 | 451 => ForgeError::Unavailable(message),
+        500..=599 => ForgeError::Server(message),
+        _ => ForgeError::Other(message),
     }
 }
 

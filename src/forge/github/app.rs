@@ -175,19 +175,10 @@ impl AppAuth {
             .ok()
             .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
             .unwrap_or(body);
-        let message = format!("{method} {path}: {status} {message}");
-        Err(match status {
-            401 => ForgeError::Unauthorised(message),
-            403 => ForgeError::Forbidden(message),
-            404 => ForgeError::NotFound(message),
-            422 => ForgeError::Unprocessable(message),
-            429 => ForgeError::RateLimited {
-                retry_after: None,
-                message,
-            },
-            500..=599 => ForgeError::Server(message),
-            _ => ForgeError::Other(message),
-        })
+        Err(super::status_error(
+            status,
+            format!("{method} {path}: {status} {message}"),
+        ))
     }
 
     async fn json<T: serde::de::DeserializeOwned>(
