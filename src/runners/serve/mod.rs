@@ -525,7 +525,7 @@ impl AppProcessor {
     }
 
     /// Reads the schedule of `repo`'s `adoption.yaml` on its default branch.
-    pub async fn load_schedule(&self, forge: &GitHub, repo: &str, installation: Option<u64>) {
+    pub async fn load_schedule(&self, forge: &GitHub, repo: &str) {
         let schedule = async {
             let (_, sha) = forge.default_branch().await.map_err(|e| e.to_string())?;
             let snap = forge.snapshot(&sha).await.map_err(|e| e.to_string())?;
@@ -547,11 +547,11 @@ impl AppProcessor {
         match schedule {
             Ok(s) => {
                 tracing::info!(repository = %repo, schedule = s.as_ref().map(|s| s.expr.as_str()).unwrap_or("none"), "schedule read");
-                self.schedules.set(repo, installation, s);
+                self.schedules.set(repo, s);
             }
             Err(e) => {
                 tracing::warn!(repository = %repo, error = %e, "the schedule could not be read");
-                self.schedules.set(repo, installation, None);
+                self.schedules.set(repo, None);
             }
         }
     }
@@ -574,8 +574,7 @@ impl Processor for AppProcessor {
                     .await
                     .map_err(|e| e.to_string())?;
                 if *reload_schedule {
-                    self.load_schedule(&forge, &job.repo, job.installation)
-                        .await;
+                    self.load_schedule(&forge, &job.repo).await;
                 }
                 applied
             }
@@ -634,45 +633,43 @@ impl Processor for AppProcessor {
     }
 }
 
-/// A repository's installation and schedule, as last read.
-type Known = (Option<u64>, Option<RepoSchedule>);
-
-/// Each repository's schedule, and the repositories the server knows.
+/// Each repository's schedule, and the repositories the server knows. Their installations
+/// are [`AppAuth`]'s to remember.
 #[derive(Default)]
 pub struct Schedules {
-    repos: Mutex<HashMap<String, Known>>,
+    repos: Mutex<HashMap<String, Option<RepoSchedule>>>,
 }
 
 impl Schedules {
-    pub fn set(&self, repo: &str, installation: Option<u64>, schedule: Option<RepoSchedule>) {
+    pub fn set(&self, repo: &str, schedule: Option<RepoSchedule>) {
         self.repos
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(repo.to_string(), (installation, schedule));
+            .insert(repo.to_string(), schedule);
     }
 
-    /// Every known repository and its installation.
-    pub fn known(&self) -> Vec<(String, Option<u64>)> {
+    /// Every known repository.
+    pub fn known(&self) -> Vec<String> {
         let mut v: Vec<_> = self
             .repos
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .map(|(r, (i, _))| (r.clone(), *i))
+            .keys()
+            .cloned()
             .collect();
         v.sort();
         v
     }
 
     /// The repositories whose schedule fires in `(after, until]`.
-    pub fn due(&self, after: DateTime<Utc>, until: DateTime<Utc>) -> Vec<(String, Option<u64>)> {
+    pub fn due(&self, after: DateTime<Utc>, until: DateTime<Utc>) -> Vec<String> {
         let mut v: Vec<_> = self
             .repos
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .iter()
-            .filter(|(_, (_, s))| s.as_ref().is_some_and(|s| s.due(after, until)))
-            .map(|(r, (i, _))| (r.clone(), *i))
+            .filter(|(_, s)| s.as_ref().is_some_and(|s| s.due(after, until)))
+            .map(|(r, _)| r.clone())
             .collect();
         v.sort();
         v
@@ -737,9 +734,7 @@ pub async fn run(
                                 work: Work::Schedule,
                             };
                             match processor.forge(&job).await {
-                                Ok(forge) => {
-                                    processor.load_schedule(&forge, &repo, Some(inst.id)).await
-                                }
+                                Ok(forge) => processor.load_schedule(&forge, &repo).await,
                                 Err(e) => {
                                     tracing::warn!(repository = %repo, error = %e, "cannot read the repository")
                                 }
@@ -764,11 +759,11 @@ pub async fn run(
             loop {
                 every.tick().await;
                 let t = now();
-                for (repo, installation) in schedules.due(last, t) {
+                for repo in schedules.due(last, t) {
                     tracing::info!(repository = %repo, "the schedule fired");
                     shared.enqueue(Job {
                         repo,
-                        installation,
+                        installation: None,
                         work: Work::Schedule,
                     });
                 }
@@ -788,10 +783,10 @@ pub async fn run(
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 every.tick().await;
-                for (repo, installation) in schedules.known() {
+                for repo in schedules.known() {
                     shared.enqueue(Job {
                         repo,
-                        installation,
+                        installation: None,
                         work: Work::Backstop,
                     });
                 }
