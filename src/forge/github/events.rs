@@ -125,13 +125,41 @@ fn ignored(event: &str, reason: impl Into<String>) -> Event {
     }
 }
 
+/// Where a payload is typed from: its bytes, or JSON a caller already parsed (the App server
+/// reads a delivery's routing fields first, and does not parse the body twice).
+trait Payload {
+    fn typed<T: serde::de::DeserializeOwned>(self) -> serde_json::Result<T>;
+}
+
+impl Payload for &[u8] {
+    fn typed<T: serde::de::DeserializeOwned>(self) -> serde_json::Result<T> {
+        serde_json::from_slice(self)
+    }
+}
+
+impl Payload for serde_json::Value {
+    fn typed<T: serde::de::DeserializeOwned>(self) -> serde_json::Result<T> {
+        serde_json::from_value(self)
+    }
+}
+
 /// Parses a webhook delivery: `name` is the `X-GitHub-Event` header (or
-/// `GITHUB_EVENT_NAME`), `payload` the body. Errors say which field is wrong.
+/// `GITHUB_EVENT_NAME`), `payload` the body. Errors say which field is wrong. An event
+/// adoptbot does not handle is `Ignored` without its payload being read.
 pub fn parse(name: &str, payload: &[u8]) -> Result<Event, String> {
+    parse_from(name, payload)
+}
+
+/// [`parse`] of a body already parsed as JSON.
+pub fn parse_json(name: &str, payload: serde_json::Value) -> Result<Event, String> {
+    parse_from(name, payload)
+}
+
+fn parse_from(name: &str, payload: impl Payload) -> Result<Event, String> {
     let bad = |e: serde_json::Error| format!("the `{name}` payload is not what GitHub sends: {e}");
     Ok(match name {
         "pull_request" | "pull_request_target" => {
-            let p: PullEvent = serde_json::from_slice(payload).map_err(bad)?;
+            let p: PullEvent = payload.typed().map_err(bad)?;
             let action = match p.action.as_str() {
                 "opened" => PrAction::Opened,
                 "synchronize" => PrAction::Synchronize,
@@ -148,7 +176,7 @@ pub fn parse(name: &str, payload: &[u8]) -> Result<Event, String> {
             }
         }
         "pull_request_review" => {
-            let p: ReviewEvent = serde_json::from_slice(payload).map_err(bad)?;
+            let p: ReviewEvent = payload.typed().map_err(bad)?;
             let action = match p.action.as_str() {
                 "submitted" => ReviewAction::Submitted,
                 "dismissed" => ReviewAction::Dismissed,
@@ -165,7 +193,7 @@ pub fn parse(name: &str, payload: &[u8]) -> Result<Event, String> {
             }
         }
         "issue_comment" => {
-            let p: CommentEvent = serde_json::from_slice(payload).map_err(bad)?;
+            let p: CommentEvent = payload.typed().map_err(bad)?;
             if p.action != "created" {
                 return Ok(ignored(name, format!("action `{}`", p.action)));
             }
@@ -178,7 +206,7 @@ pub fn parse(name: &str, payload: &[u8]) -> Result<Event, String> {
             }
         }
         "push" => {
-            let p: PushEvent = serde_json::from_slice(payload).map_err(bad)?;
+            let p: PushEvent = payload.typed().map_err(bad)?;
             let default = format!("refs/heads/{}", p.repository.default_branch);
             if p.deleted || p.git_ref != default {
                 return Ok(ignored(

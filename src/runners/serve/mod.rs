@@ -38,6 +38,7 @@ use config::Settings;
 use hmac::{Hmac, Mac};
 use metrics::Metrics;
 use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
 use sha2::Sha256;
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
@@ -375,8 +376,11 @@ async fn webhook(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) 
         s.metrics.delivery(&name, "ignored");
         return plain(StatusCode::OK, "pong\n");
     }
-    let routing: Routing = match serde_json::from_slice(&body) {
-        Ok(r) => r,
+    // The body is parsed once: the routing fields are read from the JSON, which is then typed.
+    let parsed = serde_json::from_slice::<serde_json::Value>(&body)
+        .and_then(|json| Routing::deserialize(&json).map(|r| (json, r)));
+    let (json, routing) = match parsed {
+        Ok(both) => both,
         Err(e) => {
             s.metrics.delivery(&name, "malformed");
             tracing::warn!(delivery = %id, event = %name, error = %e, "a malformed body");
@@ -391,7 +395,7 @@ async fn webhook(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) 
         tracing::debug!(delivery = %id, event = %name, "an event adoptbot does not handle");
         return plain(StatusCode::ACCEPTED, "ignored\n");
     }
-    let event = match events::parse(&name, &body) {
+    let event = match events::parse_json(&name, json) {
         Ok(e) => e,
         Err(e) => {
             s.metrics.delivery(&name, "malformed");
