@@ -58,6 +58,36 @@ pub enum FindingKind {
     AntiPattern,
 }
 
+impl FindingKind {
+    pub const ALL: [FindingKind; 17] = [
+        FindingKind::ShadowAi,
+        FindingKind::LeakedKey,
+        FindingKind::Orphan,
+        FindingKind::Missing,
+        FindingKind::TagDrift,
+        FindingKind::BaselineDrift,
+        FindingKind::SpendThreshold,
+        FindingKind::BudgetExhausted,
+        FindingKind::TeamBudget,
+        FindingKind::CostOverrun,
+        FindingKind::IdleSandbox,
+        FindingKind::GpuHoarding,
+        FindingKind::QuotaOverAllocation,
+        FindingKind::RollbackCriterion,
+        FindingKind::Capped,
+        FindingKind::InsufficientData,
+        FindingKind::AntiPattern,
+    ];
+
+    /// The kind as it is written (`shadow-ai`): its serde name.
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+}
+
 /// A link a finding carries: a repository file, an Azure resource, or a bot PR's branch.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "to", rename_all = "kebab-case")]
@@ -143,4 +173,21 @@ pub struct CloudSignals {
     pub metrics: Vec<MetricSeries>,
     /// `None` when the forge would not show them (no permission, or the local forge).
     pub secret_alerts: Option<Vec<SecretAlert>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FindingKind;
+
+    #[test]
+    fn every_kind_is_listed_once_with_its_written_name() {
+        let names: Vec<String> = FindingKind::ALL.iter().map(|k| k.name()).collect();
+        let unique: std::collections::BTreeSet<&String> = names.iter().collect();
+        assert_eq!(unique.len(), FindingKind::ALL.len());
+        assert_eq!(FindingKind::ShadowAi.name(), "shadow-ai");
+        assert_eq!(
+            FindingKind::QuotaOverAllocation.name(),
+            "quota-over-allocation"
+        );
+    }
 }

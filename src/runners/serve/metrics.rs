@@ -32,27 +32,6 @@ pub struct KindLabels {
     pub kind: String,
 }
 
-/// Every kind of finding, as the `kind` label writes it (`model::finding::FindingKind`).
-pub const FINDING_KINDS: &[&str] = &[
-    "shadow-ai",
-    "leaked-key",
-    "orphan",
-    "missing",
-    "tag-drift",
-    "baseline-drift",
-    "spend-threshold",
-    "budget-exhausted",
-    "team-budget",
-    "cost-overrun",
-    "idle-sandbox",
-    "gpu-hoarding",
-    "quota-over-allocation",
-    "rollback-criterion",
-    "capped",
-    "insufficient-data",
-    "anti-pattern",
-];
-
 /// Every metric, cheap to clone (they share their values).
 #[derive(Clone)]
 pub struct Metrics {

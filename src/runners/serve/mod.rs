@@ -214,13 +214,12 @@ async fn run_job(processor: &dyn Processor, metrics: &Metrics, job: Job) {
                 .inc_by(done.writes.len() as u64);
             if let Some(kinds) = &done.findings {
                 // The latest report's findings: kinds gone from it drop to 0.
-                for kind in metrics::FINDING_KINDS {
+                for kind in crate::model::finding::FindingKind::ALL.map(|k| k.name()) {
+                    let n = kinds.get(&kind).copied().unwrap_or(0);
                     metrics
                         .findings
-                        .get_or_create(&metrics::KindLabels {
-                            kind: kind.to_string(),
-                        })
-                        .set(kinds.get(*kind).copied().unwrap_or(0));
+                        .get_or_create(&metrics::KindLabels { kind })
+                        .set(n);
                 }
             }
             metrics.arm_calls.inc_by(done.arm_calls);
@@ -590,11 +589,7 @@ impl Processor for AppProcessor {
                         .await?;
                 let mut kinds = std::collections::BTreeMap::new();
                 for f in &report.scheduled.findings {
-                    let kind = serde_json::to_value(f.kind)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default();
-                    *kinds.entry(kind).or_insert(0) += 1;
+                    *kinds.entry(f.kind.name()).or_insert(0) += 1;
                 }
                 findings = Some(kinds);
                 arm_calls = report.cloud_calls.map(|c| c.total()).unwrap_or(0);
