@@ -110,7 +110,10 @@ impl Server {
         // The schedules are read once the App is known: one tarball of `main`.
         if listed {
             s.wait("the schedule read", || async {
-                s.w.sim.count("GET", "/repos/contoso/adoption/tarball/*") >= 1
+                s.get("/metrics")
+                    .await
+                    .1
+                    .contains("adoptbot_scheduled_repositories 1")
             })
             .await;
         } else {

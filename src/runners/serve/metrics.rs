@@ -43,6 +43,8 @@ pub struct Metrics {
     pub arm_calls: Counter,
     pub findings: Family<KindLabels, Gauge>,
     pub writes: Family<KindLabels, Counter>,
+    /// Repositories whose `adoption.yaml` schedule the server has read.
+    pub scheduled_repositories: Gauge,
 }
 
 impl Metrics {
@@ -57,6 +59,7 @@ impl Metrics {
             arm_calls: Counter::default(),
             findings: Family::default(),
             writes: Family::default(),
+            scheduled_repositories: Gauge::default(),
         };
         let mut r = Registry::with_prefix("adoptbot");
         r.register(
@@ -95,6 +98,11 @@ impl Metrics {
             m.findings.clone(),
         );
         r.register("writes", "Writes to the forge, by kind", m.writes.clone());
+        r.register(
+            "scheduled_repositories",
+            "Repositories whose schedule has been read",
+            m.scheduled_repositories.clone(),
+        );
         (m, r)
     }
 

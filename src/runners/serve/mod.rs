@@ -637,14 +637,17 @@ impl Processor for AppProcessor {
 #[derive(Default)]
 pub struct Schedules {
     repos: Mutex<HashMap<String, Option<RepoSchedule>>>,
+    /// The metric of how many have a schedule, once the server has its metrics.
+    gauge: OnceLock<prometheus_client::metrics::gauge::Gauge>,
 }
 
 impl Schedules {
     pub fn set(&self, repo: &str, schedule: Option<RepoSchedule>) {
-        self.repos
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(repo.to_string(), schedule);
+        let mut repos = self.repos.lock().unwrap_or_else(|p| p.into_inner());
+        repos.insert(repo.to_string(), schedule);
+        if let Some(g) = self.gauge.get() {
+            g.set(repos.values().filter(|s| s.is_some()).count() as i64);
+        }
     }
 
     /// Every known repository.
@@ -702,6 +705,9 @@ pub async fn run(
         cloud: settings.cloud.clone(),
     });
     let shared = Shared::new(settings.webhook_secrets.clone(), processor.clone());
+    let _ = schedules
+        .gauge
+        .set(shared.metrics.scheduled_repositories.clone());
     let app = router(shared.clone(), &settings.webhook_path);
 
     // Readiness: the App's key against GitHub, then what is installed and its schedules.
