@@ -9,6 +9,7 @@ pub mod git;
 pub mod history;
 pub mod schema;
 pub mod snapshot;
+pub mod tree;
 pub mod yaml;
 
 use crate::model::Code;
@@ -264,21 +265,22 @@ fn parse_doc<T: DeserializeOwned>(
     kind: Kind,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Doc<T>> {
-    // The schema first: every error of the file at once. Only a valid document is read into
-    // its type, which then judges what a schema cannot say.
-    let value = match yaml::parse_value(path, text, kind.schema()) {
-        Ok(v) => v,
+    // One parse into a tree of values with their positions. The schema first: every error
+    // of the file at once, placed from the tree. Only a valid document is read into its
+    // type, from the same tree, which then judges what a schema cannot say.
+    let node = match yaml::read(path, text, kind.schema()) {
+        Ok(n) => n,
         Err(d) => {
             diags.push(d);
             return None;
         }
     };
-    let problems = schema::check(path, text, kind.schema(), &value);
+    let problems = schema::check(path, &node, kind.schema());
     if !problems.is_empty() {
         diags.extend(problems);
         return None;
     }
-    match yaml::parse::<T>(path, text, kind.schema()) {
+    match yaml::typed::<T>(path, text, node, kind.schema()) {
         Ok(value) => Some(Doc {
             path: path.to_string(),
             value,

@@ -4,17 +4,15 @@
 //! fix that says what to write. The typed read then only has to judge what a schema cannot
 //! say. Each schema is compiled once per process and shared by every thread.
 //!
-//! The documents are parsed into plain JSON values for the validator; only a document that
-//! has an error is read a second time, into a tree of value positions, to place each error.
+//! Each document is read once, into a tree of values with their positions (`load::tree`);
+//! the validator judges its JSON form, and each error is placed from the tree.
 
 use crate::model::{Code, Diagnostic, Place};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{Keyword, ValidationError, Validator};
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use super::tree::Node;
 use serde_json::Value;
-use serde_saphyr::Spanned;
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::OnceLock;
 
 /// The keyword adoptbot adds next to every `"type": "integer"`: the value must be written as a
@@ -87,18 +85,19 @@ pub fn schema(file: &str) -> Option<&'static Value> {
     compiled().by_file.get(file).map(|(s, _)| s)
 }
 
-/// Checks `value`, the document of `path` as parsed from `text`, against the schema `file`.
-/// Returns every error, placed and explained; empty when the document is valid.
-pub fn check(path: &str, text: &str, file: &str, value: &Value) -> Vec<Diagnostic> {
+/// Checks the document of `path`, read into `tree`, against the schema `file`. Returns every
+/// error, placed and explained; empty when the document is valid.
+pub fn check(path: &str, tree: &Node, file: &str) -> Vec<Diagnostic> {
     let Some((schema, validator)) = compiled().by_file.get(file) else {
         return Vec::new();
     };
-    if validator.is_valid(value) {
+    let value = tree.to_json();
+    if validator.is_valid(&value) {
         return Vec::new();
     }
-    let errors: Vec<ValidationError<'_>> = validator.iter_errors(value).collect();
+    let errors: Vec<ValidationError<'_>> = validator.iter_errors(&value).collect();
     let others = errors.iter().any(|e| !from_blueprint(e));
-    let spans = spans(text);
+    let spans = Spans(tree);
     let mut out: Vec<Diagnostic> = Vec::new();
     for e in &errors {
         if from_blueprint(e) && !others {
@@ -724,164 +723,23 @@ fn blueprint_of(root: &Value, keyword_location: &[String]) -> String {
 }
 
 // ---------------------------------------------------------------------------------------
-// Value positions, read only for a document that has errors.
+// Value positions, from the document's tree.
 
 /// Where every key and value of a document was written.
-#[derive(Default)]
-pub struct Spans {
-    root: Option<Spanned<Node>>,
-}
+pub struct Spans<'a>(pub &'a Node);
 
-enum Node {
-    Scalar,
-    Seq(Vec<Spanned<Node>>),
-    Map(Vec<(Spanned<Key>, Spanned<Node>)>),
-}
-
-struct Key(String);
-
-fn at(s: &serde_saphyr::Location) -> (u32, u32) {
-    (
-        u32::try_from(s.line()).unwrap_or(0),
-        u32::try_from(s.column()).unwrap_or(0),
-    )
-}
-
-impl Spans {
-    fn find(&self, path: &[String]) -> Option<(&Spanned<Node>, Option<&Spanned<Key>>)> {
-        let mut cur = self.root.as_ref()?;
-        let mut key = None;
-        for seg in path {
-            match &cur.value {
-                Node::Map(entries) => {
-                    let (k, v) = entries.iter().rev().find(|(k, _)| k.value.0 == *seg)?;
-                    key = Some(k);
-                    cur = v;
-                }
-                Node::Seq(items) => {
-                    cur = items.get(seg.parse::<usize>().ok()?)?;
-                    key = None;
-                }
-                Node::Scalar => return None,
-            }
-        }
-        Some((cur, key))
-    }
-
+impl Spans<'_> {
     /// The line and column of the value at `path`.
     pub fn value(&self, path: &[String]) -> Option<(u32, u32)> {
-        let (node, key) = self.find(path)?;
-        let v = at(&node.referenced);
-        // An empty map or list value has no position of its own; its key has.
-        if v.0 == 0 {
-            return key.map(|k| at(&k.referenced));
-        }
-        Some(v)
+        let (node, _) = self.0.find(path)?;
+        Some((node.line, node.column))
     }
 
     /// The line and column of the key that ends `path`.
     pub fn key(&self, path: &[String]) -> Option<(u32, u32)> {
-        match self.find(path)? {
-            (_, Some(k)) => Some(at(&k.referenced)),
-            (v, None) => Some(at(&v.referenced)),
+        match self.0.find(path)? {
+            (_, Some(k)) => Some((k.line, k.column)),
+            (v, None) => Some((v.line, v.column)),
         }
-    }
-}
-
-/// Reads where every value of `text` was written. An unreadable text gives no positions
-/// (it has been read once already, so this does not happen in practice).
-pub fn spans(text: &str) -> Spans {
-    let options = serde_saphyr::options! { strict_booleans: true, with_snippet: false };
-    Spans {
-        root: serde_saphyr::from_str_with_options::<Spanned<Node>>(text, options).ok(),
-    }
-}
-
-impl<'de> Deserialize<'de> for Key {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Key;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a map key")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
-                Ok(Key(v.to_owned()))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Key, E> {
-                Ok(Key(v.to_string()))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Key, E> {
-                Ok(Key(v.to_string()))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Key, E> {
-                Ok(Key(v.to_string()))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Key, E> {
-                Ok(Key(v.to_string()))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Key, E> {
-                Ok(Key(String::new()))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-impl<'de> Deserialize<'de> for Node {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Node;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a YAML value")
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Node, E> {
-                Ok(Node::Scalar)
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Node, E> {
-                Ok(Node::Scalar)
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Node, E> {
-                Ok(Node::Scalar)
-            }
-            fn visit_i128<E: de::Error>(self, _: i128) -> Result<Node, E> {
-                Ok(Node::Scalar)
-            }
-            fn visit_u128<E: de::Error>(self, _: u128) -> Result<Node, E> {
-                Ok(Node::Scalar)
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Node, E> {
-                Ok(Node::Scalar)
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Node, E> {
-                Ok(Node::Scalar)
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
-                Ok(Node::Scalar)
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Node, E> {
-                Ok(Node::Scalar)
-            }
-            fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Node, D2::Error> {
-                Node::deserialize(d)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
-                let mut items = Vec::new();
-                while let Some(x) = seq.next_element::<Spanned<Node>>()? {
-                    items.push(x);
-                }
-                Ok(Node::Seq(items))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
-                let mut entries = Vec::new();
-                while let Some(k) = map.next_key::<Spanned<Key>>()? {
-                    let v = map.next_value::<Spanned<Node>>()?;
-                    entries.push((k, v));
-                }
-                Ok(Node::Map(entries))
-            }
-        }
-        d.deserialize_any(V)
     }
 }

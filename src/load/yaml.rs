@@ -1,6 +1,7 @@
 //! YAML into typed documents, with every failure turned into a diagnostic that names the
 //! line and column and says what to write instead.
 
+use super::tree::{self, Node, Problem};
 use crate::model::Code;
 use crate::model::{Diagnostic, Place};
 use serde::de::DeserializeOwned;
@@ -9,19 +10,30 @@ use serde::de::DeserializeOwned;
 /// mistake or an attack, and is refused before parsing.
 pub const MAX_FILE_BYTES: usize = 1024 * 1024;
 
-/// Parses one YAML document. `schema` names the JSON Schema of the kind, for the hint.
+/// Parses one YAML document into its type. `schema` names the JSON Schema of the kind, for
+/// the hint.
 pub fn parse<T: DeserializeOwned>(path: &str, text: &str, schema: &str) -> Result<T, Diagnostic> {
-    precheck(path, text, schema)?;
-    let options = serde_saphyr::options! { strict_booleans: true, with_snippet: false };
-    serde_saphyr::from_str_with_options::<T>(text, options)
-        .map_err(|e| to_diagnostic(path, text, &e, schema))
+    let node = read(path, text, schema)?;
+    typed(path, text, node, schema)
 }
 
-/// Parses one YAML document into a plain JSON value, as written: a quoted number stays a
-/// string, `3.0` stays a fraction. This is what the schema judges. Syntax problems
-/// (duplicate keys, tabs, alias bombs) are diagnostics as in [`parse`].
-pub fn parse_value(path: &str, text: &str, schema: &str) -> Result<serde_json::Value, Diagnostic> {
-    parse::<serde_json::Value>(path, text, schema)
+/// Reads one YAML document into its tree of values, each with its position (see
+/// [`tree`](super::tree)). Syntax problems (duplicate keys, tabs, alias bombs) are
+/// diagnostics that name the line and column.
+pub fn read(path: &str, text: &str, schema: &str) -> Result<Node, Diagnostic> {
+    precheck(path, text, schema)?;
+    tree::read(text).map_err(|e| unreadable(path, &e, schema))
+}
+
+/// Reads a document's tree into its type; a value the type refuses is a diagnostic at the
+/// value's position.
+pub fn typed<T: DeserializeOwned>(
+    path: &str,
+    text: &str,
+    node: Node,
+    schema: &str,
+) -> Result<T, Diagnostic> {
+    T::deserialize(tree::De(node)).map_err(|e| refused(path, text, &e, schema))
 }
 
 /// What is refused before the parser runs: an empty file, several documents in one.
@@ -65,22 +77,63 @@ fn second_document(text: &str) -> Option<u32> {
     None
 }
 
-fn to_diagnostic(path: &str, text: &str, e: &serde_saphyr::Error, schema: &str) -> Diagnostic {
-    let (line, column) = e
-        .location()
-        .map(|l| {
-            (
-                u32::try_from(l.line()).unwrap_or(0),
-                u32::try_from(l.column()).unwrap_or(0),
-            )
-        })
-        .unwrap_or((0, 0));
-    let raw = e.without_snippet().to_string();
-    let message = strip_position(&raw);
-    if let Some(d) = bad_date(path, text, (line, column), message) {
+/// A document the reader could not read, said in words.
+fn unreadable(path: &str, e: &tree::Error, schema: &str) -> Diagnostic {
+    let place = Place::new(path, e.line, e.column);
+    let complex = "write the values out instead of repeating aliases (`&name` … `*name`), and nest less; adoption documents are small";
+    let (code, message, hint) = match &e.problem {
+        Problem::Syntax(msg) => explain(msg, schema),
+        Problem::DuplicateKey(key) => (
+            Code::DuplicateKey,
+            format!("the key `{key}` appears twice"),
+            "keep one of them: YAML keeps neither reliably".into(),
+        ),
+        Problem::MultipleDocuments => (
+            Code::MultipleDocuments,
+            "the file holds more than one YAML document".into(),
+            "keep one document per file and remove the `---` separator".into(),
+        ),
+        Problem::ComplexKey => (
+            Code::InvalidYaml,
+            "a list or a map is used as a key".into(),
+            "write each key as a plain word, such as `team:`".into(),
+        ),
+        Problem::BadTag(msg) => (
+            Code::WrongType,
+            msg.clone(),
+            "remove the `!!` tag, or write a value of its type".into(),
+        ),
+        Problem::TooDeep => (
+            Code::TooComplex,
+            format!(
+                "the document is too complex to read: it reaches {} levels of nesting, more than adoptbot reads",
+                tree::MAX_DEPTH
+            ),
+            complex.into(),
+        ),
+        Problem::TooManyValues(n) => (
+            Code::TooComplex,
+            format!(
+                "the document is too complex to read: it reaches {n} values once its aliases are expanded, more than adoptbot reads"
+            ),
+            complex.into(),
+        ),
+        Problem::UnknownAlias => (
+            Code::InvalidYaml,
+            "an alias (`*name`) refers to no anchor before it".into(),
+            "define the anchor (`&name`) on the value before the alias uses it, or write the value out".into(),
+        ),
+    };
+    Diagnostic::error(place, code, message).with_hint(hint)
+}
+
+/// A value its type refused, said in words, at the value.
+fn refused(path: &str, text: &str, e: &tree::DeError, schema: &str) -> Diagnostic {
+    let (line, column) = e.place.unwrap_or((0, 0));
+    if let Some(d) = bad_date(path, text, (line, column), &e.message) {
         return d;
     }
-    let (code, message, hint) = explain(message, schema);
+    let (code, message, hint) = explain(&e.message, schema);
     Diagnostic::error(Place::new(path, line, column), code, message).with_hint(hint)
 }
 
@@ -123,46 +176,6 @@ fn bad_date(path: &str, text: &str, at: (u32, u32), message: &str) -> Option<Dia
     Some(Diagnostic::error(Place::new(path, at.0, at.1), Code::BadDate, message).with_hint(hint))
 }
 
-/// serde-saphyr appends " at line L, column C"; the place is shown separately.
-fn strip_position(msg: &str) -> &str {
-    match msg.rfind(" at line ") {
-        Some(i) if msg[i..].contains(", column ") => &msg[..i],
-        _ => msg,
-    }
-}
-
-/// The parser's budget message (`budget breached: Nodes { nodes: 250001 } at ...`) in plain
-/// words: which limit, and how far the document went.
-fn too_complex(msg: &str) -> String {
-    let Some(rest) = msg.split("budget breached: ").nth(1) else {
-        return "the document is too complex to read: it goes past the parser's limits".into();
-    };
-    let kind: String = rest
-        .chars()
-        .take_while(|c| c.is_ascii_alphabetic())
-        .collect();
-    let count: String = rest
-        .chars()
-        .skip_while(|c| !c.is_ascii_digit())
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
-    let what = match kind.to_ascii_lowercase().as_str() {
-        "nodes" => "values once its aliases are expanded",
-        "depth" => "levels of nesting",
-        "aliases" | "alias" => "uses of aliases",
-        "anchors" => "anchors",
-        "events" => "parser events",
-        _ => "steps to read",
-    };
-    if count.is_empty() {
-        format!("the document is too complex to read: it has too many {what}")
-    } else {
-        format!(
-            "the document is too complex to read: it reaches {count} {what}, more than adoptbot reads"
-        )
-    }
-}
-
 /// A stable code, a message and a hint for each kind of parse failure.
 fn explain(msg: &str, schema: &str) -> (Code, String, String) {
     let see = format!(
@@ -194,14 +207,6 @@ fn explain(msg: &str, schema: &str) -> (Code, String, String) {
             format!("write one of: {expected}"),
         );
     }
-    if let Some(rest) = msg.strip_prefix("duplicate mapping key: ") {
-        let key = rest.split(',').next().unwrap_or(rest).trim();
-        return (
-            Code::DuplicateKey,
-            format!("the key `{key}` appears twice"),
-            "keep one of them: YAML keeps neither reliably".into(),
-        );
-    }
     if msg.contains("found a tab") || msg.contains("tabs") {
         return (
             Code::TabIndentation,
@@ -209,28 +214,19 @@ fn explain(msg: &str, schema: &str) -> (Code, String, String) {
             "indent with spaces, never tabs".into(),
         );
     }
-    if msg.starts_with("multiple YAML documents") {
-        return (
-            Code::MultipleDocuments,
-            "the file holds more than one YAML document".into(),
-            "keep one document per file and remove the `---` separator".into(),
-        );
-    }
-    if msg.contains("budget") || msg.contains("alias") && msg.contains("limit") {
-        return (
-            Code::TooComplex,
-            too_complex(msg),
-            "write the values out instead of repeating aliases (`&name` … `*name`), and nest less; adoption documents are small".into(),
-        );
-    }
-    if let Some(kind) = msg.strip_prefix("invalid ")
-        && (kind.starts_with('u') || kind.starts_with('i'))
+    if let Some(rest) = msg.strip_prefix("invalid value: ")
+        && let Some((found, expected)) = rest.split_once(", expected ")
+        && (expected.starts_with('u') || expected.starts_with('i'))
+        && expected[1..].chars().all(|c| c.is_ascii_digit())
     {
         return (
             Code::WrongType,
-            format!("expected a whole number ({kind})"),
+            format!("expected a whole number ({expected}), found {found}"),
             see,
         );
+    }
+    if msg.starts_with("invalid type: ") || msg.starts_with("invalid value: ") {
+        return (Code::WrongType, msg.to_string(), see);
     }
     (Code::InvalidYaml, msg.to_string(), see)
 }

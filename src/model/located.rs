@@ -32,15 +32,42 @@ impl<T> Deref for Located<T> {
     }
 }
 
+/// The name under which a `Located` asks its deserializer for a position. adoptbot's YAML
+/// reader (`load::tree::De`) answers with the line, the column and the value; any other
+/// deserializer (JSON, for example) gives the value alone, unplaced.
+pub const LOCATED: &str = "$adoptbot::Located";
+
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Located<T> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = serde_saphyr::Spanned::<T>::deserialize(d)?;
-        let loc = s.referenced;
-        Ok(Located {
-            value: s.value,
-            line: u32::try_from(loc.line()).unwrap_or(u32::MAX),
-            column: u32::try_from(loc.column()).unwrap_or(u32::MAX),
-        })
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for V<T> {
+            type Value = Located<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a value")
+            }
+            fn visit_newtype_struct<D2: serde::Deserializer<'de>>(
+                self,
+                d: D2,
+            ) -> Result<Located<T>, D2::Error> {
+                T::deserialize(d).map(Located::unplaced)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut s: A,
+            ) -> Result<Located<T>, A::Error> {
+                let line = s.next_element::<u32>()?.unwrap_or(0);
+                let column = s.next_element::<u32>()?.unwrap_or(0);
+                let value = s
+                    .next_element::<T>()?
+                    .ok_or_else(|| serde::de::Error::custom("a placed value without its value"))?;
+                Ok(Located {
+                    value,
+                    line,
+                    column,
+                })
+            }
+        }
+        d.deserialize_newtype_struct(LOCATED, V(std::marker::PhantomData))
     }
 }
 
