@@ -156,8 +156,8 @@ pub fn analyse_cached<'c>(
     snapshot: &load::Snapshot,
     today: NaiveDate,
 ) -> Result<(&'c load::Loaded, Findings), Vec<model::Diagnostic>> {
-    let loaded = cache.load(snapshot);
-    let findings = evaluate_loaded(loaded, today)?;
+    let (loaded, priced) = cache.load_priced(snapshot);
+    let findings = evaluate_with(loaded, today, Some(priced))?;
     Ok((loaded, findings))
 }
 
@@ -166,6 +166,14 @@ pub fn analyse_cached<'c>(
 pub fn evaluate_loaded(
     loaded: &load::Loaded,
     today: NaiveDate,
+) -> Result<Findings, Vec<model::Diagnostic>> {
+    evaluate_with(loaded, today, None)
+}
+
+fn evaluate_with(
+    loaded: &load::Loaded,
+    today: NaiveDate,
+    priced: Option<&evaluate::PriceMemo>,
 ) -> Result<Findings, Vec<model::Diagnostic>> {
     let mut framework = load::framework::builtin()?;
     let mut diagnostics = loaded.diagnostics.clone();
@@ -180,6 +188,7 @@ pub fn evaluate_loaded(
         framework: &framework,
         today,
         blueprints: &blueprints,
+        priced,
     });
     evaluation.diagnostics.extend(diagnostics);
     evaluation.diagnostics.sort();

@@ -221,3 +221,85 @@ fn cached_analysis_equals_a_fresh_one() {
         );
     }
 }
+
+/// A long-lived process keeps each request's pricing (its parameter check, estimate and GPU
+/// demand) between analyses. What it keeps is forgotten with the request's file, and
+/// altogether when a blueprint or the settings change: after each edit below, the cached
+/// analysis is the fresh one, and the edits do move the estimates.
+#[test]
+fn kept_pricing_follows_every_edit_that_moves_an_estimate() {
+    let mut files = BTreeMap::new();
+    collect(&common::contoso(), "", &mut files);
+    let today = common::contoso_today();
+    let mut cache = Cache::new();
+    let request = "experiments/care-call-summarisation.yaml";
+    let untouched = "experiments/search-query-rewrite.yaml";
+    assert!(files.contains_key(untouched), "the sample has {untouched}");
+    let estimates = |e: &adoptbot::evaluate::Evaluation| -> BTreeMap<String, String> {
+        e.experiments
+            .iter()
+            .map(|s| (s.path.clone(), format!("{:?}", s.estimate)))
+            .collect()
+    };
+    // A copy of the built-in `azure-openai` blueprint in the repository, with the private
+    // endpoint priced ten times higher: every request on it costs more.
+    let builtin = common::root().join("blueprints/azure-openai");
+    let mut blueprint = BTreeMap::new();
+    collect(&builtin, "blueprints/azure-openai", &mut blueprint);
+    let manifest = "blueprints/azure-openai/blueprint.yaml";
+    let text = String::from_utf8(blueprint[manifest].clone()).unwrap();
+    assert!(text.contains("monthly_usd: 7.30"));
+    blueprint.insert(
+        manifest.into(),
+        text.replace("monthly_usd: 7.30", "monthly_usd: 73.00")
+            .into_bytes(),
+    );
+    let edits: Vec<(&str, Box<dyn Fn(&mut BTreeMap<String, Vec<u8>>)>)> = vec![
+        ("nothing", Box::new(|_| {})),
+        (
+            "one request's token spend",
+            Box::new(|f| {
+                let t = String::from_utf8(f[request].clone()).unwrap();
+                assert!(t.contains("expected_monthly_token_spend_usd: 2800"));
+                let t = t.replace(
+                    "expected_monthly_token_spend_usd: 2800",
+                    "expected_monthly_token_spend_usd: 3400",
+                );
+                f.insert(request.into(), t.into_bytes());
+            }),
+        ),
+        (
+            "the blueprint's prices",
+            Box::new(move |f| f.extend(blueprint.clone())),
+        ),
+        ("the same again", Box::new(|_| {})),
+    ];
+    let mut before: Option<BTreeMap<String, String>> = None;
+    for (what, edit) in edits {
+        edit(&mut files);
+        let snapshot = snap(&files);
+        let fresh = adoptbot::analyse(&snapshot, today).unwrap();
+        let (_, cached) = adoptbot::analyse_cached(&mut cache, &snapshot, today).unwrap();
+        assert_eq!(
+            serde_json::to_string(&fresh.evaluation).unwrap(),
+            serde_json::to_string(&cached.evaluation).unwrap(),
+            "after {what}"
+        );
+        let now = estimates(&cached.evaluation);
+        if let Some(b) = &before {
+            let moved = |p: &str| b.get(p) != now.get(p);
+            match what {
+                "one request's token spend" => assert!(
+                    moved(request) && !moved(untouched),
+                    "{what}: {b:?} -> {now:?}"
+                ),
+                "the blueprint's prices" => assert!(
+                    moved(request) && moved(untouched),
+                    "{what}: {b:?} -> {now:?}"
+                ),
+                _ => assert_eq!(b, &now, "{what}"),
+            }
+        }
+        before = Some(now);
+    }
+}

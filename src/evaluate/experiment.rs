@@ -255,22 +255,21 @@ fn costing(
         );
         return Costing::default();
     };
-    let params: BTreeMap<String, serde_json::Value> = e
-        .parameters
-        .iter()
-        .map(|(k, v)| (k.clone(), v.value.clone()))
-        .collect();
-    let problems = render::validate_parameters(bp, &params, |name| match e.parameters.get(name) {
-        Some(v) => e.at(v),
-        None => e.at(&e.blueprint),
-    });
-    if problems.iter().any(Diagnostic::is_error) {
-        diags.extend(problems);
+    let fresh;
+    let priced: &Priced = match input.priced {
+        Some(memo) => {
+            fresh = memo.get_or_insert(&e.path, || price(bp, e, catalogue));
+            &fresh
+        }
+        None => {
+            fresh = std::sync::Arc::new(price(bp, e, catalogue));
+            &fresh
+        }
+    };
+    diags.extend(priced.problems.iter().cloned());
+    let (Some(estimate), Some(gpu)) = (&priced.estimate, &priced.gpu) else {
         return Costing::default();
-    }
-    diags.extend(problems);
-    // `estimate` and `gpu_demand` fill in the manifest's defaults themselves; filling them
-    // here too copied every request's parameters once more.
+    };
     let closed = matches!(
         e.status.value,
         ExperimentStatus::Expired | ExperimentStatus::Completed | ExperimentStatus::Cancelled
@@ -278,13 +277,12 @@ fn costing(
     let mut costing = Costing::default();
 
     let days = e.granted_days();
-    match render::estimate(bp, &params, catalogue.prices(), days.saturating_mul(24)) {
-        Ok(est) => {
-            let money = est
-                .currency
+    match estimate {
+        Ok((total_cents, currency)) => {
+            let money = currency
                 .parse::<Currency>()
                 .ok()
-                .and_then(|c| Some(Money::new(i64::try_from(est.total_cents).ok()?, c)));
+                .and_then(|c| Some(Money::new(i64::try_from(*total_cents).ok()?, c)));
             match money {
                 Some(m) if m.currency != e.cost_cap.currency => diags.push(
                     Diagnostic::warning(e.at(&e.cost_cap), Code::CurrencyMismatch, format!("the price table is in {}, the cap in {}: the estimate cannot be compared", m.currency, e.cost_cap.currency))
@@ -300,11 +298,11 @@ fn costing(
         }
         Err(d) => diags.push(Diagnostic {
             place: e.at(&e.blueprint),
-            ..d
+            ..d.clone()
         }),
     }
 
-    match render::gpu_demand(bp, &params, catalogue.skus()) {
+    match gpu {
         Ok(Some(g)) => {
             let waiting = !closed
                 && e.started_on.is_none()
@@ -345,19 +343,104 @@ fn costing(
                     );
             }
             costing.gpu = Some(GpuUse {
-                sku: g.sku,
-                family: g.family,
-                region: g.region,
+                sku: g.sku.clone(),
+                family: g.family.clone(),
+                region: g.region.clone(),
                 vcpus: g.vcpus,
             });
         }
         Ok(None) => {}
         Err(d) => diags.push(Diagnostic {
             place: e.at(&e.blueprint),
-            ..d
+            ..d.clone()
         }),
     }
     costing
+}
+
+/// What a request's blueprint says of the request alone: the parameter check, the estimate
+/// for the days granted and the GPU demand. It depends only on the request's document and the
+/// blueprint catalogue, so a long-lived process keeps it per file ([`PriceMemo`]).
+#[derive(Debug, Clone)]
+pub struct Priced {
+    /// The parameter check's errors and warnings.
+    problems: Vec<Diagnostic>,
+    /// The estimate's total in cents and its currency; `None` when a parameter is wrong.
+    estimate: Option<Result<(u64, String), Diagnostic>>,
+    /// `None` when a parameter is wrong.
+    gpu: Option<Result<Option<render::GpuDemand>, Diagnostic>>,
+}
+
+fn price(bp: &render::Blueprint, e: &Doc<Experiment>, catalogue: &render::Catalogue) -> Priced {
+    let params: BTreeMap<String, serde_json::Value> = e
+        .parameters
+        .iter()
+        .map(|(k, v)| (k.clone(), v.value.clone()))
+        .collect();
+    let problems = render::validate_parameters(bp, &params, |name| match e.parameters.get(name) {
+        Some(v) => e.at(v),
+        None => e.at(&e.blueprint),
+    });
+    if problems.iter().any(Diagnostic::is_error) {
+        return Priced {
+            problems,
+            estimate: None,
+            gpu: None,
+        };
+    }
+    // `estimate` and `gpu_demand` fill in the manifest's defaults themselves.
+    let hours = e.granted_days().saturating_mul(24);
+    Priced {
+        problems,
+        estimate: Some(
+            render::estimate(bp, &params, catalogue.prices(), hours)
+                .map(|est| (est.total_cents, est.currency)),
+        ),
+        gpu: Some(render::gpu_demand(bp, &params, catalogue.skus())),
+    }
+}
+
+/// Each request's [`Priced`], by the path of its file, kept by a long-lived process between
+/// analyses. Whoever keeps it forgets a path when its file changes, and everything when the
+/// blueprints or the settings they render with may have changed: `load::Cache` does both.
+#[derive(Debug, Default)]
+pub struct PriceMemo(std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Priced>>>);
+
+impl PriceMemo {
+    fn get_or_insert(&self, path: &str, price: impl FnOnce() -> Priced) -> std::sync::Arc<Priced> {
+        let known = self.0.lock().ok().and_then(|m| m.get(path).cloned());
+        if let Some(p) = known {
+            return p;
+        }
+        let p = std::sync::Arc::new(price());
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(path.to_owned(), p.clone());
+        }
+        p
+    }
+
+    /// Forgets the request of `path`.
+    pub fn forget(&mut self, path: &str) {
+        if let Ok(m) = self.0.get_mut() {
+            m.remove(path);
+        }
+    }
+
+    /// Forgets every request.
+    pub fn clear(&mut self) {
+        if let Ok(m) = self.0.get_mut() {
+            m.clear();
+        }
+    }
+
+    /// How many requests are kept.
+    pub fn len(&self) -> usize {
+        self.0.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 fn state(

@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeSet;
 
-pub use experiment::{ExperimentState, Lifecycle};
+pub use experiment::{ExperimentState, Lifecycle, PriceMemo, Priced};
 pub use gate::{DeliverableResult, Evidence, GateChecklist, Status};
 pub use readiness::Readiness;
 pub use rollback::{CriterionResult, RollbackCriteria, RollbackStatus};
@@ -44,6 +44,9 @@ pub struct Input<'a> {
     pub framework: &'a Framework,
     pub today: NaiveDate,
     pub blueprints: &'a BlueprintFacts,
+    /// What a long-lived process kept of each request's pricing (see [`PriceMemo`]); `None`
+    /// computes everything.
+    pub priced: Option<&'a PriceMemo>,
 }
 
 /// The findings about one repository on one day.

@@ -606,6 +606,7 @@ mod tests {
                 framework: &fw,
                 today: day(TODAY),
                 blueprints: bp,
+                priced: None,
             },
             &trigger,
         )
@@ -974,6 +975,7 @@ mod tests {
             framework: &fw,
             today: day(TODAY),
             blueprints: &BlueprintFacts::default(),
+            priced: None,
         })
     }
 

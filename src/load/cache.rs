@@ -34,6 +34,10 @@ pub struct Cache {
     entries: BTreeMap<String, Entry>,
     loaded: Loaded,
     last: Refresh,
+    /// What evaluation derived from each request alone (its parameters checked, its
+    /// estimate, its GPU demand), forgotten with the request's file, and altogether when a
+    /// blueprint or the settings change.
+    priced: crate::evaluate::PriceMemo,
 }
 
 impl Cache {
@@ -65,6 +69,22 @@ impl Cache {
             })
             .map(|((path, bytes), digest)| (path.as_str(), bytes.as_slice(), *digest))
             .collect();
+        let touched = || {
+            removed
+                .iter()
+                .map(String::as_str)
+                .chain(changed.iter().map(|(p, _, _)| *p))
+        };
+        if touched().any(|p| {
+            p.starts_with("blueprints/") || p == "adoption.yaml" || p == "phases/overrides.yaml"
+        }) {
+            self.priced.clear();
+        } else {
+            let paths: Vec<&str> = touched().collect();
+            for p in paths {
+                self.priced.forget(p);
+            }
+        }
         self.last = Refresh {
             parsed: changed.len(),
             kept: files.len() - changed.len(),
@@ -117,6 +137,12 @@ impl Cache {
         self.loaded.diagnostics = diagnostics;
         super::finish(&mut self.loaded, snap);
         &self.loaded
+    }
+
+    /// [`Cache::load`], and what evaluation may keep of the requests that did not change.
+    pub fn load_priced(&mut self, snap: &Snapshot) -> (&Loaded, &crate::evaluate::PriceMemo) {
+        self.load(snap);
+        (&self.loaded, &self.priced)
     }
 
     /// The repository of the last snapshot.

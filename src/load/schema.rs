@@ -7,10 +7,10 @@
 //! Each document is read once, into a tree of values with their positions (`load::tree`);
 //! the validator judges its JSON form, and each error is placed from the tree.
 
+use super::tree::Node;
 use crate::model::{Code, Diagnostic, Place};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{Keyword, ValidationError, Validator};
-use super::tree::Node;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::OnceLock;

@@ -450,7 +450,9 @@ fn float(t: &str) -> Option<Kind> {
     let sign = if t.starts_with('-') { -1.0 } else { 1.0 };
     match unsigned {
         ".inf" | ".Inf" | ".INF" => return Some(Kind::Float(sign * f64::INFINITY)),
-        ".nan" | ".NaN" | ".NAN" if unsigned.len() == t.len() => return Some(Kind::Float(f64::NAN)),
+        ".nan" | ".NaN" | ".NAN" if unsigned.len() == t.len() => {
+            return Some(Kind::Float(f64::NAN));
+        }
         _ => {}
     }
     let b = unsigned.as_bytes();
@@ -609,9 +611,9 @@ impl<'de> de::Deserializer<'de> for De {
             value,
         } = self.0;
         match value {
-            Value::Scalar(Scalar { text, kind }) if !matches!(kind, Kind::Null) => {
-                v.visit_string(text).map_err(|e: DeError| e.at(line, column))
-            }
+            Value::Scalar(Scalar { text, kind }) if !matches!(kind, Kind::Null) => v
+                .visit_string(text)
+                .map_err(|e: DeError| e.at(line, column)),
             value => De(Node {
                 line,
                 column,
@@ -756,7 +758,11 @@ impl<'de> de::SeqAccess<'de> for Placed {
         match self.step {
             1 => seed.deserialize(self.line.into_deserializer()).map(Some),
             2 => seed.deserialize(self.column.into_deserializer()).map(Some),
-            _ => self.node.take().map(|n| seed.deserialize(De(n))).transpose(),
+            _ => self
+                .node
+                .take()
+                .map(|n| seed.deserialize(De(n)))
+                .transpose(),
         }
     }
 }
@@ -863,7 +869,10 @@ mod tests {
             .iter()
             .zip(["b", "c", "d", "e", "f", "g"])
         {
-            bomb.push_str(&format!("{n}: &{n} [{}]\n", vec![format!("*{p}"); 10].join(",")));
+            bomb.push_str(&format!(
+                "{n}: &{n} [{}]\n",
+                vec![format!("*{p}"); 10].join(",")
+            ));
         }
         assert!(matches!(
             read(&bomb).unwrap_err().problem,
@@ -891,7 +900,10 @@ mod tests {
 
     #[test]
     fn core_tags_are_honoured_and_checked() {
-        assert_eq!(kinds("a: !!str 3\nb: !!float 3\n"), vec![Kind::Str, Kind::Float(3.0)]);
+        assert_eq!(
+            kinds("a: !!str 3\nb: !!float 3\n"),
+            vec![Kind::Str, Kind::Float(3.0)]
+        );
         let e = read("a: !!int three\n").unwrap_err();
         assert!(matches!(e.problem, Problem::BadTag(_)), "{e:?}");
     }

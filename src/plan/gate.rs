@@ -212,6 +212,7 @@ pub fn judge(
                 framework: &base.framework,
                 today,
                 blueprints: &facts,
+                priced: None,
             };
             crate::evaluate::gate::checklist(&input, *p, g).deliverables
         }
