@@ -170,7 +170,9 @@ pub fn evaluate_loaded(
     evaluate_with(loaded, today, None)
 }
 
-fn evaluate_with(
+/// [`evaluate_loaded`] with what a long-lived process kept of each request's pricing
+/// ([`load::Cache::load_priced`] gives both).
+pub fn evaluate_with(
     loaded: &load::Loaded,
     today: NaiveDate,
     priced: Option<&evaluate::PriceMemo>,

@@ -316,9 +316,10 @@ fn measure(
         snap.contents.insert(path, text);
         // The same steps as `analyse_cached`, timed apart.
         let before = cpu_now();
-        let loaded = cache.load(&snap);
+        let (loaded, priced) = cache.load_priced(&snap);
         let loaded_at = cpu_now();
-        let findings = crate::evaluate_loaded(loaded, today).map_err(|d| format!("{d:?}"))?;
+        let findings =
+            crate::evaluate_with(loaded, today, Some(priced)).map_err(|d| format!("{d:?}"))?;
         std::hint::black_box(&findings);
         let done = cpu_now();
         event.push(done - before);
