@@ -83,14 +83,25 @@ pub fn evaluate_all(input: &Input, diags: &mut Vec<Diagnostic>) -> Vec<Experimen
             *id,
         )
     });
+    // What each request's blueprint says of it alone, on every core; then the requests in
+    // line, one after another, against the quota and the budgets.
+    let priced: Vec<Option<std::sync::Arc<Priced>>> = {
+        use rayon::prelude::*;
+        order
+            .par_iter()
+            .with_min_len(64)
+            .map(|(_, doc)| priced_of(input, doc))
+            .collect()
+    };
     let mut states: Vec<ExperimentState> = order
         .into_iter()
-        .map(|(id, doc)| {
+        .zip(priced)
+        .map(|((id, doc), priced)| {
             // Only this request's own diagnostics are looked at: counting every error so far
             // for each of 10,000 requests was quadratic.
             let first = diags.len();
             validate(input, id, doc, diags);
-            let mut costing = costing(input, doc, &mut quota, diags);
+            let mut costing = costing(input, doc, priced.as_deref(), &mut quota, diags);
             costing.team_budget_left =
                 team_budget(repo, doc, costing.estimate, &mut committed, diags);
             if let Some(other) = tags.insert(doc.cost_tag.as_str(), id) {
@@ -235,13 +246,14 @@ impl QuotaLedger {
 fn costing(
     input: &Input,
     e: &Doc<Experiment>,
+    priced: Option<&Priced>,
     quota: &mut QuotaLedger,
     diags: &mut Vec<Diagnostic>,
 ) -> Costing {
     let Some(catalogue) = &input.blueprints.catalogue else {
         return Costing::default();
     };
-    let Some(bp) = catalogue.get(e.blueprint.as_str()) else {
+    if catalogue.get(e.blueprint.as_str()).is_none() {
         diags.push(
             Diagnostic::error(
                 e.at(&e.blueprint),
@@ -255,16 +267,8 @@ fn costing(
         );
         return Costing::default();
     };
-    let fresh;
-    let priced: &Priced = match input.priced {
-        Some(memo) => {
-            fresh = memo.get_or_insert(&e.path, || price(bp, e, catalogue));
-            &fresh
-        }
-        None => {
-            fresh = std::sync::Arc::new(price(bp, e, catalogue));
-            &fresh
-        }
+    let Some(priced) = priced else {
+        return Costing::default();
     };
     diags.extend(priced.problems.iter().cloned());
     let (Some(estimate), Some(gpu)) = (&priced.estimate, &priced.gpu) else {
@@ -356,6 +360,16 @@ fn costing(
         }),
     }
     costing
+}
+
+/// A request's [`Priced`]: kept, or worked out now. `None` without its blueprint.
+fn priced_of(input: &Input, e: &Doc<Experiment>) -> Option<std::sync::Arc<Priced>> {
+    let catalogue = input.blueprints.catalogue.as_ref()?;
+    let bp = catalogue.get(e.blueprint.as_str())?;
+    Some(match input.priced {
+        Some(memo) => memo.get_or_insert(&e.path, || price(bp, e, catalogue)),
+        None => std::sync::Arc::new(price(bp, e, catalogue)),
+    })
 }
 
 /// What a request's blueprint says of the request alone: the parameter check, the estimate

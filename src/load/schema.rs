@@ -87,7 +87,7 @@ pub fn schema(file: &str) -> Option<&'static Value> {
 
 /// Checks the document of `path`, read into `tree`, against the schema `file`. Returns every
 /// error, placed and explained; empty when the document is valid.
-pub fn check(path: &str, tree: &Node, file: &str) -> Vec<Diagnostic> {
+pub fn check(path: &str, tree: &Node<'_>, file: &str) -> Vec<Diagnostic> {
     let Some((schema, validator)) = compiled().by_file.get(file) else {
         return Vec::new();
     };
@@ -726,7 +726,7 @@ fn blueprint_of(root: &Value, keyword_location: &[String]) -> String {
 // Value positions, from the document's tree.
 
 /// Where every key and value of a document was written.
-pub struct Spans<'a>(pub &'a Node);
+pub struct Spans<'a>(pub &'a Node<'a>);
 
 impl Spans<'_> {
     /// The line and column of the value at `path`.

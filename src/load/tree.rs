@@ -12,6 +12,7 @@
 
 use granit_parser::{Event, ScalarStyle, ScanError, Span};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
+use std::borrow::Cow;
 use std::fmt;
 
 /// The deepest nesting adoptbot reads. Adoption documents nest four or five levels.
@@ -21,24 +22,25 @@ pub const MAX_NODES: usize = 250_000;
 
 /// A value and where it was written (1-based line and column).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
+pub struct Node<'a> {
     pub line: u32,
     pub column: u32,
-    pub value: Value,
+    pub value: Value<'a>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    Scalar(Scalar),
-    Seq(Vec<Node>),
+pub enum Value<'a> {
+    Scalar(Scalar<'a>),
+    Seq(Vec<Node<'a>>),
     /// In the order written; keys are unique.
-    Map(Vec<(Node, Node)>),
+    Map(Vec<(Node<'a>, Node<'a>)>),
 }
 
-/// A scalar as written, and what it resolves to.
+/// A scalar as written (borrowed from the document where it has no escapes), and what it
+/// resolves to.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Scalar {
-    pub text: String,
+pub struct Scalar<'a> {
+    pub text: Cow<'a, str>,
     pub kind: Kind,
 }
 
@@ -97,7 +99,7 @@ fn scan_error(e: &ScanError) -> Error {
 }
 
 /// Reads the one document of `text`. An empty text is a null document.
-pub fn read(text: &str) -> Result<Node, Error> {
+pub fn read(text: &str) -> Result<Node<'_>, Error> {
     let options = granit_parser::options! {
         flow_nesting_limit: MAX_DEPTH,
         emit_comments: false,
@@ -111,14 +113,14 @@ pub fn read(text: &str) -> Result<Node, Error> {
     reader.document()
 }
 
-struct Reader<I> {
+struct Reader<'a, I> {
     events: I,
     /// Each anchor's node and how many values it holds, by anchor id.
-    anchors: Vec<Option<(Node, usize)>>,
+    anchors: Vec<Option<(Node<'a>, usize)>>,
     nodes: usize,
 }
 
-impl<'a, I> Reader<I>
+impl<'a, I> Reader<'a, I>
 where
     I: Iterator<Item = Result<(Event<'a>, Span), ScanError>>,
 {
@@ -130,7 +132,7 @@ where
         }
     }
 
-    fn document(&mut self) -> Result<Node, Error> {
+    fn document(&mut self) -> Result<Node<'a>, Error> {
         let mut root = None;
         while let Some((event, span)) = self.next()? {
             match event {
@@ -160,7 +162,7 @@ where
             line: 1,
             column: 1,
             value: Value::Scalar(Scalar {
-                text: String::new(),
+                text: Cow::Borrowed(""),
                 kind: Kind::Null,
             }),
         }))
@@ -179,7 +181,7 @@ where
         Ok(())
     }
 
-    fn remember(&mut self, anchor: usize, node: &Node, size: usize) {
+    fn remember(&mut self, anchor: usize, node: &Node<'a>, size: usize) {
         if anchor == 0 {
             return;
         }
@@ -190,7 +192,12 @@ where
     }
 
     /// One node that starts with `event`; gives it and the number of values it holds.
-    fn node(&mut self, event: Event<'a>, span: Span, depth: usize) -> Result<(Node, usize), Error> {
+    fn node(
+        &mut self,
+        event: Event<'a>,
+        span: Span,
+        depth: usize,
+    ) -> Result<(Node<'a>, usize), Error> {
         let (line, column) = at(&span);
         if depth >= MAX_DEPTH {
             return Err(Error {
@@ -203,7 +210,7 @@ where
             Event::Scalar(text, style, anchor, tag) => {
                 self.count(1, &span)?;
                 let core = tag.as_ref().map(|t| (t.core_suffix(), t.handle() == "!"));
-                let scalar = scalar(text.into_owned(), style, core).map_err(|problem| Error {
+                let scalar = scalar(text, style, core).map_err(|problem| Error {
                     line,
                     column,
                     problem,
@@ -241,8 +248,8 @@ where
             }
             Event::MappingStart(_, anchor, _) => {
                 self.count(1, &span)?;
-                let mut entries: Vec<(Node, Node)> = Vec::new();
-                let mut merges: Vec<Node> = Vec::new();
+                let mut entries: Vec<(Node<'a>, Node<'a>)> = Vec::new();
+                let mut merges: Vec<Node<'a>> = Vec::new();
                 let mut size = 1;
                 loop {
                     let Some((event, span)) = self.next()? else {
@@ -273,7 +280,7 @@ where
                         return Err(Error {
                             line: key.line,
                             column: key.column,
-                            problem: Problem::DuplicateKey(k.text.clone()),
+                            problem: Problem::DuplicateKey(k.text.to_string()),
                         });
                     }
                     entries.push((key, value));
@@ -313,13 +320,13 @@ where
     }
 }
 
-fn null_at(span: &Span) -> Node {
+fn null_at<'a>(span: &Span) -> Node<'a> {
     let (line, column) = at(span);
     Node {
         line,
         column,
         value: Value::Scalar(Scalar {
-            text: String::new(),
+            text: Cow::Borrowed(""),
             kind: Kind::Null,
         }),
     }
@@ -338,7 +345,7 @@ fn same_key(a: &Node, b: &Node) -> bool {
 }
 
 /// `<<: *base` (or a list of them): the keys of `base` that the map does not set itself.
-fn merge(entries: &mut Vec<(Node, Node)>, source: Node) {
+fn merge<'a>(entries: &mut Vec<(Node<'a>, Node<'a>)>, source: Node<'a>) {
     match source.value {
         Value::Map(more) => {
             for (k, v) in more {
@@ -358,11 +365,11 @@ fn merge(entries: &mut Vec<(Node, Node)>, source: Node) {
 
 /// Resolves a scalar. `tag` is the core tag's name (`str`, `int`, …) if it has a core tag,
 /// and whether it is the non-specific `!`.
-fn scalar(
-    text: String,
+fn scalar<'a>(
+    text: Cow<'a, str>,
     style: ScalarStyle,
     tag: Option<(Option<&str>, bool)>,
-) -> Result<Scalar, Problem> {
+) -> Result<Scalar<'a>, Problem> {
     let kind = match tag {
         Some((Some(core), _)) => {
             let bad = || Problem::BadTag(format!("`!!{core} {text}` is not a {core}"));
@@ -468,7 +475,7 @@ fn float(t: &str) -> Option<Kind> {
     t.parse::<f64>().ok().map(Kind::Float)
 }
 
-impl Node {
+impl<'a> Node<'a> {
     /// The document as plain JSON, as written: a quoted number stays a string, `3.0` stays a
     /// fraction. A number JSON cannot hold (`.inf`, `.nan`) is null.
     pub fn to_json(&self) -> serde_json::Value {
@@ -480,7 +487,7 @@ impl Node {
                 Kind::Unsigned(u) => J::from(u),
                 Kind::Signed(i) => J::from(i),
                 Kind::Float(f) => serde_json::Number::from_f64(f).map_or(J::Null, J::Number),
-                Kind::Str => J::String(s.text.clone()),
+                Kind::Str => J::String(s.text.clone().into_owned()),
             },
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
             Value::Map(entries) => J::Object(
@@ -501,7 +508,7 @@ impl Node {
     }
 
     /// The node at a JSON Pointer's segments, and the key that leads to it.
-    pub fn find(&self, path: &[String]) -> Option<(&Node, Option<&Node>)> {
+    pub fn find(&self, path: &[String]) -> Option<(&Node<'a>, Option<&Node<'a>>)> {
         let mut cur = self;
         let mut key = None;
         for seg in path {
@@ -573,9 +580,9 @@ impl de::Error for DeError {
 }
 
 /// Reads a typed value out of a tree, consuming it.
-pub struct De(pub Node);
+pub struct De<'a>(pub Node<'a>);
 
-impl<'de> de::Deserializer<'de> for De {
+impl<'de> de::Deserializer<'de> for De<'de> {
     type Error = DeError;
 
     fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
@@ -591,7 +598,7 @@ impl<'de> de::Deserializer<'de> for De {
                 Kind::Unsigned(u) => v.visit_u64(u),
                 Kind::Signed(i) => v.visit_i64(i),
                 Kind::Float(f) => v.visit_f64(f),
-                Kind::Str => v.visit_string(s.text),
+                Kind::Str => visit_text(s.text, v),
             },
             Value::Seq(items) => v.visit_seq(Items(items.into_iter())),
             Value::Map(entries) => v.visit_map(Entries {
@@ -611,9 +618,9 @@ impl<'de> de::Deserializer<'de> for De {
             value,
         } = self.0;
         match value {
-            Value::Scalar(Scalar { text, kind }) if !matches!(kind, Kind::Null) => v
-                .visit_string(text)
-                .map_err(|e: DeError| e.at(line, column)),
+            Value::Scalar(Scalar { text, kind }) if !matches!(kind, Kind::Null) => {
+                visit_text(text, v).map_err(|e: DeError| e.at(line, column))
+            }
             value => De(Node {
                 line,
                 column,
@@ -694,9 +701,17 @@ impl<'de> de::Deserializer<'de> for De {
     }
 }
 
-struct Items(std::vec::IntoIter<Node>);
+/// A scalar's text to a visitor: borrowed from the document when it can be.
+fn visit_text<'de, V: Visitor<'de>>(text: Cow<'de, str>, v: V) -> Result<V::Value, DeError> {
+    match text {
+        Cow::Borrowed(b) => v.visit_borrowed_str(b),
+        Cow::Owned(s) => v.visit_string(s),
+    }
+}
 
-impl<'de> de::SeqAccess<'de> for Items {
+struct Items<'a>(std::vec::IntoIter<Node<'a>>);
+
+impl<'de> de::SeqAccess<'de> for Items<'de> {
     type Error = DeError;
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
@@ -709,12 +724,12 @@ impl<'de> de::SeqAccess<'de> for Items {
     }
 }
 
-struct Entries {
-    iter: std::vec::IntoIter<(Node, Node)>,
-    value: Option<Node>,
+struct Entries<'a> {
+    iter: std::vec::IntoIter<(Node<'a>, Node<'a>)>,
+    value: Option<Node<'a>>,
 }
 
-impl<'de> de::MapAccess<'de> for Entries {
+impl<'de> de::MapAccess<'de> for Entries<'de> {
     type Error = DeError;
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
@@ -741,14 +756,14 @@ impl<'de> de::MapAccess<'de> for Entries {
 }
 
 /// The line, the column, then the value, for [`LOCATED`].
-struct Placed {
+struct Placed<'a> {
     line: u32,
     column: u32,
-    node: Option<Node>,
+    node: Option<Node<'a>>,
     step: u8,
 }
 
-impl<'de> de::SeqAccess<'de> for Placed {
+impl<'de> de::SeqAccess<'de> for Placed<'de> {
     type Error = DeError;
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
@@ -768,21 +783,24 @@ impl<'de> de::SeqAccess<'de> for Placed {
 }
 
 /// An enum written as a map of one key: `variant: value`.
-struct Variant {
-    key: Node,
-    value: Node,
+struct Variant<'a> {
+    key: Node<'a>,
+    value: Node<'a>,
 }
 
-impl<'de> de::EnumAccess<'de> for Variant {
+impl<'de> de::EnumAccess<'de> for Variant<'de> {
     type Error = DeError;
-    type Variant = De;
-    fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, De), DeError> {
+    type Variant = De<'de>;
+    fn variant_seed<S: DeserializeSeed<'de>>(
+        self,
+        seed: S,
+    ) -> Result<(S::Value, De<'de>), DeError> {
         let v = seed.deserialize(De(self.key))?;
         Ok((v, De(self.value)))
     }
 }
 
-impl<'de> de::VariantAccess<'de> for De {
+impl<'de> de::VariantAccess<'de> for De<'de> {
     type Error = DeError;
     fn unit_variant(self) -> Result<(), DeError> {
         de::Deserialize::deserialize(self)

@@ -20,7 +20,7 @@ pub fn parse<T: DeserializeOwned>(path: &str, text: &str, schema: &str) -> Resul
 /// Reads one YAML document into its tree of values, each with its position (see
 /// [`tree`](super::tree)). Syntax problems (duplicate keys, tabs, alias bombs) are
 /// diagnostics that name the line and column.
-pub fn read(path: &str, text: &str, schema: &str) -> Result<Node, Diagnostic> {
+pub fn read<'a>(path: &str, text: &'a str, schema: &str) -> Result<Node<'a>, Diagnostic> {
     precheck(path, text, schema)?;
     tree::read(text).map_err(|e| unreadable(path, &e, schema))
 }
@@ -30,7 +30,7 @@ pub fn read(path: &str, text: &str, schema: &str) -> Result<Node, Diagnostic> {
 pub fn typed<T: DeserializeOwned>(
     path: &str,
     text: &str,
-    node: Node,
+    node: Node<'_>,
     schema: &str,
 ) -> Result<T, Diagnostic> {
     T::deserialize(tree::De(node)).map_err(|e| refused(path, text, &e, schema))
