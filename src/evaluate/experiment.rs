@@ -402,15 +402,15 @@ fn price(bp: &render::Blueprint, e: &Doc<Experiment>, catalogue: &render::Catalo
             gpu: None,
         };
     }
-    // `estimate` and `gpu_demand` fill in the manifest's defaults themselves.
     let hours = e.granted_days().saturating_mul(24);
+    let filled = render::fill_defaults(&bp.manifest, params);
     Priced {
         problems,
         estimate: Some(
-            render::estimate(bp, &params, catalogue.prices(), hours)
+            render::estimate_filled(bp, &filled, catalogue.prices(), hours)
                 .map(|est| (est.total_cents, est.currency)),
         ),
-        gpu: Some(render::gpu_demand(bp, &params, catalogue.skus())),
+        gpu: Some(render::gpu_demand_filled(bp, &filled, catalogue.skus())),
     }
 }
 

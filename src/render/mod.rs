@@ -38,10 +38,10 @@ pub use guardrails::{
 pub use header::{HeaderError, RENDER_FORMAT, RenderedHeader, check_rendered, inputs_fingerprint};
 pub use manifest::{Manifest, Parameter, SecurityControl};
 pub use names::derive as derived_names;
-pub use params::{MAX_STRING_CHARS, full_match, with_defaults};
+pub use params::{MAX_STRING_CHARS, fill_defaults, full_match, with_defaults};
 pub use prices::{
     CAP_LINES, Estimate, EstimateLine, GpuDemand, HOURS_PER_MONTH, PriceItem, PriceTable, SkuInfo,
-    SkuTable, estimate, gpu_demand,
+    SkuTable, estimate, estimate_filled, gpu_demand, gpu_demand_filled,
 };
 pub use security::{REQUIRED_TAGS, example_context, validate_blueprint};
 

@@ -120,12 +120,13 @@ pub fn validate_against(
     let mut out = Vec::new();
     let bp = &manifest.name;
     for (name, value) in params {
-        let place = place_of_param(name);
+        // The place is worked out only for a problem: it copies the file's path.
+        let place = || place_of_param(name);
         let Some(spec) = manifest.parameters.get(name) else {
             let known: Vec<&str> = manifest.parameters.keys().map(String::as_str).collect();
             out.push(
                 Diagnostic::error(
-                    place,
+                    place(),
                     Code::UnknownParameter,
                     format!("blueprint `{bp}` has no parameter `{name}`"),
                 )
@@ -134,7 +135,7 @@ pub fn validate_against(
             continue;
         };
         for (code, msg, hint) in check_value(name, spec, value) {
-            out.push(Diagnostic::error(place.clone(), code, msg).with_hint(hint));
+            out.push(Diagnostic::error(place(), code, msg).with_hint(hint));
         }
     }
     out.extend(combinations(manifest, params, place_of_param));
@@ -167,15 +168,15 @@ fn combinations(
     params: &BTreeMap<String, Value>,
     place_of_param: &dyn Fn(&str) -> Place,
 ) -> Vec<Diagnostic> {
-    let effective = |name: &str| -> Option<(String, bool)> {
+    let effective = |name: &str| -> Option<(std::borrow::Cow<'_, str>, bool)> {
         match params.get(name) {
-            Some(Value::String(s)) => Some((s.clone(), true)),
+            Some(Value::String(s)) => Some((s.as_str().into(), true)),
             Some(_) => None,
             None => manifest
                 .parameters
                 .get(name)
                 .and_then(Parameter::default_value)
-                .and_then(|v| v.as_str().map(|s| (s.to_owned(), false))),
+                .and_then(|v| v.as_str().map(|s| (s.to_owned().into(), false))),
         }
     };
     let mut out = Vec::new();
@@ -185,8 +186,8 @@ fn combinations(
         else {
             continue;
         };
-        let allowed = rule.values.get(&by).cloned().unwrap_or_default();
-        if allowed.contains(&value) {
+        let allowed: &[String] = rule.values.get(by.as_ref()).map_or(&[], Vec::as_slice);
+        if allowed.iter().any(|a| *a == value) {
             continue;
         }
         let (p, b) = (&rule.parameter, &rule.by);
@@ -205,7 +206,7 @@ fn combinations(
         let others: Vec<&str> = rule
             .values
             .iter()
-            .filter(|(_, vs)| vs.contains(&value))
+            .filter(|(_, vs)| vs.iter().any(|v| *v == value))
             .map(|(k, _)| k.as_str())
             .collect();
         let known: Vec<&str> = rule.values.keys().map(String::as_str).collect();
@@ -387,15 +388,22 @@ pub fn with_defaults(
     manifest: &Manifest,
     params: &BTreeMap<String, Value>,
 ) -> BTreeMap<String, Value> {
-    let mut out = params.clone();
+    fill_defaults(manifest, params.clone())
+}
+
+/// [`with_defaults`] on parameters the caller gives away: nothing is copied.
+pub fn fill_defaults(
+    manifest: &Manifest,
+    mut params: BTreeMap<String, Value>,
+) -> BTreeMap<String, Value> {
     for (name, spec) in &manifest.parameters {
-        if !out.contains_key(name)
+        if !params.contains_key(name)
             && let Some(d) = spec.default_value()
         {
-            out.insert(name.clone(), d);
+            params.insert(name.clone(), d);
         }
     }
-    out
+    params
 }
 
 #[cfg(test)]

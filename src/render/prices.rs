@@ -271,11 +271,21 @@ pub fn estimate(
     prices: &PriceTable,
     hours: u32,
 ) -> Result<Estimate, Diagnostic> {
-    let p = with_defaults(&bp.manifest, params);
+    estimate_filled(bp, &with_defaults(&bp.manifest, params), prices, hours)
+}
+
+/// [`estimate`] of parameters whose defaults are filled in already
+/// ([`super::params::fill_defaults`]).
+pub fn estimate_filled(
+    bp: &Blueprint,
+    p: &BTreeMap<String, Value>,
+    prices: &PriceTable,
+    hours: u32,
+) -> Result<Estimate, Diagnostic> {
     let mut lines = Vec::new();
     for line in &bp.manifest.prices {
         let quantity = match (&line.count, &line.count_parameter) {
-            (_, Some(name)) => param_count(bp, &p, name)?,
+            (_, Some(name)) => param_count(bp, p, name)?,
             (Some(n), None) => *n,
             (None, None) => 1,
         };
@@ -318,7 +328,7 @@ pub fn estimate(
         }
         let sku = match (&line.sku, &line.sku_parameter) {
             (Some(s), _) => s.as_str(),
-            (None, Some(name)) => param_str(bp, &p, name)?,
+            (None, Some(name)) => param_str(bp, p, name)?,
             (None, None) => {
                 return Err(problem(
                     bp,
@@ -329,7 +339,7 @@ pub fn estimate(
         };
         let region = param_str(
             bp,
-            &p,
+            p,
             line.region_parameter.as_deref().unwrap_or("location"),
         )?;
         let spot = match &line.spot_parameter {
@@ -414,13 +424,21 @@ pub fn gpu_demand(
     params: &BTreeMap<String, Value>,
     skus: &SkuTable,
 ) -> Result<Option<GpuDemand>, Diagnostic> {
+    gpu_demand_filled(bp, &with_defaults(&bp.manifest, params), skus)
+}
+
+/// [`gpu_demand`] of parameters whose defaults are filled in already.
+pub fn gpu_demand_filled(
+    bp: &Blueprint,
+    p: &BTreeMap<String, Value>,
+    skus: &SkuTable,
+) -> Result<Option<GpuDemand>, Diagnostic> {
     let Some(gpu) = &bp.manifest.gpu else {
         return Ok(None);
     };
-    let p = with_defaults(&bp.manifest, params);
-    let sku = param_str(bp, &p, &gpu.sku_parameter)?;
-    let region = param_str(bp, &p, &gpu.region_parameter)?;
-    let instances = param_count(bp, &p, &gpu.count_parameter)?;
+    let sku = param_str(bp, p, &gpu.sku_parameter)?;
+    let region = param_str(bp, p, &gpu.region_parameter)?;
+    let instances = param_count(bp, p, &gpu.count_parameter)?;
     let info = skus.get(sku).ok_or_else(|| {
         problem(
             bp,
