@@ -211,8 +211,19 @@ fn parsers(snap: &crate::load::Snapshot, iterations: usize) -> Vec<(&'static str
         .filter_map(|(_, b)| std::str::from_utf8(b).ok())
         .collect();
     let options = || serde_saphyr::options! { strict_booleans: true, with_snippet: false };
-    let candidates: [(&'static str, &Parse<'_>); 4] = [
-        ("serde-saphyr, typed with spans (as loaded)", &|t| {
+    let candidates: [(&'static str, &Parse<'_>); 5] = [
+        (
+            "granit-parser into the tree, then typed (as loaded)",
+            &|t| {
+                crate::load::tree::read(t).ok().is_some_and(|n| {
+                    <crate::model::Experiment as serde::Deserialize>::deserialize(
+                        crate::load::tree::De(n),
+                    )
+                    .is_ok()
+                })
+            },
+        ),
+        ("serde-saphyr, typed with spans", &|t| {
             serde_saphyr::from_str_with_options::<crate::model::Experiment>(t, options()).is_ok()
         }),
         ("serde-saphyr, untyped", &|t| {
