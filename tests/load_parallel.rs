@@ -254,7 +254,8 @@ fn kept_pricing_follows_every_edit_that_moves_an_estimate() {
         text.replace("monthly_usd: 7.30", "monthly_usd: 73.00")
             .into_bytes(),
     );
-    let edits: Vec<(&str, Box<dyn Fn(&mut BTreeMap<String, Vec<u8>>)>)> = vec![
+    type Edit = Box<dyn Fn(&mut BTreeMap<String, Vec<u8>>)>;
+    let edits: Vec<(&str, Edit)> = vec![
         ("nothing", Box::new(|_| {})),
         (
             "one request's token spend",

@@ -227,10 +227,7 @@ where
                 self.count(1, &span)?;
                 let mut items = Vec::new();
                 let mut size = 1;
-                loop {
-                    let Some((event, span)) = self.next()? else {
-                        break;
-                    };
+                while let Some((event, span)) = self.next()? {
                     if matches!(event, Event::SequenceEnd) {
                         break;
                     }
@@ -251,10 +248,7 @@ where
                 let mut entries: Vec<(Node<'a>, Node<'a>)> = Vec::new();
                 let mut merges: Vec<Node<'a>> = Vec::new();
                 let mut size = 1;
-                loop {
-                    let Some((event, span)) = self.next()? else {
-                        break;
-                    };
+                while let Some((event, span)) = self.next()? {
                     if matches!(event, Event::MappingEnd) {
                         break;
                     }

@@ -456,7 +456,12 @@ pub fn run(command: Command) -> Result<ExitCode, String> {
                 Format::Text => print!("{}", report::text::diagnostics(diags)),
                 Format::Json => println!("{}", report::json::validate(diags)),
             }
-            Ok(exit(diags.iter().any(|d| d.is_error())))
+            let code = exit(diags.iter().any(|d| d.is_error()));
+            // The process ends here: the system takes the memory back at once, where freeing
+            // every document of a large repository one by one took a tenth of the run.
+            std::mem::forget(analysis);
+            std::mem::forget(snap);
+            Ok(code)
         }
         Command::Plan {
             source,
