@@ -188,8 +188,8 @@ pub async fn scheduled_with_rules<F: Forge, C: Cloud>(
 pub struct Gathered {
     name: String,
     sha: crate::model::forge::Sha,
-    snapshot: crate::load::Snapshot,
-    analysis: crate::Analysis,
+    snapshot: std::sync::Arc<crate::load::Snapshot>,
+    analysis: std::sync::Arc<crate::Analysis>,
     catalogue: crate::render::Catalogue,
     signals: CloudSignals,
     cloud_read: bool,
