@@ -489,7 +489,11 @@ impl GitHub {
             return Ok(t.clone());
         }
         let commit: wire::GitCommit = self
-            .get(&format!("{}/git/commits/{}", self.repo_path, enc(sha, false)))
+            .get(&format!(
+                "{}/git/commits/{}",
+                self.repo_path,
+                enc(sha, false)
+            ))
             .await?;
         self.remember_tree(sha, &commit.tree.sha);
         Ok(commit.tree.sha)
@@ -768,7 +772,11 @@ impl Forge for GitHub {
             .clone();
         let name = match known {
             Some(name) => name,
-            None => self.get::<wire::Repository>(&self.repo_path).await?.default_branch,
+            None => {
+                self.get::<wire::Repository>(&self.repo_path)
+                    .await?
+                    .default_branch
+            }
         };
         let head: wire::GitRef = self
             .get(&format!(
@@ -788,10 +796,7 @@ impl Forge for GitHub {
             && repo.full_name.eq_ignore_ascii_case(&self.full_name())
             && let Some(name) = repo.default_branch.as_ref().filter(|n| !n.is_empty())
         {
-            *self
-                .default_name
-                .lock()
-                .unwrap_or_else(|p| p.into_inner()) = Some(name.clone());
+            *self.default_name.lock().unwrap_or_else(|p| p.into_inner()) = Some(name.clone());
         }
         Ok(pull.into_forge())
     }
@@ -961,14 +966,20 @@ impl Forge for GitHub {
     /// remembers, which GitHub does not always move) with the head commit just read. Its
     /// files are the pull request's files and its commits the pull request's commits, oldest
     /// first. A truncated list is read again from the pull request's own endpoint.
-    async fn pull_changes(&self, pull: &PullRequest) -> ForgeResult<(Vec<ChangedFile>, Vec<Commit>)> {
+    async fn pull_changes(
+        &self,
+        pull: &PullRequest,
+    ) -> ForgeResult<(Vec<ChangedFile>, Vec<Commit>)> {
         let paged = || async {
             Ok((
                 self.pull_files(pull.number).await?,
                 self.pull_commits(pull.number).await?,
             ))
         };
-        if pull.state != super::PrState::Open || pull.base_branch.is_empty() || pull.head_sha.is_empty() {
+        if pull.state != super::PrState::Open
+            || pull.base_branch.is_empty()
+            || pull.head_sha.is_empty()
+        {
             return paged().await;
         }
         let path = format!(
@@ -986,7 +997,10 @@ impl Forge for GitHub {
         let files = if cmp.files.len() >= wire::COMPARE_FILES {
             self.pull_files(pull.number).await?
         } else {
-            cmp.files.into_iter().map(wire::DiffEntry::into_forge).collect()
+            cmp.files
+                .into_iter()
+                .map(wire::DiffEntry::into_forge)
+                .collect()
         };
         let commits = if cmp.commits.len() as u64 != cmp.total_commits {
             self.pull_commits(pull.number).await?

@@ -79,7 +79,11 @@ async fn approve_and_merge(w: &Sim, t: &mut Table, gate: &str, n: u64) {
         t.row(w, &format!("gate {gate} approved by the {role}"), true);
     }
     w.merge(n, "akira-kimura").await;
-    t.row(w, &format!("gate {gate} request merged (its audit record)"), true);
+    t.row(
+        w,
+        &format!("gate {gate} request merged (its audit record)"),
+        true,
+    );
 }
 
 #[tokio::test]
@@ -90,7 +94,11 @@ async fn in_a_long_lived_process_a_pull_request_event_costs_at_most_six_reads() 
 
     // The process's first event reads everything (the cold cost).
     w.deliver_main().await;
-    t.row(&w, "push to `main`, the first event of the process (cold)", false);
+    t.row(
+        &w,
+        "push to `main`, the first event of the process (cold)",
+        false,
+    );
 
     let (n, _) = w.open_request("fraud-distill", REQUEST).await;
     t.row(&w, "request PR opened", true);
@@ -134,7 +142,10 @@ async fn in_a_long_lived_process_a_pull_request_event_costs_at_most_six_reads() 
     // analyses came from the memory, and each role team was read once (the first review by
     // someone its role does not name), then kept.
     let stats = w.memory_stats();
-    assert!(stats.snapshots_kept > 0 && stats.analyses_kept > 0, "{stats:?}");
+    assert!(
+        stats.snapshots_kept > 0 && stats.analyses_kept > 0,
+        "{stats:?}"
+    );
     assert!(stats.teams_read <= 2 && stats.teams_kept > 0, "{stats:?}");
     assert_eq!(
         w.audit_records().iter().filter(|r| r.passed).count(),
@@ -150,13 +161,19 @@ async fn the_memory_reads_a_new_head_again_and_parses_only_the_files_that_change
     let (n, _) = w.open_request("fraud-distill", REQUEST).await;
     let first = w.memory_stats();
     assert_eq!(first.snapshots_read, 1, "{first:?}");
-    assert!(first.files_parsed > 10, "the whole repository parsed once: {first:?}");
+    assert!(
+        first.files_parsed > 10,
+        "the whole repository parsed once: {first:?}"
+    );
 
     // The replay: no tarball, no parse, no analysis.
     let replay = w.last_calls().1;
     let after_replay = w.memory_stats();
     assert_eq!(after_replay.snapshots_read, 1, "{after_replay:?}");
-    assert_eq!(after_replay.files_parsed, first.files_parsed, "{after_replay:?}");
+    assert_eq!(
+        after_replay.files_parsed, first.files_parsed,
+        "{after_replay:?}"
+    );
     assert_eq!(after_replay.analyses_built, first.analyses_built);
     assert!(replay.reads < w.calls()[0].0.reads, "{:?}", w.calls());
 
@@ -164,7 +181,10 @@ async fn the_memory_reads_a_new_head_again_and_parses_only_the_files_that_change
     let v2 = REQUEST.replace("cost_cap: 1500 USD", "cost_cap: 1400 USD");
     w.push(n, "ivan-novak", &[(REQUEST_FILE, Some(&v2))]).await;
     let pushed = w.memory_stats();
-    assert_eq!(pushed.snapshots_read, 2, "the new head's tarball: {pushed:?}");
+    assert_eq!(
+        pushed.snapshots_read, 2,
+        "the new head's tarball: {pushed:?}"
+    );
     assert_eq!(
         pushed.files_parsed - after_replay.files_parsed,
         1,
@@ -228,21 +248,37 @@ async fn a_membership_change_counts_once_the_members_expire() {
             .await;
     }
     w.review(g, "lena-fischer", ReviewState::Approved).await;
-    assert_eq!(w.gate_check(g, "main").await.0, Some(adoptbot::forge::Conclusion::Success));
+    assert_eq!(
+        w.gate_check(g, "main").await.0,
+        Some(adoptbot::forge::Conclusion::Success)
+    );
     let read = w.memory_stats().teams_read;
-    assert_eq!(read, 1, "her review needs the team, read once for the delivery and its replay");
+    assert_eq!(
+        read, 1,
+        "her review needs the team, read once for the delivery and its replay"
+    );
 
     // She leaves the team. Within the time the members are kept, the server still counts her
     // (what docs/deploy.md says); once they expire, it does not.
     w.set_team("contoso", "security-architecture", &["priya-raman"]);
     w.wait(TEAM_TTL - 60);
     w.deliver_pull(g, "edited").await;
-    assert_eq!(w.gate_check(g, "main").await.0, Some(adoptbot::forge::Conclusion::Success));
+    assert_eq!(
+        w.gate_check(g, "main").await.0,
+        Some(adoptbot::forge::Conclusion::Success)
+    );
     w.wait(120);
     w.deliver_pull(g, "edited").await;
-    assert!(w.memory_stats().teams_read > read, "read again after the TTL");
+    assert!(
+        w.memory_stats().teams_read > read,
+        "read again after the TTL"
+    );
     let (conclusion, title) = w.gate_check(g, "main").await;
-    assert_eq!(conclusion, Some(adoptbot::forge::Conclusion::Failure), "{title}");
+    assert_eq!(
+        conclusion,
+        Some(adoptbot::forge::Conclusion::Failure),
+        "{title}"
+    );
     assert!(title.contains("security-lead"), "{title}");
     w.finish();
 }

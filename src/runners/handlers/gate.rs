@@ -81,11 +81,10 @@ fn team_decides(
 ) -> bool {
     frame.holders.values().any(|(users, teams)| {
         let named = |login: &str| users.iter().any(|u| u.eq_ignore_ascii_case(login));
-        teams
-            .iter()
-            .any(|t| t.org.eq_ignore_ascii_case(&team.org) && t.slug.eq_ignore_ascii_case(&team.slug))
-            && (users.iter().all(|u| u.eq_ignore_ascii_case(&pull.author))
-                || reviews.iter().any(|r| !named(&r.user_login)))
+        teams.iter().any(|t| {
+            t.org.eq_ignore_ascii_case(&team.org) && t.slug.eq_ignore_ascii_case(&team.slug)
+        }) && (users.iter().all(|u| u.eq_ignore_ascii_case(&pull.author))
+            || reviews.iter().any(|r| !named(&r.user_login)))
     })
 }
 

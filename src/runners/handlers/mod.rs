@@ -21,12 +21,12 @@ use crate::forge::{Forge, ForgeError};
 use crate::load::Snapshot;
 use crate::model::Clock;
 use crate::model::forge::{CheckRun, Comment, Member};
-pub use memory::Memory;
-use std::collections::HashMap;
-use std::sync::Arc;
 use crate::plan::branch::BotBranch;
 use crate::plan::notices::Refused;
 use crate::plan::reconcile::{self, DesiredComment, Write};
+pub use memory::Memory;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// What every handler works with: the forge, the injected clock, the repository's memory,
 /// and what the run did.
@@ -69,7 +69,7 @@ impl std::ops::DerefMut for Kept<'_> {
 impl<'a, F: Forge> Ctx<'a, F> {
     /// A run with a memory of its own, empty: the CLI, the Action, the demo.
     pub fn new(forge: &'a F, clock: Clock) -> Self {
-        Self::build(forge, clock, Kept::Own(Box::new(Memory::one_shot())))
+        Self::build(forge, clock, Kept::Own(Box::default()))
     }
 
     /// A run with the memory a long-lived process keeps for the repository (`serve`).
@@ -205,13 +205,13 @@ impl<'a, F: Forge> Ctx<'a, F> {
         if let Some(a) = self.memory.analysis(sha, today) {
             return Ok((snapshot, a));
         }
-        let analysis =
-            self.memory
-                .analyse(sha, &snapshot, today)
-                .map_err(|d| Error::Analysis {
-                    at: short(sha).to_string(),
-                    diagnostics: d,
-                })?;
+        let analysis = self
+            .memory
+            .analyse(sha, &snapshot, today)
+            .map_err(|d| Error::Analysis {
+                at: short(sha).to_string(),
+                diagnostics: d,
+            })?;
         Ok((snapshot, analysis))
     }
 

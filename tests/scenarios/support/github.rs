@@ -12,9 +12,9 @@ use adoptbot::model::Clock;
 use adoptbot::model::audit::GateRecord;
 use adoptbot::model::event::Event;
 use adoptbot::runners::error::Error;
-use adoptbot::runners::outcome::Applied;
 use adoptbot::runners::handlers::Memory;
 use adoptbot::runners::handlers::memory::Stats;
+use adoptbot::runners::outcome::Applied;
 use adoptbot::runners::reconcile::{run, run_with};
 use std::cell::RefCell;
 
