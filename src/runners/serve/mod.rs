@@ -625,9 +625,16 @@ impl Processor for AppProcessor {
             // The scheduled report, as `adoptbot report` and the Action's schedule run it,
             // with the cloud (`ADOPTBOT_CLOUD`, or Azure when adoption.yaml names it).
             Work::Schedule => {
-                let (applied, report) =
-                    crate::runners::action::scheduled_report(&forge, clock, self.cloud.as_deref())
-                        .await?;
+                let memory = self.memories.of(&job.repo);
+                let mut memory = memory.lock().await;
+                let (applied, report) = crate::runners::action::scheduled_report_with(
+                    &forge,
+                    clock,
+                    self.cloud.as_deref(),
+                    Some(&mut memory),
+                )
+                .await?;
+                drop(memory);
                 let mut kinds = std::collections::BTreeMap::new();
                 for f in &report.scheduled.findings {
                     *kinds.entry(f.kind.name()).or_insert(0) += 1;
