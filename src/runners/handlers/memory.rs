@@ -230,3 +230,51 @@ fn size_of(s: &Snapshot) -> usize {
         .sum::<usize>()
         + s.paths.iter().map(String::len).sum::<usize>()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot(bytes: usize) -> Arc<Snapshot> {
+        let mut s = Snapshot::default();
+        s.contents.insert("a.yaml".into(), vec![b'x'; bytes]);
+        Arc::new(s)
+    }
+
+    #[test]
+    fn snapshots_are_bounded_by_count_and_bytes_and_the_newest_is_kept() {
+        let mut m = Memory::long_lived();
+        for i in 0..SNAPSHOTS + 2 {
+            m.keep_snapshot(&format!("sha{i}"), snapshot(10));
+        }
+        assert!(m.snapshot("sha0").is_none() && m.snapshot("sha1").is_none());
+        assert!(m.snapshot(&format!("sha{}", SNAPSHOTS + 1)).is_some());
+        assert_eq!(m.snapshots.len(), SNAPSHOTS);
+        // One larger than the byte bound drops every other, and stays.
+        m.keep_snapshot("big", snapshot(SNAPSHOT_BYTES + 1));
+        assert_eq!(m.snapshots.len(), 1);
+        assert!(m.snapshot("big").is_some());
+        m.keep_snapshot("small", snapshot(10));
+        assert!(
+            m.snapshot("big").is_none(),
+            "over the bound with the new one: dropped"
+        );
+        assert!(m.snapshot("small").is_some());
+        assert!(m.snapshot_bytes <= SNAPSHOT_BYTES);
+    }
+
+    #[test]
+    fn team_members_expire_by_the_clock() {
+        let mut m = Memory::one_shot();
+        let who = vec![Member {
+            login: "lena".into(),
+            id: 7,
+        }];
+        m.keep_team("Contoso", "Sec", 1_000, who.clone());
+        assert_eq!(m.team("contoso", "sec", 1_000 + TEAM_TTL - 1), Some(who));
+        assert_eq!(m.team("contoso", "sec", 1_000 + TEAM_TTL), None);
+        assert_eq!(m.team("contoso", "sec", 999), None, "a clock gone back");
+        assert_eq!(m.stats().teams_read, 1);
+        assert_eq!(m.stats().teams_kept, 1);
+    }
+}
