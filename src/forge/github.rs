@@ -713,7 +713,7 @@ fn check_run_body(spec: &CheckRunSpec) -> Value {
 /// | `team_members` | `GET /orgs/{org}/teams/{slug}/members` | 1 read per 100 members |
 /// | `user` | `GET /users/{login}` | 1 read (none for an empty login) |
 /// | `pull_commits` | `GET /pulls/{n}/commits` | 1 read per 100 commits |
-/// | `pull_changes` | an open PR: `GET /compare/{base branch}...{head sha}` (no paging: up to 250 commits and 300 files), then `pull_files` if 300 files came back, `pull_commits` if fewer commits than `total_commits`; a closed one, or a compare GitHub refuses (404): `pull_files` and `pull_commits` | 1 read, or as the two lists |
+/// | `pull_changes` | an open PR: `GET /compare/{base branch}...{head sha}` (no paging: up to 250 commits and 300 files), then `pull_files` if 300 files came back, `pull_commits` if fewer commits than `total_commits`; a closed one, or a compare GitHub refuses (404, or 5xx after the retries): `pull_files` and `pull_commits` | 1 read, or as the two lists |
 /// | `bot_app` | none: the configured App id, or the slug of the bot login | 0 |
 /// | `branch_rules` | `GET /rules/branches/{branch}` | 1 read per 100 rules |
 /// | `create_comment` | `POST /issues/{n}/comments` | 1 write |
@@ -990,8 +990,10 @@ impl Forge for GitHub {
         );
         let cmp: wire::Comparison = match self.get(&path).await {
             Ok(c) => c,
-            // A head GitHub cannot compare here (a fork's commit it does not resolve, say).
-            Err(ForgeError::NotFound(_)) => return paged().await,
+            // A head GitHub cannot compare here (a fork's commit it does not resolve, say), or
+            // a comparison GitHub gave up on after the retries (its 500 and 503 for a diff
+            // that takes too long): the pull request's own lists still answer.
+            Err(ForgeError::NotFound(_) | ForgeError::Server(_)) => return paged().await,
             Err(e) => return Err(e),
         };
         let files = if cmp.files.len() >= wire::COMPARE_FILES {

@@ -1844,6 +1844,17 @@ async fn pull_changes_of_a_closed_pull_or_an_unknown_head_read_the_paged_lists()
     );
     assert_eq!(files, gh.pull_files(n).await.unwrap());
     assert_eq!(commits, gh.pull_commits(n).await.unwrap());
+    // A comparison GitHub fails on every attempt (a diff too slow to generate): the lists.
+    let pull = gh.pull(n).await.unwrap();
+    sim.fail_next("GET", "/repos/*/compare/*", 3, Fault::ServerError);
+    let (files, commits) = gh.pull_changes(&pull).await.unwrap();
+    assert_eq!(
+        sim.count("GET", "/repos/octo-org/adoption/compare/*"),
+        1 + 3,
+        "the retries, then the lists"
+    );
+    assert_eq!(files, gh.pull_files(n).await.unwrap());
+    assert_eq!(commits, gh.pull_commits(n).await.unwrap());
     // Merged: the pull request's own lists, which keep what it changed at the merge.
     sim.repo(|r| r.merge_pull(n));
     let merged = gh.pull(n).await.unwrap();
@@ -1853,7 +1864,7 @@ async fn pull_changes_of_a_closed_pull_or_an_unknown_head_read_the_paged_lists()
     assert_eq!(commits.len(), 2);
     assert_eq!(
         sim.count("GET", "/repos/octo-org/adoption/compare/*"),
-        1,
+        4,
         "no comparison for a merged pull request"
     );
     sim.finish();
