@@ -101,6 +101,12 @@ pub struct GitHub {
     writes: AtomicU32,
     /// `x-ratelimit-remaining` of the last answer that had it; -1 before any.
     rate_remaining: std::sync::atomic::AtomicI64,
+    /// The tree of each commit a list showed this adapter, or that it made: a commit's tree
+    /// never changes, so pushing on top of it needs no `GET /git/commits/{parent}`.
+    trees: std::sync::Mutex<std::collections::HashMap<String, String>>,
+    /// The default branch's name, as the last pull request read from this repository named
+    /// it: [`Forge::default_branch`] then reads only the branch's head.
+    default_name: std::sync::Mutex<Option<String>>,
 }
 
 impl fmt::Debug for GitHub {
@@ -195,6 +201,8 @@ impl GitHub {
             reads: AtomicU32::new(0),
             writes: AtomicU32::new(0),
             rate_remaining: std::sync::atomic::AtomicI64::new(-1),
+            trees: Default::default(),
+            default_name: Default::default(),
         })
     }
 
@@ -456,6 +464,48 @@ impl GitHub {
         Ok(items)
     }
 
+    /// Remembers the tree of every commit in `items`, then gives them in the forge's terms.
+    fn commits_seen(&self, items: Vec<wire::CommitItem>) -> Vec<Commit> {
+        let mut trees = self.trees.lock().unwrap_or_else(|p| p.into_inner());
+        items
+            .into_iter()
+            .map(|c| {
+                if let Some(t) = &c.commit.tree {
+                    trees.insert(c.sha.clone(), t.sha.clone());
+                }
+                c.into_forge()
+            })
+            .collect()
+    }
+
+    /// The tree of commit `sha`: remembered, or one read.
+    async fn tree_of(&self, sha: &str) -> ForgeResult<String> {
+        if let Some(t) = self
+            .trees
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(sha)
+        {
+            return Ok(t.clone());
+        }
+        let commit: wire::GitCommit = self
+            .get(&format!(
+                "{}/git/commits/{}",
+                self.repo_path,
+                enc(sha, false)
+            ))
+            .await?;
+        self.remember_tree(sha, &commit.tree.sha);
+        Ok(commit.tree.sha)
+    }
+
+    fn remember_tree(&self, commit: &str, tree: &str) {
+        self.trees
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(commit.to_string(), tree.to_string());
+    }
+
     /// Writes `annotations` beyond the first request's, in further updates of check run `id`.
     async fn add_annotations(&self, id: u64, spec: &CheckRunSpec) -> ForgeResult<()> {
         for chunk in spec.annotations.chunks(ANNOTATIONS_PER_REQUEST).skip(1) {
@@ -651,7 +701,7 @@ fn check_run_body(spec: &CheckRunSpec) -> Value {
 /// | method | requests | calls |
 /// | --- | --- | --- |
 /// | `snapshot` | `GET /repos/{o}/{r}/tarball/{sha}` (its 302 to codeload followed within the call) | 1 read |
-/// | `default_branch` | `GET /repos/{o}/{r}`, `GET /repos/{o}/{r}/git/ref/heads/{branch}` | 2 reads |
+/// | `default_branch` | `GET /repos/{o}/{r}` (skipped when a pull request read by this adapter named the default branch), `GET /repos/{o}/{r}/git/ref/heads/{branch}` | 2 reads, 1 after `pull` |
 /// | `pull` | `GET /pulls/{n}` | 1 read |
 /// | `pull_files` | `GET /pulls/{n}/files` | 1 read per 100 files |
 /// | `pulls_by_branch_prefix` | `GET /pulls?state=all` | 1 read per 100 pulls of the repository |
@@ -663,13 +713,14 @@ fn check_run_body(spec: &CheckRunSpec) -> Value {
 /// | `team_members` | `GET /orgs/{org}/teams/{slug}/members` | 1 read per 100 members |
 /// | `user` | `GET /users/{login}` | 1 read (none for an empty login) |
 /// | `pull_commits` | `GET /pulls/{n}/commits` | 1 read per 100 commits |
+/// | `pull_changes` | an open PR: `GET /compare/{base branch}...{head sha}` (no paging: up to 250 commits and 300 files), then `pull_files` if 300 files came back, `pull_commits` if fewer commits than `total_commits`; a closed one, or a compare GitHub refuses (404, or 5xx after the retries): `pull_files` and `pull_commits` | 1 read, or as the two lists |
 /// | `bot_app` | none: the configured App id, or the slug of the bot login | 0 |
 /// | `branch_rules` | `GET /rules/branches/{branch}` | 1 read per 100 rules |
 /// | `create_comment` | `POST /issues/{n}/comments` | 1 write |
 /// | `update_comment` | `PATCH /issues/comments/{id}` | 1 write |
 /// | `create_check_run` | `POST /check-runs`, then `PATCH /check-runs/{id}` per 50 annotations beyond the first 50 | 1 write + 1 per further 50 annotations |
 /// | `update_check_run` | `PATCH /check-runs/{id}`, repeated per 50 annotations | 1 write per 50 annotations (at least 1) |
-/// | `commit_to_branch` | `GET /git/commits/{parent}`, `POST /git/trees` (skipped when there are no files), `POST /git/commits`, `PATCH /git/refs/heads/{branch}`, and `POST /git/refs` when the branch does not exist yet | 1 read + 3 writes to move a branch, 1 read + 4 writes to create it |
+/// | `commit_to_branch` | `GET /git/commits/{parent}` (skipped when the parent's tree is known: a commit this adapter listed or made), `POST /git/trees` (skipped when there are no files), `POST /git/commits`, `PATCH /git/refs/heads/{branch}`, and `POST /git/refs` when the branch does not exist yet | 1 read + 3 writes to move a branch, 1 read + 4 writes to create it |
 /// | `create_pull` | `POST /pulls` | 1 write |
 /// | `update_pull` | `PATCH /pulls/{n}` | 1 write |
 /// | `request_reviewers` | `POST /pulls/{n}/requested_reviewers` | 1 write, none when nobody is asked |
@@ -711,22 +762,42 @@ impl Forge for GitHub {
             .map_err(|e| ForgeError::Other(format!("the tarball of {sha}: {e}")))
     }
 
+    /// The name comes from `GET /repos/{o}/{r}`, or from the pull request this adapter read
+    /// moments before (its `base.repo` is the repository, default branch included).
     async fn default_branch(&self) -> ForgeResult<(String, Sha)> {
-        let repo: wire::Repository = self.get(&self.repo_path).await?;
+        let known = self
+            .default_name
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let name = match known {
+            Some(name) => name,
+            None => {
+                self.get::<wire::Repository>(&self.repo_path)
+                    .await?
+                    .default_branch
+            }
+        };
         let head: wire::GitRef = self
             .get(&format!(
                 "{}/git/ref/heads/{}",
                 self.repo_path,
-                enc(&repo.default_branch, true)
+                enc(&name, true)
             ))
             .await?;
-        Ok((repo.default_branch, head.object.sha))
+        Ok((name, head.object.sha))
     }
 
     async fn pull(&self, number: u64) -> ForgeResult<PullRequest> {
         let pull: wire::PullRequest = self
             .get(&format!("{}/pulls/{number}", self.repo_path))
             .await?;
+        if let Some(repo) = &pull.base.repo
+            && repo.full_name.eq_ignore_ascii_case(&self.full_name())
+            && let Some(name) = repo.default_branch.as_ref().filter(|n| !n.is_empty())
+        {
+            *self.default_name.lock().unwrap_or_else(|p| p.into_inner()) = Some(name.clone());
+        }
         Ok(pull.into_forge())
     }
 
@@ -767,10 +838,7 @@ impl Forge for GitHub {
                 comparison_page,
             )
             .await?;
-        Ok(commits
-            .into_iter()
-            .map(wire::CommitItem::into_forge)
-            .collect())
+        Ok(self.commits_seen(commits))
     }
 
     async fn comments(&self, issue: u64) -> ForgeResult<Vec<Comment>> {
@@ -890,10 +958,58 @@ impl Forge for GitHub {
         let commits: Vec<wire::CommitItem> = self
             .pages(&format!("{}/pulls/{number}/commits", self.repo_path), array)
             .await?;
-        Ok(commits
-            .into_iter()
-            .map(wire::CommitItem::into_forge)
-            .collect())
+        Ok(self.commits_seen(commits))
+    }
+
+    /// The comparison of the base branch (by name, as `GET /pulls/{n}/files` diffs against
+    /// its merge base with the current base, never the `base.sha` the pull request
+    /// remembers, which GitHub does not always move) with the head commit just read. Its
+    /// files are the pull request's files and its commits the pull request's commits, oldest
+    /// first. A truncated list is read again from the pull request's own endpoint.
+    async fn pull_changes(
+        &self,
+        pull: &PullRequest,
+    ) -> ForgeResult<(Vec<ChangedFile>, Vec<Commit>)> {
+        let paged = || async {
+            Ok((
+                self.pull_files(pull.number).await?,
+                self.pull_commits(pull.number).await?,
+            ))
+        };
+        if pull.state != super::PrState::Open
+            || pull.base_branch.is_empty()
+            || pull.head_sha.is_empty()
+        {
+            return paged().await;
+        }
+        let path = format!(
+            "{}/compare/{}...{}",
+            self.repo_path,
+            enc(&pull.base_branch, true),
+            enc(&pull.head_sha, false)
+        );
+        let cmp: wire::Comparison = match self.get(&path).await {
+            Ok(c) => c,
+            // A head GitHub cannot compare here (a fork's commit it does not resolve, say), or
+            // a comparison GitHub gave up on after the retries (its 500 and 503 for a diff
+            // that takes too long): the pull request's own lists still answer.
+            Err(ForgeError::NotFound(_) | ForgeError::Server(_)) => return paged().await,
+            Err(e) => return Err(e),
+        };
+        let files = if cmp.files.len() >= wire::COMPARE_FILES {
+            self.pull_files(pull.number).await?
+        } else {
+            cmp.files
+                .into_iter()
+                .map(wire::DiffEntry::into_forge)
+                .collect()
+        };
+        let commits = if cmp.commits.len() as u64 != cmp.total_commits {
+            self.pull_commits(pull.number).await?
+        } else {
+            self.commits_seen(cmp.commits)
+        };
+        Ok((files, commits))
     }
 
     /// A token that may not read the rules (403), or a forge without them (404), reads as
@@ -966,15 +1082,9 @@ impl Forge for GitHub {
         message: &str,
         files: &[FileChange],
     ) -> ForgeResult<Sha> {
-        let base: wire::GitCommit = self
-            .get(&format!(
-                "{}/git/commits/{}",
-                self.repo_path,
-                enc(parent, false)
-            ))
-            .await?;
+        let base_tree = self.tree_of(parent).await?;
         let tree = if files.is_empty() {
-            base.tree.sha
+            base_tree
         } else {
             let entries: Vec<Value> = files
                 .iter()
@@ -991,7 +1101,7 @@ impl Forge for GitHub {
                 .write(
                     Method::POST,
                     &format!("{}/git/trees", self.repo_path),
-                    &json!({ "base_tree": base.tree.sha, "tree": entries }),
+                    &json!({ "base_tree": base_tree, "tree": entries }),
                 )
                 .await?;
             created.sha
@@ -1007,6 +1117,7 @@ impl Forge for GitHub {
                 &body,
             )
             .await?;
+        self.remember_tree(&commit.sha, &commit.tree.sha);
         // Move the branch; GitHub answers 422 when it does not exist, and then it is created.
         let ref_path = format!("{}/git/refs/heads/{}", self.repo_path, enc(branch, true));
         let moved = self

@@ -874,6 +874,16 @@ impl Forge for LocalForge {
         })
     }
 
+    async fn pull_changes(
+        &self,
+        pull: &PullRequest,
+    ) -> ForgeResult<(Vec<ChangedFile>, Vec<Commit>)> {
+        Ok((
+            self.pull_files(pull.number).await?,
+            self.pull_commits(pull.number).await?,
+        ))
+    }
+
     async fn requested_reviewers(&self, number: u64) -> ForgeResult<(Vec<String>, Vec<String>)> {
         self.count_read();
         self.query(|_, state| match state.pull(number) {

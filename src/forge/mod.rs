@@ -114,6 +114,14 @@ pub trait Forge {
     /// The commits of a pull request, oldest first, with their authors' and committers'
     /// accounts where the forge knows them: who contributed to it.
     fn pull_commits(&self, number: u64) -> impl Future<Output = ForgeResult<Vec<Commit>>> + Send;
+    /// The files and the commits of the pull request `pull` as just read from the forge:
+    /// what [`Forge::pull_files`] and [`Forge::pull_commits`] give, in as few calls as the
+    /// forge allows (GitHub: one comparison of its base branch with its head, when neither
+    /// list is truncated).
+    fn pull_changes(
+        &self,
+        pull: &PullRequest,
+    ) -> impl Future<Output = ForgeResult<(Vec<ChangedFile>, Vec<Commit>)>> + Send;
     /// The rules that apply to `branch`, or `None` when the forge cannot show them (the local
     /// forge has none; a token that may not read them).
     fn branch_rules(

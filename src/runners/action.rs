@@ -75,6 +75,16 @@ pub async fn scheduled_report(
     clock: Clock,
     cloud: Option<&str>,
 ) -> Result<(Applied, super::handlers::dashboard::Report), String> {
+    scheduled_report_with(forge, clock, cloud, None).await
+}
+
+/// [`scheduled_report`] with the memory the App server keeps for the repository, if any.
+pub async fn scheduled_report_with(
+    forge: &GitHub,
+    clock: Clock,
+    cloud: Option<&str>,
+    memory: Option<&mut super::handlers::Memory>,
+) -> Result<(Applied, super::handlers::dashboard::Report), String> {
     use super::cloud::{AnyCloud, CloudSource};
     let choice: Option<Option<CloudSource>> = match cloud {
         Some("none") => Some(None),
@@ -101,9 +111,14 @@ pub async fn scheduled_report(
             .transpose()
     };
     let quiet = |_: crate::cloud::Api, _: &str| {};
-    super::handlers::dashboard::run(forge, choose, clock, &quiet)
-        .await
-        .map_err(|e| e.to_string())
+    match memory {
+        Some(m) => super::handlers::dashboard::run_with_memory(forge, choose, clock, &quiet, m)
+            .await
+            .map_err(|e| e.to_string()),
+        None => super::handlers::dashboard::run(forge, choose, clock, &quiet)
+            .await
+            .map_err(|e| e.to_string()),
+    }
 }
 
 /// Whether the job was given a way to Azure: a credential named, or the variables one of

@@ -68,6 +68,13 @@ impl<F: Forge + Sync> Forge for DryRun<'_, F> {
     async fn reviews(&self, number: u64) -> ForgeResult<Vec<Review>> {
         self.inner.reviews(number).await
     }
+    async fn pull_changes(
+        &self,
+        pull: &crate::forge::PullRequest,
+    ) -> ForgeResult<(Vec<crate::forge::ChangedFile>, Vec<crate::forge::Commit>)> {
+        self.inner.pull_changes(pull).await
+    }
+
     async fn requested_reviewers(&self, number: u64) -> ForgeResult<(Vec<String>, Vec<String>)> {
         self.inner.requested_reviewers(number).await
     }

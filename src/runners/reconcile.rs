@@ -57,15 +57,15 @@ async fn pull_request<F: Forge>(ctx: &mut Ctx<'_, F>, pull: &PullRequest) -> Res
         return Ok(());
     }
     if branch::reserved(&pull.head_branch) && pull.state == PrState::Open {
-        let comments = ctx.forge.comments(pull.number).await?;
+        let comments = ctx.comments(pull.number).await?;
         let notice = crate::plan::branch::reserved_notice(pull, ctx.clock.valid_at);
         ctx.comment(&notice, &comments).await?;
     }
     match pull.state {
         PrState::Open => {
-            let files = ctx.forge.pull_files(pull.number).await?;
-            // Who contributed, and when the PR last changed: read once for both handlers.
-            let commits = ctx.forge.pull_commits(pull.number).await?;
+            // The files, and who contributed and when the PR last changed: read once, for
+            // both handlers.
+            let (files, commits) = ctx.forge.pull_changes(pull).await?;
             if touches_rules(files.iter().map(|f| f.path.as_str())) {
                 gate::reconcile(ctx, pull, &files, &commits).await?;
             }
@@ -104,7 +104,22 @@ async fn pull_request<F: Forge>(ctx: &mut Ctx<'_, F>, pull: &PullRequest) -> Res
 /// is), one that cannot be done now is reported and the others go on, and anything that
 /// would stop every target stops the run.
 pub async fn run<F: Forge>(forge: &F, event: &Event, clock: Clock) -> Result<Applied, Error> {
-    let mut ctx = Ctx::new(forge, clock);
+    run_in(Ctx::new(forge, clock), event).await
+}
+
+/// [`run`] with the memory a long-lived process keeps for the repository: snapshots and
+/// parsed documents by commit, the bot's account, team members for a few minutes.
+pub async fn run_with<F: Forge>(
+    forge: &F,
+    event: &Event,
+    clock: Clock,
+    memory: &mut super::handlers::Memory,
+) -> Result<Applied, Error> {
+    run_in(Ctx::with_memory(forge, clock, memory), event).await
+}
+
+async fn run_in<F: Forge>(mut ctx: Ctx<'_, F>, event: &Event) -> Result<Applied, Error> {
+    let forge = ctx.forge;
     let targets = match targets::targets(event, forge.bot_login()) {
         Ok(t) => t,
         Err(skip) => {

@@ -957,11 +957,15 @@ fn pull_files(ctx: &mut Ctx, n: &str) -> Outcome {
     };
     let (_, merge_base, _) = ctx.repo.compare(&base, &head);
     let merge_base = merge_base.unwrap_or_default();
-    let full = ctx.repo.full_name();
+    let items = diff_entries(ctx.repo, &merge_base, &head);
+    ctx.paged(items, Value::Array)
+}
+
+/// The files that differ between `base` and `head`, as `diff-entry` items.
+fn diff_entries(repo: &Repo, base: &str, head: &str) -> Vec<Value> {
+    let full = repo.full_name();
     let template = first_item("diff-entry-items");
-    let items: Vec<Value> = ctx
-        .repo
-        .diff(&merge_base, &head)
+    repo.diff(base, head)
         .into_iter()
         .map(|(path, status, previous, file)| {
             let sha = file
@@ -989,8 +993,7 @@ fn pull_files(ctx: &mut Ctx, n: &str) -> Outcome {
             }
             v
         })
-        .collect();
-    ctx.paged(items, Value::Array)
+        .collect()
 }
 
 /// `GET /pulls/{n}/commits`: the commits of the pull request, oldest first, as the compare
@@ -1258,6 +1261,18 @@ pub fn public_user(repo: &Repo, login: &str) -> Option<Value> {
     ))
 }
 
+/// The most files a comparison lists, whatever its paging.
+pub const COMPARE_FILES: usize = 300;
+
+/// The most commits a comparison lists without paging parameters: the newest ones.
+pub const COMPARE_COMMITS: usize = 250;
+
+/// `GET /compare/{base}...{head}`, as GitHub answers it: the commits of `head` that `base`
+/// lacks, oldest first, and the files that differ between their merge base and `head`, up to
+/// [`COMPARE_FILES`]. Without `per_page` or `page` the commits are the newest
+/// [`COMPARE_COMMITS`] and nothing links further; with them the commits are paged, and the
+/// files come on the first page only. An unknown ref, or two commits without a common
+/// ancestor, is a 404.
 fn compare(ctx: &mut Ctx, basehead: &str) -> Outcome {
     ctx.allow_query(&["per_page", "page"])?;
     let Some((base, head)) = basehead.split_once("...") else {
@@ -1267,6 +1282,12 @@ fn compare(ctx: &mut Ctx, basehead: &str) -> Outcome {
         return Ok(error(404, "Not Found"));
     };
     let (ahead, merge_base, behind) = ctx.repo.compare(&base_sha, &head_sha);
+    let Some(merge_base) = merge_base else {
+        return Ok(error(
+            404,
+            &format!("No common ancestor between {base} and {head}."),
+        ));
+    };
     let full = ctx.repo.full_name();
     let commits: Vec<Value> = ahead
         .iter()
@@ -1279,7 +1300,8 @@ fn compare(ctx: &mut Ctx, basehead: &str) -> Outcome {
         (0, _) => "behind",
         _ => "diverged",
     };
-    let merge_base = merge_base.unwrap_or_else(|| base_sha.clone());
+    let mut files = diff_entries(ctx.repo, &merge_base, &head_sha);
+    files.truncate(COMPARE_FILES);
     let body = json!({
         "url": format!("https://api.github.com/repos/{full}/compare/{basehead}"),
         "html_url": format!("https://github.com/{full}/compare/{basehead}"),
@@ -1292,9 +1314,20 @@ fn compare(ctx: &mut Ctx, basehead: &str) -> Outcome {
         "ahead_by": total,
         "behind_by": behind,
         "total_commits": total,
-        "files": [],
     });
-    ctx.paged(commits, |page| merge(body, json!({ "commits": page })))
+    let paging = ctx.param("per_page").is_some() || ctx.param("page").is_some();
+    if !paging {
+        let newest = commits[total.saturating_sub(COMPARE_COMMITS)..].to_vec();
+        return Ok(answer(
+            200,
+            merge(body, json!({ "commits": newest, "files": files })),
+        ));
+    }
+    let first = ctx.param("page").is_none_or(|p| p == "1");
+    let files = if first { files } else { Vec::new() };
+    ctx.paged(commits, |page| {
+        merge(body, json!({ "commits": page, "files": files }))
+    })
 }
 
 fn comment_json(ctx: &Ctx, id: u64) -> Value {

@@ -21,3 +21,4 @@ mod trust_contributors;
 mod trust_infra;
 mod trust_replay;
 mod trust_rules;
+mod warm;

@@ -111,6 +111,9 @@ pub struct PullRef {
 #[derive(Debug, Clone, Deserialize)]
 pub struct RepoName {
     pub full_name: String,
+    /// The repository's default branch, as the pull request's copy of it says.
+    #[serde(default)]
+    pub default_branch: Option<String>,
 }
 
 impl PullRequest {
@@ -189,7 +192,14 @@ impl DiffEntry {
 pub struct Comparison {
     pub total_commits: u64,
     pub commits: Vec<CommitItem>,
+    /// The files that differ between the merge base and the head, at most
+    /// [`COMPARE_FILES`] (on the first page only, when paged).
+    #[serde(default)]
+    pub files: Vec<DiffEntry>,
 }
+
+/// The most files GitHub lists in a comparison: a comparison with this many may have more.
+pub const COMPARE_FILES: usize = 300;
 
 /// A commit of a comparison or a list (`commit`).
 #[derive(Debug, Clone, Deserialize)]
@@ -207,6 +217,9 @@ pub struct CommitItem {
 #[derive(Debug, Clone, Deserialize)]
 pub struct CommitDetail {
     pub message: String,
+    /// The commit's tree: a commit never changes tree, so the adapter remembers it.
+    #[serde(default)]
+    pub tree: Option<Sha>,
     pub author: Option<GitUser>,
     #[serde(default)]
     pub committer: Option<GitUser>,

@@ -50,7 +50,7 @@ pub async fn reconcile<F: Forge>(
     };
     let who = comment.user.login.as_str();
     let permission = ctx.forge.permission(who).await?;
-    let comments = ctx.forge.comments(issue).await?;
+    let comments = ctx.comments(issue).await?;
     let bot = ctx.bot().to_string();
     let answer = Answer {
         issue,
@@ -104,8 +104,7 @@ pub async fn reconcile<F: Forge>(
             .await
         }
         Command::Recheck if pull.state == PrState::Open => {
-            let files = ctx.forge.pull_files(pull.number).await?;
-            let commits = ctx.forge.pull_commits(pull.number).await?;
+            let (files, commits) = ctx.forge.pull_changes(&pull).await?;
             if touches_rules(files.iter().map(|f| f.path.as_str())) {
                 gate::reconcile(ctx, &pull, &files, &commits).await?;
             }

@@ -152,7 +152,33 @@ pub async fn run_with_rules<F: Forge, C: Cloud>(
     progress: crate::runners::cloud::Progress<'_>,
     rules: impl Rules,
 ) -> Result<(crate::runners::outcome::Applied, Report)> {
-    let mut ctx = Ctx::new(forge, clock);
+    in_ctx(Ctx::new(forge, clock), choose, progress, rules).await
+}
+
+/// [`run`] with the memory a long-lived process keeps for the repository (the App server's
+/// schedule): the default branch's snapshot and analysis are shared with its events.
+pub async fn run_with_memory<F: Forge, C: Cloud>(
+    forge: &F,
+    choose: impl ChooseCloud<C>,
+    clock: crate::model::Clock,
+    progress: crate::runners::cloud::Progress<'_>,
+    memory: &mut super::Memory,
+) -> Result<(crate::runners::outcome::Applied, Report)> {
+    in_ctx(
+        Ctx::with_memory(forge, clock, memory),
+        choose,
+        progress,
+        crate::plan::report::scheduled,
+    )
+    .await
+}
+
+async fn in_ctx<F: Forge, C: Cloud>(
+    mut ctx: Ctx<'_, F>,
+    choose: impl ChooseCloud<C>,
+    progress: crate::runners::cloud::Progress<'_>,
+    rules: impl Rules,
+) -> Result<(crate::runners::outcome::Applied, Report)> {
     let read = gather(&mut ctx, choose, progress).await?;
     crate::runners::reconcile::run_targets(
         &mut ctx,
@@ -188,8 +214,8 @@ pub async fn scheduled_with_rules<F: Forge, C: Cloud>(
 pub struct Gathered {
     name: String,
     sha: crate::model::forge::Sha,
-    snapshot: crate::load::Snapshot,
-    analysis: crate::Analysis,
+    snapshot: std::sync::Arc<crate::load::Snapshot>,
+    analysis: std::sync::Arc<crate::Analysis>,
     catalogue: crate::render::Catalogue,
     signals: CloudSignals,
     cloud_read: bool,

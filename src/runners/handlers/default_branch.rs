@@ -69,7 +69,7 @@ pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>, scope: Scope<'_>) -> Resu
                 Some(first),
                 ctx.clock.valid_at,
             );
-            let comments = ctx.forge.comments(p.number).await?;
+            let comments = ctx.comments(p.number).await?;
             ctx.comment(&notice, &comments).await?;
         }
         commits_of.insert(p.head_branch.clone(), commits);
@@ -93,7 +93,7 @@ pub async fn reconcile<F: Forge>(ctx: &mut Ctx<'_, F>, scope: Scope<'_>) -> Resu
         .await?;
     }
     for warning in state.warnings.into_iter().filter(|w| wanted(&w.experiment)) {
-        let comments = ctx.forge.comments(warning.comment.issue).await?;
+        let comments = ctx.comments(warning.comment.issue).await?;
         ctx.comment(&warning.comment, &comments).await?;
     }
     for u in state.unwarned.iter().filter(|u| wanted(&u.experiment)) {
@@ -118,7 +118,7 @@ pub async fn watch<F: Forge>(ctx: &mut Ctx<'_, F>, pull: &PullRequest) -> Result
             Some(first),
             ctx.clock.valid_at,
         );
-        let comments = ctx.forge.comments(pull.number).await?;
+        let comments = ctx.comments(pull.number).await?;
         ctx.comment(&notice, &comments).await?;
     }
     Ok(())
@@ -189,7 +189,7 @@ pub async fn pull<F: Forge>(
             if let (Some(number), false) = (number, replaced.is_empty()) {
                 let notice =
                     desired::rerendered_notice(&branch_name, number, &replaced, ctx.clock.valid_at);
-                let comments = ctx.forge.comments(number).await?;
+                let comments = ctx.comments(number).await?;
                 ctx.comment(&notice, &comments).await?;
             }
         }
@@ -203,7 +203,7 @@ pub async fn pull<F: Forge>(
             let first = commits.iter().find(|c| !reconcile::is_bot_commit(c, &bot));
             let notice =
                 desired::human_edit_notice(&branch_name, number, first, ctx.clock.valid_at);
-            let comments = ctx.forge.comments(number).await?;
+            let comments = ctx.comments(number).await?;
             ctx.comment(&notice, &comments).await?;
         }
     }

@@ -14,9 +14,10 @@ use std::collections::BTreeMap;
 
 /// Judges a PR that touches `adoption.yaml` or `phases/`. Rules, roles and phases are read
 /// at the base commit, deliverables at the head. `None` when it is not a gate request (or
-/// `adoption.yaml` cannot be read; a note says so). Reads: two snapshots, the members of
-/// each role team, and the reviews. People named by login are matched against the
-/// reviewer's current login, so they cost no call.
+/// `adoption.yaml` cannot be read; a note says so). Reads: two snapshots (kept by the
+/// repository's memory), and the members of each role team whose members can change the
+/// verdict (see [`team_decides`]), kept for a few minutes. People named by login are matched
+/// against the reviewer's current login, so they cost no call.
 async fn judge<F: Forge>(
     ctx: &mut Ctx<'_, F>,
     pull: &PullRequest,
@@ -37,8 +38,8 @@ async fn judge<F: Forge>(
         return Ok(None);
     };
     let Some(frame) = gate::frame(
-        (&base, &base_snap),
-        (head_adoption, &head_snap),
+        (&*base, &*base_snap),
+        (head_adoption, &*head_snap),
         base_adoption,
         (&pull.body, files),
     ) else {
@@ -46,7 +47,10 @@ async fn judge<F: Forge>(
     };
     let mut members = BTreeMap::new();
     for t in frame.teams() {
-        let m = ctx.forge.team_members(&t.org, &t.slug).await?;
+        if !team_decides(&frame, &t, pull, &reviews) {
+            continue;
+        }
+        let m = ctx.team_members(&t.org, &t.slug).await?;
         members.insert((t.org.clone(), t.slug.clone()), m);
     }
     // Who contributed (`commits`): no approval counts from the author or committer of a
@@ -62,6 +66,28 @@ async fn judge<F: Forge>(
     )))
 }
 
+/// Whether the members of `team` can change the judgement, so that they must be read. A
+/// role's team members count for three things only: whether a reviewer holds the role, and
+/// whether the role is held by nobody or by the author alone. A reviewer the role names by
+/// login holds it whatever the team, and a role that names someone besides the author by
+/// login is held by someone else whatever the team. So the members are needed only when a
+/// role that lists the team names nobody but the author, or someone the role does not name
+/// reviewed the pull request.
+fn team_decides(
+    frame: &gate::Frame,
+    team: &crate::model::TeamRef,
+    pull: &PullRequest,
+    reviews: &[crate::model::forge::Review],
+) -> bool {
+    frame.holders.values().any(|(users, teams)| {
+        let named = |login: &str| users.iter().any(|u| u.eq_ignore_ascii_case(login));
+        teams.iter().any(|t| {
+            t.org.eq_ignore_ascii_case(&team.org) && t.slug.eq_ignore_ascii_case(&team.slug)
+        }) && (users.iter().all(|u| u.eq_ignore_ascii_case(&pull.author))
+            || reviews.iter().any(|r| !named(&r.user_login)))
+    })
+}
+
 /// Reconciles an open gate request.
 pub async fn reconcile<F: Forge>(
     ctx: &mut Ctx<'_, F>,
@@ -75,12 +101,12 @@ pub async fn reconcile<F: Forge>(
     let valid_at = reconcile::observed_at(commits, &reviews).unwrap_or(ctx.clock.valid_at);
     let judged = judge(ctx, pull, files, commits, reviews).await?;
     let key = gate::checklist_key(&pull.base_branch);
-    let comments = ctx.forge.comments(pull.number).await?;
+    let comments = ctx.comments(pull.number).await?;
     let bot = ctx.bot().to_string();
     for stale in gate::stale_checklists(&comments, &bot, pull, valid_at) {
         ctx.comment(&stale, &comments).await?;
     }
-    let checks = ctx.forge.check_runs(&pull.head_sha).await?;
+    let checks = ctx.check_runs(&pull.head_sha).await?;
     let Some(judged) = judged else {
         if reconcile::find_marked(&comments, &bot, &key).is_some() {
             ctx.comment(&gate::moot_checklist(pull, valid_at), &comments)
@@ -101,17 +127,12 @@ pub async fn reconcile<F: Forge>(
     if refused_before.head != pull.head_sha {
         refused_before = RefusedReviewers::default();
     }
-    let (mut users, mut teams) = judged.reviewers_to_ask(
+    // Nobody is asked twice: `pull` was read from the forge at handling time (never taken
+    // from the event), and its requested reviewers and teams are left out.
+    let (users, teams) = judged.reviewers_to_ask(
         pull,
         &(refused_before.users.clone(), refused_before.teams.clone()),
     );
-    if !users.is_empty() || !teams.is_empty() {
-        // The event's copy of the pull request may be older than the requests already made
-        // (a replayed delivery): ask the forge before asking anyone.
-        let (asked_users, asked_teams) = ctx.forge.requested_reviewers(pull.number).await?;
-        users.retain(|u| !asked_users.iter().any(|a| a.eq_ignore_ascii_case(u)));
-        teams.retain(|t| !asked_teams.iter().any(|a| a.eq_ignore_ascii_case(t)));
-    }
     let fix = "Name role holders who can review in `adoption.yaml` (people with access to this repository, or teams of its organisation), or add them as collaborators.";
     let section = match ctx.ask_reviewers(pull.number, &users, &teams, fix).await? {
         Some(refused) => notices::section(

@@ -10,6 +10,7 @@ pub mod command;
 pub mod dashboard;
 pub mod default_branch;
 pub mod gate;
+pub mod memory;
 pub mod renew;
 pub mod request;
 
@@ -19,33 +20,83 @@ use crate::Analysis;
 use crate::forge::{Forge, ForgeError};
 use crate::load::Snapshot;
 use crate::model::Clock;
+use crate::model::forge::{CheckRun, Comment, Member};
 use crate::plan::branch::BotBranch;
 use crate::plan::notices::Refused;
 use crate::plan::reconcile::{self, DesiredComment, Write};
+pub use memory::Memory;
+use std::collections::HashMap;
+use std::sync::Arc;
 
-/// What every handler works with: the forge, the injected clock, and what the run did.
+/// What every handler works with: the forge, the injected clock, the repository's memory,
+/// and what the run did.
 pub struct Ctx<'a, F: Forge> {
     pub forge: &'a F,
     pub clock: Clock,
     pub applied: Applied,
-    /// The bot's account, resolved once per run (see [`Ctx::bot_account`]).
-    bot_account: Option<crate::plan::branch::Bot>,
+    memory: Kept<'a>,
+    /// The comments of each issue and the check runs of each commit read in this run, with
+    /// the run's own writes applied: one handler's read serves the next one's.
+    comments: HashMap<u64, Vec<Comment>>,
+    checks: HashMap<String, Vec<CheckRun>>,
+}
+
+/// The memory a run works with: its own, or one a long-lived process keeps.
+enum Kept<'a> {
+    Own(Box<Memory>),
+    Lent(&'a mut Memory),
+}
+
+impl std::ops::Deref for Kept<'_> {
+    type Target = Memory;
+    fn deref(&self) -> &Memory {
+        match self {
+            Kept::Own(m) => m,
+            Kept::Lent(m) => m,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Kept<'_> {
+    fn deref_mut(&mut self) -> &mut Memory {
+        match self {
+            Kept::Own(m) => m,
+            Kept::Lent(m) => m,
+        }
+    }
 }
 
 impl<'a, F: Forge> Ctx<'a, F> {
+    /// A run with a memory of its own, empty: the CLI, the Action, the demo.
     pub fn new(forge: &'a F, clock: Clock) -> Self {
+        Self::build(forge, clock, Kept::Own(Box::default()))
+    }
+
+    /// A run with the memory a long-lived process keeps for the repository (`serve`).
+    pub fn with_memory(forge: &'a F, clock: Clock, memory: &'a mut Memory) -> Self {
+        Self::build(forge, clock, Kept::Lent(memory))
+    }
+
+    fn build(forge: &'a F, clock: Clock, memory: Kept<'a>) -> Self {
         Ctx {
             forge,
             clock,
             applied: Applied::default(),
-            bot_account: None,
+            memory,
+            comments: HashMap::new(),
+            checks: HashMap::new(),
         }
     }
 
-    /// The bot's account with its numeric id, asked of the forge once per run. A forge that
-    /// does not know the login leaves the id unknown, and the login decides.
+    /// What the memory saved and spent so far.
+    pub fn memory_stats(&self) -> memory::Stats {
+        self.memory.stats()
+    }
+
+    /// The bot's account with its numeric id, asked of the forge once per memory. A forge
+    /// that does not know the login leaves the id unknown, and the login decides.
     pub async fn bot_account(&mut self) -> Result<crate::plan::branch::Bot> {
-        if let Some(b) = &self.bot_account {
+        if let Some(b) = self.memory.bot() {
             return Ok(b.clone());
         }
         let login = self.forge.bot_login().to_string();
@@ -55,8 +106,40 @@ impl<'a, F: Forge> Ctx<'a, F> {
             Err(e) => return Err(e.into()),
         };
         let bot = crate::plan::branch::Bot { login, id };
-        self.bot_account = Some(bot.clone());
+        self.memory.keep_bot(bot.clone());
         Ok(bot)
+    }
+
+    /// Every member of the team `org/slug`, as read less than [`memory::TEAM_TTL`] ago by the
+    /// injected clock, or read now.
+    pub async fn team_members(&mut self, org: &str, slug: &str) -> Result<Vec<Member>> {
+        let now = self.clock.valid_at;
+        if let Some(m) = self.memory.team(org, slug, now) {
+            return Ok(m);
+        }
+        let members = self.forge.team_members(org, slug).await?;
+        self.memory.keep_team(org, slug, now, members.clone());
+        Ok(members)
+    }
+
+    /// The comments of `issue`: read once per run, then as the run's own writes left them.
+    pub async fn comments(&mut self, issue: u64) -> Result<Vec<Comment>> {
+        if let Some(c) = self.comments.get(&issue) {
+            return Ok(c.clone());
+        }
+        let c = self.forge.comments(issue).await?;
+        self.comments.insert(issue, c.clone());
+        Ok(c)
+    }
+
+    /// The check runs on `sha`: read once per run, then as the run's own writes left them.
+    pub async fn check_runs(&mut self, sha: &str) -> Result<Vec<CheckRun>> {
+        if let Some(c) = self.checks.get(sha) {
+            return Ok(c.clone());
+        }
+        let c = self.forge.check_runs(sha).await?;
+        self.checks.insert(sha.to_string(), c.clone());
+        Ok(c)
     }
 
     /// Whether the account `(login, id)` is the bot's, by [`crate::plan::branch::is_bot`]. The
@@ -103,11 +186,29 @@ impl<'a, F: Forge> Ctx<'a, F> {
         self.forge.bot_login()
     }
 
-    /// A snapshot of `sha` and its analysis.
-    pub async fn analyse(&self, sha: &str) -> Result<(Snapshot, Analysis)> {
-        let snapshot = self.forge.snapshot(sha).await?;
-        let analysis =
-            crate::analyse(&snapshot, self.clock.today).map_err(|d| Error::Analysis {
+    /// The files of commit `sha`: from the memory when this commit was read before (a
+    /// commit's tree never changes), else one read.
+    pub async fn snapshot(&mut self, sha: &str) -> Result<Arc<Snapshot>> {
+        if let Some(s) = self.memory.snapshot(sha) {
+            return Ok(s);
+        }
+        let s = Arc::new(self.forge.snapshot(sha).await?);
+        self.memory.keep_snapshot(sha, s.clone());
+        Ok(s)
+    }
+
+    /// A snapshot of `sha` and its analysis as of the clock's day. Both come from the memory
+    /// when kept; a new analysis parses only the files the memory has not seen.
+    pub async fn analyse(&mut self, sha: &str) -> Result<(Arc<Snapshot>, Arc<Analysis>)> {
+        let snapshot = self.snapshot(sha).await?;
+        let today = self.clock.today;
+        if let Some(a) = self.memory.analysis(sha, today) {
+            return Ok((snapshot, a));
+        }
+        let analysis = self
+            .memory
+            .analyse(sha, &snapshot, today)
+            .map_err(|d| Error::Analysis {
                 at: short(sha).to_string(),
                 diagnostics: d,
             })?;
@@ -135,15 +236,26 @@ impl<'a, F: Forge> Ctx<'a, F> {
         let written = match &write {
             Write::CreateComment { issue, body } => {
                 let c = f.create_comment(*issue, body).await?;
+                let id = c.id;
+                if let Some(list) = self.comments.get_mut(issue) {
+                    list.push(c);
+                }
                 Written {
                     kind: WriteKind::CreateComment,
                     subject: Subject::Issue(*issue),
                     key: key.into(),
-                    detail: format!("comment {}", c.id),
+                    detail: format!("comment {id}"),
                 }
             }
             Write::UpdateComment { issue, id, body } => {
                 f.update_comment(*id, body).await?;
+                if let Some(c) = self
+                    .comments
+                    .get_mut(issue)
+                    .and_then(|l| l.iter_mut().find(|c| c.id == *id))
+                {
+                    c.body = body.clone();
+                }
                 Written {
                     kind: WriteKind::UpdateComment,
                     subject: Subject::Issue(*issue),
@@ -152,7 +264,10 @@ impl<'a, F: Forge> Ctx<'a, F> {
                 }
             }
             Write::CreateCheck(spec) => {
-                f.create_check_run(spec).await?;
+                let run = f.create_check_run(spec).await?;
+                if let Some(list) = self.checks.get_mut(&spec.head_sha) {
+                    list.push(run);
+                }
                 Written {
                     kind: WriteKind::CreateCheck,
                     subject: Subject::Commit(spec.head_sha.clone()),
@@ -162,6 +277,15 @@ impl<'a, F: Forge> Ctx<'a, F> {
             }
             Write::UpdateCheck { id, spec } => {
                 f.update_check_run(*id, spec).await?;
+                if let Some(run) = self
+                    .checks
+                    .get_mut(&spec.head_sha)
+                    .and_then(|l| l.iter_mut().find(|r| r.id == *id))
+                {
+                    run.conclusion = Some(spec.conclusion);
+                    run.title = spec.title.clone();
+                    run.summary = spec.summary.clone();
+                }
                 Written {
                     kind: WriteKind::UpdateCheck,
                     subject: Subject::Commit(spec.head_sha.clone()),

@@ -53,7 +53,7 @@ pub async fn reconcile<F: Forge>(
         return Ok(());
     }
     if ids.is_empty() {
-        let checks = ctx.forge.check_runs(&pull.head_sha).await?;
+        let checks = ctx.check_runs(&pull.head_sha).await?;
         let spec = report::request::with_hand_written_iac(
             report::request::no_requests_check(&pull.head_sha),
             &infra,
@@ -72,8 +72,8 @@ pub async fn reconcile<F: Forge>(
         .as_ref()
         .map(|a| a.iac_flavour)
         .unwrap_or(Flavour::Bicep);
-    let comments = ctx.forge.comments(pull.number).await?;
-    let checks = ctx.forge.check_runs(&pull.head_sha).await?;
+    let comments = ctx.comments(pull.number).await?;
+    let checks = ctx.check_runs(&pull.head_sha).await?;
     let bot = ctx.bot().to_string();
     let app = ctx.forge.bot_app();
     let impostors = reconcile::impostors("adoptbot/experiment", &pull.head_sha, &checks, &app);

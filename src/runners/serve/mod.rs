@@ -27,6 +27,7 @@ use crate::model::Clock;
 use crate::model::event::Event;
 use crate::plan::schedule::RepoSchedule;
 use crate::plan::targets::Target;
+use crate::runners::handlers::{Ctx, Memory};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -475,6 +476,35 @@ pub fn router(shared: Arc<Shared>, webhook_path: &str) -> Router {
         .with_state(shared)
 }
 
+/// How many repositories' memories the server keeps; the least recently used goes first.
+pub const REPOSITORY_MEMORIES: usize = 32;
+
+/// Each repository's [`Memory`], kept across its jobs (which its queue runs one at a time).
+pub struct Memories {
+    kept: Mutex<lru::LruCache<String, Arc<tokio::sync::Mutex<Memory>>>>,
+}
+
+impl Default for Memories {
+    fn default() -> Self {
+        Memories {
+            kept: Mutex::new(lru::LruCache::new(
+                NonZeroUsize::new(REPOSITORY_MEMORIES).unwrap_or(NonZeroUsize::MIN),
+            )),
+        }
+    }
+}
+
+impl Memories {
+    /// The memory of `repo` (`owner/name`, any case), new when none is kept.
+    pub fn of(&self, repo: &str) -> Arc<tokio::sync::Mutex<Memory>> {
+        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        kept.get_or_insert(repo.to_ascii_lowercase(), || {
+            Arc::new(tokio::sync::Mutex::new(Memory::long_lived()))
+        })
+        .clone()
+    }
+}
+
 /// The App's processor: installation tokens, the GitHub adapter per repository, the loop.
 pub struct AppProcessor {
     pub auth: Arc<AppAuth>,
@@ -484,6 +514,8 @@ pub struct AppProcessor {
     pub schedules: Arc<Schedules>,
     /// The scheduled report's cloud (`--cloud`), `None` to choose from `adoption.yaml`.
     pub cloud: Option<String>,
+    /// What the server keeps of each repository between its events.
+    pub memories: Memories,
 }
 
 impl AppProcessor {
@@ -529,11 +561,16 @@ impl AppProcessor {
 
     /// Reads the schedule of `repo`'s `adoption.yaml` on its default branch.
     pub async fn load_schedule(&self, forge: &GitHub, repo: &str) {
+        let memory = self.memories.of(repo);
         let schedule = async {
             let (_, sha) = forge.default_branch().await.map_err(|e| e.to_string())?;
-            let snap = forge.snapshot(&sha).await.map_err(|e| e.to_string())?;
-            let loaded = crate::load::load(&snap);
-            let expr = loaded
+            // Through the repository's memory: the default branch's head is what the next
+            // pull request is based on.
+            let mut memory = memory.lock().await;
+            let mut ctx = Ctx::with_memory(forge, self.clock(), &mut memory);
+            let (_, analysis) = ctx.analyse(&sha).await.map_err(|e| e.to_string())?;
+            let expr = analysis
+                .loaded
                 .repo
                 .adoption
                 .as_ref()
@@ -573,9 +610,13 @@ impl Processor for AppProcessor {
                 reload_schedule,
                 ..
             } => {
-                let applied = crate::runners::reconcile::run(&forge, event, clock)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let memory = self.memories.of(&job.repo);
+                let mut memory = memory.lock().await;
+                let applied =
+                    crate::runners::reconcile::run_with(&forge, event, clock, &mut memory)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                drop(memory);
                 if *reload_schedule {
                     self.load_schedule(&forge, &job.repo).await;
                 }
@@ -584,9 +625,16 @@ impl Processor for AppProcessor {
             // The scheduled report, as `adoptbot report` and the Action's schedule run it,
             // with the cloud (`ADOPTBOT_CLOUD`, or Azure when adoption.yaml names it).
             Work::Schedule => {
-                let (applied, report) =
-                    crate::runners::action::scheduled_report(&forge, clock, self.cloud.as_deref())
-                        .await?;
+                let memory = self.memories.of(&job.repo);
+                let mut memory = memory.lock().await;
+                let (applied, report) = crate::runners::action::scheduled_report_with(
+                    &forge,
+                    clock,
+                    self.cloud.as_deref(),
+                    Some(&mut memory),
+                )
+                .await?;
+                drop(memory);
                 let mut kinds = std::collections::BTreeMap::new();
                 for f in &report.scheduled.findings {
                     *kinds.entry(f.kind.name()).or_insert(0) += 1;
@@ -597,7 +645,9 @@ impl Processor for AppProcessor {
             }
             Work::Backstop => {
                 let open = forge.open_pulls().await.map_err(|e| e.to_string())?;
-                let mut ctx = crate::runners::handlers::Ctx::new(&forge, clock);
+                let memory = self.memories.of(&job.repo);
+                let mut memory = memory.lock().await;
+                let mut ctx = Ctx::with_memory(&forge, clock, &mut memory);
                 let mut targets = Vec::new();
                 for p in open.into_iter().filter(|p| p.state == PrState::Open) {
                     // The bot's own PRs are reconciled with the default branch.
@@ -703,6 +753,7 @@ pub async fn run(
         now: now.clone(),
         schedules: schedules.clone(),
         cloud: settings.cloud.clone(),
+        memories: Memories::default(),
     });
     let shared = Shared::new(settings.webhook_secrets.clone(), processor.clone());
     let _ = schedules

@@ -601,8 +601,8 @@ async fn commit_to_branch_creates_then_moves_a_branch() {
         .unwrap();
     assert_eq!(
         gh.calls(),
-        calls(2, 7),
-        "moving costs one read and three writes"
+        calls(1, 7),
+        "moving costs three writes, and no read on top of a commit the adapter made"
     );
     let snap = gh.snapshot(&second).await.unwrap();
     assert_eq!(
@@ -1712,4 +1712,222 @@ fn real_labels_parse() {
     let labels: Vec<wire::Label> = serde_json::from_value(exchange["response"].clone()).unwrap();
     let names: Vec<&str> = labels.iter().map(|l| l.name.as_str()).collect();
     assert_eq!(names, ["Foo", "bAr", "baZ"]);
+}
+
+/// A branch `feature` from `main` with `commits` commits, the last of which moves and
+/// removes files, then `main` moved on; the pull request from it. Returns its number.
+fn feature_pull(sim: &GitHubSim, files: usize, commits: usize) -> u64 {
+    sim.repo(|r| {
+        let main = r.head("main");
+        r.branches.insert("feature".into(), main);
+        let names: Vec<String> = (0..files)
+            .map(|i| format!("experiments/e{i:03}.yaml"))
+            .collect();
+        let changes: Vec<(&str, Option<&str>)> = names
+            .iter()
+            .map(|n| (n.as_str(), Some("id: x\n")))
+            .collect();
+        r.commit("feature", "many files", "bob@example.com", &changes);
+        for i in 1..commits.max(2) - 1 {
+            let text = format!("name: platform {i}\n");
+            r.commit(
+                "feature",
+                &format!("step {i}"),
+                "bob@example.com",
+                &[("teams/platform.yaml", Some(text.as_str()))],
+            );
+        }
+        r.commit(
+            "feature",
+            "move and remove",
+            "bob@example.com",
+            &[
+                ("teams/platform.yaml", None),
+                ("teams/platform-team.yaml", Some("name: platform\n")),
+                ("README.md", None),
+            ],
+        );
+        // The base moves on: the pull request's files are still those since the merge base.
+        r.commit(
+            "main",
+            "Later on main",
+            "alice@example.com",
+            &[("radar/rust.yaml", Some("ring: adopt\n"))],
+        );
+        r.open_pull("feature", "main", "Feature", "", "bob")
+    })
+}
+
+#[tokio::test]
+async fn pull_changes_are_one_comparison_equal_to_the_pull_requests_lists() {
+    let (sim, _) = seeded().await;
+    let n = feature_pull(&sim, 150, 3);
+    let gh = adapter(&sim);
+    let pull = gh.pull(n).await.unwrap();
+    let before = gh.calls();
+    let (files, commits) = gh.pull_changes(&pull).await.unwrap();
+    assert_eq!(gh.calls().reads - before.reads, 1, "one comparison");
+    assert_eq!(
+        sim.count("GET", "/repos/octo-org/adoption/compare/main...*"),
+        1
+    );
+    let (paged_files, paged_commits) = (
+        gh.pull_files(n).await.unwrap(),
+        gh.pull_commits(n).await.unwrap(),
+    );
+    assert_eq!(files, paged_files);
+    assert_eq!(commits, paged_commits);
+    assert_eq!(commits.len(), 3, "oldest first: {commits:?}");
+    assert_eq!(commits[0].message, "many files");
+    assert!(
+        !files.iter().any(|f| f.path.starts_with("radar/")),
+        "the base's own later commit is not the pull request's"
+    );
+    let renamed = files
+        .iter()
+        .find(|f| f.path == "teams/platform-team.yaml")
+        .unwrap();
+    assert_eq!(renamed.status, FileStatus::Renamed);
+    sim.finish();
+}
+
+#[tokio::test]
+async fn pull_changes_read_the_paged_lists_when_the_comparison_is_truncated() {
+    // 301 files: GitHub lists 300 in a comparison, so the files are read page by page.
+    let (sim, _) = seeded().await;
+    let n = feature_pull(&sim, 301, 2);
+    let gh = adapter(&sim);
+    let pull = gh.pull(n).await.unwrap();
+    let (files, commits) = gh.pull_changes(&pull).await.unwrap();
+    assert_eq!(files.len(), 301 + 2, "{}", files.len());
+    assert_eq!(files, gh.pull_files(n).await.unwrap());
+    assert_eq!(commits, gh.pull_commits(n).await.unwrap());
+    assert_eq!(
+        sim.count("GET", "/repos/octo-org/adoption/pulls/*/files"),
+        2 * 4,
+        "the fallback and the check: four pages each"
+    );
+    sim.finish();
+
+    // 260 commits: a comparison without paging lists the newest 250, so the commits are read
+    // from the pull request's own list.
+    let (sim, _) = seeded().await;
+    let n = feature_pull(&sim, 1, 260);
+    let gh = adapter(&sim);
+    let pull = gh.pull(n).await.unwrap();
+    let before = gh.calls().reads;
+    let (files, commits) = gh.pull_changes(&pull).await.unwrap();
+    assert_eq!(
+        gh.calls().reads - before,
+        1 + 3,
+        "the comparison, then three pages"
+    );
+    assert_eq!(commits.len(), 260);
+    assert_eq!(commits[0].message, "many files", "the oldest first");
+    assert_eq!(files, gh.pull_files(n).await.unwrap());
+    sim.finish();
+}
+
+#[tokio::test]
+async fn pull_changes_of_a_closed_pull_or_an_unknown_head_read_the_paged_lists() {
+    let (sim, _) = seeded().await;
+    let n = feature_pull(&sim, 2, 2);
+    let gh = adapter(&sim);
+    let mut pull = gh.pull(n).await.unwrap();
+    // A head GitHub does not know: the comparison is a 404, and the lists are read instead.
+    pull.head_sha = "0123456789abcdef0123456789abcdef01234567".into();
+    let (files, commits) = gh.pull_changes(&pull).await.unwrap();
+    assert_eq!(
+        sim.count("GET", "/repos/octo-org/adoption/compare/*"),
+        1,
+        "asked once"
+    );
+    assert_eq!(files, gh.pull_files(n).await.unwrap());
+    assert_eq!(commits, gh.pull_commits(n).await.unwrap());
+    // A comparison GitHub fails on every attempt (a diff too slow to generate): the lists.
+    let pull = gh.pull(n).await.unwrap();
+    sim.fail_next("GET", "/repos/*/compare/*", 3, Fault::ServerError);
+    let (files, commits) = gh.pull_changes(&pull).await.unwrap();
+    assert_eq!(
+        sim.count("GET", "/repos/octo-org/adoption/compare/*"),
+        1 + 3,
+        "the retries, then the lists"
+    );
+    assert_eq!(files, gh.pull_files(n).await.unwrap());
+    assert_eq!(commits, gh.pull_commits(n).await.unwrap());
+    // Merged: the pull request's own lists, which keep what it changed at the merge.
+    sim.repo(|r| r.merge_pull(n));
+    let merged = gh.pull(n).await.unwrap();
+    assert_eq!(merged.state, PrState::Merged);
+    let (files, commits) = gh.pull_changes(&merged).await.unwrap();
+    assert_eq!(files.len(), 2 + 2);
+    assert_eq!(commits.len(), 2);
+    assert_eq!(
+        sim.count("GET", "/repos/octo-org/adoption/compare/*"),
+        4,
+        "no comparison for a merged pull request"
+    );
+    sim.finish();
+}
+
+#[tokio::test]
+async fn a_comparison_is_answered_as_github_does() {
+    let (sim, _) = seeded().await;
+    feature_pull(&sim, 2, 2);
+    let gh = adapter(&sim);
+    // An unknown ref is a 404.
+    let err = gh
+        .branch_commits("main", "no-such-branch")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ForgeError::NotFound(_)), "{err:?}");
+    // Paged: the files on the first page only; without paging, the commits and the files.
+    let url = |q: &str| {
+        format!(
+            "{}/repos/octo-org/adoption/compare/main...feature{q}",
+            sim.api_url()
+        )
+    };
+    let client = reqwest::Client::new();
+    let token = sim.options().token;
+    let get = |u: String| {
+        let client = client.clone();
+        let token = token.clone();
+        async move {
+            client
+                .get(u)
+                .header("authorization", format!("Bearer {token}"))
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .map(|b| serde_json::from_slice::<Value>(&b).unwrap())
+                .unwrap()
+        }
+    };
+    let whole = get(url("")).await;
+    assert_eq!(whole["files"].as_array().unwrap().len(), 4, "{whole}");
+    assert_eq!(whole["commits"].as_array().unwrap().len(), 2);
+    let page2 = get(url("?per_page=1&page=2")).await;
+    assert_eq!(page2["commits"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        page2["files"].as_array().unwrap().len(),
+        0,
+        "files on page 1 only"
+    );
+    let page1 = get(url("?per_page=1")).await;
+    assert_eq!(page1["files"].as_array().unwrap().len(), 4);
+    // Two histories without a common ancestor: a 404, as on GitHub.
+    sim.repo(|r| {
+        r.commit(
+            "orphan",
+            "alone",
+            "eve@example.com",
+            &[("x.txt", Some("x\n"))],
+        )
+    });
+    let err = gh.branch_commits("main", "orphan").await.unwrap_err();
+    assert!(matches!(err, ForgeError::NotFound(_)), "{err:?}");
+    sim.finish();
 }

@@ -640,21 +640,26 @@ async fn a_gate_request_costs_few_calls_and_a_replay_writes_nothing() {
         .map(|(a, b)| format!("{}r/{}w then {}r/{}w", a.reads, a.writes, b.reads, b.writes))
         .collect();
     eprintln!("gate 4-5 calls per event: {table:#?}");
-    // Opened: the pull request (read at handling time, never taken from the event), the
-    // files, its commits (who contributed), two snapshots, the role team's members, the
-    // reviews, the comments, the checks and the requested reviewers; the comment, the check
-    // and the review request.
+    // Each delivery on its own, as the Action runs (no memory kept between runs; the App
+    // server's warm costs are in `warm.rs`). Opened: the pull request (read at handling time,
+    // never taken from the event), its files and commits in one comparison, the reviews, two
+    // snapshots, the comments and the checks (the role team is not needed before anyone the
+    // role does not name reviews; the requested reviewers come with the pull request); the
+    // comment, the check and the review request.
     let (opened, replay) = calls[0];
-    assert!(opened.reads <= 10 && opened.writes == 3, "{table:#?}");
-    assert!(replay.reads <= 10 && replay.writes == 0, "{table:#?}");
-    // A review: the files and the pull request again, then the judgement.
+    assert!(opened.reads <= 7 && opened.writes == 3, "{table:#?}");
+    assert!(replay.reads <= 7 && replay.writes == 0, "{table:#?}");
+    // A review: the same, and the role team's members.
     for (review, replay) in &calls[1..calls.len() - 1] {
-        assert!(review.reads <= 9 && review.writes <= 2, "{table:#?}");
+        assert!(review.reads <= 8 && review.writes <= 2, "{table:#?}");
         assert_eq!(replay.writes, 0, "{table:#?}");
     }
     // Merged: the audit branch, the judgement, one record (git data API: 1 read, 4 writes).
     let (merged, replay) = calls[calls.len() - 1];
-    assert!(merged.writes == 4 && replay.writes == 0, "{table:#?}");
+    assert!(
+        merged.reads <= 10 && merged.writes == 4 && replay.writes == 0,
+        "{table:#?}"
+    );
     gh.w.finish();
 }
 

@@ -12,8 +12,10 @@ use adoptbot::model::Clock;
 use adoptbot::model::audit::GateRecord;
 use adoptbot::model::event::Event;
 use adoptbot::runners::error::Error;
+use adoptbot::runners::handlers::Memory;
+use adoptbot::runners::handlers::memory::Stats;
 use adoptbot::runners::outcome::Applied;
-use adoptbot::runners::reconcile::run;
+use adoptbot::runners::reconcile::{run, run_with};
 use std::cell::RefCell;
 
 pub struct Sim {
@@ -21,6 +23,11 @@ pub struct Sim {
     pub gh: GitHub,
     day: RefCell<String>,
     calls: RefCell<Vec<Calls>>,
+    /// The repository's memory when the world is a long-lived process ([`Sim::long_lived`]);
+    /// `None`: every delivery starts empty, as the Action does.
+    memory: RefCell<Option<Memory>>,
+    /// Seconds added to the clock, to let the memory's team members expire.
+    later: std::cell::Cell<i64>,
 }
 
 /// GitHub's word for a review state.
@@ -43,7 +50,30 @@ impl Sim {
             gh,
             day: RefCell::new(super::TODAY.into()),
             calls: Default::default(),
+            memory: RefCell::new(None),
+            later: Default::default(),
         }
+    }
+
+    /// The same world as a long-lived process: one memory kept across every delivery, as
+    /// `adoptbot serve` keeps one per repository.
+    pub fn long_lived(self) -> Sim {
+        *self.memory.borrow_mut() = Some(Memory::long_lived());
+        self
+    }
+
+    /// What the kept memory saved and spent so far.
+    pub fn memory_stats(&self) -> Stats {
+        self.memory
+            .borrow()
+            .as_ref()
+            .map(Memory::stats)
+            .unwrap_or_default()
+    }
+
+    /// Moves the clock `seconds` on within the day.
+    pub fn wait(&self, seconds: i64) {
+        self.later.set(self.later.get() + seconds);
     }
 
     /// Checks that the simulator saw nothing unexpected, and stops it.
@@ -52,7 +82,9 @@ impl Sim {
     }
 
     pub fn clock(&self) -> Clock {
-        Clock::at(super::date(&self.day.borrow()))
+        let mut clock = Clock::at(super::date(&self.day.borrow()));
+        clock.valid_at += self.later.get();
+        clock
     }
 
     /// Handles `event` once, with the calls it cost.
@@ -61,7 +93,16 @@ impl Sim {
         event: &Event,
     ) -> Result<(Applied, adoptbot::forge::CallCount), Error> {
         let before = self.gh.calls();
-        let applied = run(&self.gh, event, self.clock()).await?;
+        // Taken out for the run and put back, so that no borrow is held across an await.
+        let kept = self.memory.borrow_mut().take();
+        let applied = match kept {
+            Some(mut memory) => {
+                let out = run_with(&self.gh, event, self.clock(), &mut memory).await;
+                *self.memory.borrow_mut() = Some(memory);
+                out?
+            }
+            None => run(&self.gh, event, self.clock()).await?,
+        };
         let calls = super::since(before, self.gh.calls());
         eprintln!(
             "github calls: {} reads, {} writes: {:?}",
