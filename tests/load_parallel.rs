@@ -224,7 +224,8 @@ fn cached_analysis_equals_a_fresh_one() {
 
 /// A long-lived process keeps each request's pricing (its parameter check, estimate and GPU
 /// demand) between analyses. What it keeps is forgotten with the request's file, and
-/// altogether when a blueprint or the settings change: after each edit below, the cached
+/// altogether when a blueprint changes; the settings of adoption.yaml (the regions, the phase),
+/// which pricing does not read, keep it. After each edit below, the cached
 /// analysis is the fresh one, and the edits do move the estimates.
 #[test]
 fn kept_pricing_follows_every_edit_that_moves_an_estimate() {
@@ -267,6 +268,20 @@ fn kept_pricing_follows_every_edit_that_moves_an_estimate() {
                     "expected_monthly_token_spend_usd: 3400",
                 );
                 f.insert(request.into(), t.into_bytes());
+            }),
+        ),
+        (
+            "the settings and the phase",
+            Box::new(|f| {
+                let t = String::from_utf8(f["adoption.yaml"].clone()).unwrap();
+                assert!(t.contains("regions: [westeurope, swedencentral, eastus]"));
+                let t = t
+                    .replace(
+                        "regions: [westeurope, swedencentral, eastus]",
+                        "regions: [westeurope, swedencentral]",
+                    )
+                    .replace("phase: experimentation", "phase: scale-and-governance");
+                f.insert("adoption.yaml".into(), t.into_bytes());
             }),
         ),
         (

@@ -415,8 +415,8 @@ fn price(bp: &render::Blueprint, e: &Doc<Experiment>, catalogue: &render::Catalo
 }
 
 /// Each request's [`Priced`], by the path of its file, kept by a long-lived process between
-/// analyses. Whoever keeps it forgets a path when its file changes, and everything when the
-/// blueprints or the settings they render with may have changed: `load::Cache` does both.
+/// analyses. Whoever keeps it forgets a path when its file changes, and everything when a
+/// blueprint, the price table or the SKU table may have changed: `load::Cache` does both.
 #[derive(Debug, Default)]
 pub struct PriceMemo(std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Priced>>>);
 

@@ -36,7 +36,7 @@ pub struct Cache {
     last: Refresh,
     /// What evaluation derived from each request alone (its parameters checked, its
     /// estimate, its GPU demand), forgotten with the request's file, and altogether when a
-    /// blueprint or the settings change.
+    /// file under `blueprints/` changes.
     priced: crate::evaluate::PriceMemo,
 }
 
@@ -75,9 +75,10 @@ impl Cache {
                 .map(String::as_str)
                 .chain(changed.iter().map(|(p, _, _)| *p))
         };
-        if touched().any(|p| {
-            p.starts_with("blueprints/") || p == "adoption.yaml" || p == "phases/overrides.yaml"
-        }) {
+        // Pricing reads the request's file and the blueprint catalogue (blueprints, prices,
+        // SKUs) only: not the settings of adoption.yaml, which rendering uses. So a gate
+        // request, which changes adoption.yaml, keeps every request's pricing.
+        if touched().any(|p| p.starts_with("blueprints/")) {
             self.priced.clear();
         } else {
             let paths: Vec<&str> = touched().collect();
