@@ -27,7 +27,8 @@ use chrono::NaiveDate;
 /// framework with the organisation's overrides, and the findings. Pure.
 #[derive(Debug)]
 pub struct Analysis {
-    pub loaded: load::Loaded,
+    /// Shared with a long-lived process's `load::Cache` when it built the analysis.
+    pub loaded: std::sync::Arc<load::Loaded>,
     pub framework: model::Framework,
     pub evaluation: evaluate::Evaluation,
 }
@@ -135,7 +136,7 @@ pub fn analyse(
         evaluation,
     } = evaluate_loaded(&loaded, today)?;
     Ok(Analysis {
-        loaded,
+        loaded: std::sync::Arc::new(loaded),
         framework,
         evaluation,
     })

@@ -420,6 +420,13 @@ fn price(bp: &render::Blueprint, e: &Doc<Experiment>, catalogue: &render::Catalo
 #[derive(Debug, Default)]
 pub struct PriceMemo(std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Priced>>>);
 
+impl Clone for PriceMemo {
+    fn clone(&self) -> Self {
+        let kept = self.0.lock().map(|m| m.clone()).unwrap_or_default();
+        PriceMemo(std::sync::Mutex::new(kept))
+    }
+}
+
 impl PriceMemo {
     fn get_or_insert(&self, path: &str, price: impl FnOnce() -> Priced) -> std::sync::Arc<Priced> {
         let known = self.0.lock().ok().and_then(|m| m.get(path).cloned());

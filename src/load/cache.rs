@@ -8,6 +8,7 @@ use super::{FileLoad, Kind, Loaded, Parsed, Snapshot};
 use crate::model::{Diagnostic, Id, Repository};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// What one file left in the cache: enough to take it out again and to list its diagnostics.
 /// The document itself lives in the repository only.
@@ -28,11 +29,16 @@ pub struct Refresh {
     pub removed: usize,
 }
 
-/// Parsed documents of the last snapshot, by path and content hash.
-#[derive(Debug, Default)]
+/// Parsed documents of the last snapshot, by path and content hash. A clone shares the
+/// documents until one of the two loads another snapshot.
+#[derive(Debug, Default, Clone)]
 pub struct Cache {
     entries: BTreeMap<String, Entry>,
-    loaded: Loaded,
+    /// Shared with the analyses built on it ([`Cache::shared`]): the next snapshot updates it
+    /// in place when no analysis holds it any more, and a copy otherwise.
+    loaded: Arc<Loaded>,
+    /// The snapshot problems of the last load, to tell an unchanged snapshot.
+    problems: Vec<Diagnostic>,
     last: Refresh,
     /// What evaluation derived from each request alone (its parameters checked, its
     /// estimate, its GPU demand), forgotten with the request's file, and altogether when a
@@ -91,7 +97,18 @@ impl Cache {
             kept: files.len() - changed.len(),
             removed: removed.len(),
         };
-        let repo = &mut self.loaded.repo;
+        let same = changed.is_empty()
+            && removed.is_empty()
+            && !self.entries.is_empty()
+            && self.loaded.repo.files == snap.paths
+            && self.problems == snap.problems;
+        if same {
+            // Nothing to update: the analyses that share the documents keep sharing them.
+            return &self.loaded;
+        }
+        self.problems = snap.problems.clone();
+        let loaded = Arc::make_mut(&mut self.loaded);
+        let repo = &mut loaded.repo;
         for path in &removed {
             retract(repo, path);
             self.entries.remove(path);
@@ -135,9 +152,20 @@ impl Cache {
         for entry in self.entries.values() {
             diagnostics.extend(entry.diagnostics.iter().cloned());
         }
-        self.loaded.diagnostics = diagnostics;
-        super::finish(&mut self.loaded, snap);
+        loaded.diagnostics = diagnostics;
+        super::finish(loaded, snap);
         &self.loaded
+    }
+
+    /// The repository of the last snapshot, shared: an analysis that keeps it costs no copy.
+    pub fn shared(&self) -> Arc<Loaded> {
+        self.loaded.clone()
+    }
+
+    /// Whether no analysis shares the documents: the next snapshot then updates them in
+    /// place rather than copying them.
+    pub fn is_unshared(&self) -> bool {
+        Arc::strong_count(&self.loaded) == 1
     }
 
     /// [`Cache::load`], and what evaluation may keep of the requests that did not change.

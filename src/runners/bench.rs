@@ -343,9 +343,12 @@ fn measure(
     // a delivery): the analysis it keeps owns its documents, so that a base and a head can be
     // held at once, and that copy is part of the event's cost.
     let mut memory = crate::runners::handlers::memory::Memory::long_lived();
-    memory
-        .analyse("warm-up", &snap, today)
-        .map_err(|d| format!("{d:?}"))?;
+    for warm in ["base", "head"] {
+        // Both of its document caches (a pull request's base and head) are warm.
+        memory
+            .analyse(warm, &snap, today)
+            .map_err(|d| format!("{d:?}"))?;
+    }
     let mut served = Vec::new();
     for i in 0..iterations {
         let path = "experiments/exp-1.yaml".to_string();

@@ -7,8 +7,9 @@
 //!   is read once and a review event reads no tarball at all. A small LRU, bounded by count
 //!   and by bytes.
 //! - **analyses by commit SHA and day**: [`crate::analyse`] is a pure function of the two.
-//!   Built through the repository's [`crate::load::Cache`], so that a new commit re-parses
-//!   only the files whose bytes changed.
+//!   Built through one of the repository's two [`crate::load::Cache`]s (one for a base, one
+//!   for a head), so that a new commit re-parses only the files whose bytes changed, and
+//!   shares its documents with that cache instead of copying them.
 //! - **the bot's account** (its numeric id), for the memory's life.
 //! - **team members by team**, for [`TEAM_TTL`] by the injected clock: a membership change
 //!   counts within that long.
@@ -39,6 +40,10 @@ pub const SNAPSHOT_BYTES: usize = 128 * 1024 * 1024;
 /// The most analyses kept (a gate request needs two at once: its base and its head).
 pub const ANALYSES: usize = 4;
 
+/// The most document caches kept: one for a pull request's base, one for its head. Each
+/// holds the parsed documents of one commit, which the analyses built on it share.
+pub const DOCUMENT_CACHES: usize = 2;
+
 /// The most teams whose members are kept.
 pub const TEAMS: usize = 256;
 
@@ -65,9 +70,9 @@ pub struct Memory {
     snapshots: lru::LruCache<String, Arc<Snapshot>>,
     snapshot_bytes: usize,
     analyses: lru::LruCache<(String, NaiveDate), Arc<Analysis>>,
-    /// Parsed documents by path and content hash; `None` in a one-shot run, which parses the
-    /// snapshot directly.
-    documents: Option<Cache>,
+    /// Parsed documents by path and content hash, at most [`DOCUMENT_CACHES`] of them; `None`
+    /// in a one-shot run, which parses the snapshot directly.
+    documents: Option<Vec<Cache>>,
     bot: Option<Bot>,
     /// Members by `(org, slug)` in lower case, with the clock's seconds when they were read.
     teams: HashMap<(String, String), (i64, Vec<Member>)>,
@@ -103,7 +108,7 @@ impl Memory {
     /// commit re-parses only the files that changed.
     pub fn long_lived() -> Memory {
         Memory {
-            documents: Some(Cache::new()),
+            documents: Some(Vec::new()),
             ..Memory::one_shot()
         }
     }
@@ -154,32 +159,55 @@ impl Memory {
         snapshot: &Snapshot,
         today: NaiveDate,
     ) -> Result<Arc<Analysis>, Vec<crate::model::Diagnostic>> {
-        let analysis = match self.documents.as_mut() {
-            Some(cache) => {
-                let (loaded, findings) = crate::analyse_cached(cache, snapshot, today)?;
-                // The documents stay in the cache for the next commit; the analysis owns a
-                // copy, so that a base and a head can be held at once.
-                let loaded = loaded.clone();
-                let refresh = cache.last_refresh();
-                self.stats.files_parsed += refresh.parsed;
-                self.stats.files_kept += refresh.kept;
-                Analysis {
-                    loaded,
-                    framework: findings.framework,
-                    evaluation: findings.evaluation,
-                }
+        let analysis = if self.documents.is_some() {
+            let cache = self.free_documents();
+            let (_, findings) = crate::analyse_cached(cache, snapshot, today)?;
+            // The analysis shares the documents with their cache: no copy. The cache
+            // updates them in place for a later commit once no kept analysis holds them.
+            let loaded = cache.shared();
+            let refresh = cache.last_refresh();
+            self.stats.files_parsed += refresh.parsed;
+            self.stats.files_kept += refresh.kept;
+            Analysis {
+                loaded,
+                framework: findings.framework,
+                evaluation: findings.evaluation,
             }
-            None => {
-                let a = crate::analyse(snapshot, today)?;
-                self.stats.files_parsed += snapshot.contents.len();
-                a
-            }
+        } else {
+            let a = crate::analyse(snapshot, today)?;
+            self.stats.files_parsed += snapshot.contents.len();
+            a
         };
         self.stats.analyses_built += 1;
         let analysis = Arc::new(analysis);
         self.analyses
             .put((sha.to_string(), today), analysis.clone());
         Ok(analysis)
+    }
+
+    /// A document cache that no kept analysis shares, so that loading a new commit into it
+    /// updates its documents in place: one not shared, else a copy of the first while there
+    /// are fewer than [`DOCUMENT_CACHES`], else the one freed by forgetting the least recently
+    /// used analyses. If every cache is still held (by an analysis the event in progress holds),
+    /// the first is used, and its documents are copied once.
+    fn free_documents(&mut self) -> &mut Cache {
+        let pool = self.documents.get_or_insert_with(Vec::new);
+        let i = loop {
+            if let Some(i) = pool.iter().position(Cache::is_unshared) {
+                break i;
+            }
+            if pool.len() < DOCUMENT_CACHES {
+                // A second cache starts as a copy of the first (its documents are copied
+                // once, when it loads its first commit), not empty: no full parse.
+                let next = pool.first().cloned().unwrap_or_default();
+                pool.push(next);
+                break pool.len() - 1;
+            }
+            if self.analyses.pop_lru().is_none() {
+                break 0;
+            }
+        };
+        &mut pool[i]
     }
 
     pub(crate) fn bot(&self) -> Option<&Bot> {
@@ -261,6 +289,53 @@ mod tests {
         );
         assert!(m.snapshot("small").is_some());
         assert!(m.snapshot_bytes <= SNAPSHOT_BYTES);
+    }
+
+    fn repo(title: &str) -> Snapshot {
+        let mut s = Snapshot::default();
+        s.contents.insert(
+            "adoption.yaml".into(),
+            b"organisation: Contoso\nphase: 1\nroles: {}\n".to_vec(),
+        );
+        s.contents.insert(
+            "radar/vllm.yaml".into(),
+            format!("name: {title}\nquadrant: tools\nring: trial\nowner: nina\nlast_reviewed: 2026-11-01\nrationale: fast\n")
+                .into_bytes(),
+        );
+        s.paths = s.contents.keys().cloned().collect();
+        s
+    }
+
+    #[test]
+    fn analyses_share_their_documents_and_a_new_commit_copies_nothing_once_both_caches_are_warm() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let mut m = Memory::long_lived();
+        let base = m.analyse("base", &repo("vLLM"), today).unwrap();
+        let head = m.analyse("head-1", &repo("vLLM 2"), today).unwrap();
+        // Each analysis shares its documents with its cache.
+        assert_eq!(Arc::strong_count(&base.loaded), 2);
+        assert_eq!(Arc::strong_count(&head.loaded), 2);
+        assert!(!Arc::ptr_eq(&base.loaded, &head.loaded));
+        // The event is over; a new head is loaded into the cache the older head analysis
+        // held, which is forgotten, and the documents are updated in place.
+        let old_head = Arc::as_ptr(&head.loaded);
+        drop((base, head));
+        let _base = m.analysis("base", today).unwrap();
+        let next = m.analyse("head-2", &repo("vLLM 3"), today).unwrap();
+        assert_eq!(Arc::as_ptr(&next.loaded), old_head, "updated in place");
+        assert!(
+            m.analysis("head-1", today).is_none(),
+            "the old head is forgotten"
+        );
+        let titles: Vec<&str> = next
+            .loaded
+            .repo
+            .radar
+            .values()
+            .map(|r| r.name.as_str())
+            .collect();
+        assert_eq!(titles, ["vLLM 3"], "{:#?}", next.loaded.diagnostics);
+        assert_eq!(m.stats().files_parsed, 2 + 1 + 1, "{:?}", m.stats());
     }
 
     #[test]
