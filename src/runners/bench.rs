@@ -340,8 +340,8 @@ fn measure(
         event_parsed = cache.last_refresh().parsed;
     }
     // The same event through the server's repository memory (what `adoptbot serve` runs for
-    // a delivery): the analysis it keeps owns its documents, so that a base and a head can be
-    // held at once, and that copy is part of the event's cost.
+    // a delivery): its kept analyses share their documents with its two document caches, and
+    // forgetting the oldest analysis (its findings) is part of the event's cost.
     let mut memory = crate::runners::handlers::memory::Memory::long_lived();
     for warm in ["base", "head"] {
         // Both of its document caches (a pull request's base and head) are warm.
@@ -444,7 +444,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
             ms(f.event_load_cpu)
         );
         println!(
-            "  the same, through the server's memory:  {:>10} CPU (the kept analysis owns a copy of the documents)",
+            "  the same, through the server's memory:  {:>10} CPU (its analyses share the documents with its two caches)",
             ms(f.event_served_cpu)
         );
         if let Some(v) = f.validate {

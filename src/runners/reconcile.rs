@@ -65,7 +65,7 @@ async fn pull_request<F: Forge>(ctx: &mut Ctx<'_, F>, pull: &PullRequest) -> Res
         PrState::Open => {
             // The files, and who contributed and when the PR last changed: read once, for
             // both handlers.
-            let (files, commits) = ctx.forge.pull_changes(pull).await?;
+            let (files, commits) = ctx.pull_changes(pull).await?;
             if touches_rules(files.iter().map(|f| f.path.as_str())) {
                 gate::reconcile(ctx, pull, &files, &commits).await?;
             }

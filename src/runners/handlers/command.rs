@@ -104,7 +104,7 @@ pub async fn reconcile<F: Forge>(
             .await
         }
         Command::Recheck if pull.state == PrState::Open => {
-            let (files, commits) = ctx.forge.pull_changes(&pull).await?;
+            let (files, commits) = ctx.pull_changes(&pull).await?;
             if touches_rules(files.iter().map(|f| f.path.as_str())) {
                 gate::reconcile(ctx, &pull, &files, &commits).await?;
             }

@@ -198,7 +198,7 @@ pub async fn merged<F: Forge>(
         ctx.note(format!("#{} is on the audit trail already", pull.number));
         return Ok(());
     }
-    let commits = ctx.forge.pull_commits(pull.number).await?;
+    let commits = ctx.merged_commits(pull).await?;
     let reviews = ctx.forge.reviews(pull.number).await?;
     let Some(judged) = judge(ctx, pull, files, &commits, reviews).await? else {
         ctx.note(format!(

@@ -13,6 +13,10 @@
 //! - **the bot's account** (its numeric id), for the memory's life.
 //! - **team members by team**, for [`TEAM_TTL`] by the injected clock: a membership change
 //!   counts within that long.
+//! - **a pull request's commits by its number and head**, as read while it was open, for the
+//!   event of its merge: a head's commits not on the base can only have become fewer since
+//!   (the base moved on and took some), so the kept list is the same or more, and more
+//!   contributors only means fewer approvals counted.
 //!
 //! Nothing in it decides anything: the rules still come from the base commit a pull request
 //! names, and every pull request, review, comment and check is read from the forge again on
@@ -20,7 +24,7 @@
 
 use crate::Analysis;
 use crate::load::{Cache, Snapshot};
-use crate::model::forge::Member;
+use crate::model::forge::{Commit, Member};
 use crate::plan::branch::Bot;
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -43,6 +47,9 @@ pub const ANALYSES: usize = 4;
 /// The most document caches kept: one for a pull request's base, one for its head. Each
 /// holds the parsed documents of one commit, which the analyses built on it share.
 pub const DOCUMENT_CACHES: usize = 2;
+
+/// The most pull requests whose commits are kept.
+pub const PULLS: usize = 64;
 
 /// The most teams whose members are kept.
 pub const TEAMS: usize = 256;
@@ -76,6 +83,8 @@ pub struct Memory {
     bot: Option<Bot>,
     /// Members by `(org, slug)` in lower case, with the clock's seconds when they were read.
     teams: HashMap<(String, String), (i64, Vec<Member>)>,
+    /// Each pull request's commits by its number and head, as read while it was open.
+    commits: lru::LruCache<(u64, String), Vec<Commit>>,
     stats: Stats,
 }
 
@@ -100,6 +109,7 @@ impl Memory {
             documents: None,
             bot: None,
             teams: HashMap::new(),
+            commits: lru::LruCache::new(cap(PULLS)),
             stats: Stats::default(),
         }
     }
@@ -208,6 +218,17 @@ impl Memory {
             }
         };
         &mut pool[i]
+    }
+
+    /// The commits of pull request `number` at `head`, when kept.
+    pub(crate) fn commits(&mut self, number: u64, head: &str) -> Option<Vec<Commit>> {
+        self.commits.get(&(number, head.to_string())).cloned()
+    }
+
+    pub(crate) fn keep_commits(&mut self, number: u64, head: &str, commits: Vec<Commit>) {
+        if !head.is_empty() {
+            self.commits.put((number, head.to_string()), commits);
+        }
     }
 
     pub(crate) fn bot(&self) -> Option<&Bot> {

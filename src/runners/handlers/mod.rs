@@ -20,7 +20,7 @@ use crate::Analysis;
 use crate::forge::{Forge, ForgeError};
 use crate::load::Snapshot;
 use crate::model::Clock;
-use crate::model::forge::{CheckRun, Comment, Member};
+use crate::model::forge::{CheckRun, Comment, Commit, Member};
 use crate::plan::branch::BotBranch;
 use crate::plan::notices::Refused;
 use crate::plan::reconcile::{self, DesiredComment, Write};
@@ -120,6 +120,30 @@ impl<'a, F: Forge> Ctx<'a, F> {
         let members = self.forge.team_members(org, slug).await?;
         self.memory.keep_team(org, slug, now, members.clone());
         Ok(members)
+    }
+
+    /// An open pull request's files and commits (one comparison on GitHub); the commits are
+    /// kept for the event of its merge ([`Ctx::merged_commits`]).
+    pub async fn pull_changes(
+        &mut self,
+        pull: &crate::model::forge::PullRequest,
+    ) -> Result<(Vec<crate::model::forge::ChangedFile>, Vec<Commit>)> {
+        let (files, commits) = self.forge.pull_changes(pull).await?;
+        self.memory
+            .keep_commits(pull.number, &pull.head_sha, commits.clone());
+        Ok((files, commits))
+    }
+
+    /// A merged pull request's commits: those kept from an event on the same head while it
+    /// was open, or read now.
+    pub async fn merged_commits(
+        &mut self,
+        pull: &crate::model::forge::PullRequest,
+    ) -> Result<Vec<Commit>> {
+        if let Some(c) = self.memory.commits(pull.number, &pull.head_sha) {
+            return Ok(c);
+        }
+        Ok(self.forge.pull_commits(pull.number).await?)
     }
 
     /// The comments of `issue`: read once per run, then as the run's own writes left them.
