@@ -29,9 +29,10 @@ pub struct Refresh {
     pub removed: usize,
 }
 
-/// Parsed documents of the last snapshot, by path and content hash. A clone shares the
-/// documents until one of the two loads another snapshot.
-#[derive(Debug, Default, Clone)]
+/// Parsed documents of the last snapshot, by path and content hash. A clone has its own copy
+/// of the documents (two caches never share them, so an analysis that one shares never keeps
+/// the other from updating in place).
+#[derive(Debug, Default)]
 pub struct Cache {
     entries: BTreeMap<String, Entry>,
     /// Shared with the analyses built on it ([`Cache::shared`]): the next snapshot updates it
@@ -44,6 +45,18 @@ pub struct Cache {
     /// estimate, its GPU demand), forgotten with the request's file, and altogether when a
     /// file under `blueprints/` changes.
     priced: crate::evaluate::PriceMemo,
+}
+
+impl Clone for Cache {
+    fn clone(&self) -> Cache {
+        Cache {
+            entries: self.entries.clone(),
+            loaded: Arc::new(Loaded::clone(&self.loaded)),
+            problems: self.problems.clone(),
+            last: self.last,
+            priced: self.priced.clone(),
+        }
+    }
 }
 
 impl Cache {

@@ -360,6 +360,26 @@ mod tests {
     }
 
     #[test]
+    fn two_caches_of_the_same_commit_do_not_share_documents() {
+        // A base and a head with the same tree (a pull request that changes nothing yet):
+        // the second cache is a copy, so forgetting one analysis frees its cache.
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let mut m = Memory::long_lived();
+        let a = m.analyse("a", &repo("vLLM"), today).unwrap();
+        let b = m.analyse("b", &repo("vLLM"), today).unwrap();
+        assert!(!Arc::ptr_eq(&a.loaded, &b.loaded));
+        let (pa, pb) = (Arc::as_ptr(&a.loaded), Arc::as_ptr(&b.loaded));
+        drop((a, b));
+        let c = m.analyse("c", &repo("vLLM 2"), today).unwrap();
+        let pc = Arc::as_ptr(&c.loaded);
+        assert!(pc == pa || pc == pb, "updated in place, not copied");
+        assert!(
+            m.analysis("b", today).is_some(),
+            "only the oldest analysis is forgotten"
+        );
+    }
+
+    #[test]
     fn team_members_expire_by_the_clock() {
         let mut m = Memory::one_shot();
         let who = vec![Member {
