@@ -54,6 +54,8 @@ pub enum Kind {
     Signed(i64),
     Float(f64),
     Str,
+    /// `<<` written plain and untagged: the merge key. Quoted, `"<<"` is an ordinary string.
+    Merge,
 }
 
 /// Why a document could not be read, and where.
@@ -266,7 +268,7 @@ where
                             problem: Problem::ComplexKey,
                         });
                     };
-                    if k.text == "<<" && k.kind == Kind::Str && is_plain_merge(&key) {
+                    if k.kind == Kind::Merge {
                         merges.push(value);
                         continue;
                     }
@@ -324,11 +326,6 @@ fn null_at<'a>(span: &Span) -> Node<'a> {
             kind: Kind::Null,
         }),
     }
-}
-
-/// Whether `key` is the merge key `<<` written plain (a quoted `"<<"` is an ordinary key).
-fn is_plain_merge(key: &Node) -> bool {
-    matches!(&key.value, Value::Scalar(s) if s.text == "<<")
 }
 
 fn same_key(a: &Node, b: &Node) -> bool {
@@ -404,6 +401,9 @@ fn resolve(t: &str) -> Kind {
         Some(b) if !(b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'~')) => {
             if matches!(t, "null" | "Null" | "NULL") {
                 return Kind::Null;
+            }
+            if t == "<<" {
+                return Kind::Merge;
             }
             return boolean(t).map(Kind::Bool).unwrap_or(Kind::Str);
         }
@@ -481,7 +481,7 @@ impl<'a> Node<'a> {
                 Kind::Unsigned(u) => J::from(u),
                 Kind::Signed(i) => J::from(i),
                 Kind::Float(f) => serde_json::Number::from_f64(f).map_or(J::Null, J::Number),
-                Kind::Str => J::String(s.text.clone().into_owned()),
+                Kind::Str | Kind::Merge => J::String(s.text.clone().into_owned()),
             },
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
             Value::Map(entries) => J::Object(
@@ -592,7 +592,7 @@ impl<'de> de::Deserializer<'de> for De<'de> {
                 Kind::Unsigned(u) => v.visit_u64(u),
                 Kind::Signed(i) => v.visit_i64(i),
                 Kind::Float(f) => v.visit_f64(f),
-                Kind::Str => visit_text(s.text, v),
+                Kind::Str | Kind::Merge => visit_text(s.text, v),
             },
             Value::Seq(items) => v.visit_seq(Items(items.into_iter())),
             Value::Map(entries) => v.visit_map(Entries {
@@ -901,6 +901,9 @@ mod tests {
 
     #[test]
     fn merge_keys_add_what_the_map_does_not_set() {
+        // Quoted, `<<` is an ordinary key.
+        let quoted = read("base: &b {x: 1}\nm:\n  \"<<\": *b\n").unwrap();
+        assert_eq!(quoted.to_json()["m"], serde_json::json!({"<<": {"x": 1}}));
         let n = read("base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\n").unwrap();
         assert_eq!(
             n.to_json()["m"],
