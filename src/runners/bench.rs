@@ -323,10 +323,7 @@ fn measure(
     let (mut event, mut event_load) = (Vec::new(), Vec::new());
     let mut event_parsed = 0;
     for i in 0..iterations {
-        let path = "experiments/exp-0.yaml".to_string();
-        let mut text = snap.contents.get(&path).cloned().unwrap_or_default();
-        text.extend_from_slice(format!("# edit {i}\n").as_bytes());
-        snap.contents.insert(path, text);
+        edit(&mut snap, "experiments/exp-0.yaml", i);
         // The same steps as `analyse_cached`, timed apart.
         let before = cpu_now();
         let (loaded, priced) = cache.load_priced(&snap);
@@ -351,10 +348,7 @@ fn measure(
     }
     let mut served = Vec::new();
     for i in 0..iterations {
-        let path = "experiments/exp-1.yaml".to_string();
-        let mut text = snap.contents.get(&path).cloned().unwrap_or_default();
-        text.extend_from_slice(format!("# edit {i}\n").as_bytes());
-        snap.contents.insert(path, text);
+        edit(&mut snap, "experiments/exp-1.yaml", i);
         let before = cpu_now();
         let analysis = memory
             .analyse(&format!("head-{i}"), &snap, today)
@@ -380,6 +374,13 @@ fn measure(
         pyyaml,
         parsers: one_core.install(|| parsers(&snap, iterations)),
     })
+}
+
+/// One request file changed, as a pushed commit would change it.
+fn edit(snap: &mut crate::load::Snapshot, path: &str, i: usize) {
+    let mut text = snap.contents.get(path).cloned().unwrap_or_default();
+    text.extend_from_slice(format!("# edit {i}\n").as_bytes());
+    snap.contents.insert(path.to_owned(), text);
 }
 
 fn ms(d: Duration) -> String {
