@@ -7,8 +7,6 @@
 
 mod azure_sim;
 
-use adoptbot::cloud::azure::http::{Backoff, Endpoint};
-use adoptbot::cloud::azure::{AzureCloud, credential};
 use adoptbot::cloud::snapshot::SnapshotCloud;
 use adoptbot::cloud::{Api, Cloud, CloudErrorKind, Period};
 use azure_sim::{AzureSim, Estate, Fault, SimApi};
@@ -41,34 +39,6 @@ fn period() -> Period {
     }
 }
 
-fn quiet_backoff() -> Backoff {
-    Backoff {
-        sleep: false,
-        ..Backoff::default()
-    }
-}
-
-/// The Azure adapter on the simulator, with the real managed-identity credential.
-fn azure(sim: &AzureSim) -> AzureCloud {
-    // SAFETY: every test in this binary holds ENV while it sets and uses these.
-    unsafe {
-        std::env::set_var("IDENTITY_ENDPOINT", sim.identity_endpoint());
-        std::env::set_var("IDENTITY_HEADER", azure_sim::IDENTITY_HEADER);
-        std::env::remove_var("AZURE_CLIENT_ID");
-    }
-    let env = |k: &str| std::env::var(k).ok();
-    let kind = credential::CredentialKind::choose(&env).expect("credential");
-    assert_eq!(kind, credential::CredentialKind::ManagedIdentity);
-    let cred = credential::build(kind, None, &env).expect("managed identity");
-    AzureCloud::new(
-        Endpoint::parse(&sim.endpoint()).expect("endpoint"),
-        cred,
-        kind.name(),
-        quiet_backoff(),
-    )
-    .expect("adapter")
-}
-
 fn snapshot() -> SnapshotCloud {
     SnapshotCloud::open(estate_dir()).expect("snapshot")
 }
@@ -77,7 +47,7 @@ fn snapshot() -> SnapshotCloud {
 async fn both_adapters_return_the_same_estate() {
     let _g = ENV.lock().await;
     let sim = AzureSim::start(Estate::contoso()).await;
-    let az = azure(&sim);
+    let az = azure_sim::adapter(&sim);
     let snap = snapshot();
 
     let a = az.identity().await.expect("identity");
@@ -199,7 +169,7 @@ async fn pages_are_followed_across_every_paged_api() {
         st.activity_page = 2;
         st.cost_page = 1;
     }
-    let az = azure(&sim);
+    let az = azure_sim::adapter(&sim);
     let snap = snapshot();
     let a = az.inventory(&subs()).await.expect("inventory");
     assert_eq!(a, snap.inventory(&subs()).await.expect("inventory"));
@@ -221,7 +191,7 @@ async fn pages_are_followed_across_every_paged_api() {
 async fn throttling_and_unavailability_are_retried_honouring_retry_after() {
     let _g = ENV.lock().await;
     let sim = AzureSim::start(Estate::contoso()).await;
-    let az = azure(&sim);
+    let az = azure_sim::adapter(&sim);
     sim.fail_next(SimApi::ComputeUsages, Fault::Throttle(7), 1);
     sim.fail_next(SimApi::CostManagement, Fault::Unavailable, 2);
     let u = az.usages(X, "eastus").await.expect("usages after a 429");
@@ -244,7 +214,7 @@ async fn throttling_and_unavailability_are_retried_honouring_retry_after() {
 async fn retries_are_bounded_and_the_error_names_the_api_and_subscription() {
     let _g = ENV.lock().await;
     let sim = AzureSim::start(Estate::contoso()).await;
-    let az = azure(&sim);
+    let az = azure_sim::adapter(&sim);
     sim.fail_next(SimApi::ComputeUsages, Fault::Throttle(3600), 10);
     let e = az.usages(X, "eastus").await.expect_err("throttled");
     assert_eq!(e.kind, CloudErrorKind::Throttled);
@@ -276,7 +246,7 @@ async fn a_token_that_expires_mid_run_is_replaced_once() {
     let sim = AzureSim::start(Estate::contoso()).await;
     // The first token lives 200 s: the adapter holds it, azure_identity does not.
     sim.state().next_lifetime = 200;
-    let az = azure(&sim);
+    let az = azure_sim::adapter(&sim);
     az.usages(X, "eastus").await.expect("first call");
     az.usages(X, "westeurope")
         .await
@@ -303,7 +273,7 @@ async fn an_unexpected_answer_names_the_api() {
         serde_json::json!({ "value": [ { "name": "not an object" } ] }),
     );
     let sim = AzureSim::start(estate).await;
-    let az = azure(&sim);
+    let az = azure_sim::adapter(&sim);
     let e = az.usages(X, "eastus").await.expect_err("malformed");
     assert_eq!(e.kind, CloudErrorKind::Malformed);
     assert!(e.to_string().contains("Compute usages"), "{e}");
@@ -317,7 +287,7 @@ async fn an_unexpected_answer_names_the_api() {
 async fn the_adapter_refuses_bad_ids_and_follows_no_foreign_links() {
     let _g = ENV.lock().await;
     let sim = AzureSim::start(Estate::contoso()).await;
-    let az = azure(&sim);
+    let az = azure_sim::adapter(&sim);
     let e = az
         .metrics("https://evil.example/x", &["Percentage CPU"], period())
         .await

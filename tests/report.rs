@@ -10,8 +10,6 @@ mod azure_sim;
 mod github_sim;
 
 use adoptbot::cloud::Api;
-use adoptbot::cloud::azure::http::{Backoff, Endpoint};
-use adoptbot::cloud::azure::{AzureCloud, credential};
 use adoptbot::cloud::snapshot::SnapshotCloud;
 use adoptbot::model::Clock;
 use adoptbot::model::finding::{
@@ -36,29 +34,6 @@ fn quiet(_: Api, _: &str) {}
 
 fn clock(d: &str) -> Clock {
     Clock::at(d.parse().expect("date"))
-}
-
-/// The Azure adapter on the simulator, with the real managed-identity credential.
-fn azure(sim: &AzureSim) -> AzureCloud {
-    // SAFETY: every test in this binary holds ENV while it sets and uses these.
-    unsafe {
-        std::env::set_var("IDENTITY_ENDPOINT", sim.identity_endpoint());
-        std::env::set_var("IDENTITY_HEADER", azure_sim::IDENTITY_HEADER);
-        std::env::remove_var("AZURE_CLIENT_ID");
-    }
-    let env = |k: &str| std::env::var(k).ok();
-    let kind = credential::CredentialKind::choose(&env).expect("credential");
-    let cred = credential::build(kind, None, &env).expect("managed identity");
-    AzureCloud::new(
-        Endpoint::parse(&sim.endpoint()).expect("endpoint"),
-        cred,
-        kind.name(),
-        Backoff {
-            sleep: false,
-            ..Backoff::default()
-        },
-    )
-    .expect("adapter")
 }
 
 fn finding(key: &str, urgency: Urgency, kind: FindingKind, owner: &str) -> Finding {
@@ -136,7 +111,7 @@ async fn run(
     hand: &Hand,
 ) -> Result<(Applied, Report), Error> {
     let forge = gh.adapter();
-    let cloud = arm.map(azure);
+    let cloud = arm.map(azure_sim::adapter);
     dashboard::run_with_rules(&forge, move |_| Ok(cloud), clock(day), &quiet, hand.rules()).await
 }
 
@@ -667,7 +642,7 @@ async fn a_scheduled_run_over_a_thousand_experiments_costs_at_most_twenty_reads(
         ),
     ] {
         gh.clear_log();
-        let cloud = azure(&arm);
+        let cloud = azure_sim::adapter(&arm);
         let mut ctx = adoptbot::runners::handlers::Ctx::new(&forge, clock(day));
         let report = dashboard::scheduled_with_rules(
             &mut ctx,
@@ -782,7 +757,7 @@ fn hidden_id(a: &Action) -> String {
 async fn the_azure_adapter_pauses_before_the_next_call_when_few_reads_are_left() {
     let _g = ENV.lock().await;
     let arm = AzureSim::start(Estate::contoso()).await;
-    let az = azure(&arm);
+    let az = azure_sim::adapter(&arm);
     use adoptbot::cloud::Cloud as _;
     let x = "9e4a7c21-3d5b-4f86-a0c9-1b8e2d6f4a37";
     az.usages(x, "eastus").await.expect("plenty left");

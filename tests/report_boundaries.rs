@@ -9,8 +9,6 @@ mod azure_sim;
 mod github_sim;
 
 use adoptbot::cloud::Api;
-use adoptbot::cloud::azure::http::{Backoff, Endpoint};
-use adoptbot::cloud::azure::{AzureCloud, credential};
 use adoptbot::forge::Forge;
 use adoptbot::model::Clock;
 use adoptbot::model::finding::{GpuSample, Observation, Urgency};
@@ -30,33 +28,10 @@ fn clock(d: &str) -> Clock {
     Clock::at(d.parse().expect("date"))
 }
 
-/// The Azure adapter on the simulator, with the real managed-identity credential.
-fn azure(sim: &AzureSim) -> AzureCloud {
-    // SAFETY: every test in this binary holds ENV while it sets and uses these.
-    unsafe {
-        std::env::set_var("IDENTITY_ENDPOINT", sim.identity_endpoint());
-        std::env::set_var("IDENTITY_HEADER", azure_sim::IDENTITY_HEADER);
-        std::env::remove_var("AZURE_CLIENT_ID");
-    }
-    let env = |k: &str| std::env::var(k).ok();
-    let kind = credential::CredentialKind::choose(&env).expect("credential");
-    let cred = credential::build(kind, None, &env).expect("managed identity");
-    AzureCloud::new(
-        Endpoint::parse(&sim.endpoint()).expect("endpoint"),
-        cred,
-        kind.name(),
-        Backoff {
-            sleep: false,
-            ..Backoff::default()
-        },
-    )
-    .expect("adapter")
-}
-
 /// One real scheduled run on `day`.
 async fn run(gh: &GitHubSim, arm: &AzureSim, day: &str) -> (Applied, Report) {
     let forge = gh.adapter();
-    let cloud = azure(arm);
+    let cloud = azure_sim::adapter(arm);
     dashboard::run(&forge, move |_| Ok(Some(cloud)), clock(day), &quiet)
         .await
         .expect("the scheduled run")

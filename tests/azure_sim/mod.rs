@@ -717,3 +717,32 @@ fn metrics(st: &mut SimState, path: &str, q: &HashMap<String, String>) -> Respon
 pub fn status(s: u16) -> StatusCode {
     StatusCode::from_u16(s).expect("status")
 }
+
+/// The real Azure adapter on this simulator: the real managed-identity credential, through
+/// the simulator's identity endpoint, and no sleeping between retries. It sets
+/// `IDENTITY_ENDPOINT` and `IDENTITY_HEADER`, so the caller holds its test binary's lock on
+/// the environment while it uses the adapter.
+pub fn adapter(sim: &AzureSim) -> adoptbot::cloud::azure::AzureCloud {
+    use adoptbot::cloud::azure::credential::{self, CredentialKind};
+    use adoptbot::cloud::azure::http::{Backoff, Endpoint};
+    // SAFETY: every test of a binary that uses this holds its environment lock meanwhile.
+    unsafe {
+        std::env::set_var("IDENTITY_ENDPOINT", sim.identity_endpoint());
+        std::env::set_var("IDENTITY_HEADER", IDENTITY_HEADER);
+        std::env::remove_var("AZURE_CLIENT_ID");
+    }
+    let env = |k: &str| std::env::var(k).ok();
+    let kind = CredentialKind::choose(&env).expect("credential");
+    assert_eq!(kind, CredentialKind::ManagedIdentity);
+    let cred = credential::build(kind, None, &env).expect("managed identity");
+    adoptbot::cloud::azure::AzureCloud::new(
+        Endpoint::parse(&sim.endpoint()).expect("endpoint"),
+        cred,
+        kind.name(),
+        Backoff {
+            sleep: false,
+            ..Backoff::default()
+        },
+    )
+    .expect("adapter")
+}
